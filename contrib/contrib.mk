@@ -1,0 +1,1 @@
+# contrib module rules (included from the top Makefile.am)

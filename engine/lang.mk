@@ -1,0 +1,1 @@
+# engine module rules (included from the top Makefile.am)

@@ -1,0 +1,43 @@
+/*
+ * pw_dataflow - the ASL input/output processing of one state:
+ *   raw input -> InputPath -> Parameters -> (task) -> ResultSelector
+ *   -> ResultPath (merged with raw input) -> OutputPath.
+ * Each function takes BORROWED inputs and returns a NEW reference in *out.
+ * Owner: engine-language.
+ */
+#ifndef PW_DATAFLOW_H
+#define PW_DATAFLOW_H
+
+#include <prewarm/plugin.h>
+
+/* InputPath/OutputPath: path NULL means "$" (everything); the JSON null
+ * path (is_null set) yields {} as ASL says. */
+int pw_apply_path(const char *path, int is_null, json_object *input,
+		  json_object *context, json_object **out, pw_error *err);
+
+/* Parameters / ResultSelector / Pass Parameters: copies the template,
+ * replacing each "key.$": "PATH|INTRINSIC" with "key": value, recursively. */
+int pw_apply_template(json_object *tmpl, json_object *input,
+		      json_object *context, json_object **out, pw_error *err);
+
+/* ResultPath: path NULL means "$" (the result replaces the input);
+ * is_null means discard the result and keep the input. Otherwise the
+ * result is written into a deep copy of input. */
+int pw_apply_result_path(const char *path, int is_null, json_object *input,
+			 json_object *result, json_object **out,
+			 pw_error *err);
+
+/*
+ * The whole chain for one state definition `state` (a json object with
+ * optional InputPath, Parameters, ResultSelector, ResultPath, OutputPath):
+ * pw_state_effective_input() gives what the task receives;
+ * pw_state_output() gives the state's output from raw input and result.
+ */
+int pw_state_effective_input(json_object *state, json_object *raw_input,
+			     json_object *context, json_object **out,
+			     pw_error *err);
+int pw_state_output(json_object *state, json_object *raw_input,
+		    json_object *result, json_object *context,
+		    json_object **out, pw_error *err);
+
+#endif

@@ -1,0 +1,1 @@
+# plugins/aws module rules (included from the top Makefile.am)

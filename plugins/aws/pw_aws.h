@@ -1,0 +1,128 @@
+/*
+ * pw_aws - the static library the AWS plugins link: credentials, region,
+ * endpoints, SigV4, HTTP with retries, and the Query / REST-XML / JSON
+ * protocols, returning json-c objects with the AWS API's member names.
+ * Owner: aws-lib. Users: the rds, cloudwatch, s3, notify, secrets and sqs
+ * plugins.
+ *
+ * Ownership: json_object arguments are borrowed; json_object ** results
+ * are NEW references. A pw_aws_client is not thread-safe; one per plugin
+ * state (it reuses its HTTP connection).
+ */
+#ifndef PW_AWS_H
+#define PW_AWS_H
+
+#include <stdint.h>
+#include <prewarm/plugin.h>
+
+typedef struct pw_aws_client pw_aws_client;
+
+struct pw_aws_options {
+	const char *service;      /* endpoint/config name: "rds", "monitoring"
+				     (CloudWatch), "s3", "sns", "sqs",
+				     "secretsmanager", "sts" */
+	const char *signing_name; /* SigV4 service name; NULL = service */
+	const char *env_name;     /* AWS_ENDPOINT_URL_<ENV_NAME>, e.g. "RDS",
+				     "CLOUDWATCH", "S3"; NULL = upper(service) */
+	const char *region;       /* NULL: AWS_REGION, AWS_DEFAULT_REGION,
+				     profile */
+	const char *profile;      /* NULL: AWS_PROFILE, else "default" */
+	const char *endpoint_url; /* NULL: AWS_ENDPOINT_URL_<SVC>,
+				     AWS_ENDPOINT_URL, else regional */
+	long connect_timeout_ms;  /* 0: 3000 */
+	long request_timeout_ms;  /* 0: 30000 */
+	int max_attempts;         /* throttling/5xx/network; 0: 5 */
+	const struct pw_host_api *host; /* for logging, secret registration,
+					   cancellable sleeps; may be NULL */
+};
+
+/* Creates a client; resolves region and endpoint now, credentials lazily
+ * (first request). Errors: AWS.InvalidConfiguration (no region, bad
+ * profile). */
+int pw_aws_client_new(const struct pw_aws_options *opts, pw_aws_client **out,
+		      pw_error *err);
+void pw_aws_client_free(pw_aws_client *c); /* NULL is a no-op */
+
+const char *pw_aws_client_region(const pw_aws_client *c);
+const char *pw_aws_client_endpoint(const pw_aws_client *c);
+
+/* The per-call context the host passed the action (for cancellable
+ * sleeps and logging); may be NULL. Set before each call. */
+void pw_aws_client_set_call(pw_aws_client *c, pw_call *call);
+
+/*
+ * Query protocol (RDS, CloudWatch, SNS, STS). `params` is a structured
+ * object with API member names; it is flattened to the form encoding
+ * (lists as Name.member.N or Name.ListName.N as `list_members` says).
+ * The XML response's <ActionResult> becomes *result; element names listed
+ * in `list_names` (NULL-terminated, e.g. {"DBInstances", "StaticMembers",
+ * NULL}) are always arrays. Errors become "<PREFIX>.<Code>" (e.g.
+ * "RDS.DBInstanceNotFound" from DBInstanceNotFound or
+ * DBInstanceNotFoundFault) with the AWS message as cause; common codes
+ * map to AWS.* (AWS.AccessDenied, AWS.Throttling, AWS.InvalidClientToken,
+ * AWS.ValidationError).
+ */
+struct pw_aws_query_shape {
+	const char *error_prefix;        /* "RDS" */
+	const char *api_version;         /* "2014-10-31" */
+	const char *const *list_names;   /* response elements that are lists */
+	/* request lists: "Member" style per list, e.g. {"StaticMembers",
+	 * "member"} pairs, NULL-terminated; unlisted lists use ".member.N" */
+	const char *const *request_list_item_names;
+};
+int pw_aws_query(pw_aws_client *c, const struct pw_aws_query_shape *shape,
+		 const char *action, json_object *params, json_object **result,
+		 pw_error *err);
+
+/* Same, following a pagination token (Marker or NextToken, as named)
+ * until exhausted, concatenating the array member `items` of each page. */
+int pw_aws_query_all(pw_aws_client *c, const struct pw_aws_query_shape *shape,
+		     const char *action, json_object *params,
+		     const char *token_name, const char *items,
+		     json_object **result, pw_error *err);
+
+/* JSON protocol (SQS, Secrets Manager): X-Amz-Target = target_prefix +
+ * "." + action, content type application/x-amz-json-1.0 or 1.1. */
+int pw_aws_json(pw_aws_client *c, const char *target_prefix,
+		const char *json_version, const char *error_prefix,
+		const char *action, json_object *params, json_object **result,
+		pw_error *err);
+
+/* REST (S3): a raw HTTP call. query is "a=b&c=d" (unencoded values are
+ * encoded by the caller with pw_aws_uri_encode) or NULL. body may be NULL.
+ * The response body is returned raw in *body (malloc'd, NUL-terminated,
+ * caller frees) with its length; response headers as a json object of
+ * lower-case names (NEW ref, may pass NULL). Non-2xx responses become
+ * errors with the S3 error code ("S3.NoSuchKey"). */
+int pw_aws_rest(pw_aws_client *c, const char *method, const char *path,
+		const char *query, const char *content_type, const void *body,
+		size_t body_len, char **resp_body, size_t *resp_len,
+		json_object **resp_headers, pw_error *err);
+
+/* XML text -> json (for REST-XML bodies), with the same list_names rule. */
+int pw_aws_xml_to_json(const char *xml, size_t len,
+		       const char *const *list_names, json_object **out,
+		       pw_error *err);
+
+/* RFC 3986 encoding as SigV4 wants it (encode_slash 0 for paths).
+ * Returns malloc'd string. */
+char *pw_aws_uri_encode(const char *s, int encode_slash);
+
+/* A presigned URL for RDS IAM database authentication (the "token" is the
+ * URL without its scheme), valid expires_s seconds (max 900). *token is
+ * malloc'd; the caller frees and should register it as a secret. */
+int pw_aws_rds_auth_token(pw_aws_client *c, const char *hostname, int port,
+			  const char *db_user, int expires_s, char **token,
+			  pw_error *err);
+
+/* Step Functions aws-sdk naming: "DBInstanceIdentifier" ->
+ * "DbInstanceIdentifier" (runs of capitals keep their first letter
+ * upper and the rest lower). Deep-converts every object key; *out NEW. */
+json_object *pw_aws_to_sdk_names(json_object *v);
+/* The reverse, for incoming parameters: keys are matched against the
+ * known API names in `api_names` (NULL-terminated) case-insensitively;
+ * unknown keys pass through unchanged. *out NEW. */
+json_object *pw_aws_from_sdk_names(json_object *v,
+				   const char *const *api_names);
+
+#endif

@@ -1,0 +1,1 @@
+# plugins/cloudwatch module rules (included from the top Makefile.am)

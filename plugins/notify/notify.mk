@@ -1,0 +1,1 @@
+# plugins/notify module rules (included from the top Makefile.am)

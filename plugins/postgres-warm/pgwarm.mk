@@ -1,0 +1,1 @@
+# plugins/postgres-warm module rules (included from the top Makefile.am)

@@ -1,0 +1,1 @@
+# plugins/rds module rules (included from the top Makefile.am)

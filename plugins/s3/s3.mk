@@ -1,0 +1,1 @@
+# plugins/s3 module rules (included from the top Makefile.am)

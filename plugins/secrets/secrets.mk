@@ -1,0 +1,1 @@
+# plugins/secrets module rules (included from the top Makefile.am)

@@ -1,0 +1,1 @@
+# plugins/sqs module rules (included from the top Makefile.am)

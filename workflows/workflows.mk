@@ -1,0 +1,1 @@
+# workflows module rules (included from the top Makefile.am)
