@@ -1,0 +1,88 @@
+#!/bin/bash
+# The project's test command, on a fresh Debian 12 machine:
+#   installs the dependencies, builds with -Werror and runs `make check`,
+#   rebuilds with AddressSanitizer + UndefinedBehaviorSanitizer and runs the
+#   suite again, runs the engine's unit tests under valgrind, and checks the
+#   release tarball (`make distcheck`, unit tests only).
+# Usage: tests/run-all.sh            (build trees go to ./build/)
+# Env:   PW_SKIP_ASAN=1 / PW_SKIP_VALGRIND=1 / PW_SKIP_DISTCHECK=1 for quicker local runs.
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+cd "$here"
+jobs=${PW_JOBS:-2}
+
+"$here/contrib/dev/install-deps.sh"
+export PREWARM_VENV="${PREWARM_VENV:-$here/.venv}"
+
+autoreconf -fi >/dev/null 2>&1 || autoreconf -fi
+
+passed=0 failed=0
+count_results() { # $1: build dir
+	local log="$1/test-suite.log" p f e x
+	[ -f "$log" ] || return 0
+	p=$(sed -n 's/^# PASS: *//p' "$log" | head -1)
+	f=$(sed -n 's/^# FAIL: *//p' "$log" | head -1)
+	e=$(sed -n 's/^# ERROR: *//p' "$log" | head -1)
+	x=$(sed -n 's/^# XPASS: *//p' "$log" | head -1)
+	passed=$((passed + ${p:-0}))
+	failed=$((failed + ${f:-0} + ${e:-0} + ${x:-0}))
+}
+
+run_suite() { # $1: name, rest: configure args
+	local name=$1 dir="$here/build/$1" rc=0
+	shift
+	echo "=== [$name] configure, build and make check"
+	mkdir -p "$dir"
+	(cd "$dir" && "$here/configure" -q --enable-werror "$@" && make -s -j"$jobs" && make -s -j"$jobs" check) || rc=$?
+	count_results "$dir"
+	if [ $rc -ne 0 ]; then
+		echo "=== [$name] FAILED; failing logs:"
+		grep -l -E '^(FAIL|ERROR)' "$dir"/tests/unit/*.log "$dir"/tests/integration/*.log 2>/dev/null | while read -r l; do
+			echo "--- $l"; tail -n 60 "$l"; done
+	fi
+	return $rc
+}
+
+status=0
+run_suite plain || status=1
+
+if [ "${PW_SKIP_ASAN:-}" != 1 ]; then
+	san="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined"
+	export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}"
+	export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
+	run_suite asan CFLAGS="-O1 -g $san" LDFLAGS="$san" || status=1
+	unset ASAN_OPTIONS UBSAN_OPTIONS
+fi
+
+if [ "${PW_SKIP_VALGRIND:-}" != 1 ]; then
+	echo "=== [valgrind] engine unit tests"
+	vdir="$here/build/plain"
+	for t in "$vdir"/tests/unit/check_*; do
+		[ -x "$t" ] || continue
+		case "$(basename "$t")" in
+		check_sigv4|check_aws_*|check_pgwarm_*|check_plugin_*) continue ;; # not the engine's
+		esac
+		if (cd "$vdir" && env PW_TOP_SRCDIR="$here" PW_TOP_BUILDDIR="$vdir" CK_FORK=no CK_DEFAULT_TIMEOUT=600 \
+			PREWARM_PLUGIN_PATH="$vdir/plugins/notify/.libs" \
+			PW_SHARED_TESTDATA="${PW_SHARED_TESTDATA:-$here/../shared/testdata}" \
+			valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect \
+			--error-exitcode=1 "$t" >"$t.valgrind.log" 2>&1); then
+			passed=$((passed + 1)); echo "PASS: valgrind $(basename "$t")"
+		else
+			failed=$((failed + 1)); status=1; echo "FAIL: valgrind $(basename "$t")"; tail -n 40 "$t.valgrind.log"
+		fi
+	done
+fi
+
+if [ "${PW_SKIP_DISTCHECK:-}" != 1 ]; then
+	echo "=== [distcheck] release tarball builds and passes its unit tests"
+	units=$(cd "$here/build/plain" && ls tests/unit/ | grep -E '^check_[a-z_]+$' | sed 's|^|tests/unit/|' | tr '\n' ' ')
+	if (cd "$here/build/plain" && make -s distcheck TESTS="$units" DISTCHECK_CONFIGURE_FLAGS=--enable-werror >"$here/build/distcheck.log" 2>&1); then
+		passed=$((passed + 1)); echo "PASS: distcheck"
+	else
+		failed=$((failed + 1)); status=1; echo "FAIL: distcheck"; tail -n 40 "$here/build/distcheck.log"
+	fi
+fi
+
+echo "$passed passed, $failed failed"
+exit $status
