@@ -1,1 +1,16 @@
 # plugins/notify module rules (included from the top Makefile.am)
+pkglib_LTLIBRARIES += plugins/notify/notify.la
+plugins_notify_notify_la_SOURCES = plugins/notify/notify.c \
+	plugins/notify/notify.h plugins/notify/notify_log.c \
+	plugins/notify/notify_template.c plugins/notify/notify_template.h
+plugins_notify_notify_la_CPPFLAGS = $(AM_CPPFLAGS) $(JSONC_CFLAGS)
+plugins_notify_notify_la_LDFLAGS = $(PW_PLUGIN_LINK)
+plugins_notify_notify_la_LIBADD = $(JSONC_LIBS)
+
+# The test-only plugin loader used by the AWS plugins' integration tests
+# (tests/unit/plugin-call.c). It lives here because notify is the first
+# plugin built and the tests fragment belongs to someone else.
+check_PROGRAMS += tests/unit/plugin-call
+tests_unit_plugin_call_SOURCES = tests/unit/plugin-call.c
+tests_unit_plugin_call_CPPFLAGS = $(AM_CPPFLAGS) $(JSONC_CFLAGS)
+tests_unit_plugin_call_LDADD = $(JSONC_LIBS) $(LIBS)
