@@ -6,6 +6,7 @@
 #ifndef PW_LOG_H
 #define PW_LOG_H
 
+#include <stdio.h>
 #include <prewarm/plugin.h>
 
 enum pw_log_format { PW_LOG_AUTO, PW_LOG_TEXT, PW_LOG_JSON };
@@ -16,11 +17,25 @@ void pw_log_setup(enum pw_log_format fmt, enum pw_log_level min_level);
 void pw_log(enum pw_log_level level, const char *component,
 	    const char *fmt, ...) PW_PRINTF(3, 4);
 
-/* Secret registry (process-wide). The string is copied. */
+/* Same with a va_list. */
+void pw_logv(enum pw_log_level level, const char *component,
+	     const char *fmt, va_list ap) PW_PRINTF(3, 0);
+
+/* Redirects log output (tests); NULL restores stderr. The stream is
+ * borrowed: the caller keeps it open while it is set. */
+void pw_log_set_stream(FILE *f);
+
+/* Parses "text"/"json"/"auto" and "debug"/"info"/"warn"/"error".
+ * 0 or -1 on an unknown word. */
+int pw_log_format_parse(const char *s, enum pw_log_format *out);
+int pw_log_level_parse(const char *s, enum pw_log_level *out);
+
+/* Secret registry (process-wide). The string is copied. Strings shorter
+ * than 4 bytes are ignored (they would redact everything). */
 void pw_secret_add(const char *secret);
 
 /* Returns a malloc'd copy of s with every registered secret replaced by
- * "***". Caller frees. */
+ * "***". Caller frees. NULL only when out of memory (or s is NULL). */
 char *pw_redact(const char *s);
 
 /* Forgets all secrets (tests). */

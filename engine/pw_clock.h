@@ -1,0 +1,44 @@
+/*
+ * pw_clock - the engine's notion of time, injectable so Retry and Wait
+ * tests run instantly. A monotonic clock for deadlines and delays, a wall
+ * clock for timestamps, and an interruptible sleep.
+ * Owner: engine-runtime.
+ */
+#ifndef PW_CLOCK_H
+#define PW_CLOCK_H
+
+#include <stdint.h>
+
+struct pw_clock {
+	int64_t (*mono_ms)(void *ud);   /* monotonic milliseconds */
+	int64_t (*wall_ms)(void *ud);   /* milliseconds since the epoch */
+	/* Sleeps ms milliseconds; returns 0, or -1 when cancelled
+	 * (pw_cancel_requested()) before the time was up. */
+	int (*sleep_ms)(void *ud, int64_t ms);
+	void *ud;
+};
+
+/* The real clocks (CLOCK_MONOTONIC, CLOCK_REALTIME, nanosleep). Static
+ * storage: never freed. */
+const struct pw_clock *pw_clock_system(void);
+
+/* A fake clock for tests: time moves only when something sleeps on it or
+ * the test advances it. `clock.ud` points at the struct itself. */
+struct pw_fake_clock {
+	struct pw_clock clock;
+	int64_t mono;       /* current monotonic ms */
+	int64_t wall;       /* current wall ms */
+	int64_t slept[64];  /* the durations passed to sleep_ms, in order */
+	int n_slept;
+};
+void pw_fake_clock_init(struct pw_fake_clock *fc, int64_t wall_ms);
+
+/* Process-wide cancellation (SIGINT/SIGTERM handler sets it). */
+void pw_cancel_request(void);
+int pw_cancel_requested(void);
+
+/* Formats wall ms as RFC 3339 UTC with milliseconds
+ * ("2026-11-25T10:46:16.123Z") into buf (>= 32 bytes). */
+void pw_clock_format_rfc3339(int64_t wall_ms, char *buf, unsigned len);
+
+#endif
