@@ -1,1 +1,21 @@
 # engine module rules (included from the top Makefile.am)
+# The workflow language: documents, paths, intrinsics, data flow, Choice,
+# validation and graphs. libcrypto serves States.Hash and States.Base64*.
+engine_libpwengine_la_SOURCES += \
+	engine/pw_doc.c engine/pw_doc.h engine/lang_doc.h \
+	engine/lang_yaml.c engine/lang_json.c \
+	engine/pw_path.c engine/pw_path.h engine/lang_path.h
+engine_libpwengine_la_CPPFLAGS += $(CRYPTO_CFLAGS)
+engine_libpwengine_la_LIBADD += $(CRYPTO_LIBS)
+
+# Unit tests of the language (Check). bench_validate is built by
+# `make check` but not run: it prints timings.
+LANG_CHECK_CPPFLAGS = $(AM_CPPFLAGS) $(JSONC_CFLAGS) $(YAML_CFLAGS) \
+	$(CHECK_CFLAGS)
+LANG_CHECK_LDADD = engine/libpwengine.la $(CHECK_LIBS) $(JSONC_LIBS)
+LANG_TESTS = tests/unit/check_path
+check_PROGRAMS += $(LANG_TESTS)
+TESTS += $(LANG_TESTS)
+noinst_HEADERS += tests/unit/lang_test.h
+tests_unit_check_path_CPPFLAGS = $(LANG_CHECK_CPPFLAGS)
+tests_unit_check_path_LDADD = $(LANG_CHECK_LDADD)

@@ -6,6 +6,7 @@
 #ifndef PW_DOC_H
 #define PW_DOC_H
 
+#include <stdio.h>
 #include <json-c/json.h>
 
 /* A diagnostic that names where the problem is. line/column are 1-based;
@@ -23,8 +24,8 @@ void pw_diag_print(const pw_diag *d, FILE *f);
 typedef struct pw_doc pw_doc;
 
 /*
- * Loads PATH: *.yaml/*.yml through libyaml, *.json through json-c, *.lua by
- * running the chunk in the Lua sandbox (pw_lua_sandbox.h) and converting
+ * Loads PATH: *.yaml or *.yml through libyaml, *.json through json-c,
+ * *.lua by running the chunk in the Lua sandbox (pw_lua_sandbox.h) and converting
  * the table it returns. Anything else is sniffed (JSON if it starts with
  * '{', else YAML). On failure returns -1 and fills *diag with the file,
  * line and column of the syntax error. *out is owned by the caller:
@@ -45,7 +46,7 @@ const char *pw_doc_file(const pw_doc *doc);
 
 /* Position of the node at RFC 6901 JSON pointer `pointer` ("" is the root,
  * "/States/Wait/Next"). For an object member, the position of its key.
- * Returns 0 and sets *line/*column, or -1 when unknown (both set to 0). */
+ * Returns 0 and sets *line and *column, or -1 when unknown (both set to 0). */
 int pw_doc_position(const pw_doc *doc, const char *pointer, int *line,
 		    int *column);
 
