@@ -1,0 +1,721 @@
+/*
+ * pw_registry - plugin search path, dlopen with ABI checks, resource
+ * resolution, the host API given to plugins, and the call path shared by
+ * Tasks, Lua's prewarm.call and `prewarm warm`.
+ */
+#include "pw_registry.h"
+
+#include <dirent.h>
+#include <dlfcn.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "pw_log.h"
+#include "pw_lua_step.h"
+
+#define MAX_DEPTH 8 /* nested prewarm.call / host invoke */
+
+struct loaded {
+	char *path;
+	void *dl;
+	const struct pw_plugin *desc;
+	void *state;
+	int initialized;
+};
+
+struct pw_registry {
+	char **dirs;
+	size_t n_dirs;
+	json_object *config; /* own reference, may be NULL */
+	struct loaded *plugins;
+	size_t n, cap;
+	int scanned;
+	/* Files tried already (loaded or refused), so a scan never dlopens
+	 * one twice. */
+	char **tried;
+	size_t n_tried;
+};
+
+/* What a resource names once resolved. */
+struct target {
+	int is_lua;
+	const char *lua_path;      /* into the resource string */
+	struct loaded *plugin;
+	const struct pw_action *action;
+	int sdk_names;
+};
+
+static const char *init_component = "plugin";
+
+/* ---- search path and loading -------------------------------------- */
+
+static int add_dir(pw_registry *r, const char *dir, size_t len)
+{
+	if (len == 0)
+		return 0;
+	char **grown = realloc(r->dirs, (r->n_dirs + 1) * sizeof(*grown));
+	if (grown == NULL)
+		return -1;
+	r->dirs = grown;
+	r->dirs[r->n_dirs] = strndup(dir, len);
+	if (r->dirs[r->n_dirs] == NULL)
+		return -1;
+	r->n_dirs++;
+	return 0;
+}
+
+int pw_registry_open(const char *search_path, json_object *config,
+		     pw_registry **out, pw_error *err)
+{
+	*out = NULL;
+	pw_registry *r = calloc(1, sizeof(*r));
+	if (r == NULL)
+		return pw_error_set(err, "States.Runtime", "out of memory");
+	if (search_path == NULL || search_path[0] == '\0')
+		search_path = getenv("PREWARM_PLUGIN_PATH");
+	if (search_path == NULL || search_path[0] == '\0')
+		search_path = PW_PLUGIN_DIR;
+	for (const char *p = search_path;;) {
+		const char *colon = strchr(p, ':');
+		size_t len = colon ? (size_t)(colon - p) : strlen(p);
+		if (add_dir(r, p, len) != 0) {
+			pw_registry_close(r);
+			return pw_error_set(err, "States.Runtime", "out of memory");
+		}
+		if (colon == NULL)
+			break;
+		p = colon + 1;
+	}
+	r->config = config ? json_object_get(config) : NULL;
+	*out = r;
+	return PW_OK;
+}
+
+void pw_registry_close(pw_registry *r)
+{
+	if (r == NULL)
+		return;
+	for (size_t i = r->n; i-- > 0;) {
+		struct loaded *lp = &r->plugins[i];
+		if (lp->initialized && lp->desc->fini)
+			lp->desc->fini(lp->state);
+		dlclose(lp->dl);
+		free(lp->path);
+	}
+	for (size_t i = 0; i < r->n_dirs; i++)
+		free(r->dirs[i]);
+	for (size_t i = 0; i < r->n_tried; i++)
+		free(r->tried[i]);
+	free(r->tried);
+	free(r->dirs);
+	free(r->plugins);
+	json_object_put(r->config);
+	free(r);
+}
+
+static int was_tried(pw_registry *r, const char *path)
+{
+	for (size_t i = 0; i < r->n_tried; i++)
+		if (strcmp(r->tried[i], path) == 0)
+			return 1;
+	char **grown = realloc(r->tried, (r->n_tried + 1) * sizeof(*grown));
+	if (grown != NULL) {
+		r->tried = grown;
+		r->tried[r->n_tried] = strdup(path);
+		if (r->tried[r->n_tried] != NULL)
+			r->n_tried++;
+	}
+	return 0;
+}
+
+static int dir_is_safe(const char *dir)
+{
+	struct stat st;
+	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+		return 0;
+	if (st.st_mode & S_IWOTH) {
+		pw_log(PW_LOG_WARN, "engine",
+		       "plugin directory %s is world-writable: ignored (chmod o-w it)", dir);
+		return 0;
+	}
+	return 1;
+}
+
+/* dlopen()s one file and checks its descriptor. On success appends it to
+ * r->plugins (not initialized yet) and returns its index. */
+static int load_file(pw_registry *r, const char *path, pw_error *err)
+{
+	struct stat st;
+	if (stat(path, &st) != 0)
+		return pw_error_set(err, "Plugin.NotFound", "%s: no such file", path);
+	if (st.st_mode & S_IWOTH)
+		return pw_error_set(err, "Plugin.Refused",
+				    "%s is world-writable: refused (chmod o-w it)", path);
+	void *dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	if (dl == NULL)
+		return pw_error_set(err, "Plugin.Refused",
+				    "cannot load %s: %s (check its dependencies with ldd %s)",
+				    path, dlerror(), path);
+	pw_plugin_entry_fn entry;
+	void *sym = dlsym(dl, PW_PLUGIN_ENTRY_SYMBOL);
+	memcpy(&entry, &sym, sizeof(entry));
+	const struct pw_plugin *d = NULL;
+	if (sym == NULL) {
+		pw_error_set(err, "Plugin.Refused",
+			     "%s does not export %s(): not an aurora-prewarm plugin",
+			     path, PW_PLUGIN_ENTRY_SYMBOL);
+		goto refuse;
+	}
+	d = entry();
+	if (d == NULL) {
+		pw_error_set(err, "Plugin.Refused", "%s: %s() returned NULL", path,
+			     PW_PLUGIN_ENTRY_SYMBOL);
+		goto refuse;
+	}
+	if (d->abi_major != PW_PLUGIN_ABI_MAJOR) {
+		pw_error_set(err, "Plugin.Refused",
+			     "%s was built for plugin ABI %u.%u, but this prewarm speaks ABI %d.%d: "
+			     "rebuild the plugin against this prewarm/plugin.h",
+			     path, (unsigned)d->abi_major, (unsigned)d->abi_minor,
+			     PW_PLUGIN_ABI_MAJOR, PW_PLUGIN_ABI_MINOR);
+		goto refuse;
+	}
+	if (d->struct_size < sizeof(struct pw_plugin)) {
+		pw_error_set(err, "Plugin.Refused",
+			     "%s: descriptor is %zu bytes, expected at least %zu: rebuild the plugin",
+			     path, d->struct_size, sizeof(struct pw_plugin));
+		goto refuse;
+	}
+	if (d->name == NULL || d->name[0] == '\0' || (d->n_actions > 0 && d->actions == NULL)) {
+		pw_error_set(err, "Plugin.Refused", "%s: descriptor has no name or no action table",
+			     path);
+		goto refuse;
+	}
+	for (size_t i = 0; i < r->n; i++) {
+		if (strcmp(r->plugins[i].desc->name, d->name) == 0) {
+			/* Earlier directories win; keep the first. */
+			pw_log(PW_LOG_DEBUG, "engine", "plugin %s from %s shadowed by %s",
+			       d->name, path, r->plugins[i].path);
+			dlclose(dl);
+			return (int)i;
+		}
+	}
+	if (r->n == r->cap) {
+		size_t cap = r->cap ? r->cap * 2 : 8;
+		struct loaded *grown = realloc(r->plugins, cap * sizeof(*grown));
+		if (grown == NULL) {
+			pw_error_set(err, "States.Runtime", "out of memory");
+			goto refuse;
+		}
+		r->plugins = grown;
+		r->cap = cap;
+	}
+	struct loaded *lp = &r->plugins[r->n];
+	memset(lp, 0, sizeof(*lp));
+	lp->path = strdup(path);
+	lp->dl = dl;
+	lp->desc = d;
+	if (lp->path == NULL) {
+		pw_error_set(err, "States.Runtime", "out of memory");
+		goto refuse;
+	}
+	return (int)r->n++;
+refuse:
+	dlclose(dl);
+	return PW_ERR;
+}
+
+static int has_so_suffix(const char *name)
+{
+	size_t n = strlen(name);
+	return n > 3 && strcmp(name + n - 3, ".so") == 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Loads every *.so of one directory in name order. */
+static void scan_dir(pw_registry *r, const char *dir,
+		     void (*on_refused)(const char *, const pw_error *, void *),
+		     void *ud)
+{
+	if (!dir_is_safe(dir))
+		return;
+	DIR *d = opendir(dir);
+	if (d == NULL)
+		return;
+	char **names = NULL;
+	size_t n = 0;
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL) {
+		if (!has_so_suffix(e->d_name))
+			continue;
+		char **grown = realloc(names, (n + 1) * sizeof(*names));
+		if (grown == NULL)
+			break;
+		names = grown;
+		if ((names[n] = strdup(e->d_name)) != NULL)
+			n++;
+	}
+	closedir(d);
+	if (n > 1)
+		qsort(names, n, sizeof(*names), cmp_str);
+	for (size_t i = 0; i < n; i++) {
+		char path[4096];
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+		free(names[i]);
+		if (was_tried(r, path))
+			continue;
+		pw_error e2 = {{0}, {0}};
+		if (load_file(r, path, &e2) < 0 && on_refused)
+			on_refused(path, &e2, ud);
+	}
+	free(names);
+}
+
+void pw_registry_scan(pw_registry *r,
+		      void (*on_refused)(const char *, const pw_error *, void *),
+		      void *ud)
+{
+	for (size_t i = 0; i < r->n_dirs; i++)
+		scan_dir(r, r->dirs[i], on_refused, ud);
+	r->scanned = 1;
+}
+
+size_t pw_registry_count(const pw_registry *r)
+{
+	return r->n;
+}
+
+const struct pw_plugin *pw_registry_plugin_at(const pw_registry *r, size_t i,
+					      const char **path)
+{
+	if (i >= r->n)
+		return NULL;
+	if (path)
+		*path = r->plugins[i].path;
+	return r->plugins[i].desc;
+}
+
+static struct loaded *find_loaded(pw_registry *r, const char *name)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (strcmp(r->plugins[i].desc->name, name) == 0)
+			return &r->plugins[i];
+	return NULL;
+}
+
+/* Finds plugin `name`: NAME.so in each directory first, then a scan of
+ * all files (a plugin's file name need not match its name). A refusal of
+ * NAME.so is reported as such, not as "not found". */
+static struct loaded *find_plugin(pw_registry *r, const char *name, pw_error *err)
+{
+	struct loaded *lp = find_loaded(r, name);
+	if (lp != NULL)
+		return lp;
+	pw_error refusal = {{0}, {0}};
+	for (size_t i = 0; i < r->n_dirs; i++) {
+		char path[4096];
+		snprintf(path, sizeof(path), "%s/%s.so", r->dirs[i], name);
+		if (access(path, F_OK) != 0 || !dir_is_safe(r->dirs[i]) || was_tried(r, path))
+			continue;
+		if (load_file(r, path, &refusal) >= 0 && (lp = find_loaded(r, name)))
+			return lp;
+	}
+	if (!r->scanned)
+		pw_registry_scan(r, NULL, NULL);
+	if ((lp = find_loaded(r, name)) != NULL)
+		return lp;
+	if (refusal.name[0] != '\0') {
+		*err = refusal;
+		return NULL;
+	}
+	pw_error_set(err, "Plugin.NotFound",
+		     "no plugin named '%s' in the plugin path (%s%s): check plugin_path "
+		     "or PREWARM_PLUGIN_PATH", name, r->n_dirs ? r->dirs[0] : "",
+		     r->n_dirs > 1 ? ":..." : "");
+	return NULL;
+}
+
+static struct loaded *find_service(pw_registry *r, const char *service, pw_error *err)
+{
+	pw_error ignored;
+	for (int pass = 0; pass < 2; pass++) {
+		if (pass == 0)
+			find_plugin(r, service, &ignored); /* cheap guess: rds.so */
+		else if (!r->scanned)
+			pw_registry_scan(r, NULL, NULL);
+		for (size_t i = 0; i < r->n; i++) {
+			const char *const *s = r->plugins[i].desc->sdk_services;
+			for (; s && *s; s++)
+				if (strcasecmp(*s, service) == 0)
+					return &r->plugins[i];
+		}
+	}
+	pw_error_set(err, "Plugin.NotFound",
+		     "no plugin serves AWS service '%s' (none lists it in sdk_services)", service);
+	return NULL;
+}
+
+static const struct pw_action *find_action(const struct loaded *lp, const char *name)
+{
+	const struct pw_plugin *d = lp->desc;
+	for (size_t i = 0; i < d->n_actions; i++)
+		if (strcmp(d->actions[i].name, name) == 0)
+			return &d->actions[i];
+	for (size_t i = 0; i < d->n_actions; i++)
+		if (strcasecmp(d->actions[i].name, name) == 0)
+			return &d->actions[i];
+	return NULL;
+}
+
+/* ---- resource resolution ------------------------------------------ */
+
+static const char *mapped(pw_registry *r, const char *resource)
+{
+	json_object *map, *to;
+	if (r->config && json_object_object_get_ex(r->config, "resource_map", &map) &&
+	    json_object_object_get_ex(map, resource, &to) &&
+	    json_object_is_type(to, json_type_string))
+		return json_object_get_string(to);
+	return resource;
+}
+
+static int resolve(pw_registry *r, const char *resource, struct target *t, pw_error *err)
+{
+	memset(t, 0, sizeof(*t));
+	resource = mapped(r, resource);
+	if (strncmp(resource, "lua:", 4) == 0) {
+		t->is_lua = 1;
+		t->lua_path = resource + 4;
+		return PW_OK;
+	}
+	char plugin[128], action[128];
+	struct loaded *lp;
+	const char *sdk = "arn:aws:states:::aws-sdk:";
+	const char *opt = "arn:aws:states:::";
+	if (strncmp(resource, sdk, strlen(sdk)) == 0 || strncmp(resource, opt, strlen(opt)) == 0) {
+		int is_sdk = strncmp(resource, sdk, strlen(sdk)) == 0;
+		const char *rest = resource + strlen(is_sdk ? sdk : opt);
+		const char *colon = strchr(rest, ':');
+		if (colon == NULL || colon == rest || colon[1] == '\0' ||
+		    (size_t)(colon - rest) >= sizeof(plugin) || strlen(colon + 1) >= sizeof(action))
+			return pw_error_set(err, "States.Runtime",
+					    "resource '%s': expected arn:aws:states:::aws-sdk:SERVICE:action",
+					    resource);
+		snprintf(plugin, sizeof(plugin), "%.*s", (int)(colon - rest), rest);
+		snprintf(action, sizeof(action), "%s", colon + 1);
+		if (strchr(action, '.') != NULL || strchr(action, ':') != NULL)
+			return pw_error_set(err, "States.Runtime",
+					    "resource '%s': integration patterns (.sync, "
+					    ".waitForTaskToken) are not supported", resource);
+		if ((lp = find_service(r, plugin, err)) == NULL)
+			return PW_ERR;
+		t->sdk_names = is_sdk;
+	} else if (strncmp(resource, "arn:", 4) == 0) {
+		return pw_error_set(err, "States.Runtime",
+				    "resource '%s' is not supported: map it to a lua: or "
+				    "PLUGIN:Action resource in the config's resource_map", resource);
+	} else {
+		const char *colon = strchr(resource, ':');
+		if (colon == NULL || colon == resource || colon[1] == '\0' ||
+		    (size_t)(colon - resource) >= sizeof(plugin) ||
+		    strlen(colon + 1) >= sizeof(action))
+			return pw_error_set(err, "States.Runtime",
+					    "resource '%s': expected PLUGIN:Action, lua:PATH or "
+					    "arn:aws:states:::aws-sdk:SERVICE:action", resource);
+		snprintf(plugin, sizeof(plugin), "%.*s", (int)(colon - resource), resource);
+		snprintf(action, sizeof(action), "%s", colon + 1);
+		if ((lp = find_plugin(r, plugin, err)) == NULL)
+			return PW_ERR;
+	}
+	t->plugin = lp;
+	t->action = find_action(lp, action);
+	if (t->action == NULL)
+		return pw_error_set(err, "States.Runtime", "plugin '%s' (%s) has no action '%s'",
+				    lp->desc->name, lp->path, action);
+	return PW_OK;
+}
+
+/* ---- the host API ------------------------------------------------- */
+
+static const struct pw_clock *clock_of(const pw_call *c)
+{
+	return (c && c->clock) ? c->clock : pw_clock_system();
+}
+
+static int64_t host_remaining_ms(pw_call *c)
+{
+	if (c == NULL || c->deadline == INT64_MAX)
+		return INT64_MAX;
+	const struct pw_clock *clk = clock_of(c);
+	return c->deadline - clk->mono_ms(clk->ud);
+}
+
+static void host_vlog(pw_call *c, enum pw_log_level level, const char *fmt, va_list ap)
+{
+	char component[300];
+	if (c == NULL)
+		snprintf(component, sizeof(component), "%s", init_component);
+	else if (c->state)
+		snprintf(component, sizeof(component), "%s:%s [%s]", c->plugin ? c->plugin : "?",
+			 c->action ? c->action : "?", c->state);
+	else
+		snprintf(component, sizeof(component), "%s:%s", c->plugin ? c->plugin : "?",
+			 c->action ? c->action : "?");
+	pw_logv(level, component, fmt, ap);
+}
+
+static void host_log(pw_call *c, enum pw_log_level level, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	host_vlog(c, level, fmt, ap);
+	va_end(ap);
+}
+
+static void host_add_secret(const char *secret)
+{
+	pw_secret_add(secret);
+}
+
+static int host_is_dry_run(pw_call *c)
+{
+	return c ? c->dry_run : 0;
+}
+
+static int host_is_cancelled(pw_call *c)
+{
+	return pw_cancel_requested() || host_remaining_ms(c) <= 0;
+}
+
+static int host_sleep_ms(pw_call *c, int64_t ms)
+{
+	if (c != NULL && c->dry_run)
+		return PW_OK; /* a dry run does not wait */
+	int64_t left = host_remaining_ms(c);
+	int cut = 0;
+	if (ms > left) {
+		ms = left > 0 ? left : 0;
+		cut = 1;
+	}
+	const struct pw_clock *clk = clock_of(c);
+	if (ms > 0 && clk->sleep_ms(clk->ud, ms) != 0)
+		return PW_ERR;
+	return cut ? PW_ERR : PW_OK;
+}
+
+static void host_progress(pw_call *c, const char *fmt, ...)
+{
+	const struct pw_clock *clk = clock_of(c);
+	int64_t now = clk->mono_ms(clk->ud);
+	if (c != NULL) {
+		if (c->last_progress != 0 && now - c->last_progress < 1000)
+			return;
+		c->last_progress = now;
+	}
+	va_list ap;
+	va_start(ap, fmt);
+	host_vlog(c, PW_LOG_INFO, fmt, ap);
+	va_end(ap);
+}
+
+static int host_sdk_names(pw_call *c)
+{
+	return c ? c->sdk_names : 0;
+}
+
+static int host_invoke(pw_call *c, const char *resource, json_object *params,
+		       json_object **result, pw_error *err)
+{
+	if (result)
+		*result = NULL;
+	if (c == NULL || c->reg == NULL)
+		return pw_error_set(err, "States.Runtime", "invoke() outside an action call");
+	return pw_registry_invoke(c, resource, params, result, err);
+}
+
+static const char *host_var(pw_call *c, const char *name)
+{
+	json_object *v;
+	if (c == NULL || c->vars == NULL || !json_object_object_get_ex(c->vars, name, &v))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+static const struct pw_host_api host_api = {
+	.abi_major = PW_PLUGIN_ABI_MAJOR,
+	.abi_minor = PW_PLUGIN_ABI_MINOR,
+	.struct_size = sizeof(struct pw_host_api),
+	.log = host_log,
+	.add_secret = host_add_secret,
+	.is_dry_run = host_is_dry_run,
+	.remaining_ms = host_remaining_ms,
+	.is_cancelled = host_is_cancelled,
+	.sleep_ms = host_sleep_ms,
+	.progress = host_progress,
+	.sdk_names = host_sdk_names,
+	.invoke = host_invoke,
+	.var = host_var,
+};
+
+const struct pw_host_api *pw_registry_host_api(void)
+{
+	return &host_api;
+}
+
+/* ---- calling ------------------------------------------------------ */
+
+static int ensure_init(pw_registry *r, struct loaded *lp, pw_error *err)
+{
+	if (lp->initialized)
+		return PW_OK;
+	json_object *plugins, *conf = NULL;
+	if (r->config && json_object_object_get_ex(r->config, "plugins", &plugins))
+		json_object_object_get_ex(plugins, lp->desc->name, &conf);
+	if (lp->desc->init) {
+		pw_error e = {{0}, {0}};
+		init_component = lp->desc->name;
+		int rc = lp->desc->init(&host_api, conf, &lp->state, &e);
+		init_component = "plugin";
+		if (rc != PW_OK)
+			return pw_error_set(err, e.name[0] ? e.name : "Plugin.InitFailed",
+					    "plugin %s failed to start: %s", lp->desc->name,
+					    e.cause);
+	}
+	lp->initialized = 1;
+	return PW_OK;
+}
+
+static json_object *default_dry_run_result(const struct pw_action *a, json_object *params)
+{
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "DryRun", json_object_new_boolean(1));
+	json_object_object_add(o, "Action", json_object_new_string(a->name));
+	json_object_object_add(o, "Parameters", json_object_get(params));
+	return o;
+}
+
+int pw_registry_invoke(struct pw_call *call, const char *resource, json_object *params,
+		       json_object **result, pw_error *err)
+{
+	*result = NULL;
+	struct target t;
+	json_object *empty = NULL;
+	int rc = PW_ERR;
+	if (call->depth >= MAX_DEPTH)
+		return pw_error_set(err, "States.Runtime",
+				    "calls nested deeper than %d (a loop of prewarm.call?)", MAX_DEPTH);
+	if (resolve(call->reg, resource, &t, err) != PW_OK)
+		return PW_ERR;
+	if (params == NULL)
+		params = empty = json_object_new_object();
+	struct pw_call child = *call;
+	child.depth++;
+	child.last_progress = 0;
+	child.sdk_names = t.sdk_names;
+	if (host_remaining_ms(&child) <= 0) {
+		pw_error_set(err, "States.Timeout", "deadline passed before %s was called", resource);
+		goto out;
+	}
+	if (t.is_lua) {
+		child.plugin = "lua";
+		child.action = t.lua_path;
+		rc = pw_lua_step_run(&child, t.lua_path, params, result, err);
+		goto out;
+	}
+	child.plugin = t.plugin->desc->name;
+	child.action = t.action->name;
+	if ((rc = ensure_init(call->reg, t.plugin, err)) != PW_OK)
+		goto out;
+	pw_error e = {{0}, {0}};
+	if ((t.action->flags & PW_ACTION_MUTATES) && child.dry_run) {
+		const char *ptxt = json_object_to_json_string_ext(params, JSON_C_TO_STRING_PLAIN);
+		pw_log(PW_LOG_INFO, "dry-run", "would call %s:%s%s%s with %s", child.plugin,
+		       child.action, child.state ? " in state " : "", child.state ? child.state : "",
+		       ptxt);
+		if (t.action->dry_run)
+			rc = t.action->dry_run(t.plugin->state, &child, params, result, &e);
+		else {
+			*result = default_dry_run_result(t.action, params);
+			rc = PW_OK;
+		}
+	} else {
+		rc = t.action->run(t.plugin->state, &child, params, result, &e);
+	}
+	if (rc != PW_OK) {
+		json_object_put(*result);
+		*result = NULL;
+		if (e.name[0] == '\0')
+			pw_error_set(err, "States.TaskFailed", "%s:%s failed without an error name%s%s",
+				     child.plugin, child.action, e.cause[0] ? ": " : "", e.cause);
+		else
+			*err = e;
+		rc = PW_ERR;
+		goto out;
+	}
+	if (*result == NULL)
+		*result = json_object_new_object();
+	if (host_remaining_ms(&child) <= 0) {
+		/* The action ran past its deadline: the step timed out even
+		 * though the action finished (Step Functions does the same). */
+		json_object_put(*result);
+		*result = NULL;
+		rc = pw_error_set(err, "States.Timeout", "%s:%s ran past the step's deadline",
+				  child.plugin, child.action);
+	}
+out:
+	json_object_put(empty);
+	return rc;
+}
+
+int pw_registry_call(pw_registry *r, const char *resource, json_object *params,
+		     const struct pw_call_opts *opts, json_object **result, pw_error *err)
+{
+	struct pw_call call;
+	memset(&call, 0, sizeof(call));
+	call.reg = r;
+	call.clock = pw_clock_system();
+	call.deadline = INT64_MAX;
+	if (opts != NULL) {
+		call.dry_run = opts->dry_run;
+		call.state = opts->label;
+		if (opts->timeout_ms > 0)
+			call.deadline = call.clock->mono_ms(call.clock->ud) + opts->timeout_ms;
+	}
+	return pw_registry_invoke(&call, resource, params, result, err);
+}
+
+int pw_registry_check_resource(void *ud, const char *resource, const char *workflow_dir,
+			       const char *const **required, char *why, size_t why_len)
+{
+	pw_registry *r = ud;
+	struct target t;
+	pw_error err = {{0}, {0}};
+	if (required)
+		*required = NULL;
+	if (resolve(r, resource, &t, &err) != PW_OK) {
+		snprintf(why, why_len, "%s", err.cause);
+		return -1;
+	}
+	if (t.is_lua)
+		return pw_lua_step_check(workflow_dir, t.lua_path, why, why_len);
+	if (required)
+		*required = t.action->required;
+	return 0;
+}
+
+int pw_registry_mutates(pw_registry *r, const char *resource)
+{
+	struct target t;
+	pw_error err;
+	if (resolve(r, resource, &t, &err) != PW_OK || t.is_lua)
+		return 0;
+	return (t.action->flags & PW_ACTION_MUTATES) != 0;
+}
