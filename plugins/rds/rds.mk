@@ -1,1 +1,16 @@
 # plugins/rds module rules (included from the top Makefile.am)
+#
+# aws_plugin.[ch] here is the glue every AWS plugin of ours compiles in
+# (lazy client, aws-sdk naming, parameter getters).
+AWSP_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/plugins/aws \
+	-I$(top_srcdir)/plugins/rds $(JSONC_CFLAGS)
+AWSP_SOURCES = plugins/rds/aws_plugin.c plugins/rds/aws_plugin.h
+AWSP_LIBADD = plugins/aws/libpwaws.la $(JSONC_LIBS)
+
+pkglib_LTLIBRARIES += plugins/rds/rds.la
+plugins_rds_rds_la_SOURCES = $(AWSP_SOURCES) plugins/rds/rds.h \
+	plugins/rds/rds.c plugins/rds/rds_describe.c \
+	plugins/rds/rds_members.c plugins/rds/rds_token.c
+plugins_rds_rds_la_CPPFLAGS = $(AWSP_CPPFLAGS)
+plugins_rds_rds_la_LDFLAGS = $(PW_PLUGIN_LINK)
+plugins_rds_rds_la_LIBADD = $(AWSP_LIBADD)

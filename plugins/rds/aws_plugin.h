@@ -1,0 +1,76 @@
+/*
+ * aws_plugin - glue shared by the AWS plugins (rds, cloudwatch, s3,
+ * notify's SNS target, secrets, sqs): a lazily created pw_aws_client per
+ * plugin, the Step Functions aws-sdk member-name conversion around an
+ * action, and typed parameter getters with clear errors.
+ *
+ * Compiled into each plugin (not a library of its own); all symbols are
+ * hidden by -fvisibility=hidden and the plugins' export list.
+ */
+#ifndef AWS_PLUGIN_H
+#define AWS_PLUGIN_H
+
+#include <prewarm/plugin.h>
+
+#include "pw_aws.h"
+
+/* A plugin's AWS connection: created on first use so that loading the
+ * plugin (e.g. for `prewarm validate`) needs no region or credentials. */
+struct awsp_conn {
+	const struct pw_host_api *host;
+	struct pw_aws_options opts; /* strings below are owned */
+	char *region, *profile, *endpoint_url;
+	pw_aws_client *client;
+};
+
+/*
+ * Fills conn from the plugin's config object (borrowed, may be NULL):
+ * optional string keys "region", "profile", "endpoint_url" override the
+ * environment. service/signing_name/env_name are static strings.
+ */
+int awsp_conn_init(struct awsp_conn *conn, const struct pw_host_api *host,
+		   json_object *config, const char *service,
+		   const char *signing_name, const char *env_name, pw_error *err);
+/* Frees what conn owns (not conn itself). */
+void awsp_conn_fini(struct awsp_conn *conn);
+/* The client, created on first call; borrowed (conn owns it). */
+int awsp_client(struct awsp_conn *conn, pw_call *call, pw_aws_client **out,
+		pw_error *err);
+
+/* An action body with API member names in and out. */
+typedef int (*awsp_body_fn)(void *state, pw_call *call, json_object *params,
+			    json_object **result, pw_error *err);
+
+/*
+ * Runs body; when the host says the call came through an aws-sdk ARN,
+ * params are first converted from Step Functions names to the API names
+ * in api_names and the result back to aws-sdk names.
+ */
+int awsp_run(const struct pw_host_api *host, const char *const *api_names,
+	     awsp_body_fn body, void *state, pw_call *call, json_object *params,
+	     json_object **result, pw_error *err);
+
+/* Parameter getters. Missing: *out untouched (or NULL for required) and,
+ * when required, an error "<prefix>.InvalidParameter" naming the key.
+ * Wrong type is always an error. */
+int awsp_str(json_object *params, const char *key, int required,
+	     const char *prefix, const char **out, pw_error *err);
+int awsp_int(json_object *params, const char *key, int required,
+	     const char *prefix, int64_t *out, pw_error *err);
+int awsp_bool(json_object *params, const char *key, const char *prefix,
+	      int *out, pw_error *err);
+
+/* A string member of o, or NULL. */
+const char *awsp_get_str(json_object *o, const char *key);
+
+/* A copy of params without the listed keys (NULL-terminated); NEW. Used
+ * to pass only the API's own members to AWS. */
+json_object *awsp_without(json_object *params, const char *const *drop);
+
+/* Query/XML responses carry every value as text; converts strings in the
+ * listed keys (deeply) to integers / booleans so workflows can compare
+ * them as numbers and booleans. Keys not listed stay strings. */
+void awsp_coerce(json_object *v, const char *const *int_keys,
+		 const char *const *bool_keys);
+
+#endif

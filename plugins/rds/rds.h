@@ -1,0 +1,58 @@
+/*
+ * rds - internal interface of the rds plugin: its state, the RDS Query
+ * protocol shape, and the action bodies (API member names in and out;
+ * rds.c wraps them for the aws-sdk naming).
+ */
+#ifndef RDS_H
+#define RDS_H
+
+#include "aws_plugin.h"
+
+struct rds_state {
+	const struct pw_host_api *host;
+	struct awsp_conn conn;
+};
+
+/* One RDS Query call; result NEW, with numbers and booleans typed. */
+int rds_query(struct rds_state *st, pw_call *call, const char *action,
+	      json_object *params, json_object **result, pw_error *err);
+/* Same, following Marker across pages and concatenating `items`. */
+int rds_query_all(struct rds_state *st, pw_call *call, const char *action,
+		  json_object *params, const char *items, json_object **result,
+		  pw_error *err);
+
+/* rds_describe.c */
+int rds_describe_db_instances(void *st, pw_call *call, json_object *params,
+			      json_object **result, pw_error *err);
+int rds_describe_db_clusters(void *st, pw_call *call, json_object *params,
+			     json_object **result, pw_error *err);
+int rds_describe_db_cluster_endpoints(void *st, pw_call *call,
+				      json_object *params, json_object **result,
+				      pw_error *err);
+int rds_describe_events(void *st, pw_call *call, json_object *params,
+			json_object **result, pw_error *err);
+int rds_modify_db_cluster_endpoint(void *st, pw_call *call, json_object *params,
+				   json_object **result, pw_error *err);
+int rds_modify_db_cluster_endpoint_dry(void *st, pw_call *call,
+				       json_object *params, json_object **result,
+				       pw_error *err);
+
+/* rds_members.c: the safe read-modify-verify member actions. */
+int rds_add_static_member(void *st, pw_call *call, json_object *params,
+			  json_object **result, pw_error *err);
+int rds_remove_static_member(void *st, pw_call *call, json_object *params,
+			     json_object **result, pw_error *err);
+int rds_add_static_member_dry(void *st, pw_call *call, json_object *params,
+			      json_object **result, pw_error *err);
+int rds_remove_static_member_dry(void *st, pw_call *call, json_object *params,
+				 json_object **result, pw_error *err);
+
+/* rds_token.c */
+int rds_generate_auth_token(void *st, pw_call *call, json_object *params,
+			    json_object **result, pw_error *err);
+
+/* Describes one custom endpoint; *endpoint NEW. */
+int rds_get_endpoint(struct rds_state *st, pw_call *call, const char *id,
+		     json_object **endpoint, pw_error *err);
+
+#endif

@@ -1,0 +1,464 @@
+/*
+ * rds_members - AddStaticMember / RemoveStaticMember: change one member of
+ * a custom endpoint's static list without losing a concurrent change.
+ *
+ * ModifyDBClusterEndpoint replaces the whole list, so two executions that
+ * each read the list and write it back with their own member added would
+ * lose one update. Aurora puts an endpoint into "modifying" while a
+ * change applies and refuses another Modify meanwhile
+ * (InvalidDBClusterEndpointStateFault). The loop below uses that:
+ *
+ *   wait until the endpoint is available; read the cluster's members and
+ *   the endpoint; drop static members that no longer exist (a Modify that
+ *   keeps them fails); write the new list right after reading; wait until
+ *   available again and re-read: the member must be (or not be) there.
+ *   A refused Modify or a failed verification (someone else's write won)
+ *   backs off with jitter and starts over, bounded by MaxAttempts and the
+ *   call's deadline.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "rds.h"
+
+#define DEFAULT_MAX_ATTEMPTS 10
+#define DEFAULT_WAIT_SECONDS 900 /* per wait, when the step has no deadline */
+
+struct member_op {
+	int add; /* 1: AddStaticMember, 0: RemoveStaticMember */
+	const char *endpoint_id;
+	const char *cluster_id; /* NULL: the endpoint's own */
+	const char *instance_id;
+	int64_t max_attempts;
+	int64_t wait_ms;
+	int allow_empty;
+};
+
+static int has(json_object *list, const char *id)
+{
+	size_t n = list ? json_object_array_length(list) : 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const char *s = json_object_get_string(json_object_array_get_idx(list, i));
+
+		if (s != NULL && strcmp(s, id) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* Same members, in any order; NULL is the empty list. */
+static int same_set(json_object *a, json_object *b)
+{
+	size_t na = a ? json_object_array_length(a) : 0;
+	size_t nb = b ? json_object_array_length(b) : 0;
+
+	for (size_t i = 0; i < na; i++)
+		if (!has(b, json_object_get_string(json_object_array_get_idx(a, i))))
+			return 0;
+	for (size_t i = 0; i < nb; i++)
+		if (!has(a, json_object_get_string(json_object_array_get_idx(b, i))))
+			return 0;
+	return 1;
+}
+
+static json_object *static_members(json_object *endpoint)
+{
+	json_object *v;
+
+	if (json_object_object_get_ex(endpoint, "StaticMembers", &v) &&
+	    json_object_is_type(v, json_type_array))
+		return v;
+	return NULL;
+}
+
+static int sleep_or_timeout(struct rds_state *st, pw_call *call, int64_t ms,
+			    const char *what, pw_error *err)
+{
+	if (st->host->remaining_ms(call) <= ms ||
+	    st->host->sleep_ms(call, ms) != PW_OK)
+		return pw_error_set(err, "States.Timeout",
+				    "deadline reached while %s", what);
+	return PW_OK;
+}
+
+/* Reads the endpoint until its Status is "available"; *ep NEW. */
+static int wait_available(struct rds_state *st, pw_call *call,
+			  const struct member_op *op, json_object **ep,
+			  pw_error *err)
+{
+	int64_t waited = 0, poll = 200;
+
+	for (;;) {
+		const char *status;
+
+		if (rds_get_endpoint(st, call, op->endpoint_id, ep, err) != PW_OK)
+			return PW_ERR;
+		status = awsp_get_str(*ep, "Status");
+		if (status != NULL && strcmp(status, "available") == 0)
+			return PW_OK;
+		json_object_put(*ep);
+		*ep = NULL;
+		if (waited >= op->wait_ms)
+			return pw_error_set(err, "RDS.EndpointNotAvailable",
+					    "endpoint %s still \"%s\" after %lld s",
+					    op->endpoint_id, status ? status : "?",
+					    (long long)(waited / 1000));
+		if (sleep_or_timeout(st, call, poll,
+				     "waiting for the endpoint to become available",
+				     err) != PW_OK)
+			return PW_ERR;
+		waited += poll;
+		poll = poll * 3 / 2 > 5000 ? 5000 : poll * 3 / 2;
+	}
+}
+
+/* The instance identifiers of the cluster; *ids NEW array. */
+static int cluster_instances(struct rds_state *st, pw_call *call,
+			     const char *cluster_id, json_object **ids,
+			     pw_error *err)
+{
+	json_object *params = json_object_new_object(), *res = NULL, *clusters,
+		    *members;
+	int rc = PW_ERR;
+
+	*ids = NULL;
+	json_object_object_add(params, "DBClusterIdentifier",
+			       json_object_new_string(cluster_id));
+	if (rds_query(st, call, "DescribeDBClusters", params, &res, err) != PW_OK)
+		goto out;
+	if (!json_object_object_get_ex(res, "DBClusters", &clusters) ||
+	    json_object_array_length(clusters) == 0) {
+		pw_error_set(err, "RDS.DBClusterNotFound",
+			     "DBCluster %s not found", cluster_id);
+		goto out;
+	}
+	*ids = json_object_new_array();
+	if (json_object_object_get_ex(json_object_array_get_idx(clusters, 0),
+				      "DBClusterMembers", &members)) {
+		size_t n = json_object_array_length(members);
+
+		for (size_t i = 0; i < n; i++) {
+			const char *id = awsp_get_str(
+				json_object_array_get_idx(members, i),
+				"DBInstanceIdentifier");
+
+			if (id != NULL)
+				json_object_array_add(*ids, json_object_new_string(id));
+		}
+	}
+	rc = PW_OK;
+out:
+	json_object_put(res);
+	json_object_put(params);
+	return rc;
+}
+
+/*
+ * One read: the endpoint (waiting until available) and the list it
+ * should have. *endpoint, *desired, *dropped NEW.
+ */
+static int plan(struct rds_state *st, pw_call *call, const struct member_op *op,
+		int wait, json_object **endpoint, json_object **desired,
+		json_object **dropped, pw_error *err)
+{
+	json_object *instances = NULL, *current;
+	const char *cluster_id;
+	size_t n;
+	int rc = PW_ERR;
+
+	*desired = *dropped = NULL;
+	if (wait)
+		rc = wait_available(st, call, op, endpoint, err);
+	else
+		rc = rds_get_endpoint(st, call, op->endpoint_id, endpoint, err);
+	if (rc != PW_OK)
+		return PW_ERR;
+	rc = PW_ERR;
+	cluster_id = awsp_get_str(*endpoint, "DBClusterIdentifier");
+	if (op->cluster_id != NULL && cluster_id != NULL &&
+	    strcmp(op->cluster_id, cluster_id) != 0) {
+		pw_error_set(err, "RDS.InvalidParameter",
+			     "endpoint %s belongs to cluster %s, not %s",
+			     op->endpoint_id, cluster_id, op->cluster_id);
+		goto out;
+	}
+	if (cluster_id == NULL)
+		cluster_id = op->cluster_id;
+	if (cluster_id == NULL) {
+		pw_error_set(err, "RDS.InvalidParameter",
+			     "endpoint %s names no cluster; give DBClusterIdentifier",
+			     op->endpoint_id);
+		goto out;
+	}
+	if (cluster_instances(st, call, cluster_id, &instances, err) != PW_OK)
+		goto out;
+	if (op->add && !has(instances, op->instance_id)) {
+		pw_error_set(err, "RDS.DBInstanceNotFound",
+			     "DB instance %s is not a member of cluster %s",
+			     op->instance_id, cluster_id);
+		goto out;
+	}
+	current = static_members(*endpoint);
+	n = current ? json_object_array_length(current) : 0;
+	*desired = json_object_new_array();
+	*dropped = json_object_new_array();
+	for (size_t i = 0; i < n; i++) {
+		json_object *m = json_object_array_get_idx(current, i);
+		const char *id = json_object_get_string(m);
+
+		if (id == NULL)
+			continue;
+		if (!has(instances, id))
+			json_object_array_add(*dropped, json_object_get(m));
+		else if (op->add || strcmp(id, op->instance_id) != 0)
+			json_object_array_add(*desired, json_object_get(m));
+	}
+	if (op->add && !has(*desired, op->instance_id))
+		json_object_array_add(*desired, json_object_new_string(op->instance_id));
+	if (!op->allow_empty && json_object_array_length(*desired) == 0) {
+		/* An empty static list makes a custom endpoint reach every
+		 * eligible instance: cold readers included. */
+		pw_error_set(err, "RDS.WouldEmptyEndpoint",
+			     "removing %s would leave endpoint %s with no static "
+			     "members, which Aurora treats as all instances; pass "
+			     "AllowEmpty: true to do it anyway",
+			     op->instance_id, op->endpoint_id);
+		goto out;
+	}
+	rc = PW_OK;
+out:
+	json_object_put(instances);
+	if (rc != PW_OK) {
+		json_object_put(*endpoint);
+		json_object_put(*desired);
+		json_object_put(*dropped);
+		*endpoint = *desired = *dropped = NULL;
+	}
+	return rc;
+}
+
+static int retryable(const pw_error *e)
+{
+	/* Another change is applying, or a member vanished between our read
+	 * and our write: read again. */
+	return strncmp(e->name, "RDS.InvalidDBClusterEndpointState", 33) == 0 ||
+	       strncmp(e->name, "RDS.DBInstanceNotFound", 22) == 0;
+}
+
+static int64_t backoff_ms(int attempt)
+{
+	int64_t cap = 250LL << (attempt < 5 ? attempt : 5);
+
+	if (cap > 5000)
+		cap = 5000;
+	/* Jitter keeps two contending executions from retrying in step. */
+	return cap / 2 + random() % (cap / 2 + 1);
+}
+
+static json_object *outcome(const struct member_op *op, json_object *endpoint,
+			    int changed, int attempts, json_object *dropped)
+{
+	json_object *r = json_object_new_object(), *members = static_members(endpoint);
+	const char *cluster = awsp_get_str(endpoint, "DBClusterIdentifier");
+
+	json_object_object_add(r, "DBClusterEndpointIdentifier",
+			       json_object_new_string(op->endpoint_id));
+	if (cluster != NULL)
+		json_object_object_add(r, "DBClusterIdentifier",
+				       json_object_new_string(cluster));
+	json_object_object_add(r, "DBInstanceIdentifier",
+			       json_object_new_string(op->instance_id));
+	json_object_object_add(r, "StaticMembers",
+			       members ? json_object_get(members)
+				       : json_object_new_array());
+	json_object_object_add(r, "Changed", json_object_new_boolean(changed));
+	json_object_object_add(r, "Attempts", json_object_new_int(attempts));
+	json_object_object_add(r, "DroppedMembers",
+			       dropped ? json_object_get(dropped)
+				       : json_object_new_array());
+	return r;
+}
+
+static int run_op(struct rds_state *st, pw_call *call, const struct member_op *op,
+		  json_object **result, pw_error *err)
+{
+	json_object *all_dropped = json_object_new_array();
+	int changed = 0, rc = PW_ERR;
+	pw_error last = {{0}, {0}};
+
+	*result = NULL;
+	for (int attempt = 1; attempt <= op->max_attempts; attempt++) {
+		json_object *ep = NULL, *desired = NULL, *dropped = NULL,
+			    *params = NULL, *res = NULL, *after = NULL;
+		int done = 0, verified;
+
+		if (plan(st, call, op, 1, &ep, &desired, &dropped, err) != PW_OK)
+			goto out;
+		if (same_set(desired, static_members(ep))) {
+			/* Nothing to change (idempotent); what we read is the
+			 * verification. */
+			*result = outcome(op, ep, changed, attempt, all_dropped);
+			json_object_put(ep);
+			json_object_put(desired);
+			json_object_put(dropped);
+			rc = PW_OK;
+			goto out;
+		}
+		for (size_t i = 0; i < json_object_array_length(dropped); i++)
+			json_object_array_add(all_dropped, json_object_get(
+				json_object_array_get_idx(dropped, i)));
+		params = json_object_new_object();
+		json_object_object_add(params, "DBClusterEndpointIdentifier",
+				       json_object_new_string(op->endpoint_id));
+		json_object_object_add(params, "StaticMembers", json_object_get(desired));
+		if (rds_query(st, call, "ModifyDBClusterEndpoint", params, &res,
+			      &last) == PW_OK) {
+			changed = 1;
+			st->host->log(call, PW_LOG_INFO,
+				      "%s %s %s endpoint %s (attempt %d)",
+				      op->add ? "added" : "removed", op->instance_id,
+				      op->add ? "to" : "from", op->endpoint_id, attempt);
+			if (wait_available(st, call, op, &after, err) != PW_OK) {
+				json_object_put(ep);
+				json_object_put(desired);
+				json_object_put(dropped);
+				json_object_put(params);
+				json_object_put(res);
+				goto out;
+			}
+			verified = has(static_members(after), op->instance_id) == op->add;
+			if (verified) {
+				*result = outcome(op, after, 1, attempt, all_dropped);
+				done = 1;
+			} else {
+				pw_error_set(&last, "RDS.EndpointUpdateConflict",
+					     "a concurrent change replaced the "
+					     "static members of %s", op->endpoint_id);
+			}
+		} else if (!retryable(&last)) {
+			*err = last;
+			done = -1;
+		}
+		json_object_put(ep);
+		json_object_put(desired);
+		json_object_put(dropped);
+		json_object_put(params);
+		json_object_put(res);
+		json_object_put(after);
+		if (done == 1) {
+			rc = PW_OK;
+			goto out;
+		}
+		if (done < 0)
+			goto out;
+		st->host->log(call, PW_LOG_INFO, "endpoint %s: %s; retrying",
+			      op->endpoint_id, last.cause);
+		if (attempt < op->max_attempts &&
+		    sleep_or_timeout(st, call, backoff_ms(attempt),
+				     "backing off a concurrent endpoint change",
+				     err) != PW_OK)
+			goto out;
+	}
+	pw_error_set(err, "RDS.EndpointUpdateConflict",
+		     "gave up after %lld attempts; last: %s: %s",
+		     (long long)op->max_attempts, last.name, last.cause);
+out:
+	json_object_put(all_dropped);
+	return rc;
+}
+
+static int parse_op(json_object *params, int add, struct member_op *op,
+		    pw_error *err)
+{
+	int64_t wait_s = DEFAULT_WAIT_SECONDS;
+
+	memset(op, 0, sizeof(*op));
+	op->add = add;
+	op->max_attempts = DEFAULT_MAX_ATTEMPTS;
+	if (awsp_str(params, "DBClusterEndpointIdentifier", 1, "RDS",
+		     &op->endpoint_id, err) != PW_OK ||
+	    awsp_str(params, "DBInstanceIdentifier", 1, "RDS", &op->instance_id,
+		     err) != PW_OK ||
+	    awsp_str(params, "DBClusterIdentifier", 0, "RDS", &op->cluster_id,
+		     err) != PW_OK ||
+	    awsp_int(params, "MaxAttempts", 0, "RDS", &op->max_attempts, err) !=
+		    PW_OK ||
+	    awsp_int(params, "WaitSeconds", 0, "RDS", &wait_s, err) != PW_OK ||
+	    awsp_bool(params, "AllowEmpty", "RDS", &op->allow_empty, err) != PW_OK)
+		return PW_ERR;
+	if (op->max_attempts < 1 || op->max_attempts > 100)
+		return pw_error_set(err, "RDS.InvalidParameter",
+				    "MaxAttempts must be between 1 and 100");
+	if (wait_s < 0)
+		return pw_error_set(err, "RDS.InvalidParameter",
+				    "WaitSeconds must not be negative");
+	op->wait_ms = wait_s * 1000;
+	return PW_OK;
+}
+
+static int member_action(void *state, pw_call *call, json_object *params,
+			 int add, json_object **result, pw_error *err)
+{
+	struct member_op op;
+	static int seeded;
+
+	*result = NULL;
+	if (!seeded) {
+		srandom((unsigned)time(NULL) ^ (unsigned)getpid());
+		seeded = 1;
+	}
+	if (parse_op(params, add, &op, err) != PW_OK)
+		return PW_ERR;
+	return run_op(state, call, &op, result, err);
+}
+
+int rds_add_static_member(void *st, pw_call *call, json_object *params,
+			  json_object **result, pw_error *err)
+{
+	return member_action(st, call, params, 1, result, err);
+}
+
+int rds_remove_static_member(void *st, pw_call *call, json_object *params,
+			     json_object **result, pw_error *err)
+{
+	return member_action(st, call, params, 0, result, err);
+}
+
+/* Dry run: the same reads, no write; the result shows the list that
+ * would be written. */
+static int member_dry(void *state, pw_call *call, json_object *params, int add,
+		      json_object **result, pw_error *err)
+{
+	struct member_op op;
+	json_object *ep = NULL, *desired = NULL, *dropped = NULL, *members;
+	int changed;
+
+	*result = NULL;
+	if (parse_op(params, add, &op, err) != PW_OK ||
+	    plan(state, call, &op, 0, &ep, &desired, &dropped, err) != PW_OK)
+		return PW_ERR;
+	members = static_members(ep);
+	changed = !same_set(desired, members);
+	json_object_object_add(ep, "StaticMembers", json_object_get(desired));
+	*result = outcome(&op, ep, changed, 0, dropped);
+	json_object_object_add(*result, "DryRun", json_object_new_boolean(1));
+	json_object_put(ep);
+	json_object_put(desired);
+	json_object_put(dropped);
+	return PW_OK;
+}
+
+int rds_add_static_member_dry(void *st, pw_call *call, json_object *params,
+			      json_object **result, pw_error *err)
+{
+	return member_dry(st, call, params, 1, result, err);
+}
+
+int rds_remove_static_member_dry(void *st, pw_call *call, json_object *params,
+				 json_object **result, pw_error *err)
+{
+	return member_dry(st, call, params, 0, result, err);
+}
