@@ -34,6 +34,10 @@ struct pw_aws_options {
 	int max_attempts;         /* throttling/5xx/network; 0: 5 */
 	const struct pw_host_api *host; /* for logging, secret registration,
 					   cancellable sleeps; may be NULL */
+	/* Appended: retry backoff is full jitter, uniform in
+	 * [0, min(retry_cap_ms, retry_base_ms * 2^(attempt-1))]. */
+	long retry_base_ms;       /* 0: 200 */
+	long retry_cap_ms;        /* 0: 20000 */
 };
 
 /* Creates a client; resolves region and endpoint now, credentials lazily
@@ -69,6 +73,12 @@ struct pw_aws_query_shape {
 	/* request lists: "Member" style per list, e.g. {"StaticMembers",
 	 * "member"} pairs, NULL-terminated; unlisted lists use ".member.N" */
 	const char *const *request_list_item_names;
+	/* Appended: response members whose text stays a string even when it
+	 * looks like a number or boolean (NULL-terminated, may be NULL). A
+	 * built-in set (Key, ETag, Marker, NextToken, Value, Name, ...) always
+	 * applies. "Name[]" in list_names declares a flattened list
+	 * (repeated <Name> siblings, as S3 sends <Contents>). */
+	const char *const *string_names;
 };
 int pw_aws_query(pw_aws_client *c, const struct pw_aws_query_shape *shape,
 		 const char *action, json_object *params, json_object **result,

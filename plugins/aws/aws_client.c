@@ -1,0 +1,395 @@
+/*
+ * aws_client - the client every protocol goes through: resolves region
+ * and endpoint, keeps credentials (refreshed before they expire), and
+ * sends signed requests over one reused curl handle, retrying throttling,
+ * 5xx, network errors and timeouts with capped exponential backoff and
+ * full jitter.
+ */
+#include "aws_internal.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/rand.h>
+
+#include "aws_config_file.h"
+#include "aws_endpoint.h"
+#include "aws_sigv4.h"
+
+#define DEFAULT_CONNECT_TIMEOUT_MS 3000
+#define DEFAULT_REQUEST_TIMEOUT_MS 30000
+#define DEFAULT_MAX_ATTEMPTS 5
+#define DEFAULT_RETRY_BASE_MS 200
+#define DEFAULT_RETRY_CAP_MS 20000
+
+void aws_log(const pw_aws_client *c, enum pw_log_level level, const char *fmt,
+	     ...)
+{
+	if (c == NULL || c->host == NULL || c->host->log == NULL)
+		return;
+	char line[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	c->host->log(c->call, level, "%s", line);
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+int pw_aws_client_new(const struct pw_aws_options *opts, pw_aws_client **out,
+		      pw_error *err)
+{
+	struct aws_profile_files files;
+	int have_files = 0, rc = PW_ERR;
+	*out = NULL;
+	if (opts == NULL || opts->service == NULL || opts->service[0] == '\0')
+		return pw_error_set(err, "AWS.InvalidConfiguration",
+				    "pw_aws_client_new: no service name");
+	pw_aws_client *c = calloc(1, sizeof(*c));
+	if (c == NULL)
+		return pw_error_set(err, "AWS.InvalidConfiguration",
+				    "out of memory");
+	c->host = opts->host;
+	c->connect_timeout_ms = opts->connect_timeout_ms > 0
+					? opts->connect_timeout_ms
+					: DEFAULT_CONNECT_TIMEOUT_MS;
+	c->request_timeout_ms = opts->request_timeout_ms > 0
+					? opts->request_timeout_ms
+					: DEFAULT_REQUEST_TIMEOUT_MS;
+	c->max_attempts = opts->max_attempts > 0 ? opts->max_attempts
+						 : DEFAULT_MAX_ATTEMPTS;
+	c->retry_base_ms = opts->retry_base_ms > 0 ? opts->retry_base_ms
+						   : DEFAULT_RETRY_BASE_MS;
+	c->retry_cap_ms = opts->retry_cap_ms > 0 ? opts->retry_cap_ms
+						 : DEFAULT_RETRY_CAP_MS;
+	c->service = strdup(opts->service);
+	c->signing_name = strdup(opts->signing_name ? opts->signing_name
+						    : opts->service);
+	c->env_name = dup_or_null(opts->env_name);
+	c->profile = strdup(aws_profile_name(opts->profile,
+					     &c->profile_explicit));
+	c->curl = curl_easy_init();
+	if (c->service == NULL || c->signing_name == NULL ||
+	    c->profile == NULL || c->curl == NULL ||
+	    (opts->env_name && c->env_name == NULL)) {
+		pw_error_set(err, "AWS.InvalidConfiguration", "out of memory");
+		goto out;
+	}
+	if (aws_profile_files_load(&files, err) != PW_OK)
+		goto out;
+	have_files = 1;
+	if (c->profile_explicit && !aws_profile_exists(&files, c->profile)) {
+		pw_error_set(err, "AWS.ProfileNotFound",
+			     "AWS profile '%s' (from %s) is in neither %s nor %s",
+			     c->profile,
+			     opts->profile && *opts->profile ? "options"
+							     : "AWS_PROFILE",
+			     files.credentials_path, files.config_path);
+		goto out;
+	}
+	if (aws_resolve_region(opts->region, &files, c->profile, &c->region,
+			       err) != PW_OK)
+		goto out;
+	if (aws_resolve_endpoint(opts->endpoint_url, c->service, c->env_name,
+				 c->region, &c->endpoint,
+				 &c->endpoint_overridden, err) != PW_OK)
+		goto out;
+	*out = c;
+	c = NULL;
+	rc = PW_OK;
+out:
+	if (have_files)
+		aws_profile_files_free(&files);
+	pw_aws_client_free(c);
+	return rc;
+}
+
+void pw_aws_client_free(pw_aws_client *c)
+{
+	if (c == NULL)
+		return;
+	aws_creds_clear(&c->creds);
+	if (c->curl)
+		curl_easy_cleanup(c->curl);
+	free(c->service);
+	free(c->signing_name);
+	free(c->env_name);
+	free(c->region);
+	free(c->profile);
+	free(c->endpoint);
+	free(c);
+}
+
+const char *pw_aws_client_region(const pw_aws_client *c)
+{
+	return c ? c->region : NULL;
+}
+
+const char *pw_aws_client_endpoint(const pw_aws_client *c)
+{
+	return c ? c->endpoint : NULL;
+}
+
+void pw_aws_client_set_call(pw_aws_client *c, pw_call *call)
+{
+	if (c != NULL)
+		c->call = call;
+}
+
+static void register_secret(const pw_aws_client *c, const char *s)
+{
+	if (s != NULL && c->host != NULL && c->host->add_secret != NULL)
+		c->host->add_secret(s);
+}
+
+int aws_client_credentials(pw_aws_client *c, int force, pw_error *err)
+{
+	time_t now = time(NULL);
+	if (!force && !aws_creds_stale(&c->creds, now))
+		return PW_OK;
+	struct aws_creds fresh = { 0 };
+	struct aws_creds_ctx ctx = {
+		.profile = c->profile, .profile_explicit = c->profile_explicit,
+		.region = c->region, .curl = c->curl, .host = c->host,
+		.call = c->call,
+	};
+	pw_error e;
+	if (aws_creds_resolve(&ctx, &fresh, &e) != PW_OK) {
+		/* Keep using credentials that have not expired yet. */
+		if (!force && c->creds.access_key_id != NULL &&
+		    (c->creds.expiration == 0 || now < c->creds.expiration)) {
+			aws_log(c, PW_LOG_WARN,
+				"could not refresh AWS credentials (%s: %s); "
+				"using the current ones until they expire",
+				e.name, e.cause);
+			return PW_OK;
+		}
+		if (err != NULL)
+			*err = e;
+		return PW_ERR;
+	}
+	register_secret(c, fresh.secret_access_key);
+	register_secret(c, fresh.session_token);
+	aws_creds_clear(&c->creds);
+	c->creds = fresh;
+	if (c->creds.expiration != 0)
+		aws_log(c, PW_LOG_DEBUG,
+			"AWS credentials from %s (expire in %ld s)",
+			c->creds.source, (long)(c->creds.expiration - now));
+	else
+		aws_log(c, PW_LOG_DEBUG, "AWS credentials from %s",
+			c->creds.source);
+	return PW_OK;
+}
+
+/* Full jitter: uniform in [0, min(cap, base * 2^(attempt-1))]. */
+static long backoff_ms(const pw_aws_client *c, int attempt)
+{
+	long ceiling = c->retry_base_ms;
+	for (int i = 1; i < attempt && ceiling < c->retry_cap_ms; i++)
+		ceiling *= 2;
+	if (ceiling > c->retry_cap_ms)
+		ceiling = c->retry_cap_ms;
+	uint32_t r = 0;
+	if (RAND_bytes((unsigned char *)&r, sizeof(r)) != 1)
+		r = (uint32_t)rand();
+	return (long)((double)r / 4294967296.0 * (double)(ceiling + 1));
+}
+
+/* Sleeps through the host when it can (cancellable, fake clocks in
+ * tests); PW_ERR when the host says stop. */
+static int pause_ms(const pw_aws_client *c, long ms)
+{
+	if (c->host != NULL && c->host->sleep_ms != NULL && c->call != NULL)
+		return c->host->sleep_ms(c->call, ms);
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+	while (nanosleep(&ts, &ts) != 0)
+		;
+	return PW_OK;
+}
+
+static long remaining_ms(const pw_aws_client *c)
+{
+	if (c->host == NULL || c->host->remaining_ms == NULL || c->call == NULL)
+		return -1;
+	int64_t left = c->host->remaining_ms(c->call);
+	return left > (int64_t)LONG_MAX ? -1 : (long)left;
+}
+
+/* URL and Host header for one call. */
+static int build_target(const pw_aws_client *c, const struct aws_call *call,
+			char **url, char **host)
+{
+	struct aws_buf b;
+	aws_buf_init(&b);
+	if (call->host_override != NULL) {
+		/* virtual-hosted S3: scheme://bucket.host */
+		const char *sep = strstr(c->endpoint, "://");
+		aws_buf_printf(&b, "%.*s://%s",
+			       sep ? (int)(sep - c->endpoint) : 5,
+			       sep ? c->endpoint : "https", call->host_override);
+	} else {
+		aws_buf_puts(&b, c->endpoint);
+	}
+	const char *path = call->path && *call->path ? call->path : "/";
+	aws_uri_encode_into(&b, path, strlen(path), 0);
+	if (call->query != NULL && *call->query != '\0')
+		aws_buf_printf(&b, "?%s", call->query);
+	*url = aws_buf_steal(&b);
+	*host = *url ? aws_url_host(*url) : NULL;
+	return (*url && *host) ? 0 : -1;
+}
+
+/* The path the service sees: the endpoint's own path (if any) + path. */
+static char *signed_path(const char *url)
+{
+	CURLU *u = curl_url();
+	char *p = NULL, *out = NULL;
+	if (u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_PATH, &p, CURLU_URLDECODE) == CURLUE_OK)
+		out = strdup(p);
+	curl_free(p);
+	curl_url_cleanup(u);
+	return out;
+}
+
+static int attempt_once(pw_aws_client *c, const struct aws_call *call,
+			const char *url, const char *host, const char *path,
+			struct aws_http_response *resp, pw_error *err)
+{
+	struct aws_headers h;
+	aws_headers_init(&h);
+	int rc = -1;
+	if (aws_headers_add(&h, "Host", host) != 0)
+		goto oom;
+	for (size_t i = 0; call->headers && i < call->headers->n; i++)
+		if (aws_headers_add(&h, call->headers->v[i].name,
+				    call->headers->v[i].value) != 0)
+			goto oom;
+	struct aws_sigv4_params sp = {
+		.access_key_id = c->creds.access_key_id,
+		.secret_access_key = c->creds.secret_access_key,
+		.session_token = c->creds.session_token,
+		.region = c->region,
+		.service = c->signing_name,
+		.when = time(NULL),
+		.normalize_path = !call->s3,
+		.sign_body = call->s3,
+	};
+	struct aws_sigv4_request sr = {
+		.method = call->method, .path = path, .query = call->query,
+		.headers = &h, .body = call->body, .body_len = call->body_len,
+	};
+	if (aws_sigv4_sign(&sp, &sr, NULL) != 0)
+		goto oom;
+	long timeout = c->request_timeout_ms, left = remaining_ms(c);
+	if (left >= 0 && left < timeout)
+		timeout = left > 1 ? left : 1;
+	struct aws_http_request rq = {
+		.method = call->method, .url = url, .headers = &h,
+		.body = call->body, .body_len = call->body_len,
+		.connect_timeout_ms = c->connect_timeout_ms,
+		.timeout_ms = timeout,
+	};
+	rc = aws_http_perform(c->curl, &rq, resp, err);
+	goto out;
+oom:
+	pw_error_set(err, "AWS.NetworkError", "%s: out of memory", call->what);
+out:
+	/* h holds the Authorization header: wipe it. */
+	for (size_t i = 0; i < h.n; i++)
+		memset(h.v[i].value, 0, strlen(h.v[i].value));
+	aws_headers_free(&h);
+	return rc;
+}
+
+int aws_client_send(pw_aws_client *c, const struct aws_call *call,
+		    struct aws_http_response *resp, pw_error *err)
+{
+	char *url = NULL, *host = NULL, *path = NULL;
+	int refreshed = 0, rc = PW_ERR;
+	pw_error e;
+	aws_http_response_init(resp);
+	if (build_target(c, call, &url, &host) != 0 ||
+	    (path = signed_path(url)) == NULL) {
+		pw_error_set(err, "AWS.InvalidConfiguration",
+			     "%s: cannot build a request URL from endpoint %s",
+			     call->what, c->endpoint);
+		goto out;
+	}
+	for (int attempt = 1;; attempt++) {
+		if (c->host && c->host->is_cancelled && c->call &&
+		    c->host->is_cancelled(c->call)) {
+			pw_error_set(err, "States.Timeout",
+				     "%s: cancelled before attempt %d",
+				     call->what, attempt);
+			goto out;
+		}
+		if (aws_client_credentials(c, 0, err) != PW_OK)
+			goto out;
+		int retry;
+		long status = 0;
+		if (attempt_once(c, call, url, host, path, resp, &e) != 0) {
+			retry = 1;
+		} else if (resp->status / 100 == 2) {
+			aws_log(c, PW_LOG_DEBUG, "%s: HTTP %ld (attempt %d)",
+				call->what, resp->status, attempt);
+			rc = PW_OK;
+			goto out;
+		} else {
+			char *code = NULL, *msg = NULL;
+			status = resp->status;
+			call->read_error(resp, &code, &msg);
+			aws_error_from_code(&e, call->error_prefix, code, msg,
+					    status);
+			free(code);
+			free(msg);
+			aws_http_response_free(resp);
+			if (strcmp(e.name, "AWS.ExpiredToken") == 0 &&
+			    !refreshed) {
+				refreshed = 1;
+				aws_log(c, PW_LOG_INFO,
+					"%s: credentials expired; fetching new "
+					"ones",
+					call->what);
+				if (aws_client_credentials(c, 1, err) != PW_OK)
+					goto out;
+				continue;
+			}
+			retry = status >= 500 || aws_error_retryable(e.name);
+		}
+		if (!retry || attempt >= c->max_attempts) {
+			if (err != NULL) {
+				*err = e;
+				if (attempt > 1) {
+					size_t n = strlen(err->cause);
+					snprintf(err->cause + n,
+						 sizeof(err->cause) - n,
+						 " (gave up after %d attempts)",
+						 attempt);
+				}
+			}
+			goto out;
+		}
+		long delay = backoff_ms(c, attempt);
+		aws_log(c, PW_LOG_WARN,
+			"%s: %s (attempt %d of %d, HTTP %ld); retrying in %ld ms",
+			call->what, e.name, attempt, c->max_attempts, status,
+			delay);
+		if (pause_ms(c, delay) != PW_OK) {
+			if (err != NULL)
+				*err = e;
+			goto out;
+		}
+	}
+out:
+	free(url);
+	free(host);
+	free(path);
+	return rc;
+}

@@ -1,0 +1,155 @@
+/*
+ * aws_internal - what the files of libpwaws share and the plugins do not
+ * see: the client structure, credentials, the signed-request core with
+ * retries, XML helpers and error mapping.
+ */
+#ifndef AWS_INTERNAL_H
+#define AWS_INTERNAL_H
+
+#include <time.h>
+
+#include <curl/curl.h>
+#include <libxml/tree.h>
+
+#include "aws_buf.h"
+#include "aws_http.h"
+#include "pw_aws.h"
+
+/* ---- credentials (aws_creds.c) ---- */
+
+struct aws_creds {
+	char *access_key_id;
+	char *secret_access_key;
+	char *session_token;   /* NULL for long-term keys */
+	time_t expiration;     /* 0: never expires */
+	char source[64];       /* "environment", "profile prod", "ecs", ... */
+};
+
+/* Wipes and frees the strings; c may hold nothing. */
+void aws_creds_clear(struct aws_creds *c);
+
+/* Temporary credentials are refreshed this long before they expire. */
+#define AWS_CREDS_REFRESH_MARGIN_S 300
+
+/* What the credential chain needs from its client. */
+struct aws_creds_ctx {
+	const char *profile;
+	int profile_explicit;
+	const char *region;  /* for the regional STS endpoint; may be NULL */
+	CURL *curl;
+	const struct pw_host_api *host;
+	pw_call *call;
+};
+
+/* Runs the chain (environment, web identity, shared files, ECS, IMDSv2)
+ * and fills *out from the first source that has credentials. Errors:
+ * AWS.NoCredentials (the cause names every source tried and why it had
+ * none), AWS.ProfileNotFound, or the error of a source that is configured
+ * but failed (e.g. STS refused the web identity token). */
+int aws_creds_resolve(const struct aws_creds_ctx *ctx, struct aws_creds *out,
+		      pw_error *err);
+
+/* Nonzero when c is empty or expires within the refresh margin. */
+int aws_creds_stale(const struct aws_creds *c, time_t now);
+
+/* ISO 8601 ("2026-01-02T03:04:05Z", fractions and offsets accepted) to
+ * time_t; -1 if unparseable. */
+time_t aws_parse_iso8601(const char *s);
+
+/* ---- the client (aws_client.c) ---- */
+
+struct pw_aws_client {
+	char *service;
+	char *signing_name;
+	char *env_name;
+	char *region;
+	char *profile;
+	int profile_explicit;
+	char *endpoint;          /* base URL, no trailing slash */
+	int endpoint_overridden; /* from options or AWS_ENDPOINT_URL* */
+	long connect_timeout_ms;
+	long request_timeout_ms;
+	int max_attempts;
+	long retry_base_ms;
+	long retry_cap_ms;
+	const struct pw_host_api *host;
+	pw_call *call;
+	CURL *curl;
+	struct aws_creds creds;
+};
+
+/* How to read an error body: fills code and message (malloc'd, may stay
+ * NULL) from a non-2xx response. */
+typedef void (*aws_error_reader)(const struct aws_http_response *resp,
+				 char **code, char **message);
+
+/* One logical API call: signed, sent, retried. */
+struct aws_call {
+	const char *method;
+	const char *path;          /* decoded; "/" for Query and JSON */
+	const char *query;         /* encoded, or NULL */
+	const char *host_override; /* S3 virtual-hosted bucket host, or NULL */
+	const struct aws_headers *headers; /* extra headers, signed */
+	const void *body;
+	size_t body_len;
+	int s3;                    /* no path normalization, signed body */
+	const char *error_prefix;  /* "RDS", "S3", ... */
+	const char *what;          /* for logs: "rds:DescribeDBInstances" */
+	aws_error_reader read_error;
+};
+
+/* Sends call with fresh credentials and a new signature per attempt.
+ * Retries network errors, timeouts, 5xx and throttling with capped
+ * exponential backoff and full jitter (max_attempts in all); refreshes
+ * credentials once on ExpiredToken. Returns 0 with a 2xx *resp (caller
+ * frees), or -1 with the named error. */
+int aws_client_send(pw_aws_client *c, const struct aws_call *call,
+		    struct aws_http_response *resp, pw_error *err);
+
+/* Makes sure c->creds holds usable credentials (force: fetch again). */
+int aws_client_credentials(pw_aws_client *c, int force, pw_error *err);
+
+/* Logging through the host, if any. Never pass secrets. */
+void aws_log(const pw_aws_client *c, enum pw_log_level level, const char *fmt,
+	     ...) __attribute__((format(printf, 3, 4)));
+
+/* ---- errors (aws_errors.c) ---- */
+
+/* Sets err to the error name for an AWS error code under prefix
+ * ("Throttling" -> AWS.Throttling, "DBInstanceNotFound" ->
+ * RDS.DBInstanceNotFound) with the message as cause. */
+void aws_error_from_code(pw_error *err, const char *prefix, const char *code,
+			 const char *message, long status);
+/* Puts prefix in front of err's cause (truncating the end). */
+void aws_error_prefix(pw_error *err, const char *prefix);
+/* Nonzero for error names worth retrying (throttling, 5xx, network). */
+int aws_error_retryable(const char *name);
+/* The bare code from "com.amazon...#Code", "Code:http://..." (in place). */
+void aws_error_strip_code(char *code);
+
+/* ---- XML (aws_xml.c) ---- */
+
+/* Parses an XML document (no network, no entities). */
+int aws_xml_parse(const char *xml, size_t len, xmlDocPtr *doc, pw_error *err);
+/* First child element named name, or NULL. */
+xmlNodePtr aws_xml_child(xmlNodePtr parent, const char *name);
+/* First descendant element named name (depth first), or NULL. */
+xmlNodePtr aws_xml_find(xmlNodePtr root, const char *name);
+/* The text of an element (malloc'd, caller frees), or NULL. */
+char *aws_xml_text(xmlNodePtr node);
+/* An element and its children as json (NEW ref). list_names as in
+ * pw_aws_xml_to_json; string_names: members never typed as numbers or
+ * booleans (may be NULL). */
+json_object *aws_xml_to_json_node(xmlNodePtr node,
+				  const char *const *list_names,
+				  const char *const *string_names);
+/* aws_error_reader for XML bodies (<Error><Code/><Message/></Error>). */
+void aws_xml_read_error(const struct aws_http_response *resp, char **code,
+			char **message);
+
+/* ---- form encoding (aws_query.c) ---- */
+
+/* Appends "&key=value" with both parts encoded. */
+void aws_form_add(struct aws_buf *b, const char *key, const char *value);
+
+#endif
