@@ -1,0 +1,176 @@
+-- endpoint_diff.lua: what must change so each managed custom endpoint
+-- lists exactly the warmed, available readers of its cluster.
+--
+-- Aurora leaves static member lists alone on failover and scale-in: a
+-- READER endpoint keeps listing the new writer (and routes nothing to it)
+-- and keeps listing deleted instances. This step finds those, and the
+-- readers missing from an endpoint that should be warmed and added.
+--
+-- Input:  {"cluster": DBClusters item, "instances": DBInstances of the
+--          cluster, "endpoints": its DBClusterEndpoints, "config": the
+--          cluster's settings, "grace_minutes": skip readers younger than
+--          this (an aurora-replica-prewarm execution is on them), "now":
+--          optional epoch seconds}
+-- Output: {"DBClusterIdentifier", "Writer",
+--          "Remove": [{"DBClusterEndpointIdentifier", "DBInstanceIdentifier",
+--                      "Reason"}],   safe to remove now
+--          "Warm": [{"DBInstanceIdentifier", "Endpoints": [...]}],
+--                                    available readers to warm, then add
+--          "Pending": [ids],         readers not available yet
+--          "Urgent": [text],         endpoints with no eligible member
+--          "Skipped": [text], "Warnings": [text]}
+-- A removal that would leave a static list empty is held back (an empty
+-- list means "every instance" to Aurora): it is made after a warmed reader
+-- was added, when the diff runs again.
+
+local input = ...
+
+local function fail(name, fmt, ...)
+  error({ Error = name, Cause = string.format(fmt, ...) })
+end
+
+if type(input) ~= "table" or type(input.cluster) ~= "table" or type(input.config) ~= "table" then
+  fail("States.Runtime", "endpoint_diff: needs cluster and config")
+end
+local cfg = input.config
+local cluster_id = input.cluster.DBClusterIdentifier
+local now = math.floor(tonumber(input.now) or os.time())
+local grace = (tonumber(input.grace_minutes) or 0) * 60
+
+-- Seconds since the epoch of an RFC 3339 UTC timestamp (civil-from-days).
+local function epoch(ts)
+  if type(ts) ~= "string" then
+    return nil
+  end
+  local y, mo, d, h, mi, s = ts:match("^(%d%d%d%d)-(%d%d)-(%d%d)[T ](%d%d):(%d%d):(%d%d)")
+  if not y then
+    return nil
+  end
+  y, mo, d = tonumber(y), tonumber(mo), tonumber(d)
+  if mo <= 2 then
+    y = y - 1
+  end
+  local era = y // 400
+  local yoe = y - era * 400
+  local doy = (153 * (mo + (mo > 2 and -3 or 9)) + 2) // 5 + d - 1
+  local doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+  local days = era * 146097 + doe - 719468
+  local t = days * 86400 + tonumber(h) * 3600 + tonumber(mi) * 60 + tonumber(s)
+  -- A numeric offset (+02:00) moves the instant back to UTC.
+  local sign, oh, om = ts:match("([%+%-])(%d%d):?(%d%d)$")
+  if sign then
+    local off = tonumber(oh) * 3600 + tonumber(om) * 60
+    t = sign == "+" and t - off or t + off
+  end
+  return t
+end
+
+local GONE = {
+  deleting = true, failed = true, stopped = true, stopping = true,
+  ["inaccessible-encryption-credentials"] = true, ["incompatible-network"] = true,
+  ["incompatible-parameters"] = true, ["incompatible-restore"] = true, ["storage-full"] = true,
+}
+
+local writer
+for _, m in ipairs(input.cluster.DBClusterMembers or {}) do
+  if m.IsClusterWriter == true then
+    writer = m.DBInstanceIdentifier
+  end
+end
+
+local inst = {}
+for _, i in ipairs(input.instances or {}) do
+  if i.DBClusterIdentifier == nil or i.DBClusterIdentifier == cluster_id then
+    inst[i.DBInstanceIdentifier] = i
+  end
+end
+
+local out = {
+  DBClusterIdentifier = cluster_id, Writer = writer,
+  Remove = {}, Warm = {}, Pending = {}, Urgent = {}, Skipped = {}, Warnings = {},
+}
+local function add(list, v)
+  list[#list + 1] = v
+end
+
+local eps = {}
+for _, ep in ipairs(input.endpoints or {}) do
+  eps[ep.DBClusterEndpointIdentifier] = ep
+end
+
+local missing = {} -- reader id -> managed endpoints it is missing from
+for _, name in ipairs(cfg.Endpoints or {}) do
+  local ep = eps[name]
+  if ep == nil then
+    fail("Prewarm.EndpointNotFound", "custom endpoint %s does not exist in cluster %s", name, tostring(cluster_id))
+  end
+  local reader_only = ep.CustomEndpointType ~= "ANY"
+  local excluded = type(ep.ExcludedMembers) == "table" and #ep.ExcludedMembers > 0
+  if excluded then
+    add(out.Warnings, string.format("endpoint %s uses ExcludedMembers: Aurora adds new instances to it cold; it is left alone", name))
+  else
+    local members = {}
+    local eligible, removals = 0, {}
+    for _, m in ipairs(ep.StaticMembers or {}) do
+      members[m] = true
+      local i = inst[m]
+      local why
+      if i == nil then
+        why = "no longer exists"
+      elseif reader_only and m == writer then
+        why = "is now the writer"
+      elseif GONE[i.DBInstanceStatus] then
+        why = "is " .. tostring(i.DBInstanceStatus)
+      end
+      if why then
+        add(removals, { DBClusterEndpointIdentifier = name, DBInstanceIdentifier = m, Reason = why })
+      elseif i.DBInstanceStatus == "available" then
+        eligible = eligible + 1
+      end
+    end
+    if eligible == 0 then
+      add(out.Urgent, string.format("endpoint %s of %s has no available eligible member (static members: %s)",
+        name, tostring(cluster_id), #(ep.StaticMembers or {}) > 0 and table.concat(ep.StaticMembers, ", ") or "none"))
+    end
+    local kept = #(ep.StaticMembers or {}) - #removals
+    for _, r in ipairs(removals) do
+      if kept > 0 then
+        add(out.Remove, r)
+      else
+        add(out.Skipped, string.format("%s stays in %s until a warmed reader replaces it (%s)", r.DBInstanceIdentifier, name, r.Reason))
+      end
+    end
+    for id, i in pairs(inst) do
+      if id ~= writer and not members[id] then
+        missing[id] = missing[id] or {}
+        add(missing[id], name)
+      end
+    end
+  end
+end
+
+local ids = {}
+for id in pairs(missing) do
+  add(ids, id)
+end
+table.sort(ids)
+for _, id in ipairs(ids) do
+  local i = inst[id]
+  local created = epoch(i.InstanceCreateTime)
+  if GONE[i.DBInstanceStatus] then
+    add(out.Skipped, string.format("%s is %s", id, i.DBInstanceStatus))
+  elseif created and now - created < grace then
+    add(out.Skipped, string.format("%s was created %d s ago (grace %d s): aurora-replica-prewarm handles it", id, now - created, grace))
+  elseif i.DBInstanceStatus ~= "available" then
+    add(out.Pending, id)
+  else
+    table.sort(missing[id])
+    add(out.Warm, { DBInstanceIdentifier = id, Endpoints = missing[id] })
+  end
+end
+table.sort(out.Remove, function(a, b)
+  return a.DBClusterEndpointIdentifier .. "/" .. a.DBInstanceIdentifier < b.DBClusterEndpointIdentifier .. "/" .. b.DBInstanceIdentifier
+end)
+out.HasPending = #out.Pending > 0
+out.HasUrgent = #out.Urgent > 0
+return out

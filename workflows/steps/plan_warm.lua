@@ -1,0 +1,187 @@
+-- plan_warm.lua: picks where the hot data comes from and how to warm.
+--
+-- A reader already in service (a static member of a managed custom
+-- endpoint, available, not the writer) has the cache the application
+-- needs: mirror it block for block. Without one, replay the top queries
+-- exported to S3 by the pg_cron job (contrib/pg_cron/), or prewarm the
+-- configured relations. The writer is a source only when allowed
+-- (warm.writer_as_source): its workload differs from the readers'.
+--
+-- Input:  {"DBInstanceIdentifier", "config": the cluster's settings,
+--          "cluster": rds:DescribeDBClusters result (or its DBClusters item),
+--          "instances": rds:DescribeDBInstances result for the cluster (or
+--          the DBInstances list), "endpoints": rds:DescribeDBClusterEndpoints
+--          result (or the DBClusterEndpoints list)}
+-- Output: {"Ignore", "Reason", "Target": {"DBInstanceIdentifier", "Host",
+--          "Port"}, "Source": same or absent, "Strategy": [...],
+--          "NeedsQueries": bool, "Endpoints": the managed endpoints,
+--          "AddTo": those not listing the instance yet (the only ones the
+--          rollback may touch), "AddCount": #AddTo, "Warnings": [...]}
+-- Errors: Prewarm.EndpointNotFound (a managed endpoint does not exist),
+--         Prewarm.NoWarmSource, Prewarm.InstanceNotFound.
+
+local input = ...
+
+local function fail(name, fmt, ...)
+  error({ Error = name, Cause = string.format(fmt, ...) })
+end
+
+-- Whole describe results or just their lists/items.
+local function unwrap(v, key, first)
+  if type(v) == "table" and v[key] ~= nil then
+    v = v[key]
+    if first then
+      v = type(v) == "table" and v[1] or nil
+    end
+  end
+  return v
+end
+if type(input) == "table" then
+  input.cluster = unwrap(input.cluster, "DBClusters", true)
+  input.instances = unwrap(input.instances, "DBInstances")
+  input.endpoints = unwrap(input.endpoints, "DBClusterEndpoints")
+end
+if type(input) ~= "table" or type(input.config) ~= "table" or type(input.cluster) ~= "table" then
+  fail("States.Runtime", "plan_warm: needs config and cluster")
+end
+local id = input.DBInstanceIdentifier
+local cfg = input.config
+local warm = cfg.Warm or {}
+
+local out = { Ignore = false, Warnings = {}, Endpoints = {}, AddTo = {} }
+
+-- Who is the writer now (a failover may have happened while we waited)?
+local writer
+for _, m in ipairs(input.cluster.DBClusterMembers or {}) do
+  if m.IsClusterWriter == true then
+    writer = m.DBInstanceIdentifier
+  end
+end
+if writer == id then
+  out.Ignore = true
+  out.Reason = string.format("%s is now the writer of %s: only readers are warmed", id, tostring(input.cluster.DBClusterIdentifier))
+  return out
+end
+
+local by_id = {}
+for _, inst in ipairs(input.instances or {}) do
+  by_id[inst.DBInstanceIdentifier] = inst
+end
+
+local function address(inst)
+  local ep = type(inst.Endpoint) == "table" and inst.Endpoint or {}
+  return {
+    DBInstanceIdentifier = inst.DBInstanceIdentifier,
+    Host = ep.Address,
+    Port = ep.Port or cfg.Database and cfg.Database.Port or 5432,
+  }
+end
+
+local target = by_id[id]
+if target == nil then
+  fail("Prewarm.InstanceNotFound", "%s is not among the instances of cluster %s", tostring(id), tostring(input.cluster.DBClusterIdentifier))
+end
+out.Target = address(target)
+if type(out.Target.Host) ~= "string" then
+  fail("Prewarm.InstanceNotFound", "%s has no endpoint address yet", id)
+end
+
+-- The managed endpoints, and how many of them each instance serves.
+local serving = {}
+local found = {}
+for _, ep in ipairs(input.endpoints or {}) do
+  found[ep.DBClusterEndpointIdentifier] = ep
+end
+for _, name in ipairs(cfg.Endpoints or {}) do
+  local ep = found[name]
+  if ep == nil then
+    fail("Prewarm.EndpointNotFound", "custom endpoint %s does not exist in cluster %s", name, tostring(input.cluster.DBClusterIdentifier))
+  end
+  out.Endpoints[#out.Endpoints + 1] = name
+  if type(ep.ExcludedMembers) == "table" and #ep.ExcludedMembers > 0 then
+    out.Warnings[#out.Warnings + 1] = string.format(
+      "endpoint %s uses ExcludedMembers: Aurora adds every new instance to it at once, cold; give it a static member list", name)
+  end
+  local listed = false
+  for _, m in ipairs(ep.StaticMembers or {}) do
+    serving[m] = (serving[m] or 0) + 1
+    listed = listed or m == id
+  end
+  if not listed then
+    out.AddTo[#out.AddTo + 1] = name
+  end
+end
+out.AddCount = #out.AddTo
+
+-- The in-service reader that serves the most managed endpoints (ties: by name).
+local best
+for _, inst in ipairs(input.instances or {}) do
+  local iid = inst.DBInstanceIdentifier
+  if iid ~= id and iid ~= writer and inst.DBInstanceStatus == "available" and (serving[iid] or 0) > 0 then
+    if best == nil or serving[iid] > serving[best.DBInstanceIdentifier]
+        or (serving[iid] == serving[best.DBInstanceIdentifier] and iid < best.DBInstanceIdentifier) then
+      best = inst
+    end
+  end
+end
+if best == nil and warm.WriterAsSource and writer and by_id[writer] then
+  best = by_id[writer]
+  out.Warnings[#out.Warnings + 1] = "no reader in service: mirroring the writer (warm.writer_as_source)"
+end
+if best ~= nil then
+  out.Source = address(best)
+  if type(out.Source.Host) ~= "string" then
+    out.Source = nil
+  end
+end
+
+local has_queries = type(warm.QueriesS3) == "table"
+local has_relations = type(warm.Relations) == "table" and #warm.Relations > 0
+
+-- Which strategies can run with what we have.
+local function usable(s)
+  if s == "mirror" then
+    return out.Source ~= nil
+  elseif s == "queries" then
+    return has_queries or out.Source ~= nil
+  elseif s == "relations" then
+    return has_relations or out.Source ~= nil
+  end
+  return false
+end
+
+local wanted = warm.Strategy
+if wanted == nil or wanted == "auto" then
+  if out.Source then
+    wanted = { "mirror" }
+  elseif has_queries then
+    wanted = { "queries" }
+  elseif has_relations then
+    wanted = { "relations" }
+  else
+    wanted = {}
+  end
+end
+out.Strategy = {}
+for _, s in ipairs(wanted) do
+  if usable(s) then
+    out.Strategy[#out.Strategy + 1] = s
+  else
+    out.Warnings[#out.Warnings + 1] = string.format("strategy %s skipped: no source instance%s", s,
+      s == "queries" and " and no warm.queries_s3" or s == "relations" and " and no warm.relations" or "")
+  end
+end
+if #out.Strategy == 0 then
+  fail("Prewarm.NoWarmSource", "nothing to warm %s from: no reader in service to mirror, no warm.queries_s3, no warm.relations", id)
+end
+-- The S3 export is fetched only when queries run without a live source.
+out.NeedsQueries = false
+for _, s in ipairs(out.Strategy) do
+  if s == "queries" and has_queries then
+    out.NeedsQueries = true
+  end
+end
+out.Reason = out.Source
+  and string.format("warm %s with %s from %s", id, table.concat(out.Strategy, "+"), out.Source.DBInstanceIdentifier)
+  or string.format("warm %s with %s", id, table.concat(out.Strategy, "+"))
+return out

@@ -1,0 +1,347 @@
+-- settings.lua: checks the config file's `vars:` and fills in defaults, so
+-- every later state reads one well-formed settings object.
+--
+-- Input:  {} (the variables are read with prewarm.var: config `vars:` and
+--          --var KEY=VALUE), or {"vars": {...}} to pass them explicitly.
+-- Output: see contrib/config/prewarm.example.yaml for the input side and
+--         workflows/WORKFLOWS.md ("Settings") for this output:
+--   {"Region", "ClusterIds": [...], "Clusters": {ID: {"DBClusterIdentifier",
+--    "Endpoints", "Database", "Warm"}}, "Available", "Lag", "Reconcile",
+--    "Notify"}
+-- Errors: Config.Invalid, naming the offending field (vars.clusters.X.endpoints).
+--
+-- --var values arrive as strings: numbers are converted, and a value that
+-- starts with "{" or "[" is read as JSON (--var 'clusters={"app": {...}}').
+
+local input = ...
+
+local function invalid(field, fmt, ...)
+  error({ Error = "Config.Invalid", Cause = "vars." .. field .. ": " .. string.format(fmt, ...) })
+end
+
+local function present(v)
+  return v ~= nil and type(v) ~= "userdata"
+end
+
+local function decoded(v, field)
+  if type(v) == "string" and (v:match("^%s*[%[{]")) then
+    local ok, value = pcall(prewarm.json.decode, v)
+    if not ok then
+      invalid(field, "not valid JSON: %s", tostring(value))
+    end
+    return value
+  end
+  return v
+end
+
+local function number(v, field, default, min, max)
+  if not present(v) then
+    return default
+  end
+  local n = tonumber(v)
+  if n == nil then
+    invalid(field, "expected a number, got %q", tostring(v))
+  end
+  if (min and n < min) or (max and n > max) then
+    invalid(field, "%s is out of range [%s, %s]", tostring(v), tostring(min or "-inf"), tostring(max or "inf"))
+  end
+  return n
+end
+
+local function integer(v, field, default, min, max)
+  local n = number(v, field, default, min, max)
+  if n ~= nil and math.type(n) ~= "integer" then
+    if n ~= math.floor(n) then
+      invalid(field, "expected a whole number, got %s", tostring(v))
+    end
+    n = math.tointeger(n)
+  end
+  return n
+end
+
+local function boolean(v, field, default)
+  if not present(v) then
+    return default
+  end
+  if v == true or v == "true" or v == "yes" or v == "on" then
+    return true
+  end
+  if v == false or v == "false" or v == "no" or v == "off" then
+    return false
+  end
+  invalid(field, "expected true or false, got %q", tostring(v))
+end
+
+local function str(v, field, default)
+  if not present(v) then
+    return default
+  end
+  if type(v) ~= "string" and type(v) ~= "number" then
+    invalid(field, "expected a string")
+  end
+  return tostring(v)
+end
+
+local function object(v, field)
+  v = decoded(v, field)
+  if not present(v) then
+    return {}
+  end
+  if type(v) ~= "table" then
+    invalid(field, "expected a mapping")
+  end
+  return v
+end
+
+local function identifier(v, field)
+  if type(v) ~= "string" or not v:lower():match("^[a-z][a-z0-9%-]*$") or #v > 63 then
+    invalid(field, "%q is not a valid RDS identifier", tostring(v))
+  end
+  return v:lower()
+end
+
+-- A list given as a YAML sequence, a JSON string or "a,b" text.
+local function list(v, field)
+  v = decoded(v, field)
+  if not present(v) then
+    return {}
+  end
+  if type(v) == "string" then
+    local items = {}
+    for item in v:gmatch("[^,%s]+") do
+      items[#items + 1] = item
+    end
+    return items
+  end
+  if type(v) ~= "table" or (next(v) ~= nil and v[1] == nil) then
+    invalid(field, "expected a list")
+  end
+  return v
+end
+
+-- Per-cluster settings override the global ones key by key.
+local function merged(global, specific)
+  local out = {}
+  for k, v in pairs(global) do
+    out[k] = v
+  end
+  for k, v in pairs(specific) do
+    out[k] = v
+  end
+  return out
+end
+
+-- Exponential backoff policy for a bounded wait (see steps/backoff.lua).
+local function backoff(v, field, d)
+  v = object(v, field)
+  local p = {
+    InitialSeconds = integer(v.initial_seconds, field .. ".initial_seconds", d.initial, 1, 3600),
+    BackoffRate = number(v.backoff_rate, field .. ".backoff_rate", d.rate, 1, 10),
+    MaxDelaySeconds = integer(v.max_delay_seconds, field .. ".max_delay_seconds", d.max_delay, 1, 3600),
+    MaxWaitSeconds = integer(v.max_wait_seconds, field .. ".max_wait_seconds", d.max_wait, 0, 86400),
+  }
+  if p.MaxDelaySeconds < p.InitialSeconds then
+    invalid(field .. ".max_delay_seconds", "must be at least initial_seconds (%d)", p.InitialSeconds)
+  end
+  return p
+end
+
+local STRATEGIES = { mirror = true, queries = true, relations = true }
+
+local function warm(v, field)
+  local w = {}
+  if present(v.strategy) then
+    local s = decoded(v.strategy, field .. ".strategy")
+    if s == "auto" then
+      w.Strategy = "auto"
+    else
+      w.Strategy = {}
+      for i, name in ipairs(list(s, field .. ".strategy")) do
+        if not STRATEGIES[name] then
+          invalid(field .. ".strategy", "%q is not auto, mirror, queries or relations", tostring(name))
+        end
+        w.Strategy[i] = name
+      end
+      if #w.Strategy == 0 then
+        invalid(field .. ".strategy", "is empty")
+      end
+    end
+  end
+  w.TopN = integer(v.top_n, field .. ".top_n", nil, 1, 100000)
+  w.Parallel = integer(v.parallel, field .. ".parallel", nil, 1, 64)
+  w.BudgetSeconds = integer(v.budget_seconds, field .. ".budget_seconds", nil, 1, 86400)
+  w.StatementTimeoutMs = integer(v.statement_timeout_ms, field .. ".statement_timeout_ms", nil, 1, 3600000)
+  w.MaxBufferFraction = number(v.max_buffer_fraction, field .. ".max_buffer_fraction", nil, 0.01, 1)
+  w.WriterAsSource = boolean(v.writer_as_source, field .. ".writer_as_source", nil)
+  if present(v.relations) then
+    w.Relations = list(v.relations, field .. ".relations")
+  end
+  if present(v.queries_s3) then
+    local q = object(v.queries_s3, field .. ".queries_s3")
+    w.QueriesS3 = {
+      Bucket = str(q.bucket, field .. ".queries_s3.bucket"),
+      Prefix = str(q.prefix, field .. ".queries_s3.prefix", ""),
+    }
+    if w.QueriesS3.Bucket == nil then
+      invalid(field .. ".queries_s3.bucket", "is required")
+    end
+  end
+  return w
+end
+
+local AUTH = { secret = true, iam = true, pgpass = true }
+
+local function database(v, field)
+  local d = {
+    Auth = str(v.auth, field .. ".auth"),
+    SecretId = str(v.secret_id, field .. ".secret_id"),
+    User = str(v.user, field .. ".user"),
+    DBName = str(v.dbname, field .. ".dbname"),
+    Port = integer(v.port, field .. ".port", nil, 1, 65535),
+    SSLMode = str(v.sslmode, field .. ".sslmode"),
+    Service = str(v.service, field .. ".service"),
+  }
+  return d
+end
+
+local function check_database(d, field)
+  if not AUTH[d.Auth] then
+    invalid(field .. ".auth", "%q is not secret, iam or pgpass", tostring(d.Auth))
+  end
+  if d.Auth == "secret" and d.SecretId == nil then
+    invalid(field .. ".secret_id", "is required with auth: secret")
+  end
+  if d.Auth == "iam" and d.User == nil then
+    invalid(field .. ".user", "is required with auth: iam")
+  end
+end
+
+local function notify_targets(v, field)
+  local targets = {}
+  for i, t in ipairs(list(v, field)) do
+    if type(t) == "string" then
+      if t ~= "log" then
+        invalid(string.format("%s[%d]", field, i), "only \"log\" may be given by name; use {Target: sns, TopicArn: ...} or {Target: webhook, Url: ...}")
+      end
+      targets[i] = t
+    elseif type(t) == "table" then
+      local kind = t.Target or t.target
+      if kind == "sns" and not present(t.TopicArn or t.topic_arn) then
+        invalid(string.format("%s[%d].TopicArn", field, i), "is required for an sns target")
+      elseif kind == "webhook" and not present(t.Url or t.url) then
+        invalid(string.format("%s[%d].Url", field, i), "is required for a webhook target")
+      elseif kind ~= "sns" and kind ~= "webhook" and kind ~= "log" then
+        invalid(string.format("%s[%d].Target", field, i), "%q is not log, sns or webhook", tostring(kind))
+      end
+      targets[i] = { Target = kind, TopicArn = t.TopicArn or t.topic_arn, Url = t.Url or t.url }
+    else
+      invalid(string.format("%s[%d]", field, i), "expected a target name or mapping")
+    end
+  end
+  if #targets == 0 then
+    targets[1] = "log"
+  end
+  return targets
+end
+
+local KEYS = { "region", "clusters", "database", "warm", "available_wait", "lag", "reconcile", "notify" }
+local vars
+if type(input) == "table" and type(input.vars) == "table" then
+  vars = input.vars
+else
+  -- prewarm.var gives a structured value as its JSON text.
+  vars = {}
+  for _, k in ipairs(KEYS) do
+    vars[k] = decoded(prewarm.var(k), k)
+  end
+end
+
+local settings = {
+  Region = str(vars.region, "region"),
+  ClusterIds = {},
+  Clusters = {},
+}
+
+local global_warm = warm(object(vars.warm, "warm"), "warm")
+local global_db = database(object(vars.database, "database"), "database")
+
+-- clusters: a mapping (id -> settings) or a list of {id: ..., ...}.
+local clusters = object(vars.clusters, "clusters")
+local entries = {}
+if clusters[1] ~= nil then
+  for i, c in ipairs(clusters) do
+    if type(c) ~= "table" then
+      invalid(string.format("clusters[%d]", i), "expected a mapping")
+    end
+    entries[#entries + 1] = { id = c.id or c.cluster, field = string.format("clusters[%d]", i), value = c }
+  end
+else
+  for id, c in pairs(clusters) do
+    entries[#entries + 1] = { id = id, field = "clusters." .. tostring(id), value = object(c, "clusters." .. tostring(id)) }
+  end
+end
+if #entries == 0 then
+  invalid("clusters", "name at least one cluster and its custom endpoint(s)")
+end
+
+for _, e in ipairs(entries) do
+  local id = identifier(e.id, e.field .. ".id")
+  if settings.Clusters[id] then
+    invalid(e.field, "cluster %s is listed twice", id)
+  end
+  local endpoints = {}
+  for i, ep in ipairs(list(e.value.endpoints, e.field .. ".endpoints")) do
+    endpoints[i] = identifier(ep, string.format("%s.endpoints[%d]", e.field, i))
+  end
+  if #endpoints == 0 then
+    invalid(e.field .. ".endpoints", "name at least one custom reader endpoint to manage")
+  end
+  local w = merged(global_warm, warm(object(e.value.warm, e.field .. ".warm"), e.field .. ".warm"))
+  w.Strategy = w.Strategy or "auto"
+  w.TopN = w.TopN or 100
+  w.Parallel = w.Parallel or 2
+  w.BudgetSeconds = w.BudgetSeconds or 900
+  w.StatementTimeoutMs = w.StatementTimeoutMs or 30000
+  w.MaxBufferFraction = w.MaxBufferFraction or 0.75
+  if w.WriterAsSource == nil then
+    w.WriterAsSource = false
+  end
+  local db = merged(global_db, database(object(e.value.database, e.field .. ".database"), e.field .. ".database"))
+  db.Auth = db.Auth or "pgpass"
+  db.DBName = db.DBName or "postgres"
+  check_database(db, e.field .. ".database")
+  settings.Clusters[id] = {
+    DBClusterIdentifier = id,
+    Endpoints = endpoints,
+    Database = db,
+    Warm = w,
+  }
+  settings.ClusterIds[#settings.ClusterIds + 1] = id
+end
+table.sort(settings.ClusterIds)
+
+settings.Available = backoff(vars.available_wait, "available_wait",
+  { initial = 15, rate = 1.5, max_delay = 120, max_wait = 2700 })
+
+local lag = object(vars.lag, "lag")
+settings.Lag = backoff(lag, "lag", { initial = 30, rate = 1.5, max_delay = 120, max_wait = 900 })
+settings.Lag.ThresholdMs = number(lag.threshold_ms, "lag.threshold_ms", 100, 0)
+settings.Lag.WindowSeconds = integer(lag.window_seconds, "lag.window_seconds", 120, 0, 86400)
+settings.Lag.PeriodSeconds = integer(lag.period_seconds, "lag.period_seconds", 60, 1, 3600)
+settings.Lag.MinDatapoints = integer(lag.min_datapoints, "lag.min_datapoints",
+  math.max(1, settings.Lag.WindowSeconds // settings.Lag.PeriodSeconds), 1, 1440)
+settings.Lag.Enabled = settings.Lag.WindowSeconds > 0
+
+local rec = object(vars.reconcile, "reconcile")
+settings.Reconcile = {
+  GraceMinutes = integer(rec.grace_minutes, "reconcile.grace_minutes", 30, 0, 10080),
+}
+
+local notify = object(vars.notify, "notify")
+settings.Notify = {
+  Targets = notify_targets(notify.targets, "notify.targets"),
+  OnSuccess = boolean(notify.on_success, "notify.on_success", true),
+  OnIgnored = boolean(notify.on_ignored, "notify.on_ignored", false),
+}
+
+return settings
