@@ -5,7 +5,9 @@ engine_libpwengine_la_SOURCES += \
 	engine/pw_doc.c engine/pw_doc.h engine/lang_doc.h \
 	engine/lang_yaml.c engine/lang_json.c \
 	engine/pw_path.c engine/pw_path.h engine/lang_path.h \
-	engine/pw_intrinsic.c engine/pw_intrinsic.h
+	engine/pw_intrinsic.c engine/pw_intrinsic.h \
+	engine/pw_dataflow.c engine/pw_dataflow.h \
+	engine/pw_choice.c engine/pw_choice.h
 engine_libpwengine_la_CPPFLAGS += $(CRYPTO_CFLAGS)
 engine_libpwengine_la_LIBADD += $(CRYPTO_LIBS)
 
@@ -14,7 +16,8 @@ engine_libpwengine_la_LIBADD += $(CRYPTO_LIBS)
 LANG_CHECK_CPPFLAGS = $(AM_CPPFLAGS) $(JSONC_CFLAGS) $(YAML_CFLAGS) \
 	$(CHECK_CFLAGS)
 LANG_CHECK_LDADD = engine/libpwengine.la $(CHECK_LIBS) $(JSONC_LIBS)
-LANG_TESTS = tests/unit/check_path tests/unit/check_intrinsic
+LANG_TESTS = tests/unit/check_path tests/unit/check_intrinsic \
+	tests/unit/check_choice tests/unit/check_dataflow
 check_PROGRAMS += $(LANG_TESTS)
 TESTS += $(LANG_TESTS)
 noinst_HEADERS += tests/unit/lang_test.h
@@ -22,3 +25,7 @@ tests_unit_check_path_CPPFLAGS = $(LANG_CHECK_CPPFLAGS)
 tests_unit_check_path_LDADD = $(LANG_CHECK_LDADD)
 tests_unit_check_intrinsic_CPPFLAGS = $(LANG_CHECK_CPPFLAGS)
 tests_unit_check_intrinsic_LDADD = $(LANG_CHECK_LDADD)
+tests_unit_check_choice_CPPFLAGS = $(LANG_CHECK_CPPFLAGS)
+tests_unit_check_choice_LDADD = $(LANG_CHECK_LDADD)
+tests_unit_check_dataflow_CPPFLAGS = $(LANG_CHECK_CPPFLAGS)
+tests_unit_check_dataflow_LDADD = $(LANG_CHECK_LDADD)

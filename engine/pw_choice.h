@@ -12,9 +12,11 @@
 #include <prewarm/plugin.h>
 
 /* Evaluates one rule (a Choices element or a nested And/Or/Not rule).
- * Sets *matched to 0/1. A comparison on a missing Variable is false, as in
- * Step Functions (IsPresent is the way to test presence); a *Path operand
- * that does not resolve raises States.Runtime. */
+ * Sets *matched to 0/1. A Variable that is not present in the input makes
+ * every operator except IsPresent raise States.Runtime, as Step Functions
+ * does (test presence with IsPresent first, e.g. inside an And); a *Path
+ * operand that does not resolve raises States.Runtime too. A value of the
+ * wrong type for the operator (NumericEquals on a string) does not match. */
 int pw_choice_rule_eval(json_object *rule, json_object *input,
 			json_object *context, int *matched, pw_error *err);
 

@@ -706,8 +706,6 @@ int pw_path_set(const char *expr, json_object **doc, json_object *value,
 		lang_path_free(path);
 		return PW_OK;
 	}
-	if (*doc == NULL)
-		*doc = json_object_new_object();
 	json_object *cur = *doc;
 	for (size_t i = 0; i < path->n; i++) {
 		const struct lang_step *st = &path->steps[i];

@@ -1,0 +1,205 @@
+/*
+ * pw_dataflow - ASL input and output processing of one state:
+ * InputPath, Parameters, ResultSelector, ResultPath, OutputPath.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "pw_dataflow.h"
+#include "pw_intrinsic.h"
+#include "pw_path.h"
+
+int pw_apply_path(const char *path, int is_null, json_object *input,
+		  json_object *context, json_object **out, pw_error *err)
+{
+	*out = NULL;
+	if (is_null) {
+		*out = json_object_new_object();
+		return PW_OK;
+	}
+	if (path == NULL) {
+		*out = json_object_get(input);
+		return PW_OK;
+	}
+	return pw_path_get(path, input, context, out, "States.Runtime", err);
+}
+
+/* One "key.$" value: a path or an intrinsic call. */
+static int dynamic_value(const char *key, json_object *expr,
+			 json_object *input, json_object *context,
+			 json_object **out, pw_error *err)
+{
+	if (!json_object_is_type(expr, json_type_string))
+		return pw_error_set(err, "States.Runtime",
+				    "the value of '%s' must be a path or an "
+				    "intrinsic function call (a string)",
+				    key);
+	const char *s = json_object_get_string(expr);
+	if (pw_intrinsic_is_call(s))
+		return pw_intrinsic_eval(s, input, context, out, err);
+	return pw_path_get(s, input, context, out, "States.Runtime", err);
+}
+
+static int apply_template(json_object *tmpl, json_object *input,
+			  json_object *context, json_object **out,
+			  pw_error *err, int depth)
+{
+	*out = NULL;
+	if (depth > 128)
+		return pw_error_set(err, "States.Runtime",
+				    "template nested too deeply");
+	if (json_object_is_type(tmpl, json_type_array)) {
+		size_t n = json_object_array_length(tmpl);
+		json_object *arr = json_object_new_array_ext((int)n);
+		for (size_t i = 0; i < n; i++) {
+			json_object *v = NULL;
+			if (apply_template(json_object_array_get_idx(tmpl, i),
+					   input, context, &v, err,
+					   depth + 1) != PW_OK) {
+				json_object_put(arr);
+				return PW_ERR;
+			}
+			json_object_array_add(arr, v);
+		}
+		*out = arr;
+		return PW_OK;
+	}
+	if (!json_object_is_type(tmpl, json_type_object)) {
+		*out = json_object_get(tmpl);
+		return PW_OK;
+	}
+	json_object *obj = json_object_new_object();
+	json_object_object_foreach(tmpl, key, val)
+	{
+		size_t klen = strlen(key);
+		json_object *v = NULL;
+		int rc;
+		if (klen > 2 && strcmp(key + klen - 2, ".$") == 0) {
+			rc = dynamic_value(key, val, input, context, &v, err);
+			if (rc == PW_OK) {
+				char *plain = strndup(key, klen - 2);
+				if (plain == NULL) {
+					json_object_put(v);
+					rc = pw_error_set(err, "States.Runtime",
+							  "out of memory");
+				} else {
+					json_object_object_add(obj, plain, v);
+					free(plain);
+				}
+			}
+		} else {
+			rc = apply_template(val, input, context, &v, err,
+					    depth + 1);
+			if (rc == PW_OK)
+				json_object_object_add(obj, key, v);
+		}
+		if (rc != PW_OK) {
+			json_object_put(obj);
+			return PW_ERR;
+		}
+	}
+	*out = obj;
+	return PW_OK;
+}
+
+int pw_apply_template(json_object *tmpl, json_object *input,
+		      json_object *context, json_object **out, pw_error *err)
+{
+	return apply_template(tmpl, input, context, out, err, 0);
+}
+
+int pw_apply_result_path(const char *path, int is_null, json_object *input,
+			 json_object *result, json_object **out,
+			 pw_error *err)
+{
+	*out = NULL;
+	if (is_null) {
+		*out = json_object_get(input);
+		return PW_OK;
+	}
+	if (path == NULL || strcmp(path, "$") == 0) {
+		*out = json_object_get(result);
+		return PW_OK;
+	}
+	json_object *copy = NULL;
+	if (input != NULL && json_object_deep_copy(input, &copy, NULL) != 0)
+		return pw_error_set(err, "States.Runtime", "out of memory");
+	if (pw_path_set(path, &copy, json_object_get(result), err) != PW_OK) {
+		json_object_put(copy);
+		return PW_ERR;
+	}
+	*out = copy;
+	return PW_OK;
+}
+
+/* A path field of state: absent -> *path NULL; JSON null -> *is_null. */
+static int path_field(json_object *state, const char *name, const char **path,
+		      int *is_null, pw_error *err)
+{
+	json_object *v = NULL;
+	*path = NULL;
+	*is_null = 0;
+	if (!json_object_object_get_ex(state, name, &v))
+		return PW_OK;
+	if (v == NULL) {
+		*is_null = 1;
+		return PW_OK;
+	}
+	if (!json_object_is_type(v, json_type_string))
+		return pw_error_set(err, "States.Runtime",
+				    "%s must be a path string or null", name);
+	*path = json_object_get_string(v);
+	return PW_OK;
+}
+
+int pw_state_effective_input(json_object *state, json_object *raw_input,
+			     json_object *context, json_object **out,
+			     pw_error *err)
+{
+	const char *path;
+	int is_null;
+	json_object *tmpl = NULL, *in = NULL;
+
+	*out = NULL;
+	if (path_field(state, "InputPath", &path, &is_null, err) != PW_OK ||
+	    pw_apply_path(path, is_null, raw_input, context, &in, err) != PW_OK)
+		return PW_ERR;
+	if (!json_object_object_get_ex(state, "Parameters", &tmpl)) {
+		*out = in;
+		return PW_OK;
+	}
+	int rc = pw_apply_template(tmpl, in, context, out, err);
+	json_object_put(in);
+	return rc;
+}
+
+int pw_state_output(json_object *state, json_object *raw_input,
+		    json_object *result, json_object *context,
+		    json_object **out, pw_error *err)
+{
+	const char *path;
+	int is_null;
+	json_object *tmpl = NULL, *selected = NULL, *merged = NULL;
+	int rc = PW_ERR;
+
+	*out = NULL;
+	if (json_object_object_get_ex(state, "ResultSelector", &tmpl)) {
+		if (pw_apply_template(tmpl, result, context, &selected, err) !=
+		    PW_OK)
+			goto out;
+	} else {
+		selected = json_object_get(result);
+	}
+	if (path_field(state, "ResultPath", &path, &is_null, err) != PW_OK ||
+	    pw_apply_result_path(path, is_null, raw_input, selected, &merged,
+				 err) != PW_OK)
+		goto out;
+	if (path_field(state, "OutputPath", &path, &is_null, err) != PW_OK ||
+	    pw_apply_path(path, is_null, merged, context, out, err) != PW_OK)
+		goto out;
+	rc = PW_OK;
+out:
+	json_object_put(selected);
+	json_object_put(merged);
+	return rc;
+}
