@@ -11,12 +11,10 @@
 #include <string.h>
 #include <strings.h>
 
+#include <curl/curl.h>
+
 #include "notify.h"
 #include "notify_template.h"
-
-struct notify_state {
-	const struct pw_host_api *host;
-};
 
 const struct pw_host_api *notify_host(struct notify_state *st)
 {
@@ -30,6 +28,8 @@ struct target_kind {
 
 static const struct target_kind target_kinds[] = {
 	{"log", notify_deliver_log},
+	{"sns", notify_deliver_sns},
+	{"webhook", notify_deliver_webhook},
 };
 
 static const char *get_str(json_object *o, const char *key)
@@ -291,17 +291,28 @@ static int notify_init(const struct pw_host_api *host, json_object *config,
 {
 	struct notify_state *st = calloc(1, sizeof(*st));
 
-	(void)config;
 	if (st == NULL)
 		return pw_error_set(err, "Notify.InternalError", "out of memory");
 	st->host = host;
+	if (awsp_conn_init(&st->sns, host, config, "sns", NULL, "SNS", err) !=
+	    PW_OK) {
+		free(st);
+		return PW_ERR;
+	}
+	curl_global_init(CURL_GLOBAL_DEFAULT);
 	*state = st;
 	return PW_OK;
 }
 
 static void notify_fini(void *state)
 {
-	free(state);
+	struct notify_state *st = state;
+
+	if (st == NULL)
+		return;
+	awsp_conn_fini(&st->sns);
+	free(st);
+	curl_global_cleanup();
 }
 
 static const struct pw_action notify_actions[] = {

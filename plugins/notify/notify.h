@@ -8,7 +8,12 @@
 
 #include <prewarm/plugin.h>
 
-struct notify_state;
+#include "aws_plugin.h"
+
+struct notify_state {
+	const struct pw_host_api *host;
+	struct awsp_conn sns; /* for the "sns" target, connected lazily */
+};
 
 /* One rendered notification, ready for any target. Borrowed strings. */
 struct notify_message {
@@ -30,6 +35,14 @@ typedef int (*notify_deliver_fn)(struct notify_state *st, pw_call *call,
 int notify_deliver_log(struct notify_state *st, pw_call *call,
 		       json_object *target, const struct notify_message *msg,
 		       int dry, json_object **out, pw_error *err);
+
+int notify_deliver_sns(struct notify_state *st, pw_call *call,
+		       json_object *target, const struct notify_message *msg,
+		       int dry, json_object **out, pw_error *err);
+
+int notify_deliver_webhook(struct notify_state *st, pw_call *call,
+			   json_object *target, const struct notify_message *msg,
+			   int dry, json_object **out, pw_error *err);
 
 /* The host API this plugin was initialised with. */
 const struct pw_host_api *notify_host(struct notify_state *st);
