@@ -236,8 +236,9 @@ static int build_target(const pw_aws_client *c, const struct aws_call *call,
 	} else {
 		aws_buf_puts(&b, c->endpoint);
 	}
-	const char *path = call->path && *call->path ? call->path : "/";
-	aws_uri_encode_into(&b, path, strlen(path), 0);
+	/* The path is already encoded (pw_aws_uri_encode); the signer
+	 * decodes it and encodes it again the same way. */
+	aws_buf_puts(&b, call->path && *call->path ? call->path : "/");
 	if (call->query != NULL && *call->query != '\0')
 		aws_buf_printf(&b, "?%s", call->query);
 	*url = aws_buf_steal(&b);

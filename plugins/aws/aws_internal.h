@@ -86,7 +86,7 @@ typedef void (*aws_error_reader)(const struct aws_http_response *resp,
 /* One logical API call: signed, sent, retried. */
 struct aws_call {
 	const char *method;
-	const char *path;          /* decoded; "/" for Query and JSON */
+	const char *path;          /* URI-encoded; "/" for Query and JSON */
 	const char *query;         /* encoded, or NULL */
 	const char *host_override; /* S3 virtual-hosted bucket host, or NULL */
 	const struct aws_headers *headers; /* extra headers, signed */
@@ -143,6 +143,10 @@ char *aws_xml_text(xmlNodePtr node);
 json_object *aws_xml_to_json_node(xmlNodePtr node,
 				  const char *const *list_names,
 				  const char *const *string_names);
+/* Adds [] for each flattened list of list_names absent from obj's top
+ * level (flat: plain names are flattened lists too). */
+void aws_xml_add_missing_lists(json_object *obj, const char *const *list_names,
+			       int flat);
 /* aws_error_reader for XML bodies (<Error><Code/><Message/></Error>). */
 void aws_xml_read_error(const struct aws_http_response *resp, char **code,
 			char **message);

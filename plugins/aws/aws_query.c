@@ -91,23 +91,6 @@ static void flatten(struct aws_buf *b, const char *prefix, json_object *v,
 	}
 }
 
-static int add_missing_flat_lists(json_object *obj,
-				  const char *const *list_names)
-{
-	for (size_t i = 0; list_names && list_names[i]; i++) {
-		size_t n = strlen(list_names[i]);
-		if (n < 3 || strcmp(list_names[i] + n - 2, "[]") != 0)
-			continue;
-		char name[256];
-		snprintf(name, sizeof(name), "%.*s", (int)(n - 2),
-			 list_names[i]);
-		if (!json_object_object_get_ex(obj, name, NULL))
-			json_object_object_add(obj, name,
-					       json_object_new_array());
-	}
-	return 0;
-}
-
 int pw_aws_query(pw_aws_client *c, const struct pw_aws_query_shape *shape,
 		 const char *action, json_object *params, json_object **result,
 		 pw_error *err)
@@ -165,7 +148,7 @@ int pw_aws_query(pw_aws_client *c, const struct pw_aws_query_shape *shape,
 		json_object_put(v);
 		v = json_object_new_object();
 	}
-	add_missing_flat_lists(v, shape ? shape->list_names : NULL);
+	aws_xml_add_missing_lists(v, shape ? shape->list_names : NULL, 0);
 	*result = v;
 	rc = PW_OK;
 out:

@@ -3,10 +3,13 @@
  *
  * Rules (the same for Query and REST-XML responses):
  *  - an element with element children becomes an object of its children;
- *  - an element named in list_names is a wrapped list: its children (e.g.
- *    <member> or <DBInstance>) become an array, even with one or none;
- *  - "Name[]" in list_names declares a flattened list: repeated <Name>
- *    siblings (S3's <Contents>) become one array "Name", even with one;
+ *  - in Query responses (pw_aws_query) a name in list_names is a wrapped
+ *    list: its children (<member>, <DBInstance>) become an array, even
+ *    with one child or none;
+ *  - in REST-XML bodies (pw_aws_xml_to_json) a name in list_names is a
+ *    flattened list: repeated <Name> siblings (S3's <Contents>) become one
+ *    array "Name", even with one, and [] when there is none;
+ *  - "Name[]" declares a flattened list in either;
  *  - an undeclared element that repeats becomes an array too;
  *  - text becomes a number or boolean when it is exactly a JSON number or
  *    true/false, except for members known to be strings (Key, ETag,
@@ -108,8 +111,10 @@ static int in_list(const char *const *list, const char *name)
 	return 0;
 }
 
-static int flattened(const char *const *list, const char *name)
+static int flattened(const char *const *list, const char *name, int flat)
 {
+	if (flat && in_list(list, name))
+		return 1;
 	size_t n = strlen(name);
 	for (size_t i = 0; list && list[i]; i++)
 		if (strncmp(list[i], name, n) == 0 &&
@@ -186,18 +191,17 @@ static json_object *scalar(const char *name, const char *text,
 	return json_object_new_string(text);
 }
 
-json_object *aws_xml_to_json_node(xmlNodePtr node,
-				  const char *const *list_names,
-				  const char *const *string_names)
+static json_object *convert(xmlNodePtr node, const char *const *list_names,
+			    const char *const *string_names, int flat)
 {
 	const char *name = (const char *)node->name;
-	if (in_list(list_names, name)) {
+	if (!flat && in_list(list_names, name)) {
 		json_object *arr = json_object_new_array();
 		for (xmlNodePtr c = node->children; c; c = c->next)
 			if (c->type == XML_ELEMENT_NODE)
 				json_object_array_add(
-					arr, aws_xml_to_json_node(
-						     c, list_names, string_names));
+					arr, convert(c, list_names,
+						     string_names, flat));
 		return arr;
 	}
 	if (!has_element_children(node)) {
@@ -212,11 +216,10 @@ json_object *aws_xml_to_json_node(xmlNodePtr node,
 		if (c->type != XML_ELEMENT_NODE)
 			continue;
 		const char *cname = (const char *)c->name;
-		json_object *v = aws_xml_to_json_node(c, list_names,
-						      string_names);
+		json_object *v = convert(c, list_names, string_names, flat);
 		json_object *prev = NULL;
 		int have = json_object_object_get_ex(obj, cname, &prev);
-		if (flattened(list_names, cname)) {
+		if (flattened(list_names, cname, flat)) {
 			if (!have) {
 				prev = json_object_new_array();
 				json_object_object_add(obj, cname, prev);
@@ -225,7 +228,7 @@ json_object *aws_xml_to_json_node(xmlNodePtr node,
 		} else if (!have) {
 			json_object_object_add(obj, cname, v);
 		} else if (json_object_is_type(prev, json_type_array) &&
-			   !in_list(list_names, cname)) {
+			   (flat || !in_list(list_names, cname))) {
 			json_object_array_add(prev, v);
 		} else {
 			/* an undeclared repeat: make it a list */
@@ -238,15 +241,28 @@ json_object *aws_xml_to_json_node(xmlNodePtr node,
 	return obj;
 }
 
-/* Declared flattened lists that are absent are still lists: []. */
-static void add_missing_lists(json_object *obj, const char *const *list_names)
+json_object *aws_xml_to_json_node(xmlNodePtr node,
+				  const char *const *list_names,
+				  const char *const *string_names)
+{
+	return convert(node, list_names, string_names, 0);
+}
+
+/* Flattened lists that are absent from obj are still lists: []. */
+void aws_xml_add_missing_lists(json_object *obj, const char *const *list_names,
+			       int flat)
 {
 	if (!json_object_is_type(obj, json_type_object))
 		return;
 	for (size_t i = 0; list_names && list_names[i]; i++) {
 		size_t n = strlen(list_names[i]);
-		if (n < 3 || strcmp(list_names[i] + n - 2, "[]") != 0)
+		if (n < 3 || strcmp(list_names[i] + n - 2, "[]") != 0) {
+			if (flat && n > 0 &&
+			    !json_object_object_get_ex(obj, list_names[i], NULL))
+				json_object_object_add(obj, list_names[i],
+						       json_object_new_array());
 			continue;
+		}
 		char name[256];
 		snprintf(name, sizeof(name), "%.*s", (int)(n - 2),
 			 list_names[i]);
@@ -265,14 +281,14 @@ int pw_aws_xml_to_json(const char *xml, size_t len,
 	if (aws_xml_parse(xml, len, &doc, err) != PW_OK)
 		return PW_ERR;
 	xmlNodePtr root = xmlDocGetRootElement(doc);
-	json_object *v = aws_xml_to_json_node(root, list_names, NULL);
+	json_object *v = convert(root, list_names, NULL, 1);
 	if (!json_object_is_type(v, json_type_object) &&
 	    !json_object_is_type(v, json_type_array)) {
 		/* an empty root element: no members */
 		json_object_put(v);
 		v = json_object_new_object();
 	}
-	add_missing_lists(v, list_names);
+	aws_xml_add_missing_lists(v, list_names, 1);
 	xmlFreeDoc(doc);
 	*out = v;
 	return PW_OK;

@@ -60,11 +60,17 @@ void pw_aws_client_set_call(pw_aws_client *c, pw_call *call);
  * (lists as Name.member.N or Name.ListName.N as `list_members` says).
  * The XML response's <ActionResult> becomes *result; element names listed
  * in `list_names` (NULL-terminated, e.g. {"DBInstances", "StaticMembers",
- * NULL}) are always arrays. Errors become "<PREFIX>.<Code>" (e.g.
- * "RDS.DBInstanceNotFound" from DBInstanceNotFound or
- * DBInstanceNotFoundFault) with the AWS message as cause; common codes
- * map to AWS.* (AWS.AccessDenied, AWS.Throttling, AWS.InvalidClientToken,
- * AWS.ValidationError).
+ * NULL}) are wrapped lists and always arrays (even with one item or
+ * none). Text that is exactly a JSON number or true/false is typed,
+ * except members known to be strings (see string_names). Errors become
+ * "<PREFIX>.<Code>" with the code exactly as AWS sends it (e.g.
+ * "RDS.DBInstanceNotFound", "RDS.InvalidDBClusterEndpointStateFault") and
+ * the AWS message as cause; common codes map to AWS.* (AWS.AccessDenied,
+ * AWS.Throttling (retried), AWS.InvalidClientToken, AWS.ExpiredToken
+ * (credentials refreshed once, then retried), AWS.ValidationError,
+ * AWS.ServiceError (5xx, retried)); AWS.NetworkError and AWS.Timeout
+ * (retried); AWS.MalformedResponse for a body that does not parse;
+ * AWS.NoCredentials, AWS.ProfileNotFound from the credential chain.
  */
 struct pw_aws_query_shape {
 	const char *error_prefix;        /* "RDS" */
@@ -98,7 +104,11 @@ int pw_aws_json(pw_aws_client *c, const char *target_prefix,
 		const char *action, json_object *params, json_object **result,
 		pw_error *err);
 
-/* REST (S3): a raw HTTP call. query is "a=b&c=d" (unencoded values are
+/* REST (S3): a raw HTTP call. path is URI-encoded by the caller
+ * ("/bucket/" + pw_aws_uri_encode(key, 0)); for S3 it always starts with
+ * the bucket: the library switches to virtual-hosted addressing against
+ * AWS when the bucket name allows it, and keeps path-style when an
+ * endpoint override is set. query is "a=b&c=d" (unencoded values are
  * encoded by the caller with pw_aws_uri_encode) or NULL. body may be NULL.
  * The response body is returned raw in *body (malloc'd, NUL-terminated,
  * caller frees) with its length; response headers as a json object of
@@ -109,7 +119,11 @@ int pw_aws_rest(pw_aws_client *c, const char *method, const char *path,
 		size_t body_len, char **resp_body, size_t *resp_len,
 		json_object **resp_headers, pw_error *err);
 
-/* XML text -> json (for REST-XML bodies), with the same list_names rule. */
+/* XML text -> json (for REST-XML bodies): the root element's members.
+ * Here a name in list_names is a FLATTENED list, as S3 sends them:
+ * repeated <Contents> siblings become one array "Contents" (even with
+ * one; [] when absent at the top level). Errors: AWS.MalformedResponse
+ * naming the line. *out NEW. */
 int pw_aws_xml_to_json(const char *xml, size_t len,
 		       const char *const *list_names, json_object **out,
 		       pw_error *err);
