@@ -1,0 +1,54 @@
+/* prewarm - the command: dispatches to a subcommand (engine/cli_*.c). */
+#include <stdio.h>
+#include <string.h>
+
+#include "config.h"
+#include "pw_cli.h"
+
+static const struct {
+	const char *name;
+	int (*fn)(int, char **);
+	const char *help;
+} commands[] = {
+	{"run", pw_cli_run, "run one execution of a workflow"},
+	{"validate", pw_cli_validate, "check workflows without running them"},
+	{"plugins", pw_cli_plugins, "list plugins and their actions"},
+	{"graph", pw_cli_graph, "print a workflow as Graphviz DOT or Mermaid"},
+	{"history", pw_cli_history, "print an execution's history events"},
+	{"resume", pw_cli_resume, "continue an interrupted execution"},
+	{"warm", pw_cli_warm, "warm one PostgreSQL instance's cache (postgres-warm:Warm)"},
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: prewarm COMMAND [OPTIONS] [ARGS]\n\n"
+		   "Warms the buffer cache of a new Aurora PostgreSQL reader, driven by\n"
+		   "workflows in Amazon States Language (YAML, JSON or Lua).\n\nCommands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
+	fprintf(f, "\nprewarm COMMAND --help shows a command's options; man prewarm has more.\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return PW_EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		usage(stdout);
+		return PW_EXIT_OK;
+	}
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
+		printf("prewarm %s (plugin ABI %d.%d)\n", PACKAGE_VERSION, PW_PLUGIN_ABI_MAJOR,
+		       PW_PLUGIN_ABI_MINOR);
+		return PW_EXIT_OK;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(argv[1], commands[i].name) == 0)
+			return commands[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "prewarm: unknown command '%s'\n", argv[1]);
+	usage(stderr);
+	return PW_EXIT_USAGE;
+}

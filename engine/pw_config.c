@@ -1,0 +1,159 @@
+/* pw_config - loads and checks the config file. */
+#include "pw_config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int bad(const pw_doc *doc, const char *ptr, pw_diag *diag, const char *msg, const char *key)
+{
+	pw_doc_diag(doc, ptr, diag, msg, key);
+	return -1;
+}
+
+/* Joins a list of directories with ':' (or copies a string). */
+static int path_value(json_object *v, char **out)
+{
+	if (json_object_is_type(v, json_type_string)) {
+		*out = strdup(json_object_get_string(v));
+		return *out ? 0 : -1;
+	}
+	if (!json_object_is_type(v, json_type_array))
+		return -1;
+	size_t n = json_object_array_length(v), len = 1;
+	for (size_t i = 0; i < n; i++) {
+		json_object *d = json_object_array_get_idx(v, i);
+		if (!json_object_is_type(d, json_type_string))
+			return -1;
+		len += strlen(json_object_get_string(d)) + 1;
+	}
+	char *s = calloc(1, len);
+	if (s == NULL)
+		return -1;
+	size_t w = 0;
+	for (size_t i = 0; i < n; i++) {
+		const char *d = json_object_get_string(json_object_array_get_idx(v, i));
+		size_t dl = strlen(d);
+		if (i)
+			s[w++] = ':';
+		memcpy(s + w, d, dl);
+		w += dl;
+	}
+	*out = s;
+	return 0;
+}
+
+static int check(struct pw_config *c, pw_diag *diag)
+{
+	const pw_doc *doc = c->doc;
+	json_object *root = c->root;
+	char ptr[600];
+	if (!json_object_is_type(root, json_type_object))
+		return bad(doc, "", diag, "%s", "the config must be a mapping of keys");
+	json_object_object_foreach(root, key, v) {
+		snprintf(ptr, sizeof(ptr), "/%s", key);
+		if (strcmp(key, "plugin_path") == 0) {
+			if (path_value(v, &c->plugin_path) != 0)
+				return bad(doc, ptr, diag,
+					   "%s: expected a directory list (\"/a:/b\" or [\"/a\", \"/b\"])",
+					   key);
+		} else if (strcmp(key, "state_dir") == 0) {
+			if (!json_object_is_type(v, json_type_string))
+				return bad(doc, ptr, diag, "%s: expected a directory", key);
+			c->state_dir = json_object_get_string(v);
+		} else if (strcmp(key, "log_format") == 0) {
+			const char *f = json_object_get_string(v);
+			if (!json_object_is_type(v, json_type_string) ||
+			    (strcmp(f, "text") && strcmp(f, "json") && strcmp(f, "auto")))
+				return bad(doc, ptr, diag, "%s: expected text, json or auto", key);
+			c->log_format = f;
+		} else if (strcmp(key, "vars") == 0) {
+			if (!json_object_is_type(v, json_type_object))
+				return bad(doc, ptr, diag, "%s: expected a mapping of NAME: VALUE", key);
+			json_object_object_foreach(v, vk, vv) {
+				if (json_object_is_type(vv, json_type_object) ||
+				    json_object_is_type(vv, json_type_array)) {
+					char sub[700];
+					snprintf(sub, sizeof(sub), "/vars/%s", vk);
+					return bad(doc, sub, diag,
+						   "vars.%s: expected a string, number or boolean", vk);
+				}
+			}
+		} else if (strcmp(key, "plugins") == 0) {
+			if (!json_object_is_type(v, json_type_object))
+				return bad(doc, ptr, diag, "%s: expected a mapping of plugin names", key);
+			json_object_object_foreach(v, pk, pv) {
+				if (pv != NULL && !json_object_is_type(pv, json_type_object)) {
+					char sub[700];
+					snprintf(sub, sizeof(sub), "/plugins/%s", pk);
+					return bad(doc, sub, diag, "plugins.%s: expected a mapping", pk);
+				}
+			}
+		} else if (strcmp(key, "resource_map") == 0) {
+			if (!json_object_is_type(v, json_type_object))
+				return bad(doc, ptr, diag, "%s: expected a mapping of ARN: RESOURCE", key);
+			json_object_object_foreach(v, rk, rv) {
+				if (!json_object_is_type(rv, json_type_string)) {
+					char sub[700];
+					snprintf(sub, sizeof(sub), "/resource_map/%s", rk);
+					return bad(doc, sub, diag,
+						   "resource_map: %s must map to a lua: or PLUGIN:Action string",
+						   rk);
+				}
+			}
+		} else {
+			return bad(doc, ptr, diag,
+				   "unknown key '%s' (known: plugin_path, state_dir, log_format, vars, "
+				   "plugins, resource_map)", key);
+		}
+	}
+	return 0;
+}
+
+int pw_config_load(const char *path, struct pw_config **out, pw_diag *diag)
+{
+	*out = NULL;
+	struct pw_config *c = calloc(1, sizeof(*c));
+	if (c == NULL)
+		return -1;
+	if (path != NULL) {
+		if (pw_doc_load_file(path, &c->doc, diag) != 0) {
+			free(c);
+			return -1;
+		}
+		c->root = json_object_get(pw_doc_root(c->doc));
+		if (c->root == NULL)
+			c->root = json_object_new_object();
+		if (check(c, diag) != 0) {
+			pw_config_free(c);
+			return -1;
+		}
+	} else {
+		c->root = json_object_new_object();
+	}
+	json_object *vars;
+	if (!json_object_object_get_ex(c->root, "vars", &vars) || vars == NULL) {
+		vars = json_object_new_object();
+		json_object_object_add(c->root, "vars", vars);
+	}
+	c->vars = vars;
+	*out = c;
+	return 0;
+}
+
+int pw_config_set_var(struct pw_config *c, const char *key, const char *value)
+{
+	if (key[0] == '\0')
+		return -1;
+	return json_object_object_add(c->vars, key, json_object_new_string(value));
+}
+
+void pw_config_free(struct pw_config *c)
+{
+	if (c == NULL)
+		return;
+	json_object_put(c->root);
+	pw_doc_free(c->doc);
+	free(c->plugin_path);
+	free(c);
+}

@@ -1,0 +1,33 @@
+/*
+ * pw_config - the config file (YAML or JSON, loaded through pw_doc):
+ *   plugin_path: "/dir1:/dir2"   (or a list of directories)
+ *   state_dir: /var/lib/prewarm
+ *   log_format: text | json | auto
+ *   vars: {KEY: VALUE, ...}       workflow variables ($$.Vars.KEY)
+ *   plugins: {NAME: {...}, ...}   each plugin's init() config
+ *   resource_map: {ARN: RESOURCE} Lambda ARNs -> lua: or PLUGIN:Action
+ * Owner: engine-runtime.
+ */
+#ifndef PW_CONFIG_H
+#define PW_CONFIG_H
+
+#include "pw_doc.h"
+
+struct pw_config {
+	pw_doc *doc;             /* NULL for the empty default config */
+	json_object *root;       /* owned reference; {} when no file */
+	char *plugin_path;       /* malloc'd or NULL */
+	const char *state_dir;   /* borrowed from root, or NULL */
+	const char *log_format;  /* borrowed from root, or NULL */
+	json_object *vars;       /* borrowed object (never NULL) */
+};
+
+/* path NULL: an empty config. On a bad file returns -1 with *diag naming
+ * file, line and field. *out: pw_config_free() it. */
+int pw_config_load(const char *path, struct pw_config **out, pw_diag *diag);
+void pw_config_free(struct pw_config *c); /* NULL is a no-op */
+
+/* Sets vars[key] = value (a string; --var KEY=VALUE). 0 or -1. */
+int pw_config_set_var(struct pw_config *c, const char *key, const char *value);
+
+#endif

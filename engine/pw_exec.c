@@ -1,0 +1,922 @@
+/*
+ * pw_exec - runs ASL state machines: Task, Choice, Wait, Pass, Succeed,
+ * Fail, Map and Parallel (branches and items run one after another), with
+ * Retry/Catch, TimeoutSeconds, dry-run, the context object and the
+ * journal.
+ */
+#include "pw_exec.h"
+
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <uuid/uuid.h>
+
+#include "pw_choice.h"
+#include "pw_dataflow.h"
+#include "pw_journal.h"
+#include "pw_log.h"
+#include "pw_path.h"
+#include "pw_retry.h"
+
+#define MAX_RETRIERS 64
+#define CANCELLED (-2) /* run_machine: stopped by a signal, resumable */
+
+struct exec {
+	const struct pw_exec_opts *o;
+	const struct pw_clock *clk;
+	const pw_doc *doc;
+	pw_journal *j;
+	json_object *ctx;       /* the context object ($$), owned */
+	json_object *state_ctx; /* ctx.State, borrowed from ctx */
+	char dir[4096];         /* the workflow's directory */
+	int64_t deadline;       /* execution deadline (mono ms), INT64_MAX */
+	char id[160];
+};
+
+/* ---- small helpers ------------------------------------------------ */
+
+static json_object *field(json_object *o, const char *key)
+{
+	json_object *v = NULL;
+	return json_object_object_get_ex(o, key, &v) ? v : NULL;
+}
+
+static const char *str_field(json_object *o, const char *key)
+{
+	json_object *v = field(o, key);
+	return json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
+}
+
+/* A path field: absent -> NULL (means "$"), JSON null -> *is_null. */
+static const char *path_field(json_object *state, const char *key, int *is_null)
+{
+	json_object *v;
+	*is_null = 0;
+	if (!json_object_object_get_ex(state, key, &v))
+		return NULL;
+	if (v == NULL) {
+		*is_null = 1;
+		return NULL;
+	}
+	return json_object_get_string(v);
+}
+
+static int64_t now_ms(struct exec *x)
+{
+	return x->clk->mono_ms(x->clk->ud);
+}
+
+static double rand01(struct exec *x)
+{
+	if (x->o->random01)
+		return x->o->random01(x->o->random_ud);
+	return (double)random() / (double)RAND_MAX;
+}
+
+static json_object *error_object(const pw_error *e)
+{
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "Error", json_object_new_string(e->name));
+	json_object_object_add(o, "Cause", json_object_new_string(e->cause));
+	return o;
+}
+
+static void set_wall_time(struct exec *x, json_object *obj, const char *key)
+{
+	char ts[40];
+	pw_clock_format_rfc3339(x->clk->wall_ms(x->clk->ud), ts, sizeof(ts));
+	json_object_object_add(obj, key, json_object_new_string(ts));
+}
+
+/* Appends one journal event; details is consumed (put). A no-op without
+ * a journal. */
+static int journal(struct exec *x, const char *type, const char *state, const char *scope,
+		   json_object *details, pw_error *err)
+{
+	if (x->j == NULL) {
+		json_object_put(details);
+		return PW_OK;
+	}
+	if (details == NULL)
+		details = json_object_new_object();
+	if (scope)
+		json_object_object_add(details, "scope", json_object_new_string(scope));
+	int rc = pw_journal_append(x->j, type, state, details, err);
+	json_object_put(details);
+	return rc;
+}
+
+/* Builds {k1: v1, k2: v2} taking references of the values. */
+static json_object *details2(const char *k1, json_object *v1, const char *k2, json_object *v2)
+{
+	json_object *d = json_object_new_object();
+	if (k1)
+		json_object_object_add(d, k1, json_object_get(v1));
+	if (k2)
+		json_object_object_add(d, k2, json_object_get(v2));
+	return d;
+}
+
+static int timed_out(struct exec *x, pw_error *err)
+{
+	if (x->deadline != INT64_MAX && now_ms(x) >= x->deadline)
+		return pw_error_set(err, "States.Timeout",
+				    "the execution exceeded its TimeoutSeconds"), 1;
+	return 0;
+}
+
+/* Sleeps ms on the engine clock, bounded by the execution deadline.
+ * 0, CANCELLED, or PW_ERR (States.Timeout). */
+static int engine_sleep(struct exec *x, int64_t ms, pw_error *err)
+{
+	if (ms <= 0)
+		return PW_OK;
+	int64_t left = x->deadline == INT64_MAX ? INT64_MAX : x->deadline - now_ms(x);
+	int cut = ms > left;
+	if (cut)
+		ms = left > 0 ? left : 0;
+	if (ms > 0 && x->clk->sleep_ms(x->clk->ud, ms) != 0)
+		return CANCELLED;
+	if (cut)
+		return pw_error_set(err, "States.Timeout", "the execution exceeded its TimeoutSeconds");
+	return PW_OK;
+}
+
+/* Parses TimeoutSeconds / TimeoutSecondsPath of a Task into ms (0: none). */
+static int task_timeout_ms(struct exec *x, json_object *state, json_object *raw, int64_t *ms,
+			   pw_error *err)
+{
+	json_object *v = field(state, "TimeoutSeconds");
+	const char *p = str_field(state, "TimeoutSecondsPath");
+	*ms = 0;
+	if (p != NULL) {
+		if (pw_path_get(p, raw, x->ctx, &v, "States.Runtime", err) != 0)
+			return PW_ERR;
+		int ok = json_object_is_type(v, json_type_int) && json_object_get_int64(v) > 0;
+		int64_t s = json_object_get_int64(v);
+		json_object_put(v);
+		if (!ok)
+			return pw_error_set(err, "States.Runtime",
+					    "TimeoutSecondsPath %s is not a positive integer", p);
+		*ms = s * 1000;
+	} else if (v != NULL) {
+		*ms = (int64_t)(json_object_get_double(v) * 1000.0);
+	}
+	return PW_OK;
+}
+
+/* ---- state types -------------------------------------------------- */
+
+static int run_machine(struct exec *x, json_object *machine, const char *start,
+		       const char *scope, json_object *input, json_object **out, pw_error *err);
+
+/* The context object's State fields for the state being run. */
+static void enter_state(struct exec *x, const char *name, int64_t retry)
+{
+	json_object_object_add(x->state_ctx, "Name", json_object_new_string(name));
+	set_wall_time(x, x->state_ctx, "EnteredTime");
+	json_object_object_add(x->state_ctx, "RetryCount", json_object_new_int64(retry));
+}
+
+static int do_task(struct exec *x, const char *name, const char *scope, json_object *state,
+		   json_object *raw, json_object *eff, int attempt, json_object **result,
+		   pw_error *err)
+{
+	const char *resource = str_field(state, "Resource");
+	int64_t timeout = 0;
+	*result = NULL;
+	if (resource == NULL)
+		return pw_error_set(err, "States.Runtime", "state %s has no Resource", name);
+	if (task_timeout_ms(x, state, raw, &timeout, err) != PW_OK)
+		return PW_ERR;
+	if (x->o->registry == NULL)
+		return pw_error_set(err, "States.Runtime", "no plugin registry to run %s", resource);
+	struct pw_call call;
+	memset(&call, 0, sizeof(call));
+	call.reg = x->o->registry;
+	call.clock = x->clk;
+	call.state = name;
+	call.workflow_dir = x->dir;
+	call.vars = x->o->vars;
+	call.dry_run = x->o->dry_run;
+	call.deadline = x->deadline;
+	if (timeout > 0 && now_ms(x) + timeout < call.deadline)
+		call.deadline = now_ms(x) + timeout;
+	if (x->j) {
+		json_object *d = details2("resource", NULL, "parameters", eff);
+		json_object_object_add(d, "resource", json_object_new_string(resource));
+		json_object_object_add(d, "attempt", json_object_new_int(attempt));
+		if (journal(x, "TaskScheduled", name, scope, d, err) != PW_OK)
+			return PW_ERR;
+	}
+	pw_log(PW_LOG_DEBUG, "engine", "%s: calling %s", name, resource);
+	int rc = pw_registry_invoke(&call, resource, eff, result, err);
+	pw_error jerr;
+	if (rc == PW_OK) {
+		if (journal(x, "TaskSucceeded", name, scope, details2("output", *result, NULL, NULL),
+			    &jerr) != PW_OK) {
+			json_object_put(*result);
+			*result = NULL;
+			*err = jerr;
+			return PW_ERR;
+		}
+	} else {
+		json_object *d = json_object_new_object();
+		json_object_object_add(d, "error", json_object_new_string(err->name));
+		json_object_object_add(d, "cause", json_object_new_string(err->cause));
+		if (journal(x, "TaskFailed", name, scope, d, &jerr) != PW_OK)
+			*err = jerr;
+		pw_log(PW_LOG_WARN, "engine", "%s: %s failed: %s: %s", name, resource, err->name,
+		       err->cause);
+	}
+	return rc;
+}
+
+static int do_parallel(struct exec *x, const char *name, const char *scope, json_object *state,
+		       json_object *eff, json_object **result, pw_error *err)
+{
+	json_object *branches = field(state, "Branches");
+	size_t n = json_object_array_length(branches);
+	json_object *arr = json_object_new_array_ext((int)n);
+	for (size_t i = 0; i < n; i++) {
+		char sub[600];
+		json_object *out = NULL;
+		snprintf(sub, sizeof(sub), "%s%s%s[%zu]", scope ? scope : "", scope ? "/" : "",
+			 name, i);
+		json_object *br = json_object_array_get_idx(branches, i);
+		int rc = run_machine(x, br, NULL, sub, eff, &out, err);
+		enter_state(x, name, 0);
+		if (rc != PW_OK) {
+			json_object_put(arr);
+			return rc;
+		}
+		json_object_array_add(arr, out);
+	}
+	*result = arr;
+	return PW_OK;
+}
+
+static int do_map(struct exec *x, const char *name, const char *scope, json_object *state,
+		  json_object *eff, json_object **result, pw_error *err)
+{
+	json_object *items = NULL, *arr = NULL;
+	const char *items_path = str_field(state, "ItemsPath");
+	json_object *proc = field(state, "ItemProcessor");
+	json_object *sel = field(state, "ItemSelector");
+	int rc = PW_ERR;
+	if (proc == NULL)
+		proc = field(state, "Iterator");
+	if (sel == NULL)
+		sel = field(state, "Parameters");
+	if (pw_path_get(items_path ? items_path : "$", eff, x->ctx, &items, "States.Runtime",
+			err) != 0)
+		return PW_ERR;
+	if (!json_object_is_type(items, json_type_array)) {
+		pw_error_set(err, "States.Runtime", "Map %s: ItemsPath %s is not an array", name,
+			     items_path ? items_path : "$");
+		goto out;
+	}
+	size_t n = json_object_array_length(items);
+	arr = json_object_new_array_ext((int)n);
+	for (size_t i = 0; i < n; i++) {
+		json_object *value = json_object_array_get_idx(items, i);
+		json_object *item_in = NULL, *out = NULL;
+		char sub[600];
+		if (sel != NULL) {
+			json_object *map = json_object_new_object();
+			json_object *it = json_object_new_object();
+			json_object_object_add(it, "Index", json_object_new_int64((int64_t)i));
+			json_object_object_add(it, "Value", json_object_get(value));
+			json_object_object_add(map, "Item", it);
+			json_object_object_add(x->ctx, "Map", map);
+			int trc = pw_apply_template(sel, eff, x->ctx, &item_in, err);
+			json_object_object_del(x->ctx, "Map");
+			if (trc != 0)
+				goto out;
+		} else {
+			item_in = json_object_get(value);
+		}
+		snprintf(sub, sizeof(sub), "%s%s%s[%zu]", scope ? scope : "", scope ? "/" : "",
+			 name, i);
+		int mrc = run_machine(x, proc, NULL, sub, item_in, &out, err);
+		json_object_put(item_in);
+		enter_state(x, name, 0);
+		if (mrc != PW_OK) {
+			rc = mrc;
+			goto out;
+		}
+		json_object_array_add(arr, out);
+	}
+	*result = arr;
+	arr = NULL;
+	rc = PW_OK;
+out:
+	json_object_put(arr);
+	json_object_put(items);
+	return rc;
+}
+
+/*
+ * Task, Parallel and Map: effective input, the work with Retry, output
+ * processing, and Catch. Sets *next (borrowed from state; NULL at End)
+ * and *out. Returns PW_OK, PW_ERR (uncaught error in err) or CANCELLED.
+ */
+static int run_work_state(struct exec *x, const char *name, const char *scope,
+			  json_object *state, const char *type, json_object *raw,
+			  const char **next, json_object **out, pw_error *err)
+{
+	json_object *eff = NULL, *result = NULL, *retry = field(state, "Retry");
+	int counts[MAX_RETRIERS] = {0};
+	int attempt = 1, rc;
+	*out = NULL;
+	if (strcmp(type, "Map") == 0) {
+		int is_null;
+		const char *ip = path_field(state, "InputPath", &is_null);
+		rc = pw_apply_path(ip, is_null, raw, x->ctx, &eff, err);
+	} else {
+		rc = pw_state_effective_input(state, raw, x->ctx, &eff, err);
+	}
+	if (rc != 0)
+		goto caught;
+	for (;;) {
+		if (strcmp(type, "Task") == 0)
+			rc = do_task(x, name, scope, state, raw, eff, attempt, &result, err);
+		else if (strcmp(type, "Parallel") == 0)
+			rc = do_parallel(x, name, scope, state, eff, &result, err);
+		else
+			rc = do_map(x, name, scope, state, eff, &result, err);
+		if (rc == CANCELLED)
+			goto done;
+		if (rc == PW_OK)
+			break;
+		int idx = pw_retry_find(retry, err->name);
+		if (idx < 0 || idx >= MAX_RETRIERS)
+			goto caught;
+		struct pw_retrier r;
+		pw_retrier_parse(json_object_array_get_idx(retry, (size_t)idx), &r);
+		if (counts[idx] >= r.max_attempts)
+			goto caught;
+		counts[idx]++;
+		int64_t delay = pw_retry_delay_ms(&r, counts[idx], rand01(x));
+		pw_log(PW_LOG_INFO, "engine", "%s: retry %d/%d of %s in %lld ms", name, counts[idx],
+		       r.max_attempts, err->name, (long long)delay);
+		if (!x->o->dry_run) {
+			pw_error serr;
+			int src = engine_sleep(x, delay, &serr);
+			if (src == CANCELLED) {
+				rc = CANCELLED;
+				goto done;
+			}
+			if (src != PW_OK) {
+				*err = serr;
+				rc = PW_ERR;
+				goto done; /* execution timeout: not catchable */
+			}
+		}
+		if (pw_cancel_requested()) {
+			rc = CANCELLED;
+			goto done;
+		}
+		attempt++;
+		json_object_object_add(x->state_ctx, "RetryCount", json_object_new_int(attempt - 1));
+	}
+	rc = pw_state_output(state, raw, result, x->ctx, out, err);
+	if (rc == 0) {
+		*next = str_field(state, "Next");
+		goto done;
+	}
+caught:
+	rc = PW_ERR;
+	if (strcmp(err->name, "States.Timeout") == 0 && x->deadline != INT64_MAX &&
+	    now_ms(x) >= x->deadline)
+		goto done; /* the execution's own timeout is final */
+	json_object *catchers = field(state, "Catch");
+	size_t nc = json_object_is_type(catchers, json_type_array)
+			    ? json_object_array_length(catchers) : 0;
+	for (size_t i = 0; i < nc; i++) {
+		json_object *c = json_object_array_get_idx(catchers, i);
+		if (!pw_error_matches(field(c, "ErrorEquals"), err->name))
+			continue;
+		int is_null;
+		const char *rp = path_field(c, "ResultPath", &is_null);
+		json_object *eo = error_object(err);
+		pw_error perr;
+		rc = pw_apply_result_path(rp, is_null, raw, eo, out, &perr);
+		json_object_put(eo);
+		if (rc != 0) {
+			*err = perr;
+			rc = PW_ERR;
+			goto done;
+		}
+		pw_log(PW_LOG_INFO, "engine", "%s: caught %s, going to %s", name, err->name,
+		       str_field(c, "Next"));
+		*next = str_field(c, "Next");
+		rc = PW_OK;
+		goto done;
+	}
+done:
+	json_object_put(eff);
+	json_object_put(result);
+	return rc;
+}
+
+static int run_wait(struct exec *x, const char *name, json_object *state, json_object *eff,
+		    pw_error *err)
+{
+	json_object *v;
+	const char *p;
+	double wait_s = 0;
+	if ((v = field(state, "Seconds")) != NULL) {
+		wait_s = json_object_get_double(v);
+	} else if ((p = str_field(state, "SecondsPath")) != NULL) {
+		if (pw_path_get(p, eff, x->ctx, &v, "States.Runtime", err) != 0)
+			return PW_ERR;
+		int ok = json_object_is_type(v, json_type_int) || json_object_is_type(v, json_type_double);
+		wait_s = json_object_get_double(v);
+		json_object_put(v);
+		if (!ok || wait_s < 0)
+			return pw_error_set(err, "States.Runtime",
+					    "Wait %s: SecondsPath %s is not a non-negative number", name, p);
+	} else {
+		const char *ts = str_field(state, "Timestamp");
+		json_object *tv = NULL;
+		if (ts == NULL && (p = str_field(state, "TimestampPath")) != NULL) {
+			if (pw_path_get(p, eff, x->ctx, &tv, "States.Runtime", err) != 0)
+				return PW_ERR;
+			ts = json_object_get_string(tv);
+		}
+		double epoch;
+		int bad = ts == NULL || pw_timestamp_parse(ts, &epoch) != 0;
+		json_object_put(tv);
+		if (bad)
+			return pw_error_set(err, "States.Runtime",
+					    "Wait %s: no valid Seconds or RFC 3339 Timestamp", name);
+		wait_s = epoch - (double)x->clk->wall_ms(x->clk->ud) / 1000.0;
+	}
+	if (wait_s <= 0)
+		return PW_OK;
+	if (x->o->dry_run) {
+		pw_log(PW_LOG_INFO, "dry-run", "%s: would wait %.3f s", name, wait_s);
+		return PW_OK;
+	}
+	return engine_sleep(x, (int64_t)llround(wait_s * 1000.0), err);
+}
+
+static int run_fail(struct exec *x, json_object *state, json_object *raw, pw_error *err)
+{
+	const char *error = str_field(state, "Error");
+	const char *cause = str_field(state, "Cause");
+	json_object *ev = NULL, *cv = NULL;
+	const char *p;
+	if ((p = str_field(state, "ErrorPath")) != NULL &&
+	    pw_path_get(p, raw, x->ctx, &ev, "States.Runtime", err) == 0)
+		error = json_object_get_string(ev);
+	if ((p = str_field(state, "CausePath")) != NULL &&
+	    pw_path_get(p, raw, x->ctx, &cv, "States.Runtime", err) == 0)
+		cause = json_object_get_string(cv);
+	pw_error_set(err, error ? error : "States.Fail", "%s", cause ? cause : "");
+	json_object_put(ev);
+	json_object_put(cv);
+	return PW_ERR;
+}
+
+/* Runs one state. *next NULL means the machine ends with *out. */
+static int run_state(struct exec *x, const char *name, const char *scope, json_object *state,
+		     json_object *raw, const char **next, json_object **out, pw_error *err)
+{
+	const char *type = str_field(state, "Type");
+	json_object *eff = NULL;
+	int is_null, rc = PW_ERR;
+	const char *ip, *op;
+	*next = NULL;
+	*out = NULL;
+	if (type == NULL)
+		return pw_error_set(err, "States.Runtime", "state %s has no Type", name);
+	if (strcmp(type, "Task") == 0 || strcmp(type, "Parallel") == 0 || strcmp(type, "Map") == 0)
+		return run_work_state(x, name, scope, state, type, raw, next, out, err);
+	if (strcmp(type, "Pass") == 0) {
+		json_object *result = field(state, "Result");
+		if (pw_state_effective_input(state, raw, x->ctx, &eff, err) != 0)
+			return PW_ERR;
+		rc = pw_state_output(state, raw, result ? result : eff, x->ctx, out, err);
+		json_object_put(eff);
+		*next = str_field(state, "Next");
+		return rc == 0 ? PW_OK : PW_ERR;
+	}
+	if (strcmp(type, "Fail") == 0)
+		return run_fail(x, state, raw, err);
+	ip = path_field(state, "InputPath", &is_null);
+	if (pw_apply_path(ip, is_null, raw, x->ctx, &eff, err) != 0)
+		return PW_ERR;
+	if (strcmp(type, "Choice") == 0) {
+		*next = pw_choice_next(state, eff, x->ctx, err);
+		if (*next == NULL)
+			goto out;
+	} else if (strcmp(type, "Wait") == 0) {
+		if ((rc = run_wait(x, name, state, eff, err)) != PW_OK)
+			goto out;
+		*next = str_field(state, "Next");
+	} else if (strcmp(type, "Succeed") != 0) {
+		pw_error_set(err, "States.Runtime", "state %s has unknown Type %s", name, type);
+		goto out;
+	}
+	op = path_field(state, "OutputPath", &is_null);
+	rc = pw_apply_path(op, is_null, eff, x->ctx, out, err) == 0 ? PW_OK : PW_ERR;
+out:
+	json_object_put(eff);
+	return rc;
+}
+
+/* Runs a state machine (the workflow or a branch/iterator) from `start`
+ * (NULL: StartAt) on input (borrowed). *out: NEW reference on PW_OK. */
+static int run_machine(struct exec *x, json_object *machine, const char *start,
+		       const char *scope, json_object *input, json_object **out, pw_error *err)
+{
+	json_object *states = field(machine, "States");
+	json_object *cur = json_object_get(input);
+	const char *name = start ? start : str_field(machine, "StartAt");
+	int rc;
+	*out = NULL;
+	for (;;) {
+		json_object *state = name ? field(states, name) : NULL;
+		json_object *output = NULL;
+		const char *next = NULL;
+		if (state == NULL) {
+			rc = pw_error_set(err, "States.Runtime", "no state named '%s'",
+					  name ? name : "(StartAt missing)");
+			break;
+		}
+		if (pw_cancel_requested()) {
+			rc = CANCELLED;
+			break;
+		}
+		if (timed_out(x, err)) {
+			rc = PW_ERR;
+			break;
+		}
+		enter_state(x, name, 0);
+		if (x->j && (rc = journal(x, "StateEntered", name, scope,
+					  details2("input", cur, NULL, NULL), err)) != PW_OK)
+			break;
+		rc = run_state(x, name, scope, state, cur, &next, &output, err);
+		if (rc != PW_OK)
+			break;
+		if (next == NULL && !json_object_get_boolean(field(state, "End")) &&
+		    strcmp(str_field(state, "Type"), "Succeed") != 0) {
+			json_object_put(output);
+			rc = pw_error_set(err, "States.Runtime", "state %s has neither Next nor End",
+					  name);
+			break;
+		}
+		if (x->j) {
+			json_object *d = details2("output", output, NULL, NULL);
+			json_object_object_add(d, "next", next ? json_object_new_string(next) : NULL);
+			if ((rc = journal(x, "StateExited", name, scope, d, err)) != PW_OK) {
+				json_object_put(output);
+				break;
+			}
+		}
+		json_object_put(cur);
+		cur = output;
+		if (next == NULL) {
+			*out = cur;
+			return PW_OK;
+		}
+		name = next;
+	}
+	json_object_put(cur);
+	return rc;
+}
+
+/* ---- executions --------------------------------------------------- */
+
+void pw_exec_result_clear(struct pw_exec_result *res)
+{
+	if (res == NULL)
+		return;
+	json_object_put(res->output);
+	res->output = NULL;
+}
+
+static void new_id(char *out, size_t len)
+{
+	uuid_t u;
+	char s[40];
+	uuid_generate_random(u);
+	uuid_unparse_lower(u, s);
+	snprintf(out, len, "%s", s);
+}
+
+static void workflow_dir(const pw_doc *doc, char *out, size_t len)
+{
+	const char *file = pw_doc_file(doc);
+	const char *slash = file ? strrchr(file, '/') : NULL;
+	if (slash == NULL)
+		snprintf(out, len, ".");
+	else if (slash == file)
+		snprintf(out, len, "/");
+	else
+		snprintf(out, len, "%.*s", (int)(slash - file), file);
+}
+
+static void machine_name(const char *file, char *out, size_t len)
+{
+	const char *base = strrchr(file, '/');
+	base = base ? base + 1 : file;
+	const char *dot = strrchr(base, '.');
+	snprintf(out, len, "%.*s", dot ? (int)(dot - base) : (int)strlen(base), base);
+}
+
+static int exec_init(struct exec *x, const pw_doc *doc, const struct pw_exec_opts *o,
+		     const char *id, json_object *input, const char *start_time)
+{
+	char abs[4096], name[300];
+	memset(x, 0, sizeof(*x));
+	x->o = o;
+	x->doc = doc;
+	x->clk = o->clock ? o->clock : pw_clock_system();
+	x->deadline = INT64_MAX;
+	snprintf(x->id, sizeof(x->id), "%s", id);
+	workflow_dir(doc, x->dir, sizeof(x->dir));
+	const char *file = pw_doc_file(doc) ? pw_doc_file(doc) : "workflow";
+	if (realpath(file, abs) == NULL)
+		snprintf(abs, sizeof(abs), "%s", file);
+	machine_name(abs, name, sizeof(name));
+	json_object *root = pw_doc_root(doc);
+	json_object *t = field(root, "TimeoutSeconds");
+	if (t != NULL && json_object_get_double(t) > 0)
+		x->deadline = now_ms(x) + (int64_t)(json_object_get_double(t) * 1000.0);
+
+	x->ctx = json_object_new_object();
+	json_object *e = json_object_new_object();
+	json_object_object_add(e, "Id", json_object_new_string(id));
+	json_object_object_add(e, "Name", json_object_new_string(o->name ? o->name : id));
+	json_object_object_add(e, "Input", json_object_get(input));
+	if (start_time)
+		json_object_object_add(e, "StartTime", json_object_new_string(start_time));
+	else
+		set_wall_time(x, e, "StartTime");
+	json_object_object_add(x->ctx, "Execution", e);
+	json_object *sm = json_object_new_object();
+	json_object_object_add(sm, "Id", json_object_new_string(abs));
+	json_object_object_add(sm, "Name", json_object_new_string(name));
+	json_object_object_add(x->ctx, "StateMachine", sm);
+	x->state_ctx = json_object_new_object();
+	json_object_object_add(x->ctx, "State", x->state_ctx);
+	json_object_object_add(x->ctx, "Vars",
+			       o->vars ? json_object_get(o->vars) : json_object_new_object());
+	return PW_OK;
+}
+
+static void exec_fini(struct exec *x)
+{
+	json_object_put(x->ctx);
+	pw_journal_close(x->j);
+	x->j = NULL;
+}
+
+/* Runs from `start` (NULL: StartAt) and records the end in the journal. */
+static int exec_finish(struct exec *x, const char *start, json_object *input,
+		       struct pw_exec_result *res)
+{
+	pw_error err = {{0}, {0}};
+	json_object *out = NULL;
+	snprintf(res->id, sizeof(res->id), "%s", x->id);
+	int rc = run_machine(x, pw_doc_root(x->doc), start, NULL, input, &out, &err);
+	if (rc == CANCELLED) {
+		res->status = PW_EXEC_INTERRUPTED;
+		pw_error_set(&res->error, "Prewarm.Interrupted",
+			     "stopped by a signal; continue with: prewarm resume %s", x->id);
+		return PW_OK;
+	}
+	pw_error jerr;
+	if (rc == PW_OK) {
+		if (journal(x, "ExecutionSucceeded", NULL, NULL, details2("output", out, NULL, NULL),
+			    &jerr) != PW_OK) {
+			json_object_put(out);
+			out = NULL;
+			err = jerr;
+			rc = PW_ERR;
+		}
+	} else {
+		json_object *d = json_object_new_object();
+		json_object_object_add(d, "error", json_object_new_string(err.name));
+		json_object_object_add(d, "cause", json_object_new_string(err.cause));
+		journal(x, "ExecutionFailed", NULL, NULL, d, &jerr);
+	}
+	if (rc == PW_OK) {
+		res->status = PW_EXEC_SUCCEEDED;
+		res->output = out;
+	} else {
+		res->status = PW_EXEC_FAILED;
+		res->error = err;
+	}
+	return PW_OK;
+}
+
+static json_object *started_details(struct exec *x, json_object *input)
+{
+	json_object *d = json_object_new_object();
+	json_object *e = field(x->ctx, "Execution");
+	json_object_object_add(d, "execution", json_object_new_string(x->id));
+	json_object_object_add(d, "name", json_object_get(field(e, "Name")));
+	json_object_object_add(d, "workflow",
+			       json_object_get(field(field(x->ctx, "StateMachine"), "Id")));
+	json_object_object_add(d, "input", json_object_get(input));
+	json_object_object_add(d, "startTime", json_object_get(field(e, "StartTime")));
+	json_object_object_add(d, "vars", json_object_get(field(x->ctx, "Vars")));
+	return d;
+}
+
+/* Starts a new execution with a fresh id; keeps the journal open in *x. */
+static int exec_start(struct exec *x, const pw_doc *doc, json_object *input,
+		      const struct pw_exec_opts *o, pw_error *err)
+{
+	char id[64];
+	new_id(id, sizeof(id));
+	exec_init(x, doc, o, id, input, NULL);
+	if (o->state_dir != NULL && !o->dry_run) {
+		if (pw_journal_create(o->state_dir, id, x->clk, &x->j, err) != PW_OK) {
+			exec_fini(x);
+			return PW_ERR;
+		}
+	}
+	return PW_OK;
+}
+
+int pw_exec_run(const pw_doc *doc, json_object *input, const struct pw_exec_opts *o,
+		struct pw_exec_result *res, pw_error *err)
+{
+	struct exec x;
+	memset(res, 0, sizeof(*res));
+	if (exec_start(&x, doc, input, o, err) != PW_OK)
+		return PW_ERR;
+	if (journal(&x, "ExecutionStarted", NULL, NULL, started_details(&x, input), err) != PW_OK) {
+		exec_fini(&x);
+		return PW_ERR;
+	}
+	pw_log(PW_LOG_INFO, "engine", "execution %s started%s", x.id,
+	       o->dry_run ? " (dry run)" : "");
+	int rc = exec_finish(&x, NULL, input, res);
+	exec_fini(&x);
+	return rc;
+}
+
+int pw_exec_workflow_of(const char *state_dir, const char *id, char *path, size_t len,
+			pw_error *err)
+{
+	json_object *events;
+	struct pw_journal_summary s;
+	if (pw_journal_read(state_dir, id, &events, err) != PW_OK)
+		return PW_ERR;
+	pw_journal_summarize(events, &s);
+	const char *wf = s.started ? str_field(s.started, "workflow") : NULL;
+	int rc = PW_OK;
+	if (wf == NULL)
+		rc = pw_error_set(err, "Journal.Corrupt", "execution %s has no ExecutionStarted event",
+				  id);
+	else
+		snprintf(path, len, "%s", wf);
+	json_object_put(events);
+	return rc;
+}
+
+/* Fills res from a finished execution's last event. */
+static void result_from_event(json_object *ev, struct pw_exec_result *res)
+{
+	if (strcmp(str_field(ev, "type"), "ExecutionSucceeded") == 0) {
+		res->status = PW_EXEC_SUCCEEDED;
+		res->output = json_object_get(field(ev, "output"));
+	} else {
+		res->status = PW_EXEC_FAILED;
+		pw_error_set(&res->error, str_field(ev, "error") ? str_field(ev, "error") : "States.Runtime",
+			     "%s", str_field(ev, "cause") ? str_field(ev, "cause") : "");
+	}
+}
+
+static int resume_locked(const pw_doc *doc, const char *id, const struct pw_exec_opts *o,
+			 int wait, struct pw_exec_result *res, pw_error *err)
+{
+	struct exec x;
+	pw_journal *j = NULL;
+	json_object *events = NULL;
+	struct pw_journal_summary s;
+	int rc = PW_ERR;
+	memset(res, 0, sizeof(*res));
+	snprintf(res->id, sizeof(res->id), "%s", id);
+	/* Lock first, then read: no other process can append meanwhile. */
+	if (pw_journal_reopen(o->state_dir, id, o->clock, wait, &j, err) != PW_OK)
+		return PW_ERR;
+	if (pw_journal_read(o->state_dir, id, &events, err) != PW_OK)
+		goto out;
+	pw_journal_summarize(events, &s);
+	if (s.started == NULL) {
+		pw_error_set(err, "Journal.Corrupt", "execution %s has no ExecutionStarted event", id);
+		goto out;
+	}
+	if (s.finished != NULL) {
+		result_from_event(s.finished, res);
+		rc = PW_OK;
+		goto out;
+	}
+	struct pw_exec_opts ro = *o;
+	ro.vars = field(s.started, "vars");
+	ro.name = str_field(s.started, "name");
+	ro.dry_run = 0;
+	json_object *input = field(s.started, "input");
+	exec_init(&x, doc, &ro, id, input, str_field(s.started, "startTime"));
+	x.j = j;
+	j = NULL;
+	res->resumed = 1;
+	const char *next = NULL;
+	json_object *from = input;
+	if (s.last_exit != NULL) {
+		next = str_field(s.last_exit, "next");
+		from = field(s.last_exit, "output");
+	}
+	pw_log(PW_LOG_INFO, "engine", "execution %s resumed at %s", id,
+	       next ? next : s.last_exit ? "its end" : "the start");
+	json_object *d = json_object_new_object();
+	json_object_object_add(d, "next", next ? json_object_new_string(next) : NULL);
+	if (journal(&x, "ExecutionResumed", NULL, NULL, d, err) != PW_OK) {
+		exec_fini(&x);
+		goto out;
+	}
+	if (s.last_exit != NULL && next == NULL) {
+		/* Died between the last StateExited and ExecutionSucceeded. */
+		pw_error jerr;
+		res->status = PW_EXEC_SUCCEEDED;
+		res->output = json_object_get(from);
+		journal(&x, "ExecutionSucceeded", NULL, NULL, details2("output", from, NULL, NULL),
+			&jerr);
+		rc = PW_OK;
+	} else {
+		rc = exec_finish(&x, next, from, res);
+	}
+	exec_fini(&x);
+out:
+	pw_journal_close(j);
+	json_object_put(events);
+	return rc;
+}
+
+int pw_exec_resume(const pw_doc *doc, const char *id, const struct pw_exec_opts *o,
+		   struct pw_exec_result *res, pw_error *err)
+{
+	if (o->state_dir == NULL)
+		return pw_error_set(err, "States.Runtime", "resume needs a state directory");
+	return resume_locked(doc, id, o, 0, res, err);
+}
+
+int pw_exec_run_keyed(const pw_doc *doc, json_object *input, const char *key,
+		      const struct pw_exec_opts *o, struct pw_exec_result *res, pw_error *err)
+{
+	struct exec x;
+	char existing[200];
+	memset(res, 0, sizeof(*res));
+	if (key == NULL || o->dry_run)
+		return pw_exec_run(doc, input, o, res, err);
+	if (o->state_dir == NULL)
+		return pw_error_set(err, "States.Runtime", "an idempotency key needs a state directory");
+	/* Create (and lock) the journal before binding the key, so whoever
+	 * finds the key also finds a locked or finished journal. */
+	if (exec_start(&x, doc, input, o, err) != PW_OK)
+		return PW_ERR;
+	int claimed = pw_journal_key_claim(o->state_dir, key, x.id, existing, sizeof(existing), err);
+	if (claimed == PW_ERR) {
+		pw_journal_discard(x.j);
+		x.j = NULL;
+		exec_fini(&x);
+		return PW_ERR;
+	}
+	if (claimed == 1) {
+		pw_journal_discard(x.j);
+		x.j = NULL;
+		exec_fini(&x);
+		char wf[4096], mine[4096];
+		if (pw_exec_workflow_of(o->state_dir, existing, wf, sizeof(wf), err) != PW_OK)
+			return PW_ERR;
+		if (realpath(pw_doc_file(doc), mine) != NULL && strcmp(wf, mine) != 0)
+			return pw_error_set(err, "States.Runtime",
+					    "key '%s' belongs to execution %s of another workflow (%s)",
+					    key, existing, wf);
+		pw_log(PW_LOG_INFO, "engine", "key %s already ran as execution %s%s", key, existing,
+		       pw_journal_is_running(o->state_dir, existing) ? " (still running: waiting)" : "");
+		int rc = resume_locked(doc, existing, o, o->wait_for_running, res, err);
+		res->reused = 1;
+		return rc;
+	}
+	json_object *d = started_details(&x, input);
+	json_object_object_add(d, "key", json_object_new_string(key));
+	if (journal(&x, "ExecutionStarted", NULL, NULL, d, err) != PW_OK) {
+		exec_fini(&x);
+		return PW_ERR;
+	}
+	pw_log(PW_LOG_INFO, "engine", "execution %s started (key %s)", x.id, key);
+	int rc = exec_finish(&x, NULL, input, res);
+	exec_fini(&x);
+	return rc;
+}
