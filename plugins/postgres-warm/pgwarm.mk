@@ -1,1 +1,40 @@
 # plugins/postgres-warm module rules (included from the top Makefile.am)
+#
+# libpgwarm: the warming core, a convenience library so the plugin and the
+# test driver (tests/unit/pgwarm-cli) share it and it is testable alone.
+PGW_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/plugins/postgres-warm \
+	$(JSONC_CFLAGS) $(PQ_CFLAGS)
+PGW_LIBS = $(JSONC_LIBS) $(PQ_LIBS) $(CSV_LIBS) -lpthread
+
+noinst_LTLIBRARIES += plugins/postgres-warm/libpgwarm.la
+plugins_postgres_warm_libpgwarm_la_SOURCES = \
+	plugins/postgres-warm/pgw.h \
+	plugins/postgres-warm/pgw_conn.c plugins/postgres-warm/pgw_conn.h \
+	plugins/postgres-warm/pgw_csv.c plugins/postgres-warm/pgw_csv.h \
+	plugins/postgres-warm/pgw_sql.c plugins/postgres-warm/pgw_sql.h \
+	plugins/postgres-warm/pgw_plan.c plugins/postgres-warm/pgw_plan.h \
+	plugins/postgres-warm/pgw_parallel.c plugins/postgres-warm/pgw_parallel.h \
+	plugins/postgres-warm/pgw_load.c \
+	plugins/postgres-warm/pgw_mirror.c \
+	plugins/postgres-warm/pgw_relations.c \
+	plugins/postgres-warm/pgw_queries.c \
+	plugins/postgres-warm/pgw_export.c plugins/postgres-warm/pgw_export.h \
+	plugins/postgres-warm/pgw_warm.c plugins/postgres-warm/pgw_warm.h \
+	plugins/postgres-warm/pgw_actions.c
+plugins_postgres_warm_libpgwarm_la_CPPFLAGS = $(PGW_CPPFLAGS)
+plugins_postgres_warm_libpgwarm_la_CFLAGS = $(AM_CFLAGS) -pthread
+plugins_postgres_warm_libpgwarm_la_LIBADD = $(PGW_LIBS)
+
+pkglib_LTLIBRARIES += plugins/postgres-warm/postgres-warm.la
+plugins_postgres_warm_postgres_warm_la_SOURCES = \
+	plugins/postgres-warm/pgw_plugin.c
+plugins_postgres_warm_postgres_warm_la_CPPFLAGS = $(PGW_CPPFLAGS)
+plugins_postgres_warm_postgres_warm_la_LDFLAGS = $(PW_PLUGIN_LINK)
+plugins_postgres_warm_postgres_warm_la_LIBADD = \
+	plugins/postgres-warm/libpgwarm.la
+
+# The test driver: the core's actions from the command line, no engine.
+check_PROGRAMS += tests/unit/pgwarm-cli
+tests_unit_pgwarm_cli_SOURCES = tests/unit/pgwarm-cli.c
+tests_unit_pgwarm_cli_CPPFLAGS = $(PGW_CPPFLAGS)
+tests_unit_pgwarm_cli_LDADD = plugins/postgres-warm/libpgwarm.la

@@ -1,0 +1,249 @@
+/* pgw_load.c - read a buffer cache; load ranges on the target. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "pgw_sql.h"
+#include "pgw_warm.h"
+
+/* Blocks per pg_prewarm statement (8 MB) and ranges per statement: small
+ * enough that a cancel at the deadline loses little, large enough that
+ * round trips do not dominate. */
+#define BATCH_BLOCKS 1024
+#define BATCH_RANGES 256
+
+static const char *const prewarm_sql =
+	"SELECT coalesce(sum(pg_prewarm(r.rel::regclass, 'buffer', r.fork, "
+	"r.first, r.last_c)), 0)::int8 "
+	"FROM (SELECT t.rel, t.fork, t.first, least(t.last, "
+	"pg_relation_size(t.rel::regclass, t.fork) / "
+	"current_setting('block_size')::int8 - 1) AS last_c "
+	"FROM unnest($1::oid[], $2::text[], $3::int8[], $4::int8[]) "
+	"AS t(rel, fork, first, last)) r, generate_series(1, $5::int) g "
+	"WHERE r.first <= r.last_c";
+
+int pgw_fetch_buffers(PGconn *conn, const pgw_conn_spec *spec,
+		      pgw_names *names, int min_usage, pgw_block **blocks,
+		      size_t *n, pw_error *err)
+{
+	*blocks = NULL;
+	*n = 0;
+	char usage[16];
+	snprintf(usage, sizeof(usage), "%d", min_usage);
+	const char *p[] = {usage};
+	PGresult *r;
+	if (pgw_require_extension(conn, spec, "pg_buffercache", err) != PW_OK)
+		return PW_ERR;
+	if (pgw_query(conn, spec,
+		      "SELECT format('%I.%I', n.nspname, c.relname), "
+		      "b.relforknumber, b.relblocknumber, b.usagecount "
+		      "FROM pg_buffercache b "
+		      "JOIN pg_class c "
+		      "ON b.relfilenode = pg_relation_filenode(c.oid) "
+		      "JOIN pg_namespace n ON n.oid = c.relnamespace "
+		      "WHERE b.reldatabase = (SELECT oid FROM pg_database "
+		      "WHERE datname = current_database()) "
+		      "AND b.usagecount >= $1::int ORDER BY 1",
+		      1, p, &r, err) != PW_OK)
+		return PW_ERR;
+	int rows = PQntuples(r);
+	pgw_block *b = malloc(((size_t)rows + 1) * sizeof(*b));
+	if (b == NULL) {
+		PQclear(r);
+		return pw_error_set(err, "Postgres.QueryFailed",
+				    "out of memory");
+	}
+	for (int i = 0; i < rows; i++) {
+		int rel = pgw_names_intern(names, PQgetvalue(r, i, 0));
+		if (rel < 0) {
+			free(b);
+			PQclear(r);
+			return pw_error_set(err, "Postgres.QueryFailed",
+					    "out of memory");
+		}
+		b[i] = (pgw_block){
+			.rel = rel,
+			.fork = (int16_t)strtol(PQgetvalue(r, i, 1), NULL, 10),
+			.block = strtoll(PQgetvalue(r, i, 2), NULL, 10),
+			.usage = (int16_t)strtol(PQgetvalue(r, i, 3), NULL, 10),
+		};
+	}
+	PQclear(r);
+	*blocks = b;
+	*n = (size_t)rows;
+	return PW_OK;
+}
+
+/* oids[i] = the target's oid of names->v[i], or NULL when it is missing. */
+static int resolve(pgw_warm *w, const pgw_names *names, char ***oids,
+		   pw_error *err)
+{
+	*oids = NULL;
+	pgw_buf arr = {0};
+	pgw_buf_add(&arr, "{");
+	for (size_t i = 0; i < names->n; i++)
+		pgw_buf_add_array_elem(&arr, names->v[i], i == 0);
+	pgw_buf_add(&arr, "}");
+	if (arr.oom) {
+		pgw_buf_free(&arr);
+		return pw_error_set(err, "Postgres.QueryFailed",
+				    "out of memory");
+	}
+	const char *p[] = {arr.s};
+	PGresult *r;
+	int rc = pgw_query(w->tconn, w->target,
+			   "SELECT to_regclass(u.n)::oid FROM unnest($1::text[]) "
+			   "WITH ORDINALITY AS u(n, i) ORDER BY u.i",
+			   1, p, &r, err);
+	pgw_buf_free(&arr);
+	if (rc != PW_OK)
+		return rc;
+	char **o = calloc(names->n + 1, sizeof(*o));
+	for (size_t i = 0; o != NULL && i < names->n; i++)
+		if ((int)i < PQntuples(r) && !PQgetisnull(r, (int)i, 0))
+			o[i] = strdup(PQgetvalue(r, (int)i, 0));
+	PQclear(r);
+	if (o == NULL)
+		return pw_error_set(err, "Postgres.QueryFailed",
+				    "out of memory");
+	*oids = o;
+	return PW_OK;
+}
+
+static void free_oids(char **oids, size_t n)
+{
+	if (oids == NULL)
+		return;
+	for (size_t i = 0; i < n; i++)
+		free(oids[i]);
+	free(oids);
+}
+
+/* Builds the pg_prewarm statement for one batch as a job. */
+static int batch_job(pgw_job *job, char **oids, const pgw_range *ranges,
+		     const pgw_batch *b, int tag)
+{
+	pgw_buf rel = {0}, fork = {0}, first = {0}, last = {0};
+	char usage[16];
+	int rc = -1;
+	pgw_buf_add(&rel, "{");
+	pgw_buf_add(&fork, "{");
+	pgw_buf_add(&first, "{");
+	pgw_buf_add(&last, "{");
+	for (size_t i = 0; i < b->count; i++) {
+		const pgw_range *r = &ranges[b->first + i];
+		const char *sep = i == 0 ? "" : ",";
+		pgw_buf_addf(&rel, "%s%s", sep, oids[r->rel]);
+		pgw_buf_addf(&fork, "%s%s", sep, pgw_fork_name(r->fork));
+		pgw_buf_addf(&first, "%s%lld", sep, (long long)r->first);
+		pgw_buf_addf(&last, "%s%lld", sep, (long long)r->last);
+	}
+	pgw_buf_add(&rel, "}");
+	pgw_buf_add(&fork, "}");
+	pgw_buf_add(&first, "}");
+	pgw_buf_add(&last, "}");
+	snprintf(usage, sizeof(usage), "%d", b->usage < 1 ? 1 : b->usage);
+	if (!rel.oom && !fork.oom && !first.oom && !last.oom) {
+		const char *p[] = {rel.s, fork.s, first.s, last.s, usage};
+		rc = pgw_job_init(job, prewarm_sql, 5, p, b->blocks, tag);
+	}
+	pgw_buf_free(&rel);
+	pgw_buf_free(&fork);
+	pgw_buf_free(&first);
+	pgw_buf_free(&last);
+	return rc;
+}
+
+int pgw_load_ranges(pgw_warm *w, const pgw_names *names, pgw_range *ranges_in,
+		    size_t nranges, json_object *step, pw_error *err)
+{
+	char **oids = NULL;
+	pgw_range *ranges = NULL;
+	pgw_batch *batches = NULL;
+	pgw_job *jobs = NULL;
+	size_t n = 0, nbatches = 0, njobs = 0;
+	int64_t loaded = 0, missing_blocks = 0, failed = 0;
+	int rc = PW_ERR;
+
+	if (resolve(w, names, &oids, err) != PW_OK)
+		return PW_ERR;
+	/* Keep the ranges whose relation exists on the target. */
+	ranges = malloc((nranges + 1) * sizeof(*ranges));
+	if (ranges == NULL) {
+		pw_error_set(err, "Postgres.QueryFailed", "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < nranges; i++) {
+		if (oids[ranges_in[i].rel] == NULL) {
+			missing_blocks +=
+				ranges_in[i].last - ranges_in[i].first + 1;
+			continue;
+		}
+		ranges[n++] = ranges_in[i];
+	}
+	if (missing_blocks > 0) {
+		char msg[160];
+		snprintf(msg, sizeof(msg),
+			 "%lld blocks of relations missing on the target "
+			 "were skipped",
+			 (long long)missing_blocks);
+		json_object_array_add(w->problems, json_object_new_string(msg));
+	}
+	int64_t wanted = pgw_ranges_blocks(ranges, n);
+	n = pgw_ranges_truncate(ranges, n, w->budget_left);
+	int64_t planned = pgw_ranges_blocks(ranges, n);
+	if (pgw_batch_ranges(&ranges, &n, BATCH_BLOCKS, BATCH_RANGES, &batches,
+			     &nbatches) != 0 ||
+	    (nbatches > 0 &&
+	     (jobs = calloc(nbatches, sizeof(*jobs))) == NULL)) {
+		pw_error_set(err, "Postgres.QueryFailed", "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < nbatches; i++, njobs++)
+		if (batch_job(&jobs[i], oids, ranges, &batches[i], (int)i) !=
+		    0) {
+			pw_error_set(err, "Postgres.QueryFailed",
+				     "out of memory");
+			goto out;
+		}
+	int timed_out = 0;
+	if (njobs > 0 && !w->timed_out &&
+	    pgw_run_jobs(w->env, w->target, &w->run, jobs, njobs, &timed_out,
+			 err) != PW_OK)
+		goto out;
+	if (timed_out)
+		w->timed_out = 1;
+	for (size_t i = 0; i < njobs; i++) {
+		const pgw_job *j = &jobs[i];
+		if (j->state != PGW_JOB_PENDING)
+			w->budget_left -= j->planned_blocks;
+		if (j->state == PGW_JOB_OK && j->value != NULL) {
+			int u = batches[i].usage < 1 ? 1 : batches[i].usage;
+			loaded += strtoll(j->value, NULL, 10) / u;
+		} else if (j->state == PGW_JOB_FAILED) {
+			failed++;
+			pgw_log(w->env, PW_LOG_WARN, "pg_prewarm failed: %s",
+				j->error != NULL ? j->error : "?");
+		}
+	}
+	w->blocks_loaded += loaded;
+	w->statements += (int64_t)njobs;
+	w->statements_failed += failed;
+	json_object_object_add(step, "blocks_wanted",
+			       json_object_new_int64(wanted));
+	json_object_object_add(step, "blocks_planned",
+			       json_object_new_int64(planned));
+	json_object_object_add(step, "blocks_loaded",
+			       json_object_new_int64(loaded));
+	json_object_object_add(step, "ranges", json_object_new_int64((int64_t)n));
+	json_object_object_add(step, "statements",
+			       json_object_new_int64((int64_t)njobs));
+	json_object_object_add(step, "statements_failed",
+			       json_object_new_int64(failed));
+	rc = PW_OK;
+out:
+	pgw_jobs_free(jobs, njobs);
+	free(batches);
+	free(ranges);
+	free_oids(oids, names->n);
+	return rc;
+}

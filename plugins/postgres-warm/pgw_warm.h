@@ -1,0 +1,93 @@
+/*
+ * pgw_warm - the state of one warm shared by the strategies (mirror,
+ * queries, relations, restore) and the loader they all end in.
+ */
+#ifndef PGW_WARM_H
+#define PGW_WARM_H
+
+#include "pgw_conn.h"
+#include "pgw_parallel.h"
+#include "pgw_plan.h"
+
+typedef struct pgw_warm {
+	const pgw_env *env;
+	json_object *params; /* borrowed */
+	pgw_conn_spec *target, *source;
+	PGconn *tconn; /* control connection to the target */
+	PGconn *sconn; /* to the source, or NULL */
+	pgw_run_opts run;
+	int top_n;
+	int force;
+	double fraction;
+	int64_t started_ms;
+	int64_t nbuffers;     /* target's shared_buffers in blocks */
+	int64_t budget_total; /* fraction * nbuffers */
+	int64_t budget_left;
+	int64_t blocks_loaded;
+	int64_t statements, statements_failed;
+	int timed_out;
+	json_object *steps;    /* array: one object per strategy run */
+	json_object *queries;  /* {"run","planned","skipped","failed","details"} */
+	json_object *problems; /* array of strings: malformed rows, missing rels */
+} pgw_warm;
+
+/*
+ * Loads ranges (interned in names) on the target: resolves names to oids,
+ * truncates to the remaining budget, batches and runs pg_prewarm over
+ * K connections. Ranges with usage count u are read u times so the clock
+ * sweep sees them as hot. Adds "blocks", "ranges", "statements", "failed"
+ * to step. Takes ownership of nothing.
+ */
+int pgw_load_ranges(pgw_warm *w, const pgw_names *names, pgw_range *ranges,
+		    size_t nranges, json_object *step, pw_error *err);
+
+/* Reads a server's buffer cache for the connected database (pg_buffercache
+ * joined to pg_class): blocks with usage count >= min_usage, names
+ * interned in names. *blocks is the caller's to free. */
+int pgw_fetch_buffers(PGconn *conn, const pgw_conn_spec *spec,
+		      pgw_names *names, int min_usage, pgw_block **blocks,
+		      size_t *n, pw_error *err);
+
+/* What the target knows about a relation named in a plan or a list. */
+typedef struct pgw_relinfo {
+	char *name;          /* canonical format('%I.%I'); NULL when missing */
+	char kind;           /* pg_class.relkind */
+	int64_t blocks;      /* main fork */
+	int64_t total_blocks; /* with indexes, TOAST, fsm, vm */
+} pgw_relinfo;
+
+/* Looks up n relation names (anything regclass accepts) on the target.
+ * *info is an array of n the caller frees with pgw_relinfo_free. */
+int pgw_resolve_relinfo(pgw_warm *w, char *const *names, size_t n,
+			pgw_relinfo **info, pw_error *err);
+void pgw_relinfo_free(pgw_relinfo *info, size_t n);
+
+/* The strategies. Each appends one object to w->steps. */
+int pgw_strategy_mirror(pgw_warm *w, pw_error *err);
+int pgw_strategy_relations(pgw_warm *w, pw_error *err);
+int pgw_strategy_queries(pgw_warm *w, pw_error *err);
+/* Loads a snapshot file (SnapshotBuffers' format) like mirror does. */
+int pgw_strategy_restore(pgw_warm *w, const char *path, pw_error *err);
+
+/* Snapshot file I/O: CSV relation,fork,first_block,last_block,usage_count. */
+int pgw_snapshot_write(const char *path, const pgw_names *names,
+		       const pgw_range *ranges, size_t n, pw_error *err);
+int pgw_snapshot_read(const char *path, pgw_names *names, pgw_range **ranges,
+		      size_t *n, pw_error *err);
+
+/* Sets up w from params for an action that warms (target required). */
+int pgw_warm_open(pgw_warm *w, const pgw_env *env, json_object *params,
+		  pw_error *err);
+void pgw_warm_close(pgw_warm *w);
+/* The report object (new reference). */
+json_object *pgw_warm_report(pgw_warm *w, json_object *strategy);
+
+/* Parameter helpers: errors name the parameter. */
+int pgw_param_int(json_object *params, const char *key, int64_t def,
+		  int64_t min, int64_t max, int64_t *out, pw_error *err);
+int pgw_param_double(json_object *obj, const char *key, double def,
+		     double min, double max, double *out, pw_error *err);
+int pgw_param_string(json_object *params, const char *key, const char **out,
+		     pw_error *err);
+
+#endif
