@@ -14,3 +14,8 @@ plugins_rds_rds_la_SOURCES = $(AWSP_SOURCES) plugins/rds/rds.h \
 plugins_rds_rds_la_CPPFLAGS = $(AWSP_CPPFLAGS)
 plugins_rds_rds_la_LDFLAGS = $(PW_PLUGIN_LINK)
 plugins_rds_rds_la_LIBADD = $(AWSP_LIBADD)
+
+TESTS += tests/integration/test_plugin_rds.py
+EXTRA_DIST += tests/integration/test_plugin_rds.py \
+	tests/integration/fixtures/moto_server.py \
+	tests/integration/fixtures/moto_custom_endpoints.py

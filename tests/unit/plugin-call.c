@@ -3,14 +3,15 @@
  * host API, call one action with JSON parameters, print the result.
  *
  *   plugin-call [--dry-run] [--sdk] [--repeat N] [--timeout-ms N]
- *               PLUGIN ACTION [PARAMS-JSON]
+ *               [--get KEY[.KEY...]] PLUGIN ACTION [PARAMS-JSON]
  *
  * PLUGIN is a path to a .so or a plugin name looked up as NAME.so in
  * $PREWARM_PLUGIN_PATH. Prints the result JSON on stdout and exits 0, or
  * {"Error": ..., "Cause": ...} on stdout and exits 1 (2 for usage and
  * loading errors). Registered secrets are replaced by "***" in everything
  * it prints. --repeat calls the action N times (benchmarks) and prints
- * the last result.
+ * the last result; --get prints only that member of the result (so a
+ * test can look at one field of a result that redaction would hide).
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -96,19 +97,27 @@ static void PW_PRINTF(3, 4) host_log(pw_call *call, enum pw_log_level level,
 	emit(stderr, line);
 }
 
+/* Kept longest first: a secret that contains another (a token and its
+ * signature) must be replaced whole before its parts are. */
 static void host_add_secret(const char *secret)
 {
-	char **grown;
+	char **grown, *copy;
+	size_t at, len;
 
-	if (secret == NULL || strlen(secret) < 4)
+	if (secret == NULL || (len = strlen(secret)) < 4)
 		return;
 	grown = realloc(secrets, (n_secrets + 1) * sizeof(*secrets));
 	if (grown == NULL)
 		return;
 	secrets = grown;
-	secrets[n_secrets] = strdup(secret);
-	if (secrets[n_secrets] != NULL)
-		n_secrets++;
+	copy = strdup(secret);
+	if (copy == NULL)
+		return;
+	for (at = 0; at < n_secrets && strlen(secrets[at]) >= len; at++)
+		;
+	memmove(secrets + at + 1, secrets + at, (n_secrets - at) * sizeof(*secrets));
+	secrets[at] = copy;
+	n_secrets++;
 }
 
 static int host_is_dry_run(pw_call *call)
@@ -231,8 +240,22 @@ static int print_error(const char *name, const char *cause)
 static int usage(void)
 {
 	fprintf(stderr, "usage: plugin-call [--dry-run] [--sdk] [--repeat N] "
-			"[--timeout-ms N] PLUGIN ACTION [PARAMS-JSON]\n");
+			"[--timeout-ms N] [--get KEY[.KEY...]] PLUGIN ACTION "
+			"[PARAMS-JSON]\n");
 	return 2;
+}
+
+/* result["a"]["b"] for "a.b"; borrowed; NULL when absent. */
+static json_object *get_path(json_object *v, const char *path)
+{
+	char *copy = strdup(path), *save = NULL;
+
+	for (char *k = strtok_r(copy, ".", &save); k && v;
+	     k = strtok_r(NULL, ".", &save))
+		if (!json_object_object_get_ex(v, k, &v))
+			v = NULL;
+	free(copy);
+	return v;
 }
 
 static int parse_long(const char *s, long *out)
@@ -248,6 +271,7 @@ int main(int argc, char **argv)
 {
 	struct pw_call call = {.deadline_ms = INT64_MAX};
 	long repeat = 1, timeout = -1;
+	const char *get = NULL;
 	const struct pw_plugin *plugin;
 	const struct pw_action *action = NULL;
 	pw_plugin_entry_fn entry;
@@ -265,6 +289,8 @@ int main(int argc, char **argv)
 		else if (strcmp(argv[i], "--repeat") == 0 && i + 1 < argc &&
 			 parse_long(argv[i + 1], &repeat) == 0 && repeat > 0)
 			i++;
+		else if (strcmp(argv[i], "--get") == 0 && i + 1 < argc)
+			get = argv[++i];
 		else if (strcmp(argv[i], "--timeout-ms") == 0 && i + 1 < argc &&
 			 parse_long(argv[i + 1], &timeout) == 0)
 			i++;
@@ -342,8 +368,9 @@ int main(int argc, char **argv)
 	}
 	if (rc == 0)
 		emit(stdout, json_object_to_json_string_ext(
-				     result, JSON_C_TO_STRING_PLAIN |
-						     JSON_C_TO_STRING_NOSLASHESCAPE));
+				     get ? get_path(result, get) : result,
+				     JSON_C_TO_STRING_PLAIN |
+					     JSON_C_TO_STRING_NOSLASHESCAPE));
 	if (plugin->fini)
 		plugin->fini(state);
 out:
