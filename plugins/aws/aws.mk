@@ -42,3 +42,10 @@ check_PROGRAMS += tests/unit/aws-probe
 tests_unit_aws_probe_SOURCES = tests/unit/aws_probe.c
 tests_unit_aws_probe_CPPFLAGS = $(PW_AWS_CPPFLAGS)
 tests_unit_aws_probe_LDADD = plugins/aws/libpwaws.la $(JSONC_LIBS)
+
+# Integration tests (pytest, against a scripted local listener).
+TESTS += tests/integration/test_aws_lib_creds.py \
+	tests/integration/test_aws_lib_protocols.py
+EXTRA_DIST += tests/integration/test_aws_lib_creds.py \
+	tests/integration/test_aws_lib_protocols.py \
+	tests/integration/fixtures/http_stub.py
