@@ -7,7 +7,8 @@ engine_libpwengine_la_SOURCES += \
 	engine/pw_path.c engine/pw_path.h engine/lang_path.h \
 	engine/pw_intrinsic.c engine/pw_intrinsic.h \
 	engine/pw_dataflow.c engine/pw_dataflow.h \
-	engine/pw_choice.c engine/pw_choice.h
+	engine/pw_choice.c engine/pw_choice.h \
+	engine/pw_validate.c engine/pw_validate.h
 engine_libpwengine_la_CPPFLAGS += $(CRYPTO_CFLAGS)
 engine_libpwengine_la_LIBADD += $(CRYPTO_LIBS)
 
@@ -17,10 +18,11 @@ LANG_CHECK_CPPFLAGS = $(AM_CPPFLAGS) $(JSONC_CFLAGS) $(YAML_CFLAGS) \
 	$(CHECK_CFLAGS)
 LANG_CHECK_LDADD = engine/libpwengine.la $(CHECK_LIBS) $(JSONC_LIBS)
 LANG_TESTS = tests/unit/check_path tests/unit/check_intrinsic \
-	tests/unit/check_choice tests/unit/check_dataflow
+	tests/unit/check_choice tests/unit/check_dataflow \
+	tests/unit/check_validate
 check_PROGRAMS += $(LANG_TESTS)
 TESTS += $(LANG_TESTS)
-noinst_HEADERS += tests/unit/lang_test.h
+noinst_HEADERS += tests/unit/lang_test.h tests/unit/lang_fake_resources.h
 tests_unit_check_path_CPPFLAGS = $(LANG_CHECK_CPPFLAGS)
 tests_unit_check_path_LDADD = $(LANG_CHECK_LDADD)
 tests_unit_check_intrinsic_CPPFLAGS = $(LANG_CHECK_CPPFLAGS)
@@ -29,3 +31,6 @@ tests_unit_check_choice_CPPFLAGS = $(LANG_CHECK_CPPFLAGS)
 tests_unit_check_choice_LDADD = $(LANG_CHECK_LDADD)
 tests_unit_check_dataflow_CPPFLAGS = $(LANG_CHECK_CPPFLAGS)
 tests_unit_check_dataflow_LDADD = $(LANG_CHECK_LDADD)
+tests_unit_check_validate_CPPFLAGS = $(LANG_CHECK_CPPFLAGS)
+tests_unit_check_validate_LDADD = $(LANG_CHECK_LDADD)
+EXTRA_DIST += tests/data/workflows
