@@ -37,6 +37,13 @@ tests_unit_check_sigv4_CPPFLAGS = $(PW_AWS_CPPFLAGS) $(CHECK_CFLAGS)
 tests_unit_check_sigv4_LDADD = plugins/aws/libpwaws.la $(CHECK_LIBS) \
 	$(JSONC_LIBS)
 
+check_PROGRAMS += tests/unit/check_aws_lib
+TESTS += tests/unit/check_aws_lib
+tests_unit_check_aws_lib_SOURCES = tests/unit/check_aws_lib.c
+tests_unit_check_aws_lib_CPPFLAGS = $(PW_AWS_CPPFLAGS) $(CHECK_CFLAGS)
+tests_unit_check_aws_lib_LDADD = plugins/aws/libpwaws.la $(CHECK_LIBS) \
+	$(JSONC_LIBS)
+
 # aws-probe: the command-line driver the integration tests run.
 check_PROGRAMS += tests/unit/aws-probe
 tests_unit_aws_probe_SOURCES = tests/unit/aws_probe.c
