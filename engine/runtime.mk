@@ -13,3 +13,39 @@ engine_libpwengine_la_SOURCES += \
 	engine/pw_exec.c engine/pw_exec.h
 engine_libpwengine_la_SOURCES += engine/pw_config.c engine/pw_config.h
 
+# Test-only plugins (never installed): a call-recording counter, one built
+# for another ABI, one without the entry symbol.
+PW_TEST_PLUGIN_LINK = -module -avoid-version -shared -rpath /nowhere
+check_LTLIBRARIES += tests/plugins/counter.la tests/plugins/badabi.la \
+	tests/plugins/nosym.la
+tests_plugins_counter_la_SOURCES = tests/plugins/counter.c
+tests_plugins_counter_la_CPPFLAGS = $(AM_CPPFLAGS) $(JSONC_CFLAGS)
+tests_plugins_counter_la_LDFLAGS = $(PW_TEST_PLUGIN_LINK)
+tests_plugins_counter_la_LIBADD = $(JSONC_LIBS)
+tests_plugins_badabi_la_SOURCES = tests/plugins/badabi.c
+tests_plugins_badabi_la_CPPFLAGS = $(AM_CPPFLAGS) $(JSONC_CFLAGS)
+tests_plugins_badabi_la_LDFLAGS = $(PW_TEST_PLUGIN_LINK)
+tests_plugins_badabi_la_LIBADD = $(JSONC_LIBS)
+tests_plugins_nosym_la_SOURCES = tests/plugins/nosym.c
+tests_plugins_nosym_la_CPPFLAGS = $(AM_CPPFLAGS) $(JSONC_CFLAGS)
+tests_plugins_nosym_la_LDFLAGS = $(PW_TEST_PLUGIN_LINK)
+noinst_HEADERS += tests/plugins/rt_test.h
+
+# Unit tests of the runtime (Check).
+RT_CHECK_CPPFLAGS = $(AM_CPPFLAGS) $(JSONC_CFLAGS) $(LUA_CFLAGS) $(CHECK_CFLAGS) \
+	-DPW_TEST_PLUGIN_DIR='"$(abs_top_builddir)/tests/plugins/.libs"'
+RT_CHECK_LDADD = engine/libpwengine.la $(CHECK_LIBS) $(JSONC_LIBS)
+RT_TESTS = tests/unit/check_retry tests/unit/check_registry \
+	tests/unit/check_lua tests/unit/check_log tests/unit/check_journal
+check_PROGRAMS += $(RT_TESTS)
+TESTS += $(RT_TESTS)
+tests_unit_check_retry_CPPFLAGS = $(RT_CHECK_CPPFLAGS)
+tests_unit_check_retry_LDADD = $(RT_CHECK_LDADD)
+tests_unit_check_registry_CPPFLAGS = $(RT_CHECK_CPPFLAGS)
+tests_unit_check_registry_LDADD = $(RT_CHECK_LDADD)
+tests_unit_check_lua_CPPFLAGS = $(RT_CHECK_CPPFLAGS)
+tests_unit_check_lua_LDADD = $(RT_CHECK_LDADD) $(LUA_LIBS)
+tests_unit_check_log_CPPFLAGS = $(RT_CHECK_CPPFLAGS)
+tests_unit_check_log_LDADD = $(RT_CHECK_LDADD)
+tests_unit_check_journal_CPPFLAGS = $(RT_CHECK_CPPFLAGS)
+tests_unit_check_journal_LDADD = $(RT_CHECK_LDADD)
