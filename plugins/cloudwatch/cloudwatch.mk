@@ -6,3 +6,6 @@ plugins_cloudwatch_cloudwatch_la_SOURCES = $(AWSP_SOURCES) \
 plugins_cloudwatch_cloudwatch_la_CPPFLAGS = $(AWSP_CPPFLAGS)
 plugins_cloudwatch_cloudwatch_la_LDFLAGS = $(PW_PLUGIN_LINK)
 plugins_cloudwatch_cloudwatch_la_LIBADD = $(AWSP_LIBADD)
+
+TESTS += tests/integration/test_plugin_cloudwatch.py
+EXTRA_DIST += tests/integration/test_plugin_cloudwatch.py

@@ -21,3 +21,6 @@ check_PROGRAMS += tests/unit/plugin-call
 tests_unit_plugin_call_SOURCES = tests/unit/plugin-call.c
 tests_unit_plugin_call_CPPFLAGS = $(AM_CPPFLAGS) $(JSONC_CFLAGS)
 tests_unit_plugin_call_LDADD = $(JSONC_LIBS) $(LIBS)
+
+TESTS += tests/integration/test_plugin_notify.py
+EXTRA_DIST += tests/integration/test_plugin_notify.py

@@ -17,7 +17,8 @@ struct s3_state {
 
 static const char *const api_names[] = {
 	"Bucket", "Key", "Prefix", "Delimiter", "MaxKeys", "ContinuationToken",
-	"StartAfter", "Body", "ContentType", "WithBody", "Suffix", NULL,
+	"StartAfter", "Body", "ContentType", "WithBody", "Suffix", "PageSize",
+	NULL,
 };
 static const char *const list_names[] = {"Contents", "CommonPrefixes", NULL};
 static const char *const int_keys[] = {"Size", "KeyCount", "MaxKeys", NULL};
@@ -78,7 +79,11 @@ static int list_page(struct s3_state *st, pw_call *call, json_object *params,
 		if (v != NULL)
 			add_query(q, opt[i][1], v);
 	}
-	if (awsp_int(params, "MaxKeys", 0, "S3", &max_keys, err) != PW_OK) {
+	/* MaxKeys: one page of that size; PageSize: that size per request,
+	 * every page. */
+	if (awsp_int(params, "MaxKeys", 0, "S3", &max_keys, err) != PW_OK ||
+	    (max_keys == 0 &&
+	     awsp_int(params, "PageSize", 0, "S3", &max_keys, err) != PW_OK)) {
 		fclose(q);
 		goto out;
 	}
@@ -101,8 +106,9 @@ out:
 	return rc;
 }
 
-/* ListObjectsV2: every page unless MaxKeys or ContinuationToken is given
- * (then one page, as the API returns it). */
+/* ListObjectsV2: every page (PageSize keys per request, default 1000)
+ * unless MaxKeys or ContinuationToken is given (then one page, as the API
+ * returns it). */
 static int list_objects(void *state, pw_call *call, json_object *params,
 			json_object **result, pw_error *err)
 {
@@ -234,7 +240,7 @@ static int ends_with(const char *s, const char *suffix)
 static int get_latest_object(void *state, pw_call *call, json_object *params,
 			     json_object **result, pw_error *err)
 {
-	static const char *const keep[] = {"Bucket", "Prefix", NULL};
+	static const char *const keep[] = {"Bucket", "Prefix", "PageSize", NULL};
 	const char *bucket = NULL, *prefix = NULL, *suffix = NULL;
 	json_object *lp = NULL, *listing = NULL, *contents, *best = NULL, *r;
 	int with_body = 1, rc = PW_ERR;

@@ -5,3 +5,6 @@ plugins_s3_s3_la_SOURCES = $(AWSP_SOURCES) plugins/s3/s3.c
 plugins_s3_s3_la_CPPFLAGS = $(AWSP_CPPFLAGS)
 plugins_s3_s3_la_LDFLAGS = $(PW_PLUGIN_LINK)
 plugins_s3_s3_la_LIBADD = $(AWSP_LIBADD)
+
+TESTS += tests/integration/test_plugin_s3.py
+EXTRA_DIST += tests/integration/test_plugin_s3.py

@@ -5,3 +5,6 @@ plugins_secrets_secrets_la_SOURCES = $(AWSP_SOURCES) plugins/secrets/secrets.c
 plugins_secrets_secrets_la_CPPFLAGS = $(AWSP_CPPFLAGS)
 plugins_secrets_secrets_la_LDFLAGS = $(PW_PLUGIN_LINK)
 plugins_secrets_secrets_la_LIBADD = $(AWSP_LIBADD)
+
+TESTS += tests/integration/test_plugin_secrets.py
+EXTRA_DIST += tests/integration/test_plugin_secrets.py

@@ -5,3 +5,6 @@ plugins_sqs_sqs_la_SOURCES = $(AWSP_SOURCES) plugins/sqs/sqs.c
 plugins_sqs_sqs_la_CPPFLAGS = $(AWSP_CPPFLAGS)
 plugins_sqs_sqs_la_LDFLAGS = $(PW_PLUGIN_LINK)
 plugins_sqs_sqs_la_LIBADD = $(AWSP_LIBADD)
+
+TESTS += tests/integration/test_plugin_sqs.py
+EXTRA_DIST += tests/integration/test_plugin_sqs.py
