@@ -6,12 +6,17 @@
 -- and keeps listing deleted instances. This step finds those, and the
 -- readers missing from an endpoint that should be warmed and added.
 --
--- Input:  {"cluster": DBClusters item, "instances": DBInstances of the
---          cluster, "endpoints": its DBClusterEndpoints, "config": the
---          cluster's settings, "grace_minutes": skip readers younger than
---          this (an aurora-replica-prewarm execution is on them), "now":
---          optional epoch seconds}
--- Output: {"DBClusterIdentifier", "Writer",
+-- Input:  {"cluster": rds:DescribeDBClusters result (or its item),
+--          "instances": rds:DescribeDBInstances result for the cluster (or
+--          the list), "endpoints": rds:DescribeDBClusterEndpoints result (or
+--          the list), "config": the cluster's settings (or "settings": the
+--          whole settings, looked up by the cluster's id), "grace_minutes":
+--          skip readers younger than this (an aurora-replica-prewarm
+--          execution is on them; default settings.Reconcile.GraceMinutes),
+--          "now": optional epoch seconds}
+-- Output: {"DBClusterIdentifier", "Writer", "Config": the cluster's settings,
+--          "RemoveCount", "WarmCount" (Lua cannot return an empty JSON
+--          array, so Choice states test these before a Map),
 --          "Remove": [{"DBClusterEndpointIdentifier", "DBInstanceIdentifier",
 --                      "Reason"}],   safe to remove now
 --          "Warm": [{"DBInstanceIdentifier", "Endpoints": [...]}],
@@ -29,13 +34,39 @@ local function fail(name, fmt, ...)
   error({ Error = name, Cause = string.format(fmt, ...) })
 end
 
-if type(input) ~= "table" or type(input.cluster) ~= "table" or type(input.config) ~= "table" then
-  fail("States.Runtime", "endpoint_diff: needs cluster and config")
+-- Whole describe results or just their lists/items.
+local function unwrap(v, key, first)
+  if type(v) == "table" and v[key] ~= nil then
+    v = v[key]
+    if first then
+      v = type(v) == "table" and v[1] or nil
+    end
+  end
+  return v
 end
-local cfg = input.config
+if type(input) == "table" then
+  input.cluster = unwrap(input.cluster, "DBClusters", true)
+  input.instances = unwrap(input.instances, "DBInstances")
+  input.endpoints = unwrap(input.endpoints, "DBClusterEndpoints")
+end
+if type(input) ~= "table" or type(input.cluster) ~= "table" then
+  fail("States.Runtime", "endpoint_diff: needs the cluster")
+end
 local cluster_id = input.cluster.DBClusterIdentifier
+local settings = type(input.settings) == "table" and input.settings or {}
+local cfg = input.config
+if cfg == nil and type(settings.Clusters) == "table" then
+  cfg = settings.Clusters[cluster_id]
+end
+if type(cfg) ~= "table" then
+  fail("Prewarm.ClusterNotConfigured", "cluster %s is not in the config's vars.clusters", tostring(cluster_id))
+end
 local now = math.floor(tonumber(input.now) or os.time())
-local grace = (tonumber(input.grace_minutes) or 0) * 60
+local grace_minutes = tonumber(input.grace_minutes)
+if grace_minutes == nil and type(settings.Reconcile) == "table" then
+  grace_minutes = tonumber(settings.Reconcile.GraceMinutes)
+end
+local grace = (grace_minutes or 0) * 60
 
 -- Seconds since the epoch of an RFC 3339 UTC timestamp (civil-from-days).
 local function epoch(ts)
@@ -171,6 +202,9 @@ end
 table.sort(out.Remove, function(a, b)
   return a.DBClusterEndpointIdentifier .. "/" .. a.DBInstanceIdentifier < b.DBClusterEndpointIdentifier .. "/" .. b.DBInstanceIdentifier
 end)
+out.Config = cfg
+out.RemoveCount = #out.Remove
+out.WarmCount = #out.Warm
 out.HasPending = #out.Pending > 0
 out.HasUrgent = #out.Urgent > 0
 return out

@@ -16,7 +16,8 @@
 --   * EventBridge "RDS DB Cluster Event" RDS-EVENT-0071 (failover completed);
 --   * {"DBInstanceIdentifier": ...} (a person or a test), with an optional
 --     "DBClusterIdentifier";
---   * {"DBClusterIdentifier": ...} or {} (a periodic run: every cluster).
+--   * {"DBClusterIdentifier": ...} or {} or an EventBridge "Scheduled Event"
+--     (a periodic run: every cluster).
 -- Anything else that is an RDS event is ignored with a reason; input that
 -- is not an event at all raises Event.Malformed.
 
@@ -119,6 +120,10 @@ if present(event["detail-type"]) or present(detail) then
       out.Kind = "other"
       ignore(string.format("%s is neither RDS-EVENT-0005 (instance created) nor RDS-EVENT-0071 (failover completed)", code))
     end
+  elseif dtype == "Scheduled Event" then
+    -- An EventBridge schedule: a periodic run over every configured cluster.
+    out.Source = "periodic"
+    out.Kind = "cluster"
   else
     malformed("detail-type: %q is not an event this workflow understands", tostring(dtype))
   end

@@ -101,11 +101,32 @@ elseif kind == "ignored" then
 elseif kind == "urgent" then
   out.Level = "error"
   out.Subject = string.format("[aurora-prewarm] URGENT: reader endpoint of %s routes nowhere", who)
+  local urgent = from_data("diff.Urgent")
+  if input.reason == nil and type(urgent) == "table" and #urgent > 0 then
+    input.reason = table.concat(urgent, "\n")
+  end
   say("%s", tostring(input.reason or "a managed reader endpoint has no eligible member"))
   say("Aurora keeps static member lists unchanged on failover: an endpoint whose members all became ineligible (the new writer, or gone) routes no connections.")
   out.Send = true
 elseif kind == "adjusted" then
-  local c = type(input.changes) == "table" and input.changes or {}
+  local c = type(input.changes) == "table" and input.changes or nil
+  if c == nil then
+    -- From the state data: removals of both diff rounds, then additions.
+    c = {}
+    for _, path in ipairs({ "first.Remove", "diff.Remove" }) do
+      for _, r in ipairs(from_data(path) or {}) do
+        c[#c + 1] = { Action = "remove", DBClusterEndpointIdentifier = r.DBClusterEndpointIdentifier,
+          DBInstanceIdentifier = r.DBInstanceIdentifier, Reason = r.Reason }
+      end
+    end
+    for _, w in ipairs(from_data("warmed") or {}) do
+      for _, ep in ipairs(type(w) == "table" and type(w.AddedTo) == "table" and w.AddedTo or {}) do
+        c[#c + 1] = { Action = "add", DBClusterEndpointIdentifier = ep, DBInstanceIdentifier = w.DBInstanceIdentifier,
+          Reason = "warmed" }
+      end
+    end
+  end
+  local skipped = from_data("diff.Skipped") or {}
   out.Subject = string.format("[aurora-prewarm] %s adjusted endpoints of %s", wf, who)
   say("%s changed the custom endpoints of %s:", wf, who)
   for _, ch in ipairs(c) do
@@ -116,7 +137,12 @@ elseif kind == "adjusted" then
   if #c == 0 then
     say("  nothing to change")
   end
+  for _, text in ipairs(skipped) do
+    say("Skipped: %s", tostring(text))
+  end
   out.Send = notify.OnSuccess ~= false and #c > 0
+  out.Changes = c
+  out.ChangeCount = #c
 else -- warmed
   local r = type(input.report) == "table" and input.report or {}
   out.Subject = string.format("[aurora-prewarm] %s warmed and in service", who)

@@ -169,7 +169,8 @@ local function warm(v, field)
   end
   w.TopN = integer(v.top_n, field .. ".top_n", nil, 1, 100000)
   w.Parallel = integer(v.parallel, field .. ".parallel", nil, 1, 64)
-  w.BudgetSeconds = integer(v.budget_seconds, field .. ".budget_seconds", nil, 1, 86400)
+  -- The Warm Task's TimeoutSeconds is 3600: the budget must end the warm first.
+  w.BudgetSeconds = integer(v.budget_seconds, field .. ".budget_seconds", nil, 1, 3000)
   w.StatementTimeoutMs = integer(v.statement_timeout_ms, field .. ".statement_timeout_ms", nil, 1, 3600000)
   w.MaxBufferFraction = number(v.max_buffer_fraction, field .. ".max_buffer_fraction", nil, 0.01, 1)
   w.WriterAsSource = boolean(v.writer_as_source, field .. ".writer_as_source", nil)
