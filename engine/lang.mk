@@ -19,7 +19,7 @@ LANG_CHECK_CPPFLAGS = $(AM_CPPFLAGS) $(JSONC_CFLAGS) $(YAML_CFLAGS) \
 LANG_CHECK_LDADD = engine/libpwengine.la $(CHECK_LIBS) $(JSONC_LIBS)
 LANG_TESTS = tests/unit/check_path tests/unit/check_intrinsic \
 	tests/unit/check_choice tests/unit/check_dataflow \
-	tests/unit/check_validate
+	tests/unit/check_validate tests/unit/check_doc
 check_PROGRAMS += $(LANG_TESTS)
 TESTS += $(LANG_TESTS)
 noinst_HEADERS += tests/unit/lang_test.h tests/unit/lang_fake_resources.h
@@ -34,3 +34,5 @@ tests_unit_check_dataflow_LDADD = $(LANG_CHECK_LDADD)
 tests_unit_check_validate_CPPFLAGS = $(LANG_CHECK_CPPFLAGS)
 tests_unit_check_validate_LDADD = $(LANG_CHECK_LDADD)
 EXTRA_DIST += tests/data/workflows
+tests_unit_check_doc_CPPFLAGS = $(LANG_CHECK_CPPFLAGS)
+tests_unit_check_doc_LDADD = $(LANG_CHECK_LDADD)
