@@ -89,9 +89,26 @@ static const struct pw_host_api host = {
 
 static int dummy_call;
 
-/* "a,b,c" -> NULL-terminated array (leaks into the process: a probe). */
+/* Arrays made by split(), freed at exit. */
+static char *split_copies[8];
+static const char **split_arrays[8];
+static int nsplit;
+
+static void free_splits(void)
+{
+	for (int k = 0; k < nsplit; k++) {
+		free(split_copies[k]);
+		free(split_arrays[k]);
+	}
+}
+
+/* "a,b,c" -> NULL-terminated array, valid until exit. */
 static const char **split(const char *s)
 {
+	if (nsplit == 8) {
+		fprintf(stderr, "aws-probe: too many list options\n");
+		exit(2);
+	}
 	size_t n = 1;
 	for (const char *p = s; *p; p++)
 		n += *p == ',';
@@ -100,6 +117,8 @@ static const char **split(const char *s)
 	size_t i = 0;
 	for (char *tok = strtok(copy, ","); tok; tok = strtok(NULL, ","))
 		v[i++] = tok;
+	split_copies[nsplit] = copy;
+	split_arrays[nsplit++] = v;
 	return v;
 }
 
@@ -156,6 +175,7 @@ static int usage(void)
 int main(int argc, char **argv)
 {
 	struct pw_aws_options opts = { .service = "rds", .host = &host };
+	atexit(free_splits);
 	struct pw_aws_query_shape shape = { .error_prefix = "RDS",
 					    .api_version = "2014-10-31" };
 	int i = 1;
