@@ -36,7 +36,8 @@ RT_CHECK_CPPFLAGS = $(AM_CPPFLAGS) $(JSONC_CFLAGS) $(LUA_CFLAGS) $(CHECK_CFLAGS)
 	-DPW_TEST_PLUGIN_DIR='"$(abs_top_builddir)/tests/plugins/.libs"'
 RT_CHECK_LDADD = engine/libpwengine.la $(CHECK_LIBS) $(JSONC_LIBS)
 RT_TESTS = tests/unit/check_retry tests/unit/check_registry \
-	tests/unit/check_lua tests/unit/check_log tests/unit/check_journal
+	tests/unit/check_lua tests/unit/check_log tests/unit/check_journal \
+	tests/unit/check_exec tests/unit/check_config
 check_PROGRAMS += $(RT_TESTS)
 TESTS += $(RT_TESTS)
 tests_unit_check_retry_CPPFLAGS = $(RT_CHECK_CPPFLAGS)
@@ -49,3 +50,7 @@ tests_unit_check_log_CPPFLAGS = $(RT_CHECK_CPPFLAGS)
 tests_unit_check_log_LDADD = $(RT_CHECK_LDADD)
 tests_unit_check_journal_CPPFLAGS = $(RT_CHECK_CPPFLAGS)
 tests_unit_check_journal_LDADD = $(RT_CHECK_LDADD)
+tests_unit_check_exec_CPPFLAGS = $(RT_CHECK_CPPFLAGS)
+tests_unit_check_exec_LDADD = $(RT_CHECK_LDADD)
+tests_unit_check_config_CPPFLAGS = $(RT_CHECK_CPPFLAGS)
+tests_unit_check_config_LDADD = $(RT_CHECK_LDADD)

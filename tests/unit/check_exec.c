@@ -1,0 +1,507 @@
+/* check_exec - the executor: state types, Retry timing on a fake clock,
+ * Catch routing and ResultPath, timeouts, dry-run, context object,
+ * Map/Parallel, journal and resume, idempotency keys. */
+#include "../plugins/rt_test.h"
+#include "pw_exec.h"
+#include "pw_journal.h"
+#include "pw_log.h"
+
+static char *tmp, *calls;
+static pw_registry *reg;
+static struct pw_fake_clock fc;
+static double jitter = 0.5;
+
+static double fixed_random(void *ud)
+{
+	(void)ud;
+	return jitter;
+}
+
+static void setup(void)
+{
+	pw_error err = {{0}, {0}};
+	tmp = rt_tmpdir();
+	size_t len = strlen(tmp) + 16;
+	calls = malloc(len);
+	snprintf(calls, len, "%s/calls", tmp);
+	setenv("PW_COUNTER_LOG", calls, 1);
+	ck_assert_int_eq(pw_registry_open(PW_TEST_PLUGIN_DIR, NULL, &reg, &err), PW_OK);
+	pw_fake_clock_init(&fc, 1764067576000LL);
+	pw_log_setup(PW_LOG_TEXT, PW_LOG_ERROR);
+}
+
+static void teardown(void)
+{
+	pw_registry_close(reg);
+	unsetenv("PW_COUNTER_LOG");
+	free(calls);
+	rt_rmdir(tmp);
+}
+
+static pw_doc *load(const char *json)
+{
+	char *path = rt_write(tmp, "wf.json", json);
+	pw_doc *doc = NULL;
+	pw_diag diag;
+	int rc = pw_doc_load_file(path, &doc, &diag);
+	ck_assert_msg(rc == 0, "%s:%d:%d: %s", diag.file, diag.line, diag.column, diag.message);
+	free(path);
+	return doc;
+}
+
+static struct pw_exec_opts opts(int dry_run, const char *state_dir)
+{
+	struct pw_exec_opts o;
+	memset(&o, 0, sizeof(o));
+	o.registry = reg;
+	o.clock = &fc.clock;
+	o.dry_run = dry_run;
+	o.state_dir = state_dir;
+	o.random01 = fixed_random;
+	return o;
+}
+
+/* Runs wf on input; returns the result (caller clears). */
+static struct pw_exec_result run_wf(const char *wf, const char *input, int dry_run)
+{
+	pw_doc *doc = load(wf);
+	json_object *in = json_tokener_parse(input);
+	struct pw_exec_opts o = opts(dry_run, NULL);
+	struct pw_exec_result res;
+	pw_error err = {{0}, {0}};
+	ck_assert_int_eq(pw_exec_run(doc, in, &o, &res, &err), PW_OK);
+	json_object_put(in);
+	pw_doc_free(doc);
+	return res;
+}
+
+static int calls_of(const char *line)
+{
+	char *log = rt_read(calls);
+	int n = rt_count_lines(log, line);
+	free(log);
+	return n;
+}
+
+START_TEST(pass_choice_loop_counts)
+{
+	struct pw_exec_result res = run_wf(
+		"{\"StartAt\":\"Inc\",\"States\":{"
+		"\"Inc\":{\"Type\":\"Pass\",\"Parameters\":{\"i.$\":\"States.MathAdd($.i, 1)\"},"
+		"\"Next\":\"Loop\"},"
+		"\"Loop\":{\"Type\":\"Choice\",\"Choices\":[{\"Variable\":\"$.i\","
+		"\"NumericLessThan\":10,\"Next\":\"Inc\"}],\"Default\":\"Done\"},"
+		"\"Done\":{\"Type\":\"Succeed\"}}}",
+		"{\"i\":0}", 0);
+	ck_assert_int_eq(res.status, PW_EXEC_SUCCEEDED);
+	ck_assert_int_eq(rt_int(res.output, "i"), 10);
+	pw_exec_result_clear(&res);
+}
+END_TEST
+
+START_TEST(retry_waits_with_backoff_and_cap)
+{
+	struct pw_exec_result res = run_wf(
+		"{\"StartAt\":\"T\",\"States\":{\"T\":{\"Type\":\"Task\",\"Resource\":\"counter:Fail\","
+		"\"Parameters\":{\"Name\":\"t\",\"Times\":3,\"Error\":\"Flaky.Error\"},"
+		"\"Retry\":[{\"ErrorEquals\":[\"Other\"],\"MaxAttempts\":9},"
+		"{\"ErrorEquals\":[\"Flaky.Error\"],\"IntervalSeconds\":2,\"BackoffRate\":3,"
+		"\"MaxDelaySeconds\":10,\"MaxAttempts\":5}],\"End\":true}}}",
+		"{}", 0);
+	ck_assert_int_eq(res.status, PW_EXEC_SUCCEEDED);
+	ck_assert_int_eq(rt_int(res.output, "Attempts"), 4);
+	ck_assert_int_eq(fc.n_slept, 3);
+	ck_assert_int_eq(fc.slept[0], 2000);
+	ck_assert_int_eq(fc.slept[1], 6000);
+	ck_assert_int_eq(fc.slept[2], 10000);
+	ck_assert_int_eq(calls_of("Fail t"), 4);
+	pw_exec_result_clear(&res);
+}
+END_TEST
+
+START_TEST(retry_full_jitter_and_max_attempts)
+{
+	jitter = 0.25;
+	struct pw_exec_result res = run_wf(
+		"{\"StartAt\":\"T\",\"States\":{\"T\":{\"Type\":\"Task\",\"Resource\":\"counter:Fail\","
+		"\"Parameters\":{\"Name\":\"j\",\"Times\":10},"
+		"\"Retry\":[{\"ErrorEquals\":[\"States.ALL\"],\"IntervalSeconds\":4,"
+		"\"MaxAttempts\":2,\"JitterStrategy\":\"FULL\"}],\"End\":true}}}",
+		"{}", 0);
+	jitter = 0.5;
+	ck_assert_int_eq(res.status, PW_EXEC_FAILED);
+	ck_assert_str_eq(res.error.name, "Counter.Failed");
+	ck_assert_int_eq(fc.n_slept, 2);
+	ck_assert_int_eq(fc.slept[0], 1000); /* 4 s * 0.25 */
+	ck_assert_int_eq(fc.slept[1], 2000); /* 8 s * 0.25 */
+	ck_assert_int_eq(calls_of("Fail j"), 3);
+	pw_exec_result_clear(&res);
+}
+END_TEST
+
+START_TEST(catch_routes_with_result_path)
+{
+	struct pw_exec_result res = run_wf(
+		"{\"StartAt\":\"T\",\"States\":{"
+		"\"T\":{\"Type\":\"Task\",\"Resource\":\"counter:Fail\","
+		"\"Parameters\":{\"Name\":\"c\",\"Error\":\"RDS.DBInstanceNotFound\",\"Cause\":\"gone\"},"
+		"\"Catch\":[{\"ErrorEquals\":[\"Other.Error\"],\"Next\":\"Wrong\"},"
+		"{\"ErrorEquals\":[\"RDS.DBInstanceNotFound\"],\"ResultPath\":\"$.failure\","
+		"\"Next\":\"Handler\"},{\"ErrorEquals\":[\"States.ALL\"],\"Next\":\"Wrong\"}],"
+		"\"End\":true},"
+		"\"Wrong\":{\"Type\":\"Fail\",\"Error\":\"Wrong\"},"
+		"\"Handler\":{\"Type\":\"Pass\",\"End\":true}}}",
+		"{\"keep\":1}", 0);
+	ck_assert_int_eq(res.status, PW_EXEC_SUCCEEDED);
+	ck_assert_int_eq(rt_int(res.output, "keep"), 1);
+	json_object *f = json_object_object_get(res.output, "failure");
+	ck_assert_str_eq(rt_str(f, "Error"), "RDS.DBInstanceNotFound");
+	ck_assert_str_eq(rt_str(f, "Cause"), "gone");
+	pw_exec_result_clear(&res);
+}
+END_TEST
+
+START_TEST(catch_without_result_path_replaces_input)
+{
+	struct pw_exec_result res = run_wf(
+		"{\"StartAt\":\"T\",\"States\":{"
+		"\"T\":{\"Type\":\"Task\",\"Resource\":\"counter:Fail\",\"Parameters\":{\"Name\":\"d\"},"
+		"\"Catch\":[{\"ErrorEquals\":[\"States.TaskFailed\"],\"Next\":\"H\"}],\"End\":true},"
+		"\"H\":{\"Type\":\"Pass\",\"End\":true}}}",
+		"{\"keep\":1}", 0);
+	ck_assert_int_eq(res.status, PW_EXEC_SUCCEEDED);
+	ck_assert_str_eq(rt_str(res.output, "Error"), "Counter.Failed");
+	ck_assert_ptr_null(json_object_object_get(res.output, "keep"));
+	pw_exec_result_clear(&res);
+}
+END_TEST
+
+START_TEST(states_all_does_not_catch_runtime)
+{
+	struct pw_exec_result res = run_wf(
+		"{\"StartAt\":\"T\",\"States\":{"
+		"\"T\":{\"Type\":\"Task\",\"Resource\":\"counter:Echo\","
+		"\"Parameters\":{\"x.$\":\"$.missing.field\"},"
+		"\"Catch\":[{\"ErrorEquals\":[\"States.ALL\"],\"Next\":\"H\"}],\"End\":true},"
+		"\"H\":{\"Type\":\"Pass\",\"End\":true}}}",
+		"{}", 0);
+	ck_assert_int_eq(res.status, PW_EXEC_FAILED);
+	ck_assert_str_eq(res.error.name, "States.Runtime");
+	pw_exec_result_clear(&res);
+}
+END_TEST
+
+START_TEST(result_path_failure_is_named_and_catchable)
+{
+	struct pw_exec_result res = run_wf(
+		"{\"StartAt\":\"T\",\"States\":{"
+		"\"T\":{\"Type\":\"Task\",\"Resource\":\"counter:Echo\",\"ResultPath\":\"$.s.deeper\","
+		"\"Catch\":[{\"ErrorEquals\":[\"States.ResultPathMatchFailure\"],"
+		"\"ResultPath\":\"$.err\",\"Next\":\"H\"}],\"End\":true},"
+		"\"H\":{\"Type\":\"Pass\",\"End\":true}}}",
+		"{\"s\":\"a string\"}", 0);
+	ck_assert_int_eq(res.status, PW_EXEC_SUCCEEDED);
+	ck_assert_str_eq(rt_str(json_object_object_get(res.output, "err"), "Error"),
+			 "States.ResultPathMatchFailure");
+	pw_exec_result_clear(&res);
+}
+END_TEST
+
+START_TEST(task_timeout_is_states_timeout)
+{
+	struct pw_exec_result res = run_wf(
+		"{\"StartAt\":\"T\",\"States\":{"
+		"\"T\":{\"Type\":\"Task\",\"Resource\":\"counter:Sleep\",\"TimeoutSeconds\":2,"
+		"\"Parameters\":{\"Name\":\"s\",\"Ms\":60000},"
+		"\"Catch\":[{\"ErrorEquals\":[\"States.TaskFailed\"],\"Next\":\"Wrong\"},"
+		"{\"ErrorEquals\":[\"States.Timeout\"],\"Next\":\"H\"}],\"End\":true},"
+		"\"Wrong\":{\"Type\":\"Fail\",\"Error\":\"Wrong\"},"
+		"\"H\":{\"Type\":\"Pass\",\"End\":true}}}",
+		"{}", 0);
+	ck_assert_int_eq(res.status, PW_EXEC_SUCCEEDED);
+	ck_assert_str_eq(rt_str(res.output, "Error"), "States.Timeout");
+	ck_assert_int_eq(fc.slept[0], 2000);
+	pw_exec_result_clear(&res);
+}
+END_TEST
+
+START_TEST(execution_timeout_fails_the_execution)
+{
+	struct pw_exec_result res = run_wf(
+		"{\"StartAt\":\"W\",\"TimeoutSeconds\":5,\"States\":{"
+		"\"W\":{\"Type\":\"Wait\",\"Seconds\":60,\"Next\":\"P\"},"
+		"\"P\":{\"Type\":\"Pass\",\"End\":true}}}",
+		"{}", 0);
+	ck_assert_int_eq(res.status, PW_EXEC_FAILED);
+	ck_assert_str_eq(res.error.name, "States.Timeout");
+	ck_assert_int_eq(fc.slept[0], 5000);
+	pw_exec_result_clear(&res);
+}
+END_TEST
+
+START_TEST(dry_run_skips_mutations_and_waits)
+{
+	struct pw_exec_result res = run_wf(
+		"{\"StartAt\":\"R\",\"States\":{"
+		"\"R\":{\"Type\":\"Task\",\"Resource\":\"counter:Read\",\"Parameters\":{\"Name\":\"r\"},"
+		"\"ResultPath\":\"$.read\",\"Next\":\"W\"},"
+		"\"W\":{\"Type\":\"Wait\",\"Seconds\":300,\"Next\":\"B\"},"
+		"\"B\":{\"Type\":\"Task\",\"Resource\":\"counter:Bump\",\"Parameters\":{\"Name\":\"b\"},"
+		"\"ResultPath\":\"$.bump\",\"End\":true}}}",
+		"{}", 1);
+	ck_assert_int_eq(res.status, PW_EXEC_SUCCEEDED);
+	ck_assert_int_eq(calls_of("Read r"), 1);
+	ck_assert_int_eq(calls_of("Bump b"), 0);
+	ck_assert_int_eq(fc.n_slept, 0);
+	json_object *bump = json_object_object_get(res.output, "bump");
+	ck_assert(json_object_get_boolean(json_object_object_get(bump, "DryRun")));
+	ck_assert_str_eq(rt_str(json_object_object_get(bump, "Parameters"), "Name"), "b");
+	ck_assert(json_object_get_boolean(
+		json_object_object_get(json_object_object_get(res.output, "read"), "DryRun")));
+	pw_exec_result_clear(&res);
+}
+END_TEST
+
+START_TEST(wait_uses_the_clock)
+{
+	struct pw_exec_result res = run_wf(
+		"{\"StartAt\":\"W\",\"States\":{"
+		"\"W\":{\"Type\":\"Wait\",\"SecondsPath\":\"$.s\",\"Next\":\"T\"},"
+		"\"T\":{\"Type\":\"Wait\",\"Timestamp\":\"2025-11-25T10:47:16Z\",\"End\":true}}}",
+		"{\"s\":7}", 0);
+	ck_assert_int_eq(res.status, PW_EXEC_SUCCEEDED);
+	ck_assert_int_eq(fc.n_slept, 2);
+	ck_assert_int_eq(fc.slept[0], 7000);
+	ck_assert_int_eq(fc.slept[1], 53000); /* start 10:46:16 + 7 s -> 10:47:16 */
+	pw_exec_result_clear(&res);
+}
+END_TEST
+
+START_TEST(context_object_is_filled)
+{
+	pw_doc *doc = load(
+		"{\"StartAt\":\"P\",\"States\":{\"P\":{\"Type\":\"Pass\",\"Parameters\":{"
+		"\"id.$\":\"$$.Execution.Id\",\"name.$\":\"$$.Execution.Name\","
+		"\"input.$\":\"$$.Execution.Input\",\"start.$\":\"$$.Execution.StartTime\","
+		"\"state.$\":\"$$.State.Name\",\"entered.$\":\"$$.State.EnteredTime\","
+		"\"retry.$\":\"$$.State.RetryCount\",\"sm.$\":\"$$.StateMachine.Name\","
+		"\"var.$\":\"$$.Vars.cluster\"},\"End\":true}}}");
+	json_object *in = json_tokener_parse("{\"a\":1}");
+	json_object *vars = json_tokener_parse("{\"cluster\":\"prod\"}");
+	struct pw_exec_opts o = opts(0, NULL);
+	o.vars = vars;
+	o.name = "my-run";
+	struct pw_exec_result res;
+	pw_error err = {{0}, {0}};
+	ck_assert_int_eq(pw_exec_run(doc, in, &o, &res, &err), PW_OK);
+	ck_assert_int_eq(res.status, PW_EXEC_SUCCEEDED);
+	json_object *out = res.output;
+	ck_assert_str_eq(rt_str(out, "id"), res.id);
+	ck_assert_int_eq(strlen(res.id), 36);
+	ck_assert_str_eq(rt_str(out, "name"), "my-run");
+	ck_assert(json_object_equal(json_object_object_get(out, "input"), in));
+	ck_assert_str_eq(rt_str(out, "start"), "2025-11-25T10:46:16.000Z");
+	ck_assert_str_eq(rt_str(out, "state"), "P");
+	ck_assert_str_eq(rt_str(out, "entered"), "2025-11-25T10:46:16.000Z");
+	ck_assert_int_eq(rt_int(out, "retry"), 0);
+	ck_assert_str_eq(rt_str(out, "sm"), "wf");
+	ck_assert_str_eq(rt_str(out, "var"), "prod");
+	pw_exec_result_clear(&res);
+	json_object_put(vars);
+	json_object_put(in);
+	pw_doc_free(doc);
+}
+END_TEST
+
+START_TEST(map_and_parallel_run_every_item_and_branch)
+{
+	struct pw_exec_result res = run_wf(
+		"{\"StartAt\":\"M\",\"States\":{"
+		"\"M\":{\"Type\":\"Map\",\"ItemsPath\":\"$.readers\",\"MaxConcurrency\":2,"
+		"\"ItemSelector\":{\"Name.$\":\"$$.Map.Item.Value\",\"Index.$\":\"$$.Map.Item.Index\"},"
+		"\"ItemProcessor\":{\"StartAt\":\"B\",\"States\":{\"B\":{\"Type\":\"Task\","
+		"\"Resource\":\"counter:Bump\",\"End\":true}}},\"ResultPath\":\"$.bumps\",\"Next\":\"P\"},"
+		"\"P\":{\"Type\":\"Parallel\",\"Branches\":["
+		"{\"StartAt\":\"X\",\"States\":{\"X\":{\"Type\":\"Pass\",\"Result\":1,\"End\":true}}},"
+		"{\"StartAt\":\"Y\",\"States\":{\"Y\":{\"Type\":\"Task\",\"Resource\":\"counter:Read\","
+		"\"Parameters\":{\"Name\":\"y\"},\"End\":true}}}],\"ResultPath\":\"$.par\",\"End\":true}}}",
+		"{\"readers\":[\"r1\",\"r2\",\"r3\"]}", 0);
+	ck_assert_int_eq(res.status, PW_EXEC_SUCCEEDED);
+	json_object *b = json_object_object_get(res.output, "bumps");
+	ck_assert_int_eq(json_object_array_length(b), 3);
+	ck_assert_str_eq(rt_str(json_object_array_get_idx(b, 2), "Name"), "r3");
+	ck_assert_int_eq(calls_of("Bump r1") + calls_of("Bump r2") + calls_of("Bump r3"), 3);
+	json_object *p = json_object_object_get(res.output, "par");
+	ck_assert_int_eq(json_object_get_int(json_object_array_get_idx(p, 0)), 1);
+	ck_assert_str_eq(rt_str(json_object_array_get_idx(p, 1), "Name"), "y");
+	pw_exec_result_clear(&res);
+}
+END_TEST
+
+START_TEST(fail_state_and_no_choice_matched)
+{
+	struct pw_exec_result res = run_wf(
+		"{\"StartAt\":\"F\",\"States\":{\"F\":{\"Type\":\"Fail\",\"ErrorPath\":\"$.e\","
+		"\"Cause\":\"by request\"}}}", "{\"e\":\"Custom.Error\"}", 0);
+	ck_assert_int_eq(res.status, PW_EXEC_FAILED);
+	ck_assert_str_eq(res.error.name, "Custom.Error");
+	ck_assert_str_eq(res.error.cause, "by request");
+	pw_exec_result_clear(&res);
+	res = run_wf("{\"StartAt\":\"C\",\"States\":{\"C\":{\"Type\":\"Choice\",\"Choices\":["
+		     "{\"Variable\":\"$.x\",\"StringEquals\":\"a\",\"Next\":\"D\"}]},"
+		     "\"D\":{\"Type\":\"Succeed\"}}}", "{\"x\":\"b\"}", 0);
+	ck_assert_int_eq(res.status, PW_EXEC_FAILED);
+	ck_assert_str_eq(res.error.name, "States.NoChoiceMatched");
+	pw_exec_result_clear(&res);
+}
+END_TEST
+
+START_TEST(lua_step_runs_relative_to_the_workflow)
+{
+	free(rt_write(tmp, "double.lua", "local input = ...\nreturn {v = input.v * 2}\n"));
+	free(rt_write(tmp, "spin.lua", "while true do end\n"));
+	struct pw_exec_result res = run_wf(
+		"{\"StartAt\":\"L\",\"States\":{\"L\":{\"Type\":\"Task\",\"Resource\":\"lua:double.lua\","
+		"\"ResultPath\":\"$.r\",\"Next\":\"S\"},"
+		"\"S\":{\"Type\":\"Task\",\"Resource\":\"lua:spin.lua\",\"TimeoutSeconds\":1,\"End\":true}}}",
+		"{\"v\":21}", 0);
+	/* The spin step ends in States.Timeout even on a fake clock: Lua's
+	 * budget is real time. */
+	ck_assert_int_eq(res.status, PW_EXEC_FAILED);
+	ck_assert_str_eq(res.error.name, "States.Timeout");
+	pw_exec_result_clear(&res);
+}
+END_TEST
+
+static const char *journal_wf =
+	"{\"StartAt\":\"A\",\"States\":{"
+	"\"A\":{\"Type\":\"Task\",\"Resource\":\"counter:Bump\",\"Parameters\":{\"Name\":\"a\"},"
+	"\"ResultPath\":\"$.a\",\"Next\":\"B\"},"
+	"\"B\":{\"Type\":\"Task\",\"Resource\":\"counter:Bump\",\"Parameters\":{\"Name\":\"b\"},"
+	"\"ResultPath\":\"$.b\",\"End\":true}}}";
+
+START_TEST(journal_records_history_events)
+{
+	char sd[600];
+	snprintf(sd, sizeof(sd), "%s/state", tmp);
+	pw_doc *doc = load(journal_wf);
+	json_object *in = json_tokener_parse("{}");
+	struct pw_exec_opts o = opts(0, sd);
+	struct pw_exec_result res;
+	pw_error err = {{0}, {0}};
+	ck_assert_int_eq(pw_exec_run(doc, in, &o, &res, &err), PW_OK);
+	ck_assert_int_eq(res.status, PW_EXEC_SUCCEEDED);
+	json_object *ev = NULL;
+	ck_assert_int_eq(pw_journal_read(sd, res.id, &ev, &err), PW_OK);
+	static const char *const want[] = {
+		"ExecutionStarted", "StateEntered", "TaskScheduled", "TaskSucceeded", "StateExited",
+		"StateEntered", "TaskScheduled", "TaskSucceeded", "StateExited", "ExecutionSucceeded"};
+	ck_assert_int_eq(json_object_array_length(ev), 10);
+	for (size_t i = 0; i < 10; i++)
+		ck_assert_str_eq(rt_str(json_object_array_get_idx(ev, i), "type"), want[i]);
+	/* A finished execution resumes to its stored result without running. */
+	struct pw_exec_result again;
+	ck_assert_int_eq(pw_exec_resume(doc, res.id, &o, &again, &err), PW_OK);
+	ck_assert(json_object_equal(again.output, res.output));
+	ck_assert_int_eq(calls_of("Bump a"), 1);
+	pw_exec_result_clear(&again);
+	pw_exec_result_clear(&res);
+	json_object_put(ev);
+	json_object_put(in);
+	pw_doc_free(doc);
+}
+END_TEST
+
+START_TEST(resume_continues_after_the_last_finished_state)
+{
+	char sd[600], jpath[800];
+	snprintf(sd, sizeof(sd), "%s/state", tmp);
+	pw_doc *doc = load(journal_wf);
+	json_object *in = json_tokener_parse("{}");
+	struct pw_exec_opts o = opts(0, sd);
+	struct pw_exec_result res;
+	pw_error err = {{0}, {0}};
+	ck_assert_int_eq(pw_exec_run(doc, in, &o, &res, &err), PW_OK);
+	/* Cut the journal after A's StateExited: as if killed while in B. */
+	snprintf(jpath, sizeof(jpath), "%s/executions/%s.jsonl", sd, res.id);
+	char *text = rt_read(jpath);
+	char *p = text;
+	for (int i = 0; i < 7; i++) /* keep 7 lines: ..., StateExited A, StateEntered B, TaskScheduled B */
+		p = strchr(p, '\n') + 1;
+	*p = '\0';
+	FILE *f = fopen(jpath, "w");
+	fputs(text, f);
+	fclose(f);
+	free(text);
+	struct pw_exec_result r2;
+	ck_assert_int_eq(pw_exec_resume(doc, res.id, &o, &r2, &err), PW_OK);
+	ck_assert_int_eq(r2.status, PW_EXEC_SUCCEEDED);
+	ck_assert(r2.resumed);
+	ck_assert_int_eq(calls_of("Bump a"), 1); /* finished: not run again */
+	ck_assert_int_eq(calls_of("Bump b"), 2); /* in flight: ran again */
+	ck_assert_str_eq(rt_str(json_object_object_get(r2.output, "a"), "Name"), "a");
+	ck_assert_str_eq(rt_str(json_object_object_get(r2.output, "b"), "Name"), "b");
+	pw_exec_result_clear(&r2);
+	pw_exec_result_clear(&res);
+	json_object_put(in);
+	pw_doc_free(doc);
+}
+END_TEST
+
+START_TEST(same_key_runs_once)
+{
+	char sd[600];
+	snprintf(sd, sizeof(sd), "%s/state", tmp);
+	pw_doc *doc = load(journal_wf);
+	json_object *in = json_tokener_parse("{}");
+	struct pw_exec_opts o = opts(0, sd);
+	struct pw_exec_result r1, r2;
+	pw_error err = {{0}, {0}};
+	ck_assert_int_eq(pw_exec_run_keyed(doc, in, "event-42", &o, &r1, &err), PW_OK);
+	ck_assert_int_eq(pw_exec_run_keyed(doc, in, "event-42", &o, &r2, &err), PW_OK);
+	ck_assert(!r1.reused);
+	ck_assert(r2.reused);
+	ck_assert_str_eq(r1.id, r2.id);
+	ck_assert(json_object_equal(r1.output, r2.output));
+	ck_assert_int_eq(calls_of("Bump a"), 1);
+	pw_exec_result_clear(&r1);
+	pw_exec_result_clear(&r2);
+	ck_assert_int_eq(pw_exec_run_keyed(doc, in, "event-43", &o, &r1, &err), PW_OK);
+	ck_assert_int_eq(calls_of("Bump a"), 2);
+	pw_exec_result_clear(&r1);
+	json_object_put(in);
+	pw_doc_free(doc);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("exec");
+	TCase *tc = tcase_create("exec");
+	tcase_set_timeout(tc, 30);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, pass_choice_loop_counts);
+	tcase_add_test(tc, retry_waits_with_backoff_and_cap);
+	tcase_add_test(tc, retry_full_jitter_and_max_attempts);
+	tcase_add_test(tc, catch_routes_with_result_path);
+	tcase_add_test(tc, catch_without_result_path_replaces_input);
+	tcase_add_test(tc, states_all_does_not_catch_runtime);
+	tcase_add_test(tc, result_path_failure_is_named_and_catchable);
+	tcase_add_test(tc, task_timeout_is_states_timeout);
+	tcase_add_test(tc, execution_timeout_fails_the_execution);
+	tcase_add_test(tc, dry_run_skips_mutations_and_waits);
+	tcase_add_test(tc, wait_uses_the_clock);
+	tcase_add_test(tc, context_object_is_filled);
+	tcase_add_test(tc, map_and_parallel_run_every_item_and_branch);
+	tcase_add_test(tc, fail_state_and_no_choice_matched);
+	tcase_add_test(tc, lua_step_runs_relative_to_the_workflow);
+	tcase_add_test(tc, journal_records_history_events);
+	tcase_add_test(tc, resume_continues_after_the_last_finished_state);
+	tcase_add_test(tc, same_key_runs_once);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
