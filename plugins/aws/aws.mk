@@ -50,9 +50,11 @@ tests_unit_aws_probe_SOURCES = tests/unit/aws_probe.c
 tests_unit_aws_probe_CPPFLAGS = $(PW_AWS_CPPFLAGS)
 tests_unit_aws_probe_LDADD = plugins/aws/libpwaws.la $(JSONC_LIBS)
 
-# Integration tests (pytest, against a scripted local listener).
+# Integration tests (pytest): a scripted local listener, and moto.
 TESTS += tests/integration/test_aws_lib_creds.py \
-	tests/integration/test_aws_lib_protocols.py
+	tests/integration/test_aws_lib_protocols.py \
+	tests/integration/test_aws_lib_moto.py
 EXTRA_DIST += tests/integration/test_aws_lib_creds.py \
 	tests/integration/test_aws_lib_protocols.py \
+	tests/integration/test_aws_lib_moto.py \
 	tests/integration/fixtures/http_stub.py
