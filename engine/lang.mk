@@ -8,7 +8,8 @@ engine_libpwengine_la_SOURCES += \
 	engine/pw_intrinsic.c engine/pw_intrinsic.h \
 	engine/pw_dataflow.c engine/pw_dataflow.h \
 	engine/pw_choice.c engine/pw_choice.h \
-	engine/pw_validate.c engine/pw_validate.h
+	engine/pw_validate.c engine/pw_validate.h \
+	engine/pw_graph.c engine/pw_graph.h
 engine_libpwengine_la_CPPFLAGS += $(CRYPTO_CFLAGS)
 engine_libpwengine_la_LIBADD += $(CRYPTO_LIBS)
 
@@ -19,7 +20,7 @@ LANG_CHECK_CPPFLAGS = $(AM_CPPFLAGS) $(JSONC_CFLAGS) $(YAML_CFLAGS) \
 LANG_CHECK_LDADD = engine/libpwengine.la $(CHECK_LIBS) $(JSONC_LIBS)
 LANG_TESTS = tests/unit/check_path tests/unit/check_intrinsic \
 	tests/unit/check_choice tests/unit/check_dataflow \
-	tests/unit/check_validate tests/unit/check_doc
+	tests/unit/check_validate tests/unit/check_doc tests/unit/check_graph
 check_PROGRAMS += $(LANG_TESTS)
 TESTS += $(LANG_TESTS)
 noinst_HEADERS += tests/unit/lang_test.h tests/unit/lang_fake_resources.h
@@ -36,3 +37,5 @@ tests_unit_check_validate_LDADD = $(LANG_CHECK_LDADD)
 EXTRA_DIST += tests/data/workflows
 tests_unit_check_doc_CPPFLAGS = $(LANG_CHECK_CPPFLAGS)
 tests_unit_check_doc_LDADD = $(LANG_CHECK_LDADD)
+tests_unit_check_graph_CPPFLAGS = $(LANG_CHECK_CPPFLAGS)
+tests_unit_check_graph_LDADD = $(LANG_CHECK_LDADD)

@@ -1,0 +1,334 @@
+/*
+ * pw_graph - a workflow drawn as Graphviz DOT or a Mermaid flowchart: one
+ * node per state (shape by type), edges labelled Next, Default, Choice rule
+ * number, Catch (with error names) and Retry (a self-loop note); Parallel
+ * branches and Map item processors are nested clusters/subgraphs.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pw_graph.h"
+
+struct g {
+	FILE *f;
+	enum pw_graph_format fmt;
+	int next_id;
+	int next_cluster;
+};
+
+enum edge_style { E_SOLID, E_DASHED, E_DOTTED };
+
+/* Writes s as the inside of a quoted label. */
+static void put_label(struct g *g, const char *s)
+{
+	for (; *s; s++) {
+		if (g->fmt == PW_GRAPH_DOT) {
+			if (*s == '"' || *s == '\\')
+				fprintf(g->f, "\\%c", *s);
+			else if (*s == '\n')
+				fputs("\\n", g->f);
+			else
+				fputc(*s, g->f);
+		} else {
+			if (*s == '"')
+				fputs("#quot;", g->f);
+			else if (*s == '\n')
+				fputs("<br/>", g->f);
+			else if (*s == '<')
+				fputs("#lt;", g->f);
+			else if (*s == '>')
+				fputs("#gt;", g->f);
+			else
+				fputc(*s, g->f);
+		}
+	}
+}
+
+static const char *str_field(json_object *o, const char *name)
+{
+	json_object *v = NULL;
+	if (json_object_object_get_ex(o, name, &v) &&
+	    json_object_is_type(v, json_type_string))
+		return json_object_get_string(v);
+	return NULL;
+}
+
+static void node(struct g *g, int id, const char *name, json_object *state)
+{
+	const char *type = str_field(state, "Type");
+	const char *res = str_field(state, "Resource");
+	char label[512];
+	if (type == NULL)
+		type = "?";
+	snprintf(label, sizeof(label), "%s\n%s%s%s", name, type,
+		 res ? ": " : "", res ? res : "");
+
+	static const struct {
+		const char *type, *dot, *open, *close;
+	} shapes[] = {
+		{"Task", "shape=box, style=rounded", "(\"", "\")"},
+		{"Pass", "shape=box", "[\"", "\"]"},
+		{"Choice", "shape=diamond", "{\"", "\"}"},
+		{"Wait", "shape=ellipse", "([\"", "\"])"},
+		{"Succeed", "shape=doublecircle", "((\"", "\"))"},
+		{"Fail", "shape=octagon, color=red", "{{\"", "\"}}"},
+		{"Parallel", "shape=parallelogram", "[/\"", "\"/]"},
+		{"Map", "shape=box3d", "[[\"", "\"]]"},
+	};
+	size_t k = 0;
+	while (k + 1 < sizeof(shapes) / sizeof(shapes[0]) &&
+	       strcmp(shapes[k].type, type) != 0)
+		k++;
+	if (strcmp(shapes[k].type, type) != 0)
+		k = 1; /* unknown: a plain box */
+	if (g->fmt == PW_GRAPH_DOT) {
+		fprintf(g->f, "  n%d [%s, label=\"", id, shapes[k].dot);
+		put_label(g, label);
+		fputs("\"];\n", g->f);
+	} else {
+		fprintf(g->f, "  n%d%s", id, shapes[k].open);
+		put_label(g, label);
+		fprintf(g->f, "%s\n", shapes[k].close);
+	}
+}
+
+static void edge(struct g *g, const char *from, const char *to,
+		 const char *label, enum edge_style style)
+{
+	if (g->fmt == PW_GRAPH_DOT) {
+		fprintf(g->f, "  %s -> %s [", from, to);
+		if (label && *label) {
+			fputs("label=\"", g->f);
+			put_label(g, label);
+			fputs("\"", g->f);
+		}
+		if (style != E_SOLID)
+			fprintf(g->f, "%sstyle=%s", label && *label ? ", " : "",
+				style == E_DASHED ? "dashed" : "dotted");
+		fputs("];\n", g->f);
+	} else {
+		fprintf(g->f, "  %s %s", from,
+			style == E_SOLID ? "-->" : "-.->");
+		if (label && *label) {
+			fputs("|\"", g->f);
+			put_label(g, label);
+			fputs("\"|", g->f);
+		}
+		fprintf(g->f, " %s\n", to);
+	}
+}
+
+/* "N1, N2" from an ErrorEquals array. */
+static void error_names(json_object *rule, char *buf, size_t len)
+{
+	json_object *ee = NULL;
+	buf[0] = '\0';
+	if (!json_object_object_get_ex(rule, "ErrorEquals", &ee) ||
+	    !json_object_is_type(ee, json_type_array))
+		return;
+	for (size_t i = 0; i < json_object_array_length(ee); i++) {
+		size_t l = strlen(buf);
+		snprintf(buf + l, len - l, "%s%s", i ? ", " : "",
+			 json_object_get_string(
+				 json_object_array_get_idx(ee, i)));
+	}
+}
+
+/* A short text for a Choice rule: "1: $.x StringEquals available". */
+static void rule_label(json_object *rule, size_t index, char *buf, size_t len)
+{
+	const char *var = str_field(rule, "Variable");
+	snprintf(buf, len, "rule %zu", index + 1);
+	if (!json_object_is_type(rule, json_type_object))
+		return;
+	json_object_object_foreach(rule, key, val)
+	{
+		if (!strcmp(key, "Variable") || !strcmp(key, "Next") ||
+		    !strcmp(key, "Comment"))
+			continue;
+		char text[160];
+		if (var != NULL)
+			snprintf(text, sizeof(text), "%s %s %s", var, key,
+				 json_object_to_json_string_ext(
+					 val, JSON_C_TO_STRING_PLAIN));
+		else
+			snprintf(text, sizeof(text), "%s(...)", key);
+		if (strlen(text) > 48)
+			memcpy(text + 45, "...", 4);
+		snprintf(buf, len, "rule %zu: %s", index + 1, text);
+		break;
+	}
+}
+
+static int lookup(json_object *ids, const char *name, char *out, size_t len)
+{
+	json_object *v = NULL;
+	if (name == NULL || !json_object_object_get_ex(ids, name, &v))
+		return -1;
+	snprintf(out, len, "n%d", json_object_get_int(v));
+	return 0;
+}
+
+static void machine(struct g *g, json_object *m, const char *parent,
+		    const char *title, int depth);
+
+static void nested(struct g *g, const char *self, const char *name,
+		   json_object *state, int depth)
+{
+	json_object *v = NULL;
+	char title[256];
+	if (json_object_object_get_ex(state, "Branches", &v) &&
+	    json_object_is_type(v, json_type_array)) {
+		for (size_t i = 0; i < json_object_array_length(v); i++) {
+			snprintf(title, sizeof(title), "%s: branch %zu", name,
+				 i + 1);
+			machine(g, json_object_array_get_idx(v, i), self, title,
+				depth + 1);
+		}
+	}
+	if ((json_object_object_get_ex(state, "ItemProcessor", &v) ||
+	     json_object_object_get_ex(state, "Iterator", &v)) &&
+	    json_object_is_type(v, json_type_object)) {
+		snprintf(title, sizeof(title), "%s: each item", name);
+		machine(g, v, self, title, depth + 1);
+	}
+}
+
+static void machine(struct g *g, json_object *m, const char *parent,
+		    const char *title, int depth)
+{
+	json_object *states = NULL;
+	char end_id[32], start_id[32], from[32], to[32], label[512];
+	int cluster = g->next_cluster++;
+
+	if (depth > 32 || !json_object_is_type(m, json_type_object) ||
+	    !json_object_object_get_ex(m, "States", &states) ||
+	    !json_object_is_type(states, json_type_object))
+		return;
+	json_object *ids = json_object_new_object();
+	json_object_object_foreach(states, n0, s0)
+	{
+		(void)s0;
+		json_object_object_add(ids, n0, json_object_new_int(g->next_id++));
+	}
+
+	snprintf(start_id, sizeof(start_id), "entry%d", cluster);
+	/* not "end...": a Mermaid keyword */
+	snprintf(end_id, sizeof(end_id), "exit%d", cluster);
+	if (parent != NULL) {
+		if (g->fmt == PW_GRAPH_DOT) {
+			fprintf(g->f, "  subgraph cluster_%d {\n  label=\"",
+				cluster);
+			put_label(g, title);
+			fputs("\";\n  style=dashed;\n", g->f);
+		} else {
+			fprintf(g->f, "  subgraph c%d [\"", cluster);
+			put_label(g, title);
+			fputs("\"]\n", g->f);
+		}
+	}
+	if (g->fmt == PW_GRAPH_DOT) {
+		if (parent == NULL)
+			fprintf(g->f, "  %s [shape=circle, style=filled, "
+				      "fillcolor=black, label=\"\", width=0.2];\n",
+				start_id);
+		fprintf(g->f, "  %s [shape=doublecircle, style=filled, "
+			      "fillcolor=black, label=\"\", width=0.1];\n",
+			end_id);
+	} else {
+		if (parent == NULL)
+			fprintf(g->f, "  %s((start))\n", start_id);
+		fprintf(g->f, "  %s((end))\n", end_id);
+	}
+
+	json_object_object_foreach(states, name, state)
+	{
+		lookup(ids, name, from, sizeof(from));
+		node(g, atoi(from + 1), name, state);
+		nested(g, from, name, state, depth);
+	}
+
+	if (lookup(ids, str_field(m, "StartAt"), to, sizeof(to)) == 0)
+		edge(g, parent ? parent : start_id, to,
+		     parent ? "start" : "", parent ? E_DASHED : E_SOLID);
+
+	json_object_object_foreach(states, name2, st)
+	{
+		json_object *v = NULL;
+		lookup(ids, name2, from, sizeof(from));
+		if (!json_object_is_type(st, json_type_object))
+			continue;
+		const char *type = str_field(st, "Type");
+		if (lookup(ids, str_field(st, "Next"), to, sizeof(to)) == 0)
+			edge(g, from, to, "Next", E_SOLID);
+		if ((json_object_object_get_ex(st, "End", &v) &&
+		     json_object_get_boolean(v)) ||
+		    (type && strcmp(type, "Succeed") == 0))
+			edge(g, from, end_id, "", E_SOLID);
+		if (type && strcmp(type, "Fail") == 0)
+			edge(g, from, end_id, "fails", E_DOTTED);
+		if (json_object_object_get_ex(st, "Choices", &v) &&
+		    json_object_is_type(v, json_type_array)) {
+			for (size_t i = 0; i < json_object_array_length(v); i++) {
+				json_object *rule = json_object_array_get_idx(v, i);
+				if (lookup(ids, str_field(rule, "Next"), to,
+					   sizeof(to)) != 0)
+					continue;
+				rule_label(rule, i, label, sizeof(label));
+				edge(g, from, to, label, E_SOLID);
+			}
+		}
+		if (lookup(ids, str_field(st, "Default"), to, sizeof(to)) == 0)
+			edge(g, from, to, "Default", E_SOLID);
+		if (json_object_object_get_ex(st, "Retry", &v) &&
+		    json_object_is_type(v, json_type_array)) {
+			for (size_t i = 0; i < json_object_array_length(v); i++) {
+				json_object *r = json_object_array_get_idx(v, i);
+				json_object *ma = NULL;
+				char names[300];
+				error_names(r, names, sizeof(names));
+				int attempts = 3; /* the ASL default */
+				if (json_object_object_get_ex(r, "MaxAttempts", &ma))
+					attempts = json_object_get_int(ma);
+				snprintf(label, sizeof(label), "Retry %s x%d",
+					 names, attempts);
+				edge(g, from, from, label, E_DOTTED);
+			}
+		}
+		if (json_object_object_get_ex(st, "Catch", &v) &&
+		    json_object_is_type(v, json_type_array)) {
+			for (size_t i = 0; i < json_object_array_length(v); i++) {
+				json_object *c = json_object_array_get_idx(v, i);
+				char names[300];
+				if (lookup(ids, str_field(c, "Next"), to,
+					   sizeof(to)) != 0)
+					continue;
+				error_names(c, names, sizeof(names));
+				snprintf(label, sizeof(label), "Catch %s", names);
+				edge(g, from, to, label, E_DASHED);
+			}
+		}
+	}
+	if (parent != NULL)
+		fputs(g->fmt == PW_GRAPH_DOT ? "  }\n" : "  end\n", g->f);
+	json_object_put(ids);
+}
+
+int pw_graph_write(json_object *root, enum pw_graph_format fmt, FILE *f)
+{
+	struct g g = {f, fmt, 0, 0};
+	if (f == NULL || !json_object_is_type(root, json_type_object))
+		return -1;
+	if (fmt == PW_GRAPH_DOT)
+		fputs("digraph workflow {\n  rankdir=TB;\n"
+		      "  node [fontname=\"Helvetica\"];\n"
+		      "  edge [fontname=\"Helvetica\", fontsize=10];\n",
+		      f);
+	else
+		fputs("flowchart TD\n", f);
+	machine(&g, root, NULL, NULL, 0);
+	if (fmt == PW_GRAPH_DOT)
+		fputs("}\n", f);
+	return ferror(f) ? -1 : 0;
+}
