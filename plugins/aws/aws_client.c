@@ -7,6 +7,7 @@
  */
 #include "aws_internal.h"
 
+#include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -213,12 +214,16 @@ static int pause_ms(const pw_aws_client *c, long ms)
 	return PW_OK;
 }
 
+/* Milliseconds before the step's deadline: LONG_MAX without one, 0 when
+ * it has passed. */
 static long remaining_ms(const pw_aws_client *c)
 {
 	if (c->host == NULL || c->host->remaining_ms == NULL || c->call == NULL)
-		return -1;
+		return LONG_MAX;
 	int64_t left = c->host->remaining_ms(c->call);
-	return left > (int64_t)LONG_MAX ? -1 : (long)left;
+	if (left <= 0)
+		return 0;
+	return left > (int64_t)LONG_MAX ? LONG_MAX : (long)left;
 }
 
 /* URL and Host header for one call. */
@@ -289,8 +294,13 @@ static int attempt_once(pw_aws_client *c, const struct aws_call *call,
 	if (aws_sigv4_sign(&sp, &sr, NULL) != 0)
 		goto oom;
 	long timeout = c->request_timeout_ms, left = remaining_ms(c);
-	if (left >= 0 && left < timeout)
-		timeout = left > 1 ? left : 1;
+	if (left == 0) {
+		pw_error_set(err, "States.Timeout",
+			     "%s: the step's deadline passed", call->what);
+		goto out;
+	}
+	if (left < timeout)
+		timeout = left;
 	struct aws_http_request rq = {
 		.method = call->method, .url = url, .headers = &h,
 		.body = call->body, .body_len = call->body_len,
@@ -336,7 +346,7 @@ int aws_client_send(pw_aws_client *c, const struct aws_call *call,
 		int retry;
 		long status = 0;
 		if (attempt_once(c, call, url, host, path, resp, &e) != 0) {
-			retry = 1;
+			retry = strcmp(e.name, "States.Timeout") != 0;
 		} else if (resp->status / 100 == 2) {
 			aws_log(c, PW_LOG_DEBUG, "%s: HTTP %ld (attempt %d)",
 				call->what, resp->status, attempt);

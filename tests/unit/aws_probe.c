@@ -12,12 +12,14 @@
  *   aws-probe [OPTIONS] xml2json FILE
  *   aws-probe [OPTIONS] rds-token HOST PORT USER
  *   aws-probe sdk-names JSON | from-sdk-names JSON NAME,NAME...
+ *   aws-probe bench-sign N                 time N SigV4 signatures
  *
  * OPTIONS: --service S (default rds), --prefix P (error prefix), --version
  * V (Query API version), --lists A,B (response list names), --items
  * A,B,C,D (request list item pairs), --max-attempts N, --retry-base-ms N,
  * --timeout-ms N, --connect-timeout-ms N, --profile P, --region R,
- * --no-host (no host API: direct sleeps, no logging).
+ * --no-host (no host API: direct sleeps, no logging), --repeat N (run a
+ * query N times on one client and report the mean time per call).
  *
  * With a host (the default) every log line goes to stderr unredacted, so
  * a test can check that the library never logs a secret; the host's
@@ -164,6 +166,45 @@ static char *slurp(const char *path, size_t *len)
 	return aws_buf_steal(&b);
 }
 
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Signs n typical Query requests; prints the mean time per signature. */
+static int bench_sign(long n)
+{
+	struct aws_sigv4_params p = {
+		.access_key_id = "AKIDEXAMPLE",
+		.secret_access_key = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+		.session_token = "FwoGZXIvYXdzEXAMPLE",
+		.region = "us-east-1", .service = "rds", .when = time(NULL),
+		.normalize_path = 1,
+	};
+	const char *body = "Action=DescribeDBInstances&Version=2014-10-31&"
+			   "DBInstanceIdentifier=reader-1";
+	double t0 = now_s();
+	for (long k = 0; k < n; k++) {
+		struct aws_headers h;
+		aws_headers_init(&h);
+		aws_headers_add(&h, "Host", "rds.us-east-1.amazonaws.com");
+		aws_headers_add(&h, "Content-Type",
+				"application/x-www-form-urlencoded");
+		struct aws_sigv4_request r = { .method = "POST", .path = "/",
+					       .headers = &h, .body = body,
+					       .body_len = strlen(body) };
+		if (aws_sigv4_sign(&p, &r, NULL) != 0)
+			return 1;
+		aws_headers_free(&h);
+	}
+	double dt = now_s() - t0;
+	printf("{\"signatures\": %ld, \"us_per_signature\": %.2f}\n", n,
+	       dt * 1e6 / (double)(n > 0 ? n : 1));
+	return 0;
+}
+
 static int usage(void)
 {
 	fprintf(stderr, "usage: aws-probe [OPTIONS] creds|config|query|"
@@ -178,6 +219,7 @@ int main(int argc, char **argv)
 	atexit(free_splits);
 	struct pw_aws_query_shape shape = { .error_prefix = "RDS",
 					    .api_version = "2014-10-31" };
+	long repeat = 1;
 	int i = 1;
 	for (; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
 		const char *o = argv[i];
@@ -211,6 +253,8 @@ int main(int argc, char **argv)
 			opts.profile = v;
 		else if (strcmp(o, "--region") == 0)
 			opts.region = v;
+		else if (strcmp(o, "--repeat") == 0)
+			repeat = strtol(v, NULL, 10);
 		else
 			return usage();
 	}
@@ -224,6 +268,8 @@ int main(int argc, char **argv)
 	pw_aws_client *c = NULL;
 	int rc = 1;
 
+	if (strcmp(cmd, "bench-sign") == 0 && nargs == 1)
+		return bench_sign(strtol(a[0], NULL, 10));
 	if (strcmp(cmd, "sdk-names") == 0 && nargs == 1) {
 		if ((params = parse_arg(a[0], &e)) == NULL)
 			return fail(&e);
@@ -303,11 +349,23 @@ int main(int argc, char **argv)
 			json_object_array_add(result, o);
 		}
 	} else if (strcmp(cmd, "query") == 0 && nargs == 2) {
-		if ((params = parse_arg(a[1], &e)) == NULL ||
-		    pw_aws_query(c, &shape, a[0], params, &result, &e) != PW_OK) {
+		if ((params = parse_arg(a[1], &e)) == NULL) {
 			rc = fail(&e);
 			goto out;
 		}
+		double t0 = now_s();
+		for (long k = 0; k < repeat; k++) {
+			json_object_put(result);
+			result = NULL;
+			if (pw_aws_query(c, &shape, a[0], params, &result, &e) !=
+			    PW_OK) {
+				rc = fail(&e);
+				goto out;
+			}
+		}
+		if (repeat > 1)
+			fprintf(stderr, "probe: requests=%ld ms_per_request=%.3f\n",
+				repeat, (now_s() - t0) * 1e3 / (double)repeat);
 	} else if (strcmp(cmd, "query-all") == 0 && nargs == 4) {
 		if ((params = parse_arg(a[1], &e)) == NULL ||
 		    pw_aws_query_all(c, &shape, a[0], params, a[2], a[3],
