@@ -51,7 +51,9 @@ int pw_cli_plugins(int argc, char **argv)
 		}
 		for (size_t a = 0; a < p->n_actions; a++) {
 			const struct pw_action *act = &p->actions[a];
-			printf("  %s:%-28s %-9s %s\n", p->name, act->name,
+			char res[300];
+			snprintf(res, sizeof(res), "%s:%s", p->name, act->name);
+			printf("  %-36s %-9s %s\n", res,
 			       (act->flags & PW_ACTION_MUTATES) ? "mutates" : "read-only",
 			       act->summary ? act->summary : "");
 		}

@@ -252,6 +252,21 @@ void pw_lua_push_json(lua_State *L, json_object *v)
 	}
 }
 
+/* A double that serializes in the shortest form that reads back the same
+ * (98.2, not 98.200000000000003). */
+static json_object *new_double(double d)
+{
+	char buf[40];
+	for (int prec = 15; prec <= 17; prec++) {
+		snprintf(buf, sizeof(buf), "%.*g", prec, d);
+		if (strtod(buf, NULL) == d)
+			break;
+	}
+	if (strpbrk(buf, ".eEn") == NULL) /* keep it a JSON float: 3 -> 3.0 */
+		strncat(buf, ".0", sizeof(buf) - strlen(buf) - 1);
+	return json_object_new_double_s(d, buf);
+}
+
 /* Returns n when the table at idx has exactly the keys 1..n (n > 0). */
 static lua_Integer array_length(lua_State *L, int idx)
 {
@@ -290,7 +305,7 @@ static int to_json(lua_State *L, int idx, int depth, json_object **out,
 			if (!isfinite(d))
 				return pw_error_set(err, "States.Runtime",
 						    "cannot convert a non-finite number to JSON");
-			*out = json_object_new_double(d);
+			*out = new_double(d);
 		}
 		return PW_OK;
 	case LUA_TSTRING: {
