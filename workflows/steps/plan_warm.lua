@@ -68,8 +68,14 @@ for _, inst in ipairs(input.instances or {}) do
   by_id[inst.DBInstanceIdentifier] = inst
 end
 
+local hosts = cfg.Database and cfg.Database.Hosts or {}
 local function address(inst)
   local ep = type(inst.Endpoint) == "table" and inst.Endpoint or {}
+  -- database.hosts overrides where an instance is reached.
+  local override = hosts[inst.DBInstanceIdentifier]
+  if type(override) == "table" then
+    ep = { Address = override.Host, Port = override.Port }
+  end
   return {
     DBInstanceIdentifier = inst.DBInstanceIdentifier,
     Host = ep.Address,

@@ -1,8 +1,8 @@
 -- settings.lua: checks the config file's `vars:` and fills in defaults, so
 -- every later state reads one well-formed settings object.
 --
--- Input:  {} (the variables are read with prewarm.var: config `vars:` and
---          --var KEY=VALUE), or {"vars": {...}} to pass them explicitly.
+-- Input:  {"vars": $$.Vars (config `vars:` and --var KEY=VALUE)}; without
+--          it the top-level names are read one by one with prewarm.var.
 -- Output: see contrib/config/prewarm.example.yaml for the input side and
 --         workflows/WORKFLOWS.md ("Settings") for this output:
 --   {"Region", "ClusterIds": [...], "Clusters": {ID: {"DBClusterIdentifier",
@@ -10,8 +10,9 @@
 --    "Notify"}
 -- Errors: Config.Invalid, naming the offending field (vars.clusters.X.endpoints).
 --
--- --var values arrive as strings: numbers are converted, and a value that
--- starts with "{" or "[" is read as JSON (--var 'clusters={"app": {...}}').
+-- Vars are scalars: nesting is spelled with dots (clusters.app-prod.endpoints)
+-- and lists as "a,b". --var values arrive as strings: numbers are converted,
+-- and a value that starts with "{" or "[" is read as JSON.
 
 local input = ...
 
@@ -202,6 +203,18 @@ local function database(v, field)
     SSLMode = str(v.sslmode, field .. ".sslmode"),
     Service = str(v.service, field .. ".service"),
   }
+  -- hosts: instance id -> "host:port" used instead of the instance's
+  -- endpoint (a tunnel, a proxy, or the local demo's PostgreSQL servers).
+  if present(v.hosts) then
+    d.Hosts = {}
+    for iid, addr in pairs(object(v.hosts, field .. ".hosts")) do
+      local host, port = tostring(addr):match("^%[?([^%]]-)%]?:(%d+)$")
+      if host == nil or host == "" then
+        invalid(field .. ".hosts." .. tostring(iid), "expected \"host:port\", got %q", tostring(addr))
+      end
+      d.Hosts[tostring(iid):lower()] = { Host = host, Port = math.tointeger(tonumber(port)) }
+    end
+  end
   return d
 end
 
@@ -245,17 +258,55 @@ local function notify_targets(v, field)
   return targets
 end
 
+-- The engine's config file takes scalar vars only, so structure is spelled
+-- with dotted names (clusters.app-prod.endpoints: app-prod-readers) and
+-- rebuilt here. --var lag.threshold_ms=50 overrides one field the same way.
+-- A var whose value is JSON text ({...} or [...]) is read as that value.
+local function unflatten(flat)
+  local keys = {}
+  for k in pairs(flat) do
+    keys[#keys + 1] = k
+  end
+  -- Whole values first, then dotted fields (shorter before longer) on top.
+  table.sort(keys, function(a, b)
+    local da, db = select(2, a:gsub("%.", "")), select(2, b:gsub("%.", ""))
+    if da ~= db then
+      return da < db
+    end
+    return a < b
+  end)
+  local out = {}
+  for _, k in ipairs(keys) do
+    local node, parts = out, {}
+    for part in k:gmatch("[^.]+") do
+      parts[#parts + 1] = part
+    end
+    for i = 1, #parts - 1 do
+      local p = parts[i]
+      if node[p] == nil then
+        node[p] = {}
+      elseif type(node[p]) ~= "table" then
+        invalid(table.concat(parts, ".", 1, i), "is a value, so %s cannot set a field inside it", k)
+      end
+      node = node[p]
+    end
+    node[parts[#parts]] = decoded(flat[k], k)
+  end
+  return out
+end
+
 local KEYS = { "region", "clusters", "database", "warm", "available_wait", "lag", "reconcile", "notify" }
-local vars
+local flat
 if type(input) == "table" and type(input.vars) == "table" then
-  vars = input.vars
+  flat = input.vars
 else
-  -- prewarm.var gives a structured value as its JSON text.
-  vars = {}
+  -- No $$.Vars given: ask for the top-level names one by one.
+  flat = {}
   for _, k in ipairs(KEYS) do
-    vars[k] = decoded(prewarm.var(k), k)
+    flat[k] = prewarm.var(k)
   end
 end
+local vars = unflatten(flat)
 
 local settings = {
   Region = str(vars.region, "region"),
@@ -339,8 +390,22 @@ settings.Reconcile = {
 }
 
 local notify = object(vars.notify, "notify")
+local targets = notify_targets(notify.targets, "notify.targets")
+-- Flat spellings: notify.sns_topic_arn and notify.webhook_url (comma lists).
+for i, arn in ipairs(list(notify.sns_topic_arn, "notify.sns_topic_arn")) do
+  if not tostring(arn):match("^arn:[^:]+:sns:") then
+    invalid(string.format("notify.sns_topic_arn[%d]", i), "%q is not an SNS topic ARN", tostring(arn))
+  end
+  targets[#targets + 1] = { Target = "sns", TopicArn = arn }
+end
+for i, url in ipairs(list(notify.webhook_url, "notify.webhook_url")) do
+  if not tostring(url):match("^https?://") then
+    invalid(string.format("notify.webhook_url[%d]", i), "%q is not an http(s) URL", tostring(url))
+  end
+  targets[#targets + 1] = { Target = "webhook", Url = url }
+end
 settings.Notify = {
-  Targets = notify_targets(notify.targets, "notify.targets"),
+  Targets = targets,
   OnSuccess = boolean(notify.on_success, "notify.on_success", true),
   OnIgnored = boolean(notify.on_ignored, "notify.on_ignored", false),
 }
