@@ -10,7 +10,9 @@ engine_libpwengine_la_SOURCES += \
 	engine/pw_choice.c engine/pw_choice.h \
 	engine/pw_validate.c engine/pw_validate.h \
 	engine/pw_graph.c engine/pw_graph.h
-engine_libpwengine_la_CPPFLAGS += $(CRYPTO_CFLAGS)
+# Lua workflow files run in the runtime's sandbox (engine/pw_lua_sandbox.c).
+engine_libpwengine_la_SOURCES += engine/lang_doc_lua.c
+engine_libpwengine_la_CPPFLAGS += $(CRYPTO_CFLAGS) -DLANG_HAVE_LUA
 engine_libpwengine_la_LIBADD += $(CRYPTO_LIBS)
 
 # Unit tests of the language (Check). bench_validate is built by

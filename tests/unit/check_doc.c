@@ -201,7 +201,13 @@ static const struct bad_case bad[] = {
 	{"b.json", "{\"a\": \"abc", 1, 11, "unterminated string"},
 	{"b.json", "{\"a\"\n\n  1}", 3, 3, "expected ':'"},
 	{"b.json", "{\"x\": 1, \"x\": 2}", 1, 10, "duplicate key \"x\""},
-	{"b.lua", "return {}", 0, 0, ""},
+	{"b.lua", "return {\n  StartAt = 'A',\n  States = {\n", 4, 0,
+	 "Lua workflow: unexpected symbol near <eof>"},
+	{"b.lua", "local x = 1\nerror('broken here')\n", 2, 0,
+	 "Lua workflow: broken here"},
+	{"b.lua", "return 42", 0, 0, "must return a table"},
+	{"b.lua", "return io.open('/etc/passwd')", 1, 0, "io"},
+	{"b.lua", "return { f = function() end }", 0, 0, "function"},
 };
 
 START_TEST(test_syntax_errors)
@@ -218,6 +224,40 @@ START_TEST(test_syntax_errors)
 		      d.column, b->line, b->col, d.message);
 	ck_assert_msg(strstr(d.message, b->needle) != NULL, "%s: %s", b->text,
 		      d.message);
+}
+END_TEST
+
+/* A Lua workflow loads to the same document as its JSON twin. */
+START_TEST(test_lua_workflow)
+{
+	char lua[1024], json[1024];
+	const char *top = getenv("PW_TOP_SRCDIR");
+	snprintf(lua, sizeof(lua), "%s/tests/data/workflows/good/wait-and-notify.lua",
+		 top ? top : ".");
+	snprintf(json, sizeof(json), "%s/tests/data/workflows/good/wait-and-notify.json",
+		 top ? top : ".");
+	pw_doc *l = NULL, *j = NULL;
+	pw_diag d;
+	ck_assert_msg(pw_doc_load_file(lua, &l, &d) == 0, "%d: %s", d.line, d.message);
+	ck_assert_int_eq(pw_doc_load_file(json, &j, &d), 0);
+	ck_assert_msg(json_object_equal(pw_doc_root(l), pw_doc_root(j)), "%s",
+		      json_object_to_json_string(pw_doc_root(l)));
+	/* no positions in a Lua document */
+	int line = 5, col = 5;
+	ck_assert_int_eq(pw_doc_position(l, "/States", &line, &col), -1);
+	ck_assert_int_eq(line, 0);
+	pw_doc_free(l);
+	pw_doc_free(j);
+}
+END_TEST
+
+START_TEST(test_lua_runaway_is_stopped)
+{
+	const char *src = "while true do end";
+	pw_doc *doc = NULL;
+	pw_diag d = {0};
+	ck_assert_int_eq(pw_doc_load_buffer("loop.lua", src, strlen(src), &doc, &d), -1);
+	ck_assert_msg(strstr(d.message, "too long") != NULL, "%s", d.message);
 }
 END_TEST
 
@@ -367,6 +407,8 @@ static Suite *suite(void)
 	tcase_add_test(t, test_same_document_from_yaml_and_json);
 	tcase_add_test(t, test_sniffing);
 	tcase_add_loop_test(t, test_syntax_errors, 0, sizeof(bad) / sizeof(bad[0]));
+	tcase_add_test(t, test_lua_workflow);
+	tcase_add_test(t, test_lua_runaway_is_stopped);
 	tcase_add_test(t, test_deep_nesting_is_an_error_not_a_crash);
 	tcase_add_test(t, test_alias_bomb_is_refused);
 	tcase_add_test(t, test_file_errors_and_print);

@@ -54,6 +54,8 @@ static int run_validate(const char *path, char **text)
 static const char *const good_files[] = {
 	"good/all-states.yaml",
 	"good/all-states.json",
+	"good/wait-and-notify.lua",
+	"good/wait-and-notify.json",
 };
 
 START_TEST(test_good_workflows_are_valid)
