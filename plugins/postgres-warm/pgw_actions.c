@@ -102,7 +102,7 @@ int pgw_action_snapshot_buffers(const pgw_env *env, json_object *params,
 	int64_t min_usage;
 	*result = NULL;
 	if (pgw_param_string(params, "snapshot_file", &file, err) != PW_OK ||
-	    pgw_param_int(params, "min_usage", 1, 1, 5, &min_usage, err) !=
+	    pgw_param_int(params, "min_usage", 0, 0, 5, &min_usage, err) !=
 		    PW_OK)
 		return PW_ERR;
 	if (file == NULL)
@@ -117,6 +117,9 @@ int pgw_action_snapshot_buffers(const pgw_env *env, json_object *params,
 	int rc = pgw_fetch_buffers(c, spec, &names, (int)min_usage, &blocks,
 				   &n, err);
 	if (rc == PW_OK) {
+		for (size_t i = 0; i < n; i++)
+			if (blocks[i].usage < 1)
+				blocks[i].usage = 1;
 		pgw_blocks_sort_hot(blocks, n);
 		if (pgw_coalesce(blocks, n, &ranges, &nranges) != 0)
 			rc = pw_error_set(err, "Postgres.QueryFailed",

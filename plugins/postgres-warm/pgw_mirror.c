@@ -8,12 +8,18 @@
 #include "pgw_csv.h"
 #include "pgw_warm.h"
 
-/* Loads blocks (any order) hottest first: coalesced, budget-truncated. */
+/* Loads blocks (any order) hottest first: coalesced, budget-truncated.
+ * A resident block with usage count 0 (next in line for eviction on the
+ * source) is still loaded, last, once. Without replay every block is read
+ * once (usage count 1 on the target): kept for measuring what replay buys. */
 static int load_blocks(pgw_warm *w, const pgw_names *names, pgw_block *blocks,
-		       size_t n, json_object *step, pw_error *err)
+		       size_t n, int replay, json_object *step, pw_error *err)
 {
 	pgw_range *ranges = NULL;
 	size_t nranges = 0;
+	for (size_t i = 0; i < n; i++)
+		if (blocks[i].usage < 1 || !replay)
+			blocks[i].usage = 1;
 	pgw_blocks_sort_hot(blocks, n);
 	if (pgw_coalesce(blocks, n, &ranges, &nranges) != 0)
 		return pw_error_set(err, "Postgres.QueryFailed",
@@ -42,12 +48,16 @@ int pgw_strategy_mirror(pgw_warm *w, pw_error *err)
 	pgw_names names = {0};
 	pgw_block *blocks = NULL;
 	size_t n = 0;
-	int rc = pgw_fetch_buffers(w->sconn, w->source, &names, 1, &blocks, &n,
+	json_object *rp = NULL;
+	int replay = !json_object_object_get_ex(w->params, "replay_usage_counts",
+						&rp) ||
+		     rp == NULL || json_object_get_boolean(rp);
+	int rc = pgw_fetch_buffers(w->sconn, w->source, &names, 0, &blocks, &n,
 				   err);
 	if (rc == PW_OK) {
 		json_object_object_add(step, "source_blocks",
 				       json_object_new_int64((int64_t)n));
-		rc = load_blocks(w, &names, blocks, n, step, err);
+		rc = load_blocks(w, &names, blocks, n, replay, step, err);
 	}
 	json_object_object_add(
 		step, "seconds",
