@@ -12,7 +12,7 @@ engine_libpwengine_la_SOURCES += \
 	engine/pw_graph.c engine/pw_graph.h
 # Lua workflow files run in the runtime's sandbox (engine/pw_lua_sandbox.c).
 engine_libpwengine_la_SOURCES += engine/lang_doc_lua.c
-engine_libpwengine_la_CPPFLAGS += $(CRYPTO_CFLAGS) -DLANG_HAVE_LUA
+engine_libpwengine_la_CPPFLAGS += $(CRYPTO_CFLAGS)
 engine_libpwengine_la_LIBADD += $(CRYPTO_LIBS)
 
 # Unit tests of the language (Check). bench_validate is built by
@@ -23,7 +23,7 @@ LANG_CHECK_LDADD = engine/libpwengine.la $(CHECK_LIBS) $(JSONC_LIBS)
 LANG_TESTS = tests/unit/check_path tests/unit/check_intrinsic \
 	tests/unit/check_choice tests/unit/check_dataflow \
 	tests/unit/check_validate tests/unit/check_doc tests/unit/check_graph
-check_PROGRAMS += $(LANG_TESTS)
+check_PROGRAMS += $(LANG_TESTS) tests/unit/bench_validate
 TESTS += $(LANG_TESTS)
 noinst_HEADERS += tests/unit/lang_test.h tests/unit/lang_fake_resources.h
 tests_unit_check_path_CPPFLAGS = $(LANG_CHECK_CPPFLAGS)
@@ -41,3 +41,5 @@ tests_unit_check_doc_CPPFLAGS = $(LANG_CHECK_CPPFLAGS)
 tests_unit_check_doc_LDADD = $(LANG_CHECK_LDADD)
 tests_unit_check_graph_CPPFLAGS = $(LANG_CHECK_CPPFLAGS)
 tests_unit_check_graph_LDADD = $(LANG_CHECK_LDADD)
+tests_unit_bench_validate_CPPFLAGS = $(LANG_CHECK_CPPFLAGS)
+tests_unit_bench_validate_LDADD = engine/libpwengine.la $(JSONC_LIBS)

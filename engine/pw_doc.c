@@ -194,13 +194,7 @@ int pw_doc_load_buffer(const char *name, const char *buf, size_t len,
 				    diag);
 		break;
 	case SYN_LUA:
-#ifdef LANG_HAVE_LUA
 		rc = lang_lua_load(name, buf ? buf : "", len, &root, diag);
-#else
-		lang_diag_set(diag, name, 0, 0,
-			      "Lua workflows are not available in this build");
-		rc = -1;
-#endif
 		break;
 	}
 	if (rc != 0)
