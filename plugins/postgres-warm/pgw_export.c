@@ -14,7 +14,7 @@
 	"WHERE s.dbid = (SELECT oid FROM pg_database "                        \
 	"WHERE datname = current_database()) "                                \
 	"AND s.query ~* '^\\s*select\\M' "                                    \
-	"AND s.query !~* '(pg_stat_statements|pg_buffercache|pg_prewarm)' "   \
+	"AND s.query !~* '(pg_stat_statements|pg_buffercache|pg_prewarm|aurora_prewarm_top_queries)' "   \
 	"ORDER BY s.total_exec_time DESC, s.queryid"
 
 int pgw_export_top_queries_csv(PGconn *conn, const pgw_conn_spec *spec,
