@@ -200,7 +200,7 @@ static int on_query_record(char **f, size_t n, int line, void *ud)
 	struct query_state *st = ud;
 	if (!st->header_done) {
 		take_header(st, f, n);
-		return 0;
+		return st->col[COL_QUERY] < 0 ? 1 : 0; /* reported below */
 	}
 	return take_row(st, f, n, line);
 }
@@ -231,7 +231,7 @@ int pgw_csv_parse_queries(const char *text, size_t len, const char *name,
 				    "out of memory");
 	}
 	int rc = pgw_csv_each_record(text, len, on_query_record, &st);
-	if (rc != 0) {
+	if (rc != 0 && rc != 1) {
 		pgw_query_set_free(st.set);
 		if (rc == -2)
 			return pw_error_set(err, "Postgres.InvalidParameter",

@@ -38,3 +38,22 @@ check_PROGRAMS += tests/unit/pgwarm-cli
 tests_unit_pgwarm_cli_SOURCES = tests/unit/pgwarm-cli.c
 tests_unit_pgwarm_cli_CPPFLAGS = $(PGW_CPPFLAGS)
 tests_unit_pgwarm_cli_LDADD = plugins/postgres-warm/libpgwarm.la
+
+# Unit tests (no server): CSV parsing, range coalescing and budget math,
+# the plain-SELECT check.
+PGW_CHECKS = tests/unit/check_pgwarm_csv tests/unit/check_pgwarm_plan \
+	tests/unit/check_pgwarm_sql
+check_PROGRAMS += $(PGW_CHECKS)
+TESTS += $(PGW_CHECKS)
+tests_unit_check_pgwarm_csv_SOURCES = tests/unit/check_pgwarm_csv.c
+tests_unit_check_pgwarm_csv_CPPFLAGS = $(PGW_CPPFLAGS) $(CHECK_CFLAGS)
+tests_unit_check_pgwarm_csv_LDADD = plugins/postgres-warm/libpgwarm.la \
+	$(CHECK_LIBS)
+tests_unit_check_pgwarm_plan_SOURCES = tests/unit/check_pgwarm_plan.c
+tests_unit_check_pgwarm_plan_CPPFLAGS = $(PGW_CPPFLAGS) $(CHECK_CFLAGS)
+tests_unit_check_pgwarm_plan_LDADD = plugins/postgres-warm/libpgwarm.la \
+	$(CHECK_LIBS)
+tests_unit_check_pgwarm_sql_SOURCES = tests/unit/check_pgwarm_sql.c
+tests_unit_check_pgwarm_sql_CPPFLAGS = $(PGW_CPPFLAGS) $(CHECK_CFLAGS)
+tests_unit_check_pgwarm_sql_LDADD = plugins/postgres-warm/libpgwarm.la \
+	$(CHECK_LIBS)
