@@ -1,7 +1,9 @@
 -- normalize_event.lua: turns whatever started the execution into one shape.
 --
 -- Input:  {"event": <the execution input>, "accept": "instance-created" |
---          "failover" | "any"}
+--          "failover" | "any", "clusters": optional list of the configured
+--          cluster ids: an event that names another cluster is ignored
+--          before any AWS call}
 -- Output: {"Kind": "instance-created" | "failover" | "cluster",
 --          "DBInstanceIdentifier": id or absent, "DBClusterIdentifier": id or
 --          absent, "Source": "cloudtrail" | "rds-event" | "direct" |
@@ -27,7 +29,7 @@ local function malformed(fmt, ...)
   error({ Error = "Event.Malformed", Cause = string.format(fmt, ...) })
 end
 
-if type(input) ~= "table" or type(input.event) ~= "table" then
+if type(input) ~= "table" or type(input.event) ~= "table" or input.event[1] ~= nil then
   malformed("the execution input must be a JSON object (an EventBridge event or {\"DBInstanceIdentifier\": ...})")
 end
 local event = input.event
@@ -151,6 +153,18 @@ if not out.Ignore and accept ~= "any" then
     ignore(string.format("a %s event is not a new instance (aurora-failover-adjust handles it)", out.Kind))
   elseif accept == "failover" and out.Kind == "instance-created" then
     ignore("a new instance is not a failover (aurora-replica-prewarm handles it)")
+  end
+end
+
+-- An event that names its cluster can be judged without asking AWS.
+if not out.Ignore and out.DBClusterIdentifier and type(input.clusters) == "table" then
+  local known = false
+  for _, c in ipairs(input.clusters) do
+    known = known or c == out.DBClusterIdentifier
+  end
+  if not known then
+    ignore(string.format("cluster %s is not configured (configured: %s)", out.DBClusterIdentifier,
+      table.concat(input.clusters, ", ")))
   end
 end
 

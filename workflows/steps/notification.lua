@@ -130,9 +130,8 @@ elseif kind == "adjusted" then
   out.Subject = string.format("[aurora-prewarm] %s adjusted endpoints of %s", wf, who)
   say("%s changed the custom endpoints of %s:", wf, who)
   for _, ch in ipairs(c) do
-    say("  %s %s %s (%s)", ch.Action == "remove" and "removed" or "added", tostring(ch.DBInstanceIdentifier),
-      ch.Action == "remove" and "from" or "to", tostring(ch.DBClusterEndpointIdentifier)
-      .. (ch.Reason and ("; " .. ch.Reason) or ""))
+    say("  %s %s %s %s (%s)", ch.Action == "remove" and "removed" or "added", tostring(ch.DBInstanceIdentifier),
+      ch.Action == "remove" and "from" or "to", tostring(ch.DBClusterEndpointIdentifier), tostring(ch.Reason or ""))
   end
   if #c == 0 then
     say("  nothing to change")

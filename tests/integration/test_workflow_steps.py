@@ -1,0 +1,584 @@
+"""The shipped workflows' Lua step scripts (workflows/steps/*.lua), each run
+through the real `prewarm` binary in a one-state workflow, with the event
+shapes of tests/data/events/ as fixtures; and `prewarm validate` / `prewarm
+graph` over every shipped workflow. No AWS and no database needed."""
+import json
+import os
+import shutil
+import subprocess
+
+import pytest
+
+SRC = os.environ.get("PW_TOP_SRCDIR",
+                     os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..")))
+PREWARM = os.environ.get("PREWARM", os.path.join(os.getcwd(), "prewarm"))
+WORKFLOWS = os.path.join(SRC, "workflows")
+EVENTS = os.path.join(SRC, "tests", "data", "events")
+SHIPPED = ["aurora-replica-prewarm.yaml", "aurora-failover-adjust.yaml",
+           "reconcile.yaml", "check-config.yaml"]
+NOW = 1795000000  # 2026-11-18T11:06:40Z: pinned clock for time-based steps
+
+
+def env():
+    e = dict(os.environ)
+    e.pop("PREWARM_CONFIG", None)
+    return e
+
+
+@pytest.fixture(scope="module")
+def stepdir(tmp_path_factory):
+    """A scratch directory with a copy of workflows/steps (lua: paths are
+    relative to the workflow file and may not climb out of its directory)."""
+    d = tmp_path_factory.mktemp("steps")
+    shutil.copytree(os.path.join(WORKFLOWS, "steps"), d / "steps")
+    return d
+
+
+def step(stepdir, script, data, config_vars=None, extra=()):
+    """Runs steps/SCRIPT with `data` as its input (Parameters), the vars in
+    $$.Vars; returns (exit code, parsed stdout, stderr)."""
+    wf = {
+        "StartAt": "Step",
+        "States": {"Step": {"Type": "Task", "Resource": "lua:steps/" + script,
+                            "TimeoutSeconds": 10, "End": True}},
+    }
+    if script == "settings.lua":
+        wf["States"]["Step"]["Parameters"] = {"vars.$": "$$.Vars"}
+    (stepdir / "wf.json").write_text(json.dumps(wf))
+    (stepdir / "in.json").write_text(json.dumps(data))
+    args = [PREWARM, "run", str(stepdir / "wf.json"), "--input", str(stepdir / "in.json"),
+            "--no-journal", "--log-format", "json"]
+    if config_vars is not None:
+        (stepdir / "config.json").write_text(json.dumps({"vars": config_vars}))
+        args += ["--config", str(stepdir / "config.json")]
+    p = subprocess.run(args + list(extra), capture_output=True, text=True, env=env(), timeout=60)
+    assert p.returncode in (0, 1), f"exit {p.returncode}: {p.stdout} {p.stderr}"
+    return p.returncode, json.loads(p.stdout), p.stderr
+
+
+def ok(result):
+    rc, out, err = result
+    assert rc == 0, f"step failed: {out} {err}"
+    return out
+
+
+def failed(result, name):
+    rc, out, err = result
+    assert rc == 1, f"expected {name}, got {out}"
+    assert out["Error"] == name, out
+    return out["Cause"]
+
+
+def event(name):
+    with open(os.path.join(EVENTS, name)) as f:
+        return json.load(f)
+
+
+# ---- normalize_event.lua ----------------------------------------------------
+
+@pytest.mark.parametrize("name,accept,expect", [
+    ("cloudtrail-create-db-instance.json", "instance-created",
+     {"Kind": "instance-created", "Source": "cloudtrail", "Ignore": False,
+      "DBInstanceIdentifier": "application-autoscaling-7f3e2b10-app-prod",
+      "DBClusterIdentifier": "app-prod", "EventId": "6a7e8feb-b491-4cf7-a9f1-bf3703467718"}),
+    ("rds-event-0005.json", "instance-created",
+     {"Kind": "instance-created", "Source": "rds-event", "Ignore": False,
+      "DBInstanceIdentifier": "app-prod-reader-3"}),
+    ("direct-instance.json", "instance-created",
+     {"Kind": "instance-created", "Source": "direct", "Ignore": False,
+      "DBInstanceIdentifier": "app-prod-reader-3"}),
+    ("rds-event-0071.json", "failover",
+     {"Kind": "failover", "Source": "rds-event", "Ignore": False,
+      "DBClusterIdentifier": "app-prod", "NewWriter": "app-prod-reader-1"}),
+    ("direct-cluster.json", "failover",
+     {"Kind": "cluster", "Ignore": False, "DBClusterIdentifier": "app-prod"}),
+    ("scheduled-event.json", "failover", {"Kind": "cluster", "Source": "periodic", "Ignore": False}),
+])
+def test_event_shapes_are_normalized(stepdir, name, accept, expect):
+    out = ok(step(stepdir, "normalize_event.lua", {"event": event(name), "accept": accept}))
+    for k, v in expect.items():
+        assert out.get(k) == v, (k, out)
+    if expect["Kind"] == "cluster" and "DBClusterIdentifier" not in expect:
+        assert "DBClusterIdentifier" not in out
+
+
+def test_rds_source_identifier_prefix_and_case_are_dropped(stepdir):
+    e = event("rds-event-0005.json")
+    e["detail"]["SourceIdentifier"] = "rds:App-Prod-Reader-9"
+    out = ok(step(stepdir, "normalize_event.lua", {"event": e}))
+    assert out["DBInstanceIdentifier"] == "app-prod-reader-9"
+
+
+@pytest.mark.parametrize("name,accept,reason", [
+    ("cloudtrail-other-cluster.json", "instance-created", "cluster billing is not configured"),
+    ("cloudtrail-failed-call.json", "instance-created", "CreateDBInstance failed"),
+    ("rds-event-0006.json", "instance-created", "RDS-EVENT-0006 is neither"),
+    ("rds-event-0071.json", "instance-created", "aurora-failover-adjust handles it"),
+    ("rds-event-0005.json", "failover", "aurora-replica-prewarm handles it"),
+])
+def test_events_for_others_are_ignored_with_a_reason(stepdir, name, accept, reason):
+    out = ok(step(stepdir, "normalize_event.lua",
+                  {"event": event(name), "accept": accept, "clusters": ["app-prod"]}))
+    assert out["Ignore"] is True
+    assert reason in out["Reason"]
+
+
+@pytest.mark.parametrize("name,field", [
+    ("malformed-identifier.json", "DBInstanceIdentifier"),
+    ("malformed-identifier-type.json", "DBInstanceIdentifier: expected a string"),
+    ("malformed-unknown-shape.json", "neither an EventBridge event"),
+    ("malformed-cloudtrail-no-request.json", "detail.requestParameters"),
+    ("malformed-rds-event-no-id.json", "detail.EventID"),
+    ("malformed-not-an-object.json", "must be a JSON object"),
+])
+def test_malformed_events_raise_a_named_error(stepdir, name, field):
+    cause = failed(step(stepdir, "normalize_event.lua", {"event": event(name)}), "Event.Malformed")
+    assert field in cause
+
+
+# ---- settings.lua (config vars) ---------------------------------------------
+
+BASE_VARS = {
+    "clusters.app-prod.endpoints": "app-prod-readers,app-prod-reporting",
+    "clusters.app-prod.database.auth": "secret",
+    "clusters.app-prod.database.secret_id": "arn:aws:secretsmanager:eu-west-1:1:secret:x",
+}
+
+
+def test_example_config_is_valid_and_filled_with_defaults(stepdir):
+    example = os.path.join(SRC, "contrib", "config", "prewarm.example.yaml")
+    out = ok(step(stepdir, "settings.lua", {}, extra=["--config", example]))
+    c = out["Clusters"]["app-prod"]
+    assert out["ClusterIds"] == ["app-prod"]
+    assert c["Endpoints"] == ["app-prod-readers"]
+    assert c["Database"]["Auth"] == "secret" and c["Database"]["DBName"] == "app"
+    assert c["Warm"]["QueriesS3"] == {"Bucket": "app-prod-prewarm", "Prefix": "top-queries/app-prod/"}
+    assert out["Lag"]["MinDatapoints"] == 2 and out["Lag"]["Enabled"] is True
+    assert {"Target": "sns", "TopicArn": "arn:aws:sns:eu-west-1:123456789012:aurora-prewarm-alerts"} \
+        in out["Notify"]["Targets"]
+
+
+def test_defaults_and_dotted_var_overrides(stepdir):
+    out = ok(step(stepdir, "settings.lua", {}, BASE_VARS,
+                  extra=["--var", "lag.threshold_ms=50", "--var", "warm.strategy=mirror,relations",
+                         "--var", "warm.relations=public.orders",
+                         "--var", 'available_wait={"initial_seconds": 5, "max_delay_seconds": 60}']))
+    c = out["Clusters"]["app-prod"]
+    assert c["Endpoints"] == ["app-prod-readers", "app-prod-reporting"]
+    assert c["Warm"]["Strategy"] == ["mirror", "relations"]
+    assert c["Warm"]["Relations"] == ["public.orders"]
+    assert c["Warm"]["TopN"] == 100 and c["Warm"]["Parallel"] == 2
+    assert out["Lag"]["ThresholdMs"] == 50
+    assert out["Available"]["InitialSeconds"] == 5 and out["Available"]["MaxDelaySeconds"] == 60
+    assert out["Available"]["MaxWaitSeconds"] == 2700
+    assert out["Notify"]["Targets"] == ["log"]
+
+
+def test_per_cluster_settings_override_global_ones(stepdir):
+    v = dict(BASE_VARS)
+    v.update({"warm.top_n": 10, "clusters.app-prod.warm.top_n": 20,
+              "clusters.other.endpoints": "other-readers",
+              "clusters.other.database.auth": "iam", "clusters.other.database.user": "prewarm",
+              "clusters.other.database.hosts.other-1": "127.0.0.1:6432"})
+    out = ok(step(stepdir, "settings.lua", {}, v))
+    assert out["ClusterIds"] == ["app-prod", "other"]
+    assert out["Clusters"]["app-prod"]["Warm"]["TopN"] == 20
+    assert out["Clusters"]["other"]["Warm"]["TopN"] == 10
+    assert out["Clusters"]["other"]["Database"]["Hosts"] == {"other-1": {"Host": "127.0.0.1", "Port": 6432}}
+
+
+@pytest.mark.parametrize("change,field", [
+    ({"clusters.app-prod.endpoints": ""}, "vars.clusters.app-prod.endpoints"),
+    ({"clusters.app-prod.database.secret_id": None}, "vars.clusters.app-prod.database.secret_id"),
+    ({"clusters.app-prod.database.auth": "kerberos"}, "vars.clusters.app-prod.database.auth"),
+    ({"warm.strategy": "guess"}, "vars.warm.strategy"),
+    ({"warm.budget_seconds": 5000}, "vars.warm.budget_seconds"),
+    ({"lag.threshold_ms": "soon"}, "vars.lag.threshold_ms"),
+    ({"available_wait.max_delay_seconds": 1}, "vars.available_wait.max_delay_seconds"),
+    ({"notify.sns_topic_arn": "my-topic"}, "vars.notify.sns_topic_arn"),
+    ({"clusters.app-prod.database.hosts.x": "nowhere"}, "vars.clusters.app-prod.database.hosts.x"),
+    ({"clusters.Bad_Name.endpoints": "e"}, "vars.clusters.Bad_Name"),
+])
+def test_bad_config_names_the_field(stepdir, change, field):
+    v = dict(BASE_VARS)
+    for k, val in change.items():
+        if val is None:
+            v.pop(k)
+        else:
+            v[k] = val
+    cause = failed(step(stepdir, "settings.lua", {}, v), "Config.Invalid")
+    assert cause.startswith(field), cause
+
+
+def test_no_cluster_configured_is_an_error(stepdir):
+    cause = failed(step(stepdir, "settings.lua", {}, {"region": "eu-west-1"}), "Config.Invalid")
+    assert "vars.clusters" in cause
+
+
+# ---- backoff.lua ------------------------------------------------------------
+
+def test_backoff_grows_is_capped_and_stops_at_the_budget(stepdir):
+    policy = {"InitialSeconds": 10, "BackoffRate": 2, "MaxDelaySeconds": 60, "MaxWaitSeconds": 200}
+    poll, waits = {}, []
+    for _ in range(12):
+        poll = ok(step(stepdir, "backoff.lua", {"poll": poll, "policy": policy}))
+        if poll["Exhausted"]:
+            break
+        waits.append(poll["WaitSeconds"])
+    assert waits == [10, 20, 40, 60, 60, 10]  # the last wait is cut to the budget
+    assert poll["Exhausted"] is True and poll["WaitedSeconds"] == 200
+    assert sum(waits) == 200
+
+
+# ---- lag_query.lua / lag_window.lua -----------------------------------------
+
+LAG = {"ThresholdMs": 100, "WindowSeconds": 180, "PeriodSeconds": 60, "MinDatapoints": 3}
+
+
+def test_lag_query_covers_the_window(stepdir):
+    q = ok(step(stepdir, "lag_query.lua", {"DBInstanceIdentifier": "r-1", "lag": LAG, "now": NOW}))
+    assert q["Namespace"] == "AWS/RDS" and q["MetricName"] == "AuroraReplicaLag"
+    assert q["Dimensions"] == [{"Name": "DBInstanceIdentifier", "Value": "r-1"}]
+    assert q["EndTime"] == "2026-11-18T11:06:40Z" and q["StartTime"] == "2026-11-18T11:03:40Z"
+    assert q["Period"] == 60 and q["Statistics"] == ["Maximum"]
+
+
+@pytest.mark.parametrize("points,ok_,reason", [
+    ([12.5, 30, 8], True, "stayed below 100 ms"),
+    ([12.5, 130, 8], False, "reached 130 ms"),
+    ([12.5, 30], False, "2 of 3"),
+    ([], False, "0 of 3"),
+])
+def test_lag_window_needs_every_point_below_threshold(stepdir, points, ok_, reason):
+    metrics = {"Label": "AuroraReplicaLag",
+               "Datapoints": [{"Timestamp": "2026-11-18T08:2%d:00Z" % i, "Maximum": p, "Unit": "Milliseconds"}
+                              for i, p in enumerate(points)]}
+    out = ok(step(stepdir, "lag_window.lua", {"metrics": metrics, "lag": LAG}))
+    assert out["Ok"] is ok_ and reason in out["Reason"]
+
+
+# ---- classify.lua / plan_warm.lua -------------------------------------------
+
+def settings(stepdir, extra=None):
+    v = dict(BASE_VARS)
+    v["clusters.app-prod.endpoints"] = "app-prod-readers"
+    v.update(extra or {})
+    return ok(step(stepdir, "settings.lua", {}, v))
+
+
+def inst(name, status="available", cluster="app-prod", created="2026-01-01T00:00:00Z", engine="aurora-postgresql"):
+    return {"DBInstanceIdentifier": name, "DBClusterIdentifier": cluster, "DBInstanceStatus": status,
+            "Engine": engine, "InstanceCreateTime": created,
+            "Endpoint": {"Address": name + ".abc.eu-west-1.rds.amazonaws.com", "Port": 5432}}
+
+
+def cluster(writer, readers):
+    return {"DBClusters": [{"DBClusterIdentifier": "app-prod", "DBClusterMembers":
+                            [{"DBInstanceIdentifier": writer, "IsClusterWriter": True}] +
+                            [{"DBInstanceIdentifier": r, "IsClusterWriter": False} for r in readers]}]}
+
+
+def endpoints(static, kind="READER", excluded=None, name="app-prod-readers"):
+    ep = {"DBClusterEndpointIdentifier": name, "EndpointType": "CUSTOM",
+          "CustomEndpointType": kind, "StaticMembers": static, "Status": "available"}
+    if excluded:
+        ep["ExcludedMembers"] = excluded
+    return {"DBClusterEndpoints": [ep]}
+
+
+@pytest.mark.parametrize("instance,with_cluster,reason", [
+    (inst("b-1", cluster="billing"), False, "belongs to cluster billing, which is not configured"),
+    (inst("m-1", engine="aurora-mysql"), False, "runs aurora-mysql"),
+    ({"DBInstanceIdentifier": "solo", "Engine": "postgres"}, False, "not part of an Aurora cluster"),
+    (inst("w"), True, "is the writer of app-prod"),
+])
+def test_classify_ignores_what_is_not_a_managed_reader(stepdir, instance, with_cluster, reason):
+    s = settings(stepdir)
+    data = {"described": {"DBInstances": [instance]}, "settings": s}
+    if with_cluster:
+        data["cluster"] = cluster("w", ["r1"])["DBClusters"][0]
+    out = ok(step(stepdir, "classify.lua", data))
+    assert out["Ignore"] is True and reason in out["Reason"]
+
+
+def test_classify_accepts_a_reader_and_hands_on_its_cluster_settings(stepdir):
+    s = settings(stepdir)
+    out = ok(step(stepdir, "classify.lua", {"described": {"DBInstances": [inst("new")]}, "settings": s}))
+    assert out["Ignore"] is False and out["DBClusterIdentifier"] == "app-prod"
+    assert out["Cluster"]["Endpoints"] == ["app-prod-readers"]
+
+
+def plan(stepdir, s, target="new", writer="w", instances=None, eps=None):
+    instances = instances or [inst("w"), inst("r1"), inst("r2"), inst("new")]
+    return step(stepdir, "plan_warm.lua", {
+        "DBInstanceIdentifier": target, "config": s["Clusters"]["app-prod"],
+        "cluster": cluster(writer, [i["DBInstanceIdentifier"] for i in instances
+                                    if i["DBInstanceIdentifier"] != writer]),
+        "instances": {"DBInstances": instances}, "endpoints": eps or endpoints(["r2", "r1"])})
+
+
+def test_plan_mirrors_an_in_service_reader(stepdir):
+    out = ok(plan(stepdir, settings(stepdir)))
+    assert out["Strategy"] == ["mirror"]
+    assert out["Source"]["DBInstanceIdentifier"] == "r1"  # ties broken by name
+    assert out["Target"] == {"DBInstanceIdentifier": "new", "Host": "new.abc.eu-west-1.rds.amazonaws.com",
+                             "Port": 5432}
+    assert out["AddTo"] == ["app-prod-readers"] and out["AddCount"] == 1
+    assert out["NeedsQueries"] is False
+
+
+def test_plan_falls_back_to_s3_queries_without_a_reader_in_service(stepdir):
+    s = settings(stepdir, {"warm.queries_s3.bucket": "exports", "warm.queries_s3.prefix": "top/"})
+    out = ok(plan(stepdir, s, eps=endpoints(["w"])))  # only the writer listed: no reader serves
+    assert out["Strategy"] == ["queries"] and "Source" not in out and out["NeedsQueries"] is True
+
+
+def test_plan_without_any_source_is_an_error(stepdir):
+    cause = failed(plan(stepdir, settings(stepdir), eps=endpoints([])), "Prewarm.NoWarmSource")
+    assert "nothing to warm new from" in cause
+
+
+def test_plan_mirrors_the_writer_only_when_allowed(stepdir):
+    s = settings(stepdir, {"warm.writer_as_source": True})
+    out = ok(plan(stepdir, s, eps=endpoints([])))
+    assert out["Source"]["DBInstanceIdentifier"] == "w"
+    assert any("writer_as_source" in w for w in out["Warnings"])
+
+
+def test_plan_ignores_an_instance_that_became_the_writer(stepdir):
+    out = ok(plan(stepdir, settings(stepdir), target="new", writer="new"))
+    assert out["Ignore"] is True and "now the writer" in out["Reason"]
+
+
+def test_plan_fails_on_a_missing_endpoint_and_warns_on_excluded_members(stepdir):
+    cause = failed(plan(stepdir, settings(stepdir), eps=endpoints(["r1"], name="elsewhere")),
+                   "Prewarm.EndpointNotFound")
+    assert "app-prod-readers does not exist" in cause
+    s = settings(stepdir, {"warm.relations": "public.orders"})
+    out = ok(plan(stepdir, s, eps=endpoints([], excluded=["w"])))
+    assert any("ExcludedMembers" in w for w in out["Warnings"]) and out["Strategy"] == ["relations"]
+
+
+def test_plan_uses_host_overrides_and_skips_endpoints_already_listing_it(stepdir):
+    s = settings(stepdir, {"clusters.app-prod.database.hosts.new": "127.0.0.1:6543"})
+    out = ok(plan(stepdir, s, eps=endpoints(["r1", "new"])))
+    assert out["Target"]["Host"] == "127.0.0.1" and out["Target"]["Port"] == 6543
+    assert out["AddCount"] == 0
+
+
+# ---- warm_params.lua --------------------------------------------------------
+
+PLAN = {"Target": {"DBInstanceIdentifier": "new", "Host": "new.x", "Port": 5432},
+        "Source": {"DBInstanceIdentifier": "r1", "Host": "r1.x", "Port": 5432},
+        "Strategy": ["mirror"], "NeedsQueries": False}
+
+
+def test_warm_params_with_a_secret(stepdir):
+    s = settings(stepdir)
+    secret = {"SecretString": json.dumps({"username": "warmer", "password": "pa'ss word", "engine": "postgres"})}
+    out = ok(step(stepdir, "warm_params.lua", {"plan": PLAN, "config": s["Clusters"]["app-prod"],
+                                               "credentials": {"secret": secret}}))
+    assert out["strategy"] == "mirror"
+    assert out["target"]["host"] == "new.x" and out["target"]["user"] == "warmer"
+    assert out["target"]["password"] == "pa'ss word" and out["source"]["host"] == "r1.x"
+    assert out["budget"] == {"seconds": 900, "statement_timeout_ms": 30000,
+                             "max_shared_buffers_fraction": 0.75}
+    bad = {"SecretString": "not json"}
+    cause = failed(step(stepdir, "warm_params.lua", {"plan": PLAN, "config": s["Clusters"]["app-prod"],
+                                                     "credentials": {"secret": bad}}), "Config.BadSecret")
+    assert "username and password" in cause and "not json" not in cause
+
+
+def test_warm_params_with_iam_tokens_and_a_pg_service(stepdir):
+    s = settings(stepdir, {"clusters.app-prod.database.auth": "iam",
+                           "clusters.app-prod.database.user": "prewarm"})
+    tokens = {"Target": {"AuthToken": "tok-target"}, "Source": {"AuthToken": "tok-source"}}
+    out = ok(step(stepdir, "warm_params.lua", {"plan": PLAN, "config": s["Clusters"]["app-prod"],
+                                               "credentials": {"tokens": tokens}}))
+    assert out["target"]["password"] == "tok-target" and out["source"]["password"] == "tok-source"
+    assert out["target"]["sslmode"] == "require" and out["target"]["user"] == "prewarm"
+
+    s = settings(stepdir, {"clusters.app-prod.database.auth": "pgpass",
+                           "clusters.app-prod.database.service": "it's"})
+    out = ok(step(stepdir, "warm_params.lua", {"plan": PLAN, "config": s["Clusters"]["app-prod"]}))
+    assert out["target"].startswith("service='it\\'s' host='new.x' port='5432'")
+    assert "password" not in out["target"]
+
+
+def test_warm_params_take_the_newest_export(stepdir):
+    s = settings(stepdir, {"warm.queries_s3.bucket": "exports", "clusters.app-prod.database.auth": "pgpass"})
+    p = dict(PLAN, Strategy=["queries"], NeedsQueries=True)
+    del p["Source"]
+    latest = {"Bucket": "exports", "Key": "top/2026-11-18T08.csv", "LastModified": "2026-11-18T08:00:00Z"}
+    out = ok(step(stepdir, "warm_params.lua", {"plan": p, "config": s["Clusters"]["app-prod"],
+                                               "credentials": {}, "queries": latest}))
+    assert out["queries"] == {"s3": {"Bucket": "exports", "Key": "top/2026-11-18T08.csv"}}
+    assert "source" not in out
+
+
+# ---- endpoint_diff.lua (reconcile, failover) --------------------------------
+
+def diff(stepdir, s, writer, instances, eps, grace=30):
+    return ok(step(stepdir, "endpoint_diff.lua", {
+        "cluster": cluster(writer, [i["DBInstanceIdentifier"] for i in instances]),
+        "instances": {"DBInstances": instances}, "endpoints": eps, "settings": s,
+        "grace_minutes": grace, "now": NOW}))
+
+
+def test_failover_writer_leaves_reader_endpoints_and_former_writer_is_warmed(stepdir):
+    s = settings(stepdir)
+    # r1 was promoted; w (the former writer) is a reader now, in no endpoint.
+    out = diff(stepdir, s, "r1", [inst("w"), inst("r1"), inst("r2")], endpoints(["r1", "r2"]))
+    assert out["Writer"] == "r1"
+    assert out["Remove"] == [{"DBClusterEndpointIdentifier": "app-prod-readers",
+                              "DBInstanceIdentifier": "r1", "Reason": "is now the writer"}]
+    assert out["Warm"] == [{"DBInstanceIdentifier": "w", "Endpoints": ["app-prod-readers"]}]
+    assert out["HasUrgent"] is False and out["RemoveCount"] == 1 and out["WarmCount"] == 1
+
+
+def test_an_endpoint_left_with_only_the_writer_is_urgent_and_never_emptied(stepdir):
+    s = settings(stepdir)
+    out = diff(stepdir, s, "r1", [inst("w"), inst("r1")], endpoints(["r1"]))
+    assert out["HasUrgent"] is True and "no available eligible member" in out["Urgent"][0]
+    assert out["RemoveCount"] == 0  # held back: an empty list means "every instance"
+    assert any("until a warmed reader replaces it" in t for t in out["Skipped"])
+    assert out["Warm"][0]["DBInstanceIdentifier"] == "w"
+
+
+def test_any_endpoints_keep_the_writer(stepdir):
+    s = settings(stepdir)
+    out = diff(stepdir, s, "r1", [inst("w"), inst("r1"), inst("r2")], endpoints(["r1", "r2"], kind="ANY"))
+    assert out["RemoveCount"] == 0
+
+
+def test_scale_in_and_young_or_rebooting_readers(stepdir):
+    s = settings(stepdir)
+    young = inst("young", created="2026-11-18T11:00:00Z")      # 400 s old, grace 30 min
+    rebooting = inst("boot", status="rebooting")
+    gone = "deleted-reader"
+    out = diff(stepdir, s, "w", [inst("w"), inst("r1"), young, rebooting], endpoints(["r1", gone]))
+    assert out["Remove"] == [{"DBClusterEndpointIdentifier": "app-prod-readers",
+                              "DBInstanceIdentifier": gone, "Reason": "no longer exists"}]
+    assert out["WarmCount"] == 0 and out["Pending"] == ["boot"] and out["HasPending"] is True
+    assert any("young was created 400 s ago" in t for t in out["Skipped"])
+    out = diff(stepdir, s, "w", [inst("w"), inst("r1"), young], endpoints(["r1"]), grace=0)
+    assert out["Warm"] == [{"DBInstanceIdentifier": "young", "Endpoints": ["app-prod-readers"]}]
+
+
+def test_reconcile_changes_nothing_when_all_is_well(stepdir):
+    s = settings(stepdir)
+    out = diff(stepdir, s, "w", [inst("w"), inst("r1"), inst("r2")], endpoints(["r1", "r2"]))
+    assert out["RemoveCount"] == 0 and out["WarmCount"] == 0 and out["HasUrgent"] is False
+
+
+# ---- notification.lua / report_metrics.lua / check_endpoints.lua ------------
+
+def test_failure_notice_names_execution_state_and_cause(stepdir):
+    s = settings(stepdir, {"notify.webhook_url": "https://hooks.example/x"})
+    data = {"settings": s, "target": {"DBInstanceIdentifier": "new"},
+            "failed": {"Warm": {"Error": "Postgres.ConnectionFailed", "Cause": "connection refused"}}}
+    out = ok(step(stepdir, "notification.lua", {"kind": "failed", "workflow": "aurora-replica-prewarm",
+                                                "execution": "exec-123", "data": data}))
+    assert out["Send"] is True and out["Level"] == "error"
+    assert out["Error"] == "Postgres.ConnectionFailed" and out["State"] == "Warm"
+    for text in ("exec-123", "state Warm", "connection refused", "left as they were"):
+        assert text in out["Message"]
+    assert "exec-123" in out["FailureCause"] and "Warm" in out["FailureCause"]
+    assert {"Target": "webhook", "Url": "https://hooks.example/x"} in out["Targets"]
+
+
+def test_success_notice_and_quiet_ignores(stepdir):
+    s = settings(stepdir)
+    data = {"settings": s, "classified": {"DBInstanceIdentifier": "new", "DBClusterIdentifier": "app-prod"},
+            "plan": {"Endpoints": ["app-prod-readers"]},
+            "warm": {"report": {"strategy": "mirror", "seconds": 12.5, "blocks_loaded": 2048}},
+            "warnings": {"PutMetrics": {"Error": "AWS.Throttling", "Cause": "slow down"}}}
+    out = ok(step(stepdir, "notification.lua", {"kind": "warmed", "workflow": "w", "execution": "e", "data": data}))
+    assert out["Send"] is True
+    assert "new (cluster app-prod) was warmed and added to app-prod-readers" in out["Message"]
+    assert "strategy mirror, 12.5 s, 2048 blocks" in out["Message"]
+    assert "PutMetrics failed (not fatal)" in out["Message"]
+    out = ok(step(stepdir, "notification.lua", {"kind": "ignored", "workflow": "w", "execution": "e",
+                                                "data": {"settings": s, "ignored": {"Reason": "x"}}}))
+    assert out["Send"] is False
+
+
+def test_urgent_and_adjusted_notices(stepdir):
+    s = settings(stepdir)
+    data = {"settings": s, "DBClusterIdentifier": "app-prod",
+            "diff": {"Urgent": ["endpoint app-prod-readers of app-prod has no available eligible member"],
+                     "Remove": [{"DBClusterEndpointIdentifier": "e", "DBInstanceIdentifier": "r1",
+                                 "Reason": "is now the writer"}]},
+            "warmed": [{"DBInstanceIdentifier": "w", "AddedTo": ["e"]}]}
+    out = ok(step(stepdir, "notification.lua", {"kind": "urgent", "workflow": "aurora-failover-adjust",
+                                                "execution": "e1", "DBClusterIdentifier": "app-prod",
+                                                "data": data}))
+    assert out["Send"] is True and out["Level"] == "error" and "URGENT" in out["Subject"]
+    assert "no available eligible member" in out["Message"]
+    out = ok(step(stepdir, "notification.lua", {"kind": "adjusted", "workflow": "reconcile",
+                                                "execution": "e1", "DBClusterIdentifier": "app-prod",
+                                                "data": data}))
+    assert out["ChangeCount"] == 2
+    assert "removed r1 from e (is now the writer)" in out["Message"]
+    assert "added w to e (warmed)" in out["Message"]
+
+
+def test_report_metrics(stepdir):
+    out = ok(step(stepdir, "report_metrics.lua", {
+        "report": {"seconds": 3.5, "blocks_loaded": 100, "bytes_loaded": 819200},
+        "DBInstanceIdentifier": "new", "DBClusterIdentifier": "app-prod"}))
+    assert out["Namespace"] == "AuroraPrewarm"
+    names = {m["MetricName"]: m for m in out["MetricData"]}
+    assert names["WarmSeconds"]["Value"] == 3.5 and names["WarmSeconds"]["Unit"] == "Seconds"
+    assert names["BytesLoaded"]["Value"] == 819200
+    assert {"Name": "DBInstanceIdentifier", "Value": "new"} in names["BlocksLoaded"]["Dimensions"]
+    failed(step(stepdir, "report_metrics.lua", {"report": {"strategy": "mirror"}}), "Prewarm.BadReport")
+
+
+def test_check_endpoints_reports_problems_and_warnings(stepdir):
+    s = settings(stepdir, {"clusters.app-prod.endpoints": "app-prod-readers,gone"})
+    out = ok(step(stepdir, "check_endpoints.lua", {"DBClusterIdentifier": "app-prod", "settings": s,
+                                                   "endpoints": endpoints([], excluded=["w"])}))
+    assert out["ProblemCount"] == 1 and "gone does not exist" in out["Problems"][0]
+    assert out["WarningCount"] == 1 and "ExcludedMembers" in out["Warnings"][0]
+
+
+# ---- the shipped workflows --------------------------------------------------
+
+def test_prewarm_validate_accepts_every_shipped_workflow():
+    paths = [os.path.join(WORKFLOWS, w) for w in SHIPPED]
+    p = subprocess.run([PREWARM, "validate"] + paths, capture_output=True, text=True, env=env(), timeout=60)
+    assert p.returncode == 0, p.stdout + p.stderr
+    for w in SHIPPED:
+        assert f"{w}: valid" in p.stdout + p.stderr
+
+
+@pytest.mark.parametrize("fmt", ["dot", "mermaid"])
+def test_every_shipped_workflow_graphs(fmt):
+    for w in SHIPPED:
+        p = subprocess.run([PREWARM, "graph", os.path.join(WORKFLOWS, w), "--format", fmt],
+                           capture_output=True, text=True, env=env(), timeout=60)
+        assert p.returncode == 0, p.stderr
+        assert "LoadSettings" in p.stdout and "ReportFailure" in p.stdout or w == "check-config.yaml"
+
+
+def test_every_task_has_a_timeout_and_the_replica_workflow_catches_everything():
+    import yaml  # PyYAML comes with moto/awscli in the venv
+
+    def tasks(states):
+        for name, st in states.items():
+            if st["Type"] == "Task":
+                yield name, st
+            if st["Type"] == "Map":
+                yield from tasks(st["ItemProcessor"]["States"])
+
+    for w in SHIPPED:
+        with open(os.path.join(WORKFLOWS, w)) as f:
+            doc = yaml.safe_load(f)
+        for name, st in tasks(doc["States"]):
+            assert "TimeoutSeconds" in st, f"{w}: {name} has no TimeoutSeconds"
+    with open(os.path.join(WORKFLOWS, "aurora-replica-prewarm.yaml")) as f:
+        doc = yaml.safe_load(f)
+    for name, st in doc["States"].items():
+        if st["Type"] in ("Task", "Map"):
+            assert any("States.ALL" in c["ErrorEquals"] for c in st.get("Catch", [])), name
