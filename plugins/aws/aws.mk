@@ -15,6 +15,7 @@ plugins_aws_libpwaws_la_SOURCES = \
 	plugins/aws/aws_config_file.c \
 	plugins/aws/aws_endpoint.c \
 	plugins/aws/aws_creds.c \
+	plugins/aws/aws_sts.c \
 	plugins/aws/aws_client.c \
 	plugins/aws/aws_errors.c \
 	plugins/aws/aws_xml.c \

@@ -19,7 +19,6 @@ enum { SRC_FAILED = -1, SRC_NONE = 0, SRC_FOUND = 1 };
 
 #define IMDS_TIMEOUT_MS 1000
 #define ECS_TIMEOUT_MS 2000
-#define STS_TIMEOUT_MS 10000
 
 static void wipe_free(char *s)
 {
@@ -72,8 +71,8 @@ time_t aws_parse_iso8601(const char *s)
 	return t;
 }
 
-static int set_creds(struct aws_creds *out, const char *source, const char *ak,
-		     const char *sk, const char *token, time_t expiration)
+int aws_creds_set(struct aws_creds *out, const char *source, const char *ak,
+		  const char *sk, const char *token, time_t expiration)
 {
 	aws_creds_clear(out);
 	out->access_key_id = strdup(ak);
@@ -108,7 +107,7 @@ static int from_env(struct aws_creds *out, struct aws_buf *tried,
 					  : "AWS_SECRET_ACCESS_KEY");
 		return SRC_NONE;
 	}
-	if (set_creds(out, "environment", ak, sk, env("AWS_SESSION_TOKEN"), 0))
+	if (aws_creds_set(out, "environment", ak, sk, env("AWS_SESSION_TOKEN"), 0))
 		return pw_error_set(err, "AWS.NoCredentials", "out of memory"),
 		       SRC_FAILED;
 	return SRC_FOUND;
@@ -143,7 +142,7 @@ static int from_json_doc(struct aws_creds *out, const char *source,
 			       SRC_FAILED;
 		}
 	}
-	int rc = set_creds(out, source, json_object_get_string(ak),
+	int rc = aws_creds_set(out, source, json_object_get_string(ak),
 			   json_object_get_string(sk),
 			   tok ? json_object_get_string(tok) : NULL, expiration);
 	json_object_put(doc);
@@ -173,22 +172,33 @@ static char *read_token_file(const char *path)
 	return aws_buf_steal(&b);
 }
 
-static char *sts_endpoint(const char *region)
+/* AssumeRoleWithWebIdentity with the token in file (re-read each time:
+ * it rotates). */
+static int web_identity(const struct aws_creds_ctx *ctx, const char *file,
+			const char *role, const char *session_name,
+			const char *source, struct aws_creds *out, pw_error *err)
 {
-	const char *e = env("AWS_ENDPOINT_URL_STS");
-	if (e == NULL)
-		e = env("AWS_ENDPOINT_URL");
-	char *out = NULL;
-	if (e != NULL)
-		out = strdup(e);
-	else if (region != NULL)
-		(void)!asprintf(&out, "https://sts.%s.amazonaws.com", region);
-	else
-		out = strdup("https://sts.amazonaws.com");
-	size_t n = out ? strlen(out) : 0;
-	while (n > 0 && out[n - 1] == '/')
-		out[--n] = '\0';
-	return out;
+	char *token = read_token_file(file);
+	if (token == NULL)
+		return pw_error_set(err, "AWS.InvalidCredentials",
+				    "%s: cannot read the web identity token "
+				    "file %s",
+				    source, file);
+	if (ctx->host && ctx->host->add_secret)
+		ctx->host->add_secret(token);
+	char session[64];
+	if (session_name == NULL) {
+		snprintf(session, sizeof(session), "aurora-prewarm-%ld",
+			 (long)time(NULL));
+		session_name = session;
+	}
+	const char *params[] = { "RoleArn", role, "RoleSessionName",
+				 session_name, "WebIdentityToken", token,
+				 NULL };
+	int rc = aws_sts_credentials(ctx, "AssumeRoleWithWebIdentity", params,
+				     NULL, source, out, err);
+	wipe_free(token);
+	return rc;
 }
 
 static int from_web_identity(const struct aws_creds_ctx *ctx,
@@ -203,102 +213,157 @@ static int from_web_identity(const struct aws_creds_ctx *ctx,
 					    : "AWS_ROLE_ARN");
 		return SRC_NONE;
 	}
-	char *token = read_token_file(file), *url = NULL;
-	struct aws_buf form;
-	struct aws_headers headers;
-	struct aws_http_response resp;
-	xmlDocPtr doc = NULL;
-	int rc = SRC_FAILED;
-	aws_buf_init(&form);
-	aws_headers_init(&headers);
-	aws_http_response_init(&resp);
-	if (token == NULL) {
-		pw_error_set(err, "AWS.InvalidCredentials",
-			     "web identity: cannot read "
-			     "AWS_WEB_IDENTITY_TOKEN_FILE %s",
-			     file);
-		goto out;
-	}
-	if (ctx->host && ctx->host->add_secret)
-		ctx->host->add_secret(token);
-	char session[64];
-	const char *name = env("AWS_ROLE_SESSION_NAME");
-	if (name == NULL) {
-		snprintf(session, sizeof(session), "aurora-prewarm-%ld",
-			 (long)time(NULL));
-		name = session;
-	}
-	aws_buf_puts(&form, "Action=AssumeRoleWithWebIdentity&Version=2011-06-15");
-	aws_form_add(&form, "RoleArn", role);
-	aws_form_add(&form, "RoleSessionName", name);
-	aws_form_add(&form, "WebIdentityToken", token);
-	url = sts_endpoint(ctx->region);
-	if (form.oom || url == NULL ||
-	    aws_headers_add(&headers, "Content-Type",
-			    "application/x-www-form-urlencoded; charset=utf-8")) {
-		pw_error_set(err, "AWS.NoCredentials", "out of memory");
-		goto out;
-	}
-	struct aws_http_request rq = {
-		.method = "POST", .url = url, .headers = &headers,
-		.body = form.data, .body_len = form.len,
-		.connect_timeout_ms = 3000, .timeout_ms = STS_TIMEOUT_MS,
-	};
-	if (aws_http_perform(ctx->curl, &rq, &resp, err) != 0)
-		goto out;
-	if (resp.status / 100 != 2) {
-		char *code = NULL, *msg = NULL;
-		aws_xml_read_error(&resp, &code, &msg);
-		aws_error_from_code(err, "STS", code, msg, resp.status);
-		/* Say where it came from, keeping the mapped name. */
-		char where[1024];
-		snprintf(where, sizeof(where),
-			 "web identity: STS AssumeRoleWithWebIdentity for %s "
-			 "at %s: ",
-			 role, url);
-		aws_error_prefix(err, where);
-		free(code);
-		free(msg);
-		goto out;
-	}
-	if (aws_xml_parse(resp.body.data, resp.body.len, &doc, err) != 0) {
-		goto out;
-	}
-	xmlNodePtr c = aws_xml_find(xmlDocGetRootElement(doc), "Credentials");
-	char *ak = aws_xml_text(aws_xml_child(c, "AccessKeyId"));
-	char *sk = aws_xml_text(aws_xml_child(c, "SecretAccessKey"));
-	char *st = aws_xml_text(aws_xml_child(c, "SessionToken"));
-	char *ex = aws_xml_text(aws_xml_child(c, "Expiration"));
-	time_t expiration = ex ? aws_parse_iso8601(ex) : 0;
-	if (ak == NULL || sk == NULL || expiration < 0) {
-		pw_error_set(err, "AWS.MalformedResponse",
-			     "web identity: STS response at %s has no "
-			     "Credentials (AccessKeyId, SecretAccessKey, "
-			     "Expiration)",
-			     url);
-	} else if (set_creds(out, "web identity", ak, sk, st, expiration)) {
-		pw_error_set(err, "AWS.NoCredentials", "out of memory");
-	} else {
-		rc = SRC_FOUND;
-	}
-	free(ak);
-	wipe_free(sk);
-	wipe_free(st);
-	free(ex);
-out:
-	if (doc)
-		xmlFreeDoc(doc);
-	wipe_free(token);
-	if (form.data)
-		memset(form.data, 0, form.len);
-	aws_buf_free(&form);
-	aws_headers_free(&headers);
-	aws_http_response_free(&resp);
-	free(url);
-	return rc;
+	return web_identity(ctx, file, role, env("AWS_ROLE_SESSION_NAME"),
+			    "web identity", out, err) == PW_OK
+		       ? SRC_FOUND
+		       : SRC_FAILED;
 }
 
 /* ---- shared credentials and config files ---- */
+
+static int from_ecs(const struct aws_creds_ctx *ctx, struct aws_creds *out,
+		    struct aws_buf *tried, pw_error *err);
+static int from_imds(const struct aws_creds_ctx *ctx, struct aws_creds *out,
+		     struct aws_buf *tried, pw_error *err);
+
+#define MAX_ROLE_CHAIN 5
+
+static int profile_creds(const struct aws_creds_ctx *ctx,
+			 const struct aws_profile_files *f, const char *p,
+			 int depth, struct aws_creds *out, pw_error *err);
+
+/* The credentials a role profile starts from: credential_source (the
+ * environment, IMDS or ECS) or source_profile (static keys, or another
+ * role). */
+static int role_source(const struct aws_creds_ctx *ctx,
+		       const struct aws_profile_files *f, const char *p,
+		       int depth, struct aws_creds *src, pw_error *err)
+{
+	const char *sp = aws_profile_get(f, p, "source_profile");
+	const char *cs = aws_profile_get(f, p, "credential_source");
+	struct aws_buf why;
+	int rc = SRC_NONE;
+	if (sp != NULL && cs != NULL)
+		return pw_error_set(err, "AWS.InvalidConfiguration",
+				    "profile '%s' has both source_profile and "
+				    "credential_source",
+				    p);
+	if (sp != NULL) {
+		if (!aws_profile_exists(f, sp))
+			return pw_error_set(err, "AWS.ProfileNotFound",
+					    "profile '%s': source_profile "
+					    "'%s' does not exist",
+					    p, sp);
+		return profile_creds(ctx, f, sp, depth + 1, src, err);
+	}
+	if (cs == NULL)
+		return pw_error_set(err, "AWS.InvalidConfiguration",
+				    "profile '%s' has role_arn but no "
+				    "source_profile, credential_source or "
+				    "web_identity_token_file",
+				    p);
+	aws_buf_init(&why);
+	aws_buf_puts(&why, "");
+	if (strcmp(cs, "Environment") == 0)
+		rc = from_env(src, &why, err);
+	else if (strcmp(cs, "Ec2InstanceMetadata") == 0)
+		rc = from_imds(ctx, src, &why, err);
+	else if (strcmp(cs, "EcsContainer") == 0)
+		rc = from_ecs(ctx, src, &why, err);
+	else {
+		pw_error_set(err, "AWS.InvalidConfiguration",
+			     "profile '%s': credential_source '%s' is not "
+			     "Environment, Ec2InstanceMetadata or EcsContainer",
+			     p, cs);
+		rc = SRC_FAILED;
+	}
+	if (rc == SRC_NONE)
+		pw_error_set(err, "AWS.NoCredentials",
+			     "profile '%s': credential_source %s has no "
+			     "credentials: %s",
+			     p, cs, why.oom ? "?" : why.data);
+	aws_buf_free(&why);
+	return rc == SRC_FOUND ? PW_OK : PW_ERR;
+}
+
+/* A profile's credentials: a role (AssumeRole from its source, or
+ * AssumeRoleWithWebIdentity), else its static keys. */
+static int profile_creds(const struct aws_creds_ctx *ctx,
+			 const struct aws_profile_files *f, const char *p,
+			 int depth, struct aws_creds *out, pw_error *err)
+{
+	char source[128];
+	const char *role = aws_profile_get(f, p, "role_arn");
+	if (depth > MAX_ROLE_CHAIN)
+		return pw_error_set(err, "AWS.InvalidConfiguration",
+				    "profile '%s': source_profile chain longer "
+				    "than %d (a loop?)",
+				    p, MAX_ROLE_CHAIN);
+	if (role == NULL || depth > 0) {
+		/* A source profile with keys uses them (as the SDKs do). */
+		const char *ak = aws_profile_get(f, p, "aws_access_key_id");
+		const char *sk = aws_profile_get(f, p, "aws_secret_access_key");
+		if (ak != NULL && sk != NULL) {
+			snprintf(source, sizeof(source), "profile %s", p);
+			if (aws_creds_set(out, source, ak, sk,
+					  aws_profile_get(f, p,
+							  "aws_session_token"),
+					  0) != 0)
+				return pw_error_set(err, "AWS.NoCredentials",
+						    "out of memory");
+			return PW_OK;
+		}
+		if (role == NULL)
+			return pw_error_set(err, "AWS.NoCredentials",
+					    "profile '%s' has no "
+					    "aws_access_key_id/"
+					    "aws_secret_access_key",
+					    p);
+	}
+	if (aws_profile_get(f, p, "mfa_serial") != NULL)
+		return pw_error_set(err, "AWS.InvalidConfiguration",
+				    "profile '%s' needs an MFA code "
+				    "(mfa_serial), which a service cannot "
+				    "type",
+				    p);
+	snprintf(source, sizeof(source), "profile %s (role)", p);
+	const char *session = aws_profile_get(f, p, "role_session_name");
+	char session_buf[64];
+	if (session == NULL) {
+		snprintf(session_buf, sizeof(session_buf), "aurora-prewarm-%ld",
+			 (long)time(NULL));
+		session = session_buf;
+	}
+	const char *wif = aws_profile_get(f, p, "web_identity_token_file");
+	if (wif != NULL)
+		return web_identity(ctx, wif, role, session, source, out, err);
+
+	struct aws_creds src = { 0 };
+	if (role_source(ctx, f, p, depth, &src, err) != PW_OK)
+		return PW_ERR;
+	if (ctx->host && ctx->host->add_secret) {
+		ctx->host->add_secret(src.secret_access_key);
+		if (src.session_token)
+			ctx->host->add_secret(src.session_token);
+	}
+	const char *params[11] = { "RoleArn", role, "RoleSessionName", session };
+	size_t n = 4;
+	const char *dur = aws_profile_get(f, p, "duration_seconds");
+	const char *ext = aws_profile_get(f, p, "external_id");
+	if (dur != NULL) {
+		params[n++] = "DurationSeconds";
+		params[n++] = dur;
+	}
+	if (ext != NULL) {
+		params[n++] = "ExternalId";
+		params[n++] = ext;
+	}
+	params[n] = NULL;
+	int rc = aws_sts_credentials(ctx, "AssumeRole", params, &src, source,
+				     out, err);
+	aws_creds_clear(&src);
+	return rc;
+}
 
 static int from_profile(const struct aws_creds_ctx *ctx, struct aws_creds *out,
 			struct aws_buf *tried, pw_error *err)
@@ -322,33 +387,19 @@ static int from_profile(const struct aws_creds_ctx *ctx, struct aws_creds *out,
 		}
 		goto out;
 	}
-	const char *ak = aws_profile_get(&f, p, "aws_access_key_id");
-	const char *sk = aws_profile_get(&f, p, "aws_secret_access_key");
-	if (ak != NULL && sk != NULL) {
-		char source[64];
-		snprintf(source, sizeof(source), "profile %s", p);
-		if (set_creds(out, source, ak, sk,
-			      aws_profile_get(&f, p, "aws_session_token"), 0)) {
-			pw_error_set(err, "AWS.NoCredentials", "out of memory");
-			rc = SRC_FAILED;
-		} else {
-			rc = SRC_FOUND;
-		}
+	if (aws_profile_get(&f, p, "role_arn") == NULL &&
+	    (aws_profile_get(&f, p, "aws_access_key_id") == NULL ||
+	     aws_profile_get(&f, p, "aws_secret_access_key") == NULL)) {
+		/* e.g. a [default] holding only region = ...: not an error */
+		aws_buf_printf(tried,
+			       "shared files (profile '%s' has no "
+			       "aws_access_key_id/aws_secret_access_key or "
+			       "role_arn)",
+			       p);
 		goto out;
 	}
-	if (aws_profile_get(&f, p, "role_arn") != NULL) {
-		pw_error_set(err, "AWS.InvalidConfiguration",
-			     "profile '%s' uses role_arn, which this tool "
-			     "does not support: give the profile keys, or use "
-			     "AWS_ROLE_ARN with AWS_WEB_IDENTITY_TOKEN_FILE",
-			     p);
-		rc = SRC_FAILED;
-		goto out;
-	}
-	aws_buf_printf(tried,
-		       "shared files (profile '%s' has no aws_access_key_id/"
-		       "aws_secret_access_key)",
-		       p);
+	rc = profile_creds(ctx, &f, p, 0, out, err) == PW_OK ? SRC_FOUND
+							     : SRC_FAILED;
 out:
 	aws_profile_files_free(&f);
 	return rc;

@@ -49,6 +49,19 @@ struct aws_creds_ctx {
 int aws_creds_resolve(const struct aws_creds_ctx *ctx, struct aws_creds *out,
 		      pw_error *err);
 
+/* Replaces *out with copies of the strings. 0, or -1 out of memory. */
+int aws_creds_set(struct aws_creds *out, const char *source, const char *ak,
+		  const char *sk, const char *token, time_t expiration);
+
+/* An STS action answering <Credentials> (AssumeRole,
+ * AssumeRoleWithWebIdentity): params are key, value pairs (NULL-
+ * terminated); signer NULL sends it unsigned. Endpoint:
+ * AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL, else sts.REGION.amazonaws.com.
+ * Errors name the source and the STS error (STS.Code, AWS.*). */
+int aws_sts_credentials(const struct aws_creds_ctx *ctx, const char *action,
+			const char *const *params, const struct aws_creds *signer,
+			const char *source, struct aws_creds *out, pw_error *err);
+
 /* Nonzero when c is empty or expires within the refresh margin. */
 int aws_creds_stale(const struct aws_creds *c, time_t now);
 

@@ -290,3 +290,56 @@ def test_chain_order(tmp_path, http_stub):
     assert run_probe(env, "creds").out[0]["source"] == "ecs"
     del env["AWS_CONTAINER_CREDENTIALS_FULL_URI"]
     assert run_probe(env, "creds").out[0]["source"] == "imds"
+
+
+ASSUME_ROLE_OK = STS_OK.replace("AssumeRoleWithWebIdentity", "AssumeRole").replace(
+    "ASIAWEBID", "ASIAROLE")
+
+
+def test_profile_role_with_source_profile(tmp_path, http_stub):
+    from fixtures.http_stub import verify_sigv4
+    exp = iso(datetime.now(timezone.utc) + timedelta(hours=1))
+    http_stub.route("POST", "/", Reply(200, ASSUME_ROLE_OK.format(secret=SECRET, token=TOKEN,
+                                                                  exp=exp)))
+    base_secret = "baseSecretKey0123456789"
+    write_files(tmp_path, credentials=f"[base]\naws_access_key_id=AKIDBASE\n"
+                f"aws_secret_access_key={base_secret}\n",
+                config="[profile ops]\nrole_arn = arn:aws:iam::1:role/ops\n"
+                "source_profile = base\nrole_session_name = sess\nexternal_id = ext-1\n"
+                "duration_seconds = 1800\n")
+    env = clean_aws_env(tmp_path, AWS_PROFILE="ops", AWS_ENDPOINT_URL_STS=http_stub.url)
+    r = run_probe(env, "creds")
+    assert r.rc == 0, r.stdout
+    assert (r.out[0]["source"], r.out[0]["access_key_id"]) == ("profile ops (role)", "ASIAROLE")
+    req = http_stub.requests[0]
+    assert req.form() == {"Action": "AssumeRole", "Version": "2011-06-15",
+                          "RoleArn": "arn:aws:iam::1:role/ops", "RoleSessionName": "sess",
+                          "DurationSeconds": "1800", "ExternalId": "ext-1"}
+    # signed with the source profile's keys, for STS
+    assert "Credential=AKIDBASE/" in req.headers["authorization"]
+    assert "/sts/aws4_request" in req.headers["authorization"]
+    verify_sigv4(req, base_secret)
+
+
+def test_profile_role_errors(tmp_path, http_stub):
+    http_stub.route("POST", "/", Reply(403, "<ErrorResponse><Error><Code>AccessDenied</Code>"
+                                       "<Message>not trusted</Message></Error></ErrorResponse>"))
+    write_files(tmp_path, credentials="[base]\naws_access_key_id=A\naws_secret_access_key=B\n",
+                config="[profile ops]\nrole_arn = arn:aws:iam::1:role/ops\nsource_profile = base\n"
+                "[profile loop]\nrole_arn = r\nsource_profile = loop2\n"
+                "[profile loop2]\nrole_arn = r\nsource_profile = loop\n"
+                "[profile orphan]\nrole_arn = r\nsource_profile = gone\n"
+                "[profile env]\nrole_arn = r\ncredential_source = Environment\n")
+    env = clean_aws_env(tmp_path, AWS_ENDPOINT_URL_STS=http_stub.url)
+    env["AWS_PROFILE"] = "ops"
+    r = run_probe(env, "creds")
+    assert r.out["Error"] == "AWS.AccessDenied"
+    assert "profile ops (role): STS AssumeRole" in r.out["Cause"] and "not trusted" in r.out["Cause"]
+    env["AWS_PROFILE"] = "loop"
+    r = run_probe(env, "creds")
+    assert r.out["Error"] == "AWS.InvalidConfiguration" and "loop" in r.out["Cause"]
+    env["AWS_PROFILE"] = "orphan"
+    assert run_probe(env, "creds").out["Error"] == "AWS.ProfileNotFound"
+    env["AWS_PROFILE"] = "env"  # credential_source = Environment, but none there
+    r = run_probe(env, "creds")
+    assert r.out["Error"] == "AWS.NoCredentials" and "AWS_ACCESS_KEY_ID" in r.out["Cause"]
