@@ -215,6 +215,8 @@ static int do_task(struct exec *x, const char *name, const char *scope, json_obj
 	pw_log(PW_LOG_DEBUG, "engine", "%s: calling %s", name, resource);
 	int rc = pw_registry_invoke(&call, resource, eff, result, err);
 	pw_error jerr;
+	if (rc != PW_OK && pw_cancel_requested())
+		return CANCELLED; /* not a Task failure: resume runs it again */
 	if (rc == PW_OK) {
 		if (journal(x, "TaskSucceeded", name, scope, details2("output", *result, NULL, NULL),
 			    &jerr) != PW_OK) {

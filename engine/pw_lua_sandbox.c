@@ -4,6 +4,8 @@
  */
 #include "pw_lua_sandbox.h"
 
+#include "pw_clock.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,6 +66,10 @@ static void deadline_hook(lua_State *L, lua_Debug *ar)
 {
 	(void)ar;
 	struct pw_lua *sb = sandbox_of(L);
+	if (pw_cancel_requested()) {
+		sb->timed_out = 1; /* a signal asked the process to stop */
+		luaL_error(L, "Lua step cancelled");
+	}
 	if (sb->deadline > 0 && (sb->timed_out || mono_ms() >= sb->deadline)) {
 		sb->timed_out = 1;
 		luaL_error(L, "Lua step exceeded its time budget");

@@ -13,6 +13,16 @@ engine_libpwengine_la_SOURCES += \
 	engine/pw_exec.c engine/pw_exec.h
 engine_libpwengine_la_SOURCES += engine/pw_config.c engine/pw_config.h
 
+# The prewarm command.
+bin_PROGRAMS += prewarm
+prewarm_SOURCES = engine/main.c engine/pw_cli.h engine/cli_common.c \
+	engine/cli_run.c engine/cli_validate.c engine/cli_plugins.c \
+	engine/cli_graph.c engine/cli_history.c engine/cli_warm.c
+prewarm_CPPFLAGS = $(AM_CPPFLAGS) $(JSONC_CFLAGS) $(LUA_CFLAGS)
+prewarm_LDADD = engine/libpwengine.la $(LIBS)
+dist_man_MANS += engine/prewarm.1
+EXTRA_DIST += engine/RUNTIME.md
+
 # Test-only plugins (never installed): a call-recording counter, one built
 # for another ABI, one without the entry symbol.
 PW_TEST_PLUGIN_LINK = -module -avoid-version -shared -rpath /nowhere
@@ -54,3 +64,9 @@ tests_unit_check_exec_CPPFLAGS = $(RT_CHECK_CPPFLAGS)
 tests_unit_check_exec_LDADD = $(RT_CHECK_LDADD)
 tests_unit_check_config_CPPFLAGS = $(RT_CHECK_CPPFLAGS)
 tests_unit_check_config_LDADD = $(RT_CHECK_LDADD)
+
+# Integration tests of the command (pytest; tests/integration/fixtures/
+# prewarm_cli.py runs the built binary with the test plugins).
+TESTS += tests/integration/test_cli.py tests/integration/test_cli_resume.py
+EXTRA_DIST += tests/integration/test_cli.py tests/integration/test_cli_resume.py \
+	tests/integration/fixtures/prewarm_cli.py

@@ -1,0 +1,115 @@
+"""Durability: SIGKILL in the middle of a multi-step workflow, then
+`prewarm resume` finishes it and every finished Task ran exactly once."""
+import json
+import signal
+import time
+
+from fixtures.prewarm_cli import cli, one_json_line  # noqa: F401
+
+FLOW = {
+    "StartAt": "A",
+    "States": {
+        "A": {"Type": "Task", "Resource": "counter:Bump", "Parameters": {"Name": "a"},
+              "ResultPath": "$.a", "Next": "B"},
+        "B": {"Type": "Task", "Resource": "counter:Read", "Parameters": {"Name": "b"},
+              "ResultPath": "$.b", "Next": "C"},
+        "C": {"Type": "Task", "Resource": "counter:Sleep",
+              "Parameters": {"Name": "c", "Ms": 1500}, "ResultPath": "$.c", "Next": "D"},
+        "D": {"Type": "Task", "Resource": "counter:Bump", "Parameters": {"Name": "d"},
+              "ResultPath": "$.d", "Next": "Done"},
+        "Done": {"Type": "Succeed"},
+    },
+}
+
+EXPECTED = {"in": 1, "a": {"Name": "a", "Count": 1}, "b": {"Name": "b", "DryRun": False},
+            "c": {"Slept": "c"}, "d": {"Name": "d", "Count": 1}}
+
+
+def wait_for_call(cli, line, timeout=20):
+    end = time.time() + timeout
+    while time.time() < end:
+        if line in cli.calls_list():
+            return
+        time.sleep(0.02)
+    raise AssertionError(f"{line!r} never called; calls: {cli.calls_list()}")
+
+
+def start_and_kill(cli, *extra, sig=signal.SIGKILL):
+    wf = cli.workflow(FLOW)
+    inp = cli.write("in.json", '{"in": 1}')
+    proc = cli.popen("run", wf, "--input", inp, *extra)
+    wait_for_call(cli, "SleepStart c")
+    proc.send_signal(sig)
+    out, err = proc.communicate(timeout=20)
+    return wf, proc.returncode, out, err
+
+
+def test_sigkill_then_resume_runs_each_finished_task_once(cli):
+    _, rc, out, _ = start_and_kill(cli)
+    assert rc == -signal.SIGKILL and out == ""
+    (ex,) = cli.executions()
+    types = [json.loads(l)["type"] for l in cli.run("history", ex).stdout.splitlines()]
+    assert "ExecutionSucceeded" not in types and types[-1] == "TaskScheduled"
+
+    r = cli.run("resume", ex)
+    assert r.returncode == 0, r.stderr
+    assert one_json_line(r.stdout) == EXPECTED
+    calls = cli.calls_list()
+    # Finished Tasks never ran again; the one in flight ran again.
+    assert calls.count("Bump a") == 1
+    assert calls.count("Read b") == 1
+    assert calls.count("Sleep c") == 1
+    assert calls.count("SleepStart c") == 2
+    assert calls.count("Bump d") == 1
+
+    history = [json.loads(l) for l in cli.run("history", ex).stdout.splitlines()]
+    assert [e["id"] for e in history] == list(range(1, len(history) + 1))
+    assert "ExecutionResumed" in [e["type"] for e in history]
+    assert history[-1]["type"] == "ExecutionSucceeded"
+
+    # Resuming a finished execution only reports its result.
+    again = cli.run("resume", ex)
+    assert again.returncode == 0 and one_json_line(again.stdout) == EXPECTED
+    assert cli.calls_list() == calls
+
+
+def test_sigterm_stops_resumably(cli):
+    _, rc, out, err = start_and_kill(cli, sig=signal.SIGTERM)
+    assert rc == 1
+    assert one_json_line(out)["Error"] == "Prewarm.Interrupted"
+    (ex,) = cli.executions()
+    r = cli.run("resume", ex)
+    assert r.returncode == 0 and one_json_line(r.stdout) == EXPECTED
+    assert cli.calls_list().count("Bump a") == 1
+    assert cli.calls_list().count("Bump d") == 1
+
+
+def test_same_key_after_a_kill_resumes_instead_of_rerunning(cli):
+    wf, rc, _, _ = start_and_kill(cli, "--key", "event-7")
+    assert rc == -signal.SIGKILL
+    inp = cli.write("in.json", '{"in": 1}')
+    r = cli.run("run", wf, "--input", inp, "--key", "event-7")
+    assert r.returncode == 0, r.stderr
+    assert one_json_line(r.stdout) == EXPECTED
+    assert len(cli.executions()) == 1
+    assert cli.calls_list().count("Bump a") == 1
+    assert cli.calls_list().count("Bump d") == 1
+
+
+def test_second_run_with_key_waits_for_the_running_one(cli):
+    wf = cli.workflow(FLOW)
+    inp = cli.write("in.json", '{"in": 1}')
+    first = cli.popen("run", wf, "--input", inp, "--key", "event-8")
+    wait_for_call(cli, "SleepStart c")
+    second = cli.run("run", wf, "--input", inp, "--key", "event-8")
+    out1, _ = first.communicate(timeout=20)
+    assert first.returncode == 0 and second.returncode == 0
+    result = one_json_line(out1)
+    assert one_json_line(second.stdout) == result
+    assert result["d"]["Name"] == "d" and result["c"] == {"Slept": "c"}
+    assert cli.calls_list().count("SleepStart c") == 1
+
+
+def test_resume_unknown_id_exits_2(cli):
+    r = cli.run("resume", "0000-nope")
+    assert r.returncode == 2 and r.stdout == ""
