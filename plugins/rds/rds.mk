@@ -19,3 +19,7 @@ TESTS += tests/integration/test_plugin_rds.py
 EXTRA_DIST += tests/integration/test_plugin_rds.py \
 	tests/integration/fixtures/moto_server.py \
 	tests/integration/fixtures/moto_custom_endpoints.py
+# The plugins through the prewarm binary (aws-sdk ARNs, validate, dry run,
+# redaction across plugins, logs and the journal).
+TESTS += tests/integration/test_plugin_workflows.py
+EXTRA_DIST += tests/integration/test_plugin_workflows.py
