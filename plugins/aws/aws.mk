@@ -59,3 +59,4 @@ EXTRA_DIST += tests/integration/test_aws_lib_creds.py \
 	tests/integration/test_aws_lib_protocols.py \
 	tests/integration/test_aws_lib_moto.py \
 	tests/integration/fixtures/http_stub.py
+EXTRA_DIST += plugins/aws/README.md

@@ -389,9 +389,10 @@ int aws_client_send(pw_aws_client *c, const struct aws_call *call,
 		}
 		long delay = backoff_ms(c, attempt);
 		aws_log(c, PW_LOG_WARN,
-			"%s: %s (attempt %d of %d, HTTP %ld); retrying in %ld ms",
+			"%s: %s (attempt %d of %d, HTTP %ld: %.200s); retrying "
+			"in %ld ms",
 			call->what, e.name, attempt, c->max_attempts, status,
-			delay);
+			e.cause, delay);
 		if (pause_ms(c, delay) != PW_OK) {
 			if (err != NULL)
 				*err = e;
