@@ -41,8 +41,11 @@ struct pw_aws_options {
 };
 
 /* Creates a client; resolves region and endpoint now, credentials lazily
- * (first request). Errors: AWS.InvalidConfiguration (no region, bad
- * profile). */
+ * (first request; cached, refreshed 5 minutes before they expire).
+ * Errors: AWS.InvalidConfiguration (no region, bad endpoint URL, malformed
+ * shared file), AWS.ProfileNotFound (a profile named by the options or
+ * AWS_PROFILE exists in neither shared file). *out is freed with
+ * pw_aws_client_free. See plugins/aws/README.md. */
 int pw_aws_client_new(const struct pw_aws_options *opts, pw_aws_client **out,
 		      pw_error *err);
 void pw_aws_client_free(pw_aws_client *c); /* NULL is a no-op */
