@@ -57,3 +57,10 @@ tests_unit_check_pgwarm_sql_SOURCES = tests/unit/check_pgwarm_sql.c
 tests_unit_check_pgwarm_sql_CPPFLAGS = $(PGW_CPPFLAGS) $(CHECK_CFLAGS)
 tests_unit_check_pgwarm_sql_LDADD = plugins/postgres-warm/libpgwarm.la \
 	$(CHECK_LIBS)
+
+# Integration tests on real PostgreSQL (tests/integration/fixtures/
+# pg_cluster.py); they drive the core through tests/unit/pgwarm-cli.
+PGW_PYTESTS = tests/integration/test_pgwarm_quality.py
+TESTS += $(PGW_PYTESTS)
+EXTRA_DIST += $(PGW_PYTESTS) tests/integration/fixtures/pg_cluster.py \
+	tests/integration/fixtures/pgwarm.py
