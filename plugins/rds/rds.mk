@@ -23,3 +23,4 @@ EXTRA_DIST += tests/integration/test_plugin_rds.py \
 # redaction across plugins, logs and the journal).
 TESTS += tests/integration/test_plugin_workflows.py
 EXTRA_DIST += tests/integration/test_plugin_workflows.py
+EXTRA_DIST += tests/bench/aws-bench.sh
