@@ -33,6 +33,7 @@ struct exec {
 	json_object *state_ctx; /* ctx.State, borrowed from ctx */
 	char dir[4096];         /* the workflow's directory */
 	int64_t deadline;       /* execution deadline (mono ms), INT64_MAX */
+	int exiting_work_state; /* the StateExited being written ends a Task/Map/Parallel */
 	char id[160];
 };
 
@@ -104,7 +105,15 @@ static int journal(struct exec *x, const char *type, const char *state, const ch
 		details = json_object_new_object();
 	if (scope)
 		json_object_object_add(details, "scope", json_object_new_string(scope));
-	int rc = pw_journal_append(x->j, type, state, details, err);
+	/* Group commit: events of pure states (StateEntered, and StateExited
+	 * of Pass/Choice/Wait/Succeed) are only write()n; every other event
+	 * is fsync'd, which also flushes them. So everything before a side
+	 * effect (a Task call, a Wait's sleep) is durable before it starts,
+	 * and a crash can only lose pure steps, which resume runs again. */
+	int lazy = strcmp(type, "StateEntered") == 0 ||
+		   (strcmp(type, "StateExited") == 0 && !x->exiting_work_state);
+	int rc = lazy ? pw_journal_append_nosync(x->j, type, state, details, err)
+		      : pw_journal_append(x->j, type, state, details, err);
 	json_object_put(details);
 	return rc;
 }
@@ -464,6 +473,8 @@ static int run_wait(struct exec *x, const char *name, json_object *state, json_o
 		pw_log(PW_LOG_INFO, "dry-run", "%s: would wait %.3f s", name, wait_s);
 		return PW_OK;
 	}
+	if (x->j && pw_journal_sync(x->j, err) != PW_OK)
+		return PW_ERR; /* progress so far is durable before a long wait */
 	return engine_sleep(x, (int64_t)llround(wait_s * 1000.0), err);
 }
 
@@ -574,9 +585,15 @@ static int run_machine(struct exec *x, json_object *machine, const char *start,
 			break;
 		}
 		if (x->j) {
+			const char *type = str_field(state, "Type");
 			json_object *d = details2("output", output, NULL, NULL);
 			json_object_object_add(d, "next", next ? json_object_new_string(next) : NULL);
-			if ((rc = journal(x, "StateExited", name, scope, d, err)) != PW_OK) {
+			x->exiting_work_state = strcmp(type, "Task") == 0 ||
+						strcmp(type, "Map") == 0 ||
+						strcmp(type, "Parallel") == 0;
+			rc = journal(x, "StateExited", name, scope, d, err);
+			x->exiting_work_state = 0;
+			if (rc != PW_OK) {
 				json_object_put(output);
 				break;
 			}

@@ -221,8 +221,8 @@ fail:
 	return PW_ERR;
 }
 
-int pw_journal_append(pw_journal *j, const char *type, const char *state, json_object *details,
-		      pw_error *err)
+static int append(pw_journal *j, const char *type, const char *state, json_object *details,
+		  int sync, pw_error *err)
 {
 	char ts[40];
 	pw_clock_format_rfc3339(j->clock->wall_ms(j->clock->ud), ts, sizeof(ts));
@@ -258,12 +258,31 @@ int pw_journal_append(pw_journal *j, const char *type, const char *state, json_o
 		done += (size_t)w;
 	}
 	free(line);
-	if (rc == PW_OK && fsync(j->fd) != 0)
-		rc = pw_error_set(err, "Journal.Unavailable", "cannot fsync %s: %s", j->path,
-				  strerror(errno));
 	if (rc == PW_OK)
 		j->next_id++;
+	if (rc == PW_OK && sync)
+		rc = pw_journal_sync(j, err);
 	return rc;
+}
+
+int pw_journal_sync(pw_journal *j, pw_error *err)
+{
+	if (fsync(j->fd) != 0)
+		return pw_error_set(err, "Journal.Unavailable", "cannot fsync %s: %s", j->path,
+				    strerror(errno));
+	return PW_OK;
+}
+
+int pw_journal_append(pw_journal *j, const char *type, const char *state, json_object *details,
+		      pw_error *err)
+{
+	return append(j, type, state, details, 1, err);
+}
+
+int pw_journal_append_nosync(pw_journal *j, const char *type, const char *state,
+			     json_object *details, pw_error *err)
+{
+	return append(j, type, state, details, 0, err);
 }
 
 void pw_journal_close(pw_journal *j)

@@ -44,6 +44,15 @@ int pw_journal_reopen(const char *state_dir, const char *id,
 int pw_journal_append(pw_journal *j, const char *type, const char *state,
 		      json_object *details, pw_error *err);
 
+/* Same, but only write()s: the line reaches the disk with the next
+ * fsync (pw_journal_sync or a synced append). For events whose loss a
+ * resume tolerates (pure states between side effects). */
+int pw_journal_append_nosync(pw_journal *j, const char *type, const char *state,
+			     json_object *details, pw_error *err);
+
+/* fsyncs everything appended so far. */
+int pw_journal_sync(pw_journal *j, pw_error *err);
+
 /* Releases the lock and closes. NULL is a no-op. */
 void pw_journal_close(pw_journal *j);
 

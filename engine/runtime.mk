@@ -70,3 +70,4 @@ tests_unit_check_config_LDADD = $(RT_CHECK_LDADD)
 TESTS += tests/integration/test_cli.py tests/integration/test_cli_resume.py
 EXTRA_DIST += tests/integration/test_cli.py tests/integration/test_cli_resume.py \
 	tests/integration/fixtures/prewarm_cli.py
+EXTRA_DIST += tests/bench/engine-bench.sh
