@@ -283,7 +283,10 @@ def endpoints(static, kind="READER", excluded=None, name="app-prod-readers"):
           "CustomEndpointType": kind, "StaticMembers": static, "Status": "available"}
     if excluded:
         ep["ExcludedMembers"] = excluded
-    return {"DBClusterEndpoints": [ep]}
+    # The cluster's own endpoints come back too, without an identifier.
+    default = {"DBClusterIdentifier": "app-prod", "EndpointType": "READER", "Status": "available",
+               "Endpoint": "app-prod.cluster-ro-abc.eu-west-1.rds.amazonaws.com"}
+    return {"DBClusterEndpoints": [default, ep]}
 
 
 @pytest.mark.parametrize("instance,with_cluster,reason", [

@@ -32,7 +32,9 @@ end
 
 local found = {}
 for _, ep in ipairs(type(list) == "table" and list or {}) do
-  found[ep.DBClusterEndpointIdentifier] = ep
+  if ep.DBClusterEndpointIdentifier then -- the cluster's own endpoints have none
+    found[ep.DBClusterEndpointIdentifier] = ep
+  end
 end
 
 local out = { DBClusterIdentifier = id, Endpoints = {}, Warnings = {}, Problems = {} }

@@ -126,7 +126,9 @@ end
 
 local eps = {}
 for _, ep in ipairs(input.endpoints or {}) do
-  eps[ep.DBClusterEndpointIdentifier] = ep
+  if ep.DBClusterEndpointIdentifier then -- the cluster's own endpoints have none
+    eps[ep.DBClusterEndpointIdentifier] = ep
+  end
 end
 
 local missing = {} -- reader id -> managed endpoints it is missing from

@@ -96,7 +96,9 @@ end
 local serving = {}
 local found = {}
 for _, ep in ipairs(input.endpoints or {}) do
-  found[ep.DBClusterEndpointIdentifier] = ep
+  if ep.DBClusterEndpointIdentifier then -- the cluster's own endpoints have none
+    found[ep.DBClusterEndpointIdentifier] = ep
+  end
 end
 for _, name in ipairs(cfg.Endpoints or {}) do
   local ep = found[name]

@@ -1,0 +1,220 @@
+"""The shipped workflows run for real by `prewarm run`: an Aurora cluster
+simulated by moto (with the custom endpoint extension), and real PostgreSQL
+servers standing in for its instances (database.hosts maps each instance to
+one): a primary as the in-service reader to mirror, pg_basebackup standbys
+as the new reader and the former writer.
+
+  aurora-replica-prewarm: a new reader is warmed (mirror), reported to
+    CloudWatch and added to the endpoint; a failure is notified with the
+    execution id, failing state and cause, and leaves the endpoint alone;
+    other clusters and writers are ignored.
+  aurora-failover-adjust: after a failover the new writer leaves the reader
+    endpoint and the former writer is warmed and added.
+  reconcile: scale-in (a deleted member) is repaired; nothing changes when
+    all is well.
+"""
+import datetime
+import json
+import os
+import subprocess
+
+import pytest
+
+from fixtures.moto_server import SECRET_KEY, SESSION_TOKEN, moto_server  # noqa: F401
+from fixtures.pg_cluster import PgCluster
+
+SRC = os.environ.get("PW_TOP_SRCDIR",
+                     os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..")))
+PREWARM = os.environ.get("PREWARM", os.path.join(os.getcwd(), "prewarm"))
+WORKFLOWS = os.path.join(SRC, "workflows")
+EVENTS = os.path.join(SRC, "tests", "data", "events")
+
+CLUSTER = "app-prod"
+ENDPOINT = "app-prod-readers"
+WRITER = "app-prod-writer"
+READER = "app-prod-reader-1"   # in service: mirrored (the PostgreSQL primary)
+NEW = "app-prod-reader-2"      # the new reader (standby 1)
+SECRET = "app-prod/prewarm"
+
+
+@pytest.fixture(scope="module")
+def pg():
+    with PgCluster(standbys=2, shared_buffers="16MB") as c:
+        c.primary.query("CREATE TABLE hot AS SELECT g AS id, md5(g::text) AS v "
+                        "FROM generate_series(1, 60000) g")
+        c.primary.query("CREATE INDEX hot_id ON hot (id)")
+        c.primary.query("CHECKPOINT")
+        c.wait_replay()
+        for s in c.standbys:  # a restartpoint, so a restart replays no WAL
+            s.query("CHECKPOINT")
+        c.primary.query("SELECT count(*) FROM hot")  # the source's hot blocks
+        yield c
+
+
+@pytest.fixture(scope="module")
+def aws(moto_server, pg):
+    rds = moto_server.client("rds")
+    rds.create_db_cluster(DBClusterIdentifier=CLUSTER, Engine="aurora-postgresql",
+                          MasterUsername="postgres", MasterUserPassword="not-used-1")
+    for name in (WRITER, READER):  # the first instance becomes the writer
+        rds.create_db_instance(DBInstanceIdentifier=name, DBClusterIdentifier=CLUSTER,
+                               Engine="aurora-postgresql", DBInstanceClass="db.r6g.large")
+    rds.create_db_cluster_endpoint(DBClusterIdentifier=CLUSTER, DBClusterEndpointIdentifier=ENDPOINT,
+                                   EndpointType="READER", StaticMembers=[READER])
+    sm = moto_server.client("secretsmanager")
+    # The superuser (trust auth here, so the password is not checked but
+    # must still never show): the least-privileged role cannot read every
+    # relation a mirror finds in the source's cache (e.g. pg_toast).
+    arn = sm.create_secret(Name=SECRET, SecretString=json.dumps(
+        {"username": "postgres", "password": pg.password, "engine": "postgres",
+         "host": "unused", "port": 5432, "dbname": "postgres"}))["ARN"]
+    return {"rds": rds, "cw": moto_server.client("cloudwatch"), "secret_arn": arn}
+
+
+def members(rds):
+    ep = rds.describe_db_cluster_endpoints(DBClusterEndpointIdentifier=ENDPOINT)["DBClusterEndpoints"][0]
+    return sorted(ep.get("StaticMembers", []))
+
+
+def config(tmp_path, pg, aws, **extra):
+    hosts = {READER: pg.primary, NEW: pg.standbys[0], WRITER: pg.standbys[1]}
+    v = {
+        "clusters.%s.endpoints" % CLUSTER: ENDPOINT,
+        "clusters.%s.database.auth" % CLUSTER: "secret",
+        "clusters.%s.database.secret_id" % CLUSTER: aws["secret_arn"],
+        "clusters.%s.database.sslmode" % CLUSTER: "disable",
+        "available_wait.initial_seconds": 1,
+        "lag.window_seconds": 120, "lag.period_seconds": 60, "lag.min_datapoints": 2,
+        "lag.initial_seconds": 1, "lag.max_delay_seconds": 2, "lag.max_wait_seconds": 6,
+        "warm.budget_seconds": 60, "warm.parallel": 2,
+        "reconcile.grace_minutes": 0,
+    }
+    for name, inst in hosts.items():
+        v["clusters.%s.database.hosts.%s" % (CLUSTER, name)] = "127.0.0.1:%d" % inst.port
+    v.update(extra)
+    path = tmp_path / "prewarm.json"
+    path.write_text(json.dumps({"vars": v}))
+    return str(path)
+
+
+def run(tmp_path, workflow, event, cfg, *args):
+    inp = tmp_path / "event.json"
+    inp.write_text(json.dumps(event))
+    env = dict(os.environ)
+    env.pop("PREWARM_CONFIG", None)
+    p = subprocess.run([PREWARM, "run", os.path.join(WORKFLOWS, workflow), "--input", str(inp),
+                        "--config", cfg, "--state-dir", str(tmp_path / "state"), "--log-format", "json"]
+                       + list(args), capture_output=True, text=True, env=env, timeout=300)
+    assert p.returncode in (0, 1), f"exit {p.returncode}: {p.stdout}\n{p.stderr}"
+    for secret in (SECRET_KEY, SESSION_TOKEN):
+        assert secret not in p.stdout + p.stderr
+    return p.returncode, json.loads(p.stdout), p.stderr
+
+
+def lag_datapoints(cw, instance, values):
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cw.put_metric_data(Namespace="AWS/RDS", MetricData=[
+        {"MetricName": "AuroraReplicaLag", "Dimensions": [{"Name": "DBInstanceIdentifier", "Value": instance}],
+         "Timestamp": now - datetime.timedelta(seconds=100 - 60 * i), "Value": v, "Unit": "Milliseconds"}
+        for i, v in enumerate(values)])
+
+
+def event(name, **changes):
+    with open(os.path.join(EVENTS, name)) as f:
+        e = json.load(f)
+    e["detail"].update(changes)
+    return e
+
+
+def test_other_clusters_and_writers_are_ignored(tmp_path, pg, aws):
+    cfg = config(tmp_path, pg, aws)
+    rc, out, _ = run(tmp_path, "aurora-replica-prewarm.yaml", event("cloudtrail-other-cluster.json"), cfg)
+    assert rc == 0 and out["Status"] == "ignored" and "billing" in out["Reason"]
+    rc, out, _ = run(tmp_path, "aurora-replica-prewarm.yaml", {"DBInstanceIdentifier": WRITER}, cfg)
+    assert rc == 0 and out["Status"] == "ignored" and "is the writer" in out["Reason"]
+    assert members(aws["rds"]) == [READER]
+
+
+def test_a_failure_is_notified_and_leaves_the_endpoint_alone(tmp_path, pg, aws):
+    aws["rds"].create_db_instance(DBInstanceIdentifier=NEW, DBClusterIdentifier=CLUSTER,
+                                  Engine="aurora-postgresql", DBInstanceClass="db.r6g.large")
+    lag_datapoints(aws["cw"], NEW, [4.0, 6.5])
+    # One managed endpoint does not exist: planning fails before any warm.
+    cfg = config(tmp_path, pg, aws, **{"clusters.%s.endpoints" % CLUSTER: ENDPOINT + ",no-such-endpoint"})
+    rc, out, err = run(tmp_path, "aurora-replica-prewarm.yaml",
+                       event("rds-event-0005.json", SourceIdentifier="rds:" + NEW), cfg)
+    assert rc == 1 and out["Error"] == "Prewarm.EndpointNotFound", (out, err)
+    assert "failed in state PlanWarm" in out["Cause"] and "no-such-endpoint" in out["Cause"]
+    execution = out["Cause"].rsplit("(execution ", 1)[1].rstrip(")")
+    notes = [json.loads(line) for line in err.splitlines() if "FAILED for " + NEW in line]
+    assert notes and execution in notes[0]["msg"] and "state PlanWarm" in notes[0]["msg"]
+    assert members(aws["rds"]) == [READER]
+    assert pg.password not in out["Cause"] + err
+
+
+def test_dry_run_plans_the_warm_and_changes_nothing(tmp_path, pg, aws):
+    cfg = config(tmp_path, pg, aws)
+    rc, out, err = run(tmp_path, "aurora-replica-prewarm.yaml", {"DBInstanceIdentifier": NEW}, cfg, "--dry-run")
+    assert rc == 0, (out, err)
+    assert out["Status"] == "warmed" and out["Strategy"] == ["mirror"]
+    assert out["Report"]["DryRun"] is True
+    assert members(aws["rds"]) == [READER]
+    assert pg.password not in out_text(out) + err
+
+
+def out_text(out):
+    return json.dumps(out)
+
+
+def test_a_new_reader_is_warmed_reported_and_added(tmp_path, pg, aws):
+    cfg = config(tmp_path, pg, aws)
+    pg.standbys[0].restart()  # a new instance: its cache is empty
+    cold = pg.standbys[0].scalar("SELECT count(*) FROM pg_buffercache WHERE relfilenode = "
+                                 "(SELECT relfilenode FROM pg_class WHERE relname = 'hot')")
+    rc, out, err = run(tmp_path, "aurora-replica-prewarm.yaml",
+                       event("rds-event-0005.json", SourceIdentifier="rds:" + NEW), cfg)
+    assert rc == 0, (out, err)
+    assert out["Status"] == "warmed" and out["Strategy"] == ["mirror"] and out["Endpoints"] == [ENDPOINT]
+    warm = pg.standbys[0].scalar("SELECT count(*) FROM pg_buffercache WHERE relfilenode = "
+                                 "(SELECT relfilenode FROM pg_class WHERE relname = 'hot')")
+    assert cold < 10 and warm > 300, (cold, warm, out["Report"])
+    assert members(aws["rds"]) == sorted([READER, NEW])
+    stats = aws["cw"].get_metric_statistics(
+        Namespace="AuroraPrewarm", MetricName="WarmSeconds",
+        Dimensions=[{"Name": "DBClusterIdentifier", "Value": CLUSTER},
+                    {"Name": "DBInstanceIdentifier", "Value": NEW}],
+        StartTime=datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(hours=1),
+        EndTime=datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(minutes=5),
+        Period=60, Statistics=["Maximum"])
+    assert stats["Datapoints"], "no WarmSeconds metric published"
+    assert pg.password not in out_text(out) + err
+    assert any("warmed and in service" in line for line in err.splitlines())
+
+
+def test_failover_moves_the_writer_out_and_warms_the_former_writer_in(tmp_path, pg, aws):
+    rds = aws["rds"]
+    rds.failover_db_cluster(DBClusterIdentifier=CLUSTER, TargetDBInstanceIdentifier=READER)
+    cfg = config(tmp_path, pg, aws)
+    rc, out, err = run(tmp_path, "aurora-failover-adjust.yaml",
+                       event("rds-event-0071.json", Message="Completed failover to DB instance: " + READER),
+                       cfg)
+    assert rc == 0, (out, err)
+    (summary,) = out["Clusters"]
+    assert summary["Writer"] == READER
+    changes = {(c["Action"], c["DBInstanceIdentifier"]) for c in summary["Changes"]}
+    assert changes == {("remove", READER), ("add", WRITER)}
+    assert members(rds) == sorted([NEW, WRITER])
+
+
+def test_reconcile_repairs_scale_in_and_is_quiet_when_all_is_well(tmp_path, pg, aws):
+    rds = aws["rds"]
+    cfg = config(tmp_path, pg, aws)
+    rc, out, err = run(tmp_path, "reconcile.yaml", {}, cfg)
+    assert rc == 0, (out, err)
+    assert out["Clusters"][0]["Changes"] in ({}, [])
+    rds.delete_db_instance(DBInstanceIdentifier=WRITER, SkipFinalSnapshot=True)
+    rc, out, err = run(tmp_path, "reconcile.yaml", {"DBClusterIdentifier": CLUSTER}, cfg)
+    assert rc == 0, (out, err)
+    changes = {(c["Action"], c["DBInstanceIdentifier"]) for c in out["Clusters"][0]["Changes"]}
+    assert changes == {("remove", WRITER)}
+    assert members(rds) == [NEW]
