@@ -34,10 +34,16 @@ static int dynamic_value(const char *key, json_object *expr,
 				    "the value of '%s' must be a path or an "
 				    "intrinsic function call (a string)",
 				    key);
-	const char *s = json_object_get_string(expr);
-	if (pw_intrinsic_is_call(s))
-		return pw_intrinsic_eval(s, input, context, out, err);
-	return pw_path_get(s, input, context, out, "States.Runtime", err);
+	return pw_eval_dynamic(json_object_get_string(expr), input, context,
+			       out, err);
+}
+
+int pw_eval_dynamic(const char *expr, json_object *input,
+		    json_object *context, json_object **out, pw_error *err)
+{
+	if (pw_intrinsic_is_call(expr))
+		return pw_intrinsic_eval(expr, input, context, out, err);
+	return pw_path_get(expr, input, context, out, "States.Runtime", err);
 }
 
 static int apply_template(json_object *tmpl, json_object *input,

@@ -20,6 +20,12 @@ int pw_apply_path(const char *path, int is_null, json_object *input,
 int pw_apply_template(json_object *tmpl, json_object *input,
 		      json_object *context, json_object **out, pw_error *err);
 
+/* The value of a field that holds a path or an intrinsic call: a "key.$"
+ * template value, or Fail's ErrorPath/CausePath. A path that matches
+ * nothing raises States.Runtime. *out is a NEW reference. */
+int pw_eval_dynamic(const char *expr, json_object *input,
+		    json_object *context, json_object **out, pw_error *err);
+
 /* ResultPath: path NULL means "$" (the result replaces the input);
  * is_null means discard the result and keep the input. Otherwise the
  * result is written into a deep copy of input. */

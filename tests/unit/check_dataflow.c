@@ -196,6 +196,26 @@ START_TEST(test_chain_errors)
 }
 END_TEST
 
+/* Fail's ErrorPath/CausePath: a path or an intrinsic call. */
+START_TEST(test_eval_dynamic)
+{
+	json_object *in = lt_json("{\"e\":\"Boom\",\"n\":2}");
+	json_object *ctx = lt_json(CONTEXT), *out = NULL;
+	pw_error err = {0};
+	ck_assert_int_eq(pw_eval_dynamic("$.e", in, ctx, &out, &err), 0);
+	lt_assert_json(out, "\"Boom\"");
+	json_object_put(out);
+	ck_assert_int_eq(pw_eval_dynamic("States.Format('{} in {}', $.e, $$.State.Name)",
+					 in, ctx, &out, &err), 0);
+	lt_assert_json(out, "\"Boom in Warm\"");
+	json_object_put(out);
+	ck_assert_int_eq(pw_eval_dynamic("$.nope", in, ctx, &out, &err), PW_ERR);
+	ck_assert_str_eq(err.name, "States.Runtime");
+	json_object_put(in);
+	json_object_put(ctx);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("dataflow");
@@ -206,6 +226,7 @@ static Suite *suite(void)
 	tcase_add_test(t, test_result_path);
 	tcase_add_test(t, test_whole_chain);
 	tcase_add_test(t, test_chain_errors);
+	tcase_add_test(t, test_eval_dynamic);
 	suite_add_tcase(s, t);
 	return s;
 }
