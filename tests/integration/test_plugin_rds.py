@@ -193,3 +193,31 @@ def test_missing_required_parameter_fails_before_any_call(aurora):
         "DBClusterEndpointIdentifier": ENDPOINT})
     assert rc == 1 and "DBInstanceIdentifier" in out["Cause"]
     assert "HTTP" not in err
+
+
+def test_endpoint_filters_are_sent_as_the_api_wants(aurora):
+    out = ok(*plugin_call("rds", "DescribeDBClusterEndpoints", {
+        "DBClusterIdentifier": CLUSTER,
+        "Filters": [{"Name": "db-cluster-endpoint-type", "Values": ["writer", "custom"]}]}))
+    kinds = sorted(e["EndpointType"] for e in out["DBClusterEndpoints"])
+    assert kinds == ["CUSTOM", "WRITER"]
+
+
+def test_events_name_the_new_instance(aurora):
+    out = ok(*plugin_call("rds", "DescribeEvents", {
+        "SourceType": "db-instance", "SourceIdentifier": "reader-1", "Duration": 60}))
+    assert any(e["Message"] == "DB instance created" and
+               e["SourceIdentifier"] == "reader-1" for e in out["Events"])
+
+
+def test_waiting_is_bounded_by_the_deadline(aurora):
+    _instance(aurora, "late-reader")
+    # A change just made: the endpoint is "modifying" for 0.3 s, longer
+    # than the 100 ms the call has.
+    aurora.modify_db_cluster_endpoint(DBClusterEndpointIdentifier=ENDPOINT,
+                                      StaticMembers=members(aurora))
+    rc, out, _ = plugin_call("rds", "AddStaticMember", {
+        "DBClusterEndpointIdentifier": ENDPOINT, "DBInstanceIdentifier": "late-reader"},
+        timeout_ms=100)
+    assert rc == 1 and out["Error"] == "States.Timeout"
+    assert "late-reader" not in members(aurora)
