@@ -254,6 +254,67 @@ START_TEST(timestamps_and_staleness)
 }
 END_TEST
 
+/* Random byte flips, truncations and insertions of valid documents: the
+ * parsers answer with a result or a named error, never a crash (ASan and
+ * valgrind runs make this a memory-safety check too). */
+START_TEST(parsers_survive_mutations)
+{
+	static const char *const lists[] = { "DBInstances", "Contents", NULL };
+	const char *seed_xml =
+		"<R><DBInstances><DBInstance><Id>a</Id><Port>5432</Port>"
+		"</DBInstance></DBInstances><Contents><Key>k</Key></Contents>"
+		"<Error><Code>X</Code><Message>m</Message></Error></R>";
+	const char *seed_ini = "[default]\nregion = a\n[profile x]\n"
+			       "key = v\n  nested = 1\n";
+	unsigned state = 12345;
+	size_t xl = strlen(seed_xml), il = strlen(seed_ini);
+	char buf[512];
+	for (int round = 0; round < 3000; round++) {
+		const char *seed = (round & 1) ? seed_ini : seed_xml;
+		size_t n = (round & 1) ? il : xl;
+		memcpy(buf, seed, n);
+		for (int k = 0; k < 4; k++) {
+			state = state * 1103515245u + 12345u;
+			size_t at = (state >> 8) % n;
+			switch ((state >> 4) % 3) {
+			case 0: buf[at] = (char)(state >> 16); break;
+			case 1: n = at + 1; break;
+			default: buf[at] = "<>/=[]\n&\"'"[(state >> 16) % 11];
+			}
+		}
+		pw_error e = { "", "" };
+		if (round & 1) {
+			char *path = NULL;
+			buf[n] = '\0';
+			path = write_tmp(buf);
+			struct aws_ini *ini = NULL;
+			if (aws_ini_load(path, &ini, &e) == PW_OK)
+				aws_ini_free(ini);
+			else
+				ck_assert_str_eq(e.name,
+						 "AWS.InvalidConfiguration");
+			unlink(path);
+			free(path);
+		} else {
+			json_object *out = NULL;
+			if (pw_aws_xml_to_json(buf, n, lists, &out, &e) == PW_OK)
+				json_object_put(out);
+			else
+				ck_assert_str_eq(e.name,
+						 "AWS.MalformedResponse");
+			struct aws_http_response r;
+			aws_http_response_init(&r);
+			aws_buf_append(&r.body, buf, n);
+			char *code = NULL, *msg = NULL;
+			aws_xml_read_error(&r, &code, &msg);
+			free(code);
+			free(msg);
+			aws_http_response_free(&r);
+		}
+	}
+}
+END_TEST
+
 START_TEST(client_free_null_and_bad_options)
 {
 	pw_aws_client_free(NULL);
@@ -281,6 +342,7 @@ int main(void)
 	tcase_add_test(tc, ini_parser);
 	tcase_add_test(tc, timestamps_and_staleness);
 	tcase_add_test(tc, client_free_null_and_bad_options);
+	tcase_add_test(tc, parsers_survive_mutations);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
