@@ -1,0 +1,361 @@
+"""Safety rules of postgres-warm on a real primary + streaming standby:
+read-only sessions, the writer refused unless forced, statement timeout and
+total deadline, one failing query never stops the others, the
+shared_buffers budget, no password in any output, named errors, CSV edge
+cases, non-SELECT statements never executed."""
+import os
+import re
+import time
+
+import pytest
+
+from fixtures.pg_cluster import PASSWORD_USER, PgCluster, load_pgbench_data
+from fixtures.pgwarm import run_core, warm_ok, write_csv
+
+HEADER = "queryid,query,calls,total_exec_time\n"
+SLOW = "SELECT count(*) FROM generate_series(1, 400000000)"
+
+
+@pytest.fixture(scope="module")
+def pg():
+    with PgCluster(standbys=1) as c:
+        load_pgbench_data(c, 2, c.base)  # 26 MB accounts vs 16 MB buffers
+        p = c.primary
+        p.query("CREATE TABLE guard (n int)")
+        p.query("INSERT INTO guard SELECT generate_series(1, 3)")
+        p.query("CREATE SEQUENCE guard_seq")
+        # Passes the SELECT check; only a read-only session stops it.
+        p.query("CREATE FUNCTION guard_write() RETURNS int LANGUAGE sql "
+                "VOLATILE AS 'INSERT INTO guard VALUES (99) RETURNING n'")
+        c.wait_replay()
+        yield c
+
+
+def standby(pg):
+    return pg.standbys[0]
+
+
+def guard_state(pg):
+    p = pg.primary
+    return (p.scalar("SELECT count(*) FROM guard"),
+            p.scalar("SELECT last_value FROM guard_seq"),
+            p.scalar("SELECT count(*) FROM pgbench_history"))
+
+
+def test_writer_is_refused_unless_forced(pg):
+    rc, out, _, _ = run_core("Warm", {
+        "target": pg.primary.dsn(), "strategy": "relations",
+        "relations": ["pgbench_branches"]})
+    assert rc == 1
+    assert out["Error"] == "Postgres.TargetIsWriter"
+    assert "force" in out["Cause"]
+    rep = warm_ok({"target": pg.primary.dsn(), "strategy": "relations",
+                   "relations": ["pgbench_branches"], "force": True})
+    assert rep["blocks_loaded"] >= 1
+
+
+def test_non_select_statements_are_never_executed(pg, tmp_path):
+    before = guard_state(pg)
+    csv = write_csv(str(tmp_path / "evil.csv"), HEADER + "".join(
+        "%d,\"%s\",1,%d\n" % (i, q.replace('"', '""'), 100 - i)
+        for i, q in enumerate([
+            "INSERT INTO guard VALUES ($1)",
+            "UPDATE guard SET n = $1",
+            "DELETE FROM guard",
+            "WITH d AS (DELETE FROM guard RETURNING *) SELECT * FROM d",
+            "SELECT * INTO guard_copy FROM guard",
+            "SELECT 1; DELETE FROM guard",
+            "SELECT nextval('guard_seq')",
+            "SELECT * FROM guard FOR UPDATE",
+            "TRUNCATE guard",
+            "INSERT INTO pgbench_history (tid, bid, aid, delta) "
+            "VALUES ($1, $2, $3, $4)",
+            "SELECT guard_write()",
+            "SELECT count(*) FROM guard",
+        ])))
+    # Even on the writer (forced), where writes would be possible.
+    rep = warm_ok({"target": pg.primary.dsn(), "strategy": "queries",
+                   "queries": {"file": csv}, "force": True})
+    assert guard_state(pg) == before
+    assert not pg.primary.scalar("SELECT to_regclass('guard_copy') IS NOT NULL")
+    details = {d["query"]: d for d in rep["queries"]["details"]}
+    assert rep["queries"]["skipped"] == 10
+    for q, d in details.items():
+        if q.startswith(("SELECT guard_write", "SELECT count(*) FROM guard")):
+            continue
+        assert d["status"] == "skipped", d
+        assert d["reason"]
+    # The function that writes got past the text check: the read-only
+    # session stopped it.
+    gw = details["SELECT guard_write()"]
+    assert gw["status"] == "failed"
+    assert "read-only transaction" in gw["reason"]
+    assert details["SELECT count(*) FROM guard"]["status"] == "run"
+
+
+def test_one_failing_query_never_stops_the_others(pg, tmp_path):
+    csv = write_csv(str(tmp_path / "mixed.csv"), HEADER +
+                    "1,SELECT * FROM no_such_table,1,90\n"
+                    "2,SELECT 1/0 FROM pgbench_branches,1,80\n"
+                    "3,SELECT count(*) FROM pgbench_tellers,1,70\n"
+                    "4,SELECT abalance FROM pgbench_accounts "
+                    "WHERE aid = $1,1,60\n")
+    rep = warm_ok({"target": standby(pg).dsn(), "strategy": "queries",
+                   "queries": {"file": csv}, "parallel": 1})
+    st = {d["queryid"]: d for d in rep["queries"]["details"]}
+    assert st["1"]["status"] == "failed"
+    assert "no_such_table" in st["1"]["reason"]
+    assert st["2"]["status"] == "failed"
+    assert "division by zero" in st["2"]["reason"]
+    assert st["3"]["status"] == "run"
+    assert st["4"]["status"] == "planned"
+    assert rep["queries"]["failed"] == 2 and rep["queries"]["run"] == 1
+    assert rep["blocks_loaded"] > 0
+
+
+def test_statement_timeout_cancels_one_query_only(pg, tmp_path):
+    csv = write_csv(str(tmp_path / "slow.csv"), HEADER +
+                    "1,\"%s\",1,90\n" % SLOW +
+                    "2,SELECT count(*) FROM pgbench_branches,1,10\n")
+    t0 = time.time()
+    rep = warm_ok({"target": standby(pg).dsn(), "strategy": "queries",
+                   "queries": {"file": csv}, "parallel": 1,
+                   "budget": {"statement_timeout_ms": 300}})
+    assert time.time() - t0 < 10
+    st = {d["queryid"]: d for d in rep["queries"]["details"]}
+    assert st["1"]["status"] == "failed"
+    assert "statement timeout" in st["1"]["reason"]
+    assert st["2"]["status"] == "run"
+
+
+@pytest.mark.parametrize("how", ["budget", "host"])
+def test_total_deadline_raises_states_timeout(pg, tmp_path, how):
+    csv = write_csv(str(tmp_path / "slow.csv"), HEADER + "".join(
+        "%d,\"%s\",1,%d\n" % (i, SLOW.replace("400000000", str(400000000 + i)),
+                          10 - i) for i in range(4)))
+    params = {"target": standby(pg).dsn(), "strategy": "queries",
+              "queries": {"file": csv}, "parallel": 2,
+              "budget": {"statement_timeout_ms": 600000}}
+    kw = {}
+    if how == "budget":
+        params["budget"]["seconds"] = 1
+    else:
+        kw["remaining_ms"] = 1000  # the host's deadline (TimeoutSeconds)
+    t0 = time.time()
+    rc, out, _, _ = run_core("Warm", params, **kw)
+    elapsed = time.time() - t0
+    assert rc == 1
+    assert out["Error"] == "States.Timeout"
+    assert "partial report" in out["Cause"]
+    assert '"timed_out":true' in out["Cause"]
+    assert elapsed < 6, elapsed
+    # The in-flight statements were cancelled, not left running.
+    time.sleep(0.5)
+    assert standby(pg).scalar(
+        "SELECT count(*) FROM pg_stat_activity "
+        "WHERE query LIKE 'EXPLAIN%generate_series%'") == 0
+
+
+def buffers_used(inst):
+    """Buffers holding user relations: the system catalog pages that any
+    session reads to parse its statements are not what a warm loads."""
+    return inst.scalar(
+        "SELECT count(*) FROM pg_buffercache b JOIN pg_class c "
+        "ON b.relfilenode = pg_relation_filenode(c.oid) "
+        "WHERE b.reldatabase = (SELECT oid FROM pg_database "
+        "WHERE datname = current_database()) "
+        "AND c.relnamespace <> 'pg_catalog'::regnamespace")
+
+
+@pytest.mark.parametrize("strategy", ["relations", "mirror", "queries"])
+def test_shared_buffers_budget_is_never_exceeded(pg, tmp_path, strategy):
+    s = standby(pg)
+    s.restart()
+    params = {"target": s.dsn(), "strategy": strategy,
+              "budget": {"max_shared_buffers_fraction": 0.25}}
+    if strategy == "relations":
+        params["relations"] = ["pgbench_accounts_pkey", "pgbench_accounts"]
+    elif strategy == "mirror":
+        params["source"] = pg.primary.dsn()  # its cache is full of data
+    else:
+        params["queries"] = {"file": write_csv(
+            str(tmp_path / "big.csv"), HEADER +
+            "1,SELECT sum(abalance) FROM pgbench_accounts,1,50\n"
+            "2,SELECT abalance FROM pgbench_accounts WHERE aid = $1,1,40\n")}
+    before = buffers_used(s)
+    rep = warm_ok(params)
+    after = buffers_used(s)
+    budget = 2048 // 4
+    assert rep["budget_blocks"] == budget
+    assert rep["blocks_loaded"] <= budget
+    assert rep["blocks_loaded"] >= budget * 0.9  # there was enough to load
+    # What the warm added to the target's cache stays within the budget.
+    assert after - before <= budget, (before, after)
+    if strategy == "queries":
+        d = rep["queries"]["details"][0]
+        assert d["status"] == "planned"  # too big to run within budget
+        assert "budget" in d["reason"]
+
+
+def test_password_never_appears(pg, tmp_path):
+    s = standby(pg)
+    pw = pg.password
+    csv = write_csv(str(tmp_path / "q.csv"), HEADER +
+                    "1,SELECT * FROM no_such_table,1,90\n"
+                    "2,SELECT count(*) FROM pgbench_branches,1,10\n")
+    target = {"host": "127.0.0.1", "port": s.port, "dbname": "postgres",
+              "user": PASSWORD_USER, "password": pw}
+    outputs = []
+    # Works with the right password (object form), source as a string.
+    rc, out, so, se = run_core("Warm", {
+        "target": target, "source": s.dsn(user=PASSWORD_USER, password=pw),
+        "strategy": ["queries", "mirror"], "queries": {"file": csv}})
+    assert rc == 0, so + se
+    outputs.append(so + se)
+    # Wrong password, URI form.
+    rc, out, so, se = run_core("Warm", {
+        "target": "postgresql://%s:%s-wrong@127.0.0.1:%d/postgres"
+                  % (PASSWORD_USER, pw, s.port)})
+    assert rc == 1 and out["Error"] == "Postgres.ConnectionFailed"
+    assert "password authentication failed" in out["Cause"]
+    outputs.append(so + se)
+    # A broken connection string that holds the password.
+    rc, out, so, se = run_core("CacheStats", {
+        "target": "host=127.0.0.1 password=%s bogus_option=1" % pw})
+    assert rc == 1 and out["Error"] == "Postgres.InvalidParameter"
+    outputs.append(so + se)
+    # A timeout cause carries the report: still no password.
+    rc, out, so, se = run_core("Warm", {
+        "target": target, "strategy": "queries",
+        "queries": {"file": write_csv(str(tmp_path / "s.csv"),
+                                      HEADER + "1,\"%s\",1,1\n" % SLOW)},
+        "budget": {"seconds": 1}})
+    assert rc == 1 and out["Error"] == "States.Timeout"
+    outputs.append(so + se)
+    for text in outputs:
+        assert pw not in text
+
+
+def test_connection_failures_are_named(pg):
+    rc, out, _, _ = run_core("Warm", {
+        "target": "host=127.0.0.1 port=1 dbname=postgres connect_timeout=2"})
+    assert rc == 1 and out["Error"] == "Postgres.ConnectionFailed"
+    assert "target" in out["Cause"]
+    rc, out, _, _ = run_core("Warm", {
+        "target": standby(pg).dsn(),
+        "source": {"host": "127.0.0.1", "port": 1, "dbname": "postgres"}})
+    assert rc == 1 and out["Error"] == "Postgres.ConnectionFailed"
+    assert "source" in out["Cause"]
+
+
+def test_csv_edge_cases_end_to_end(pg, tmp_path):
+    s = standby(pg)
+    csv = write_csv(str(tmp_path / "edge.csv"), HEADER +
+                    '1,"SELECT aid, abalance FROM pgbench_accounts '
+                    'WHERE aid = $1",5,50\n'
+                    '2,"SELECT bid,\n  ""bbalance""\nFROM pgbench_branches\n'
+                    "WHERE filler IS NULL OR filler <> 'a,b'\",3,40\n"
+                    "3,SELECT broken,row\n"
+                    "4,SELECT count(*) FROM pgbench_tellers,1,30\n")
+    rep = warm_ok({"target": s.dsn(), "strategy": "queries",
+                   "queries": {"file": csv}})
+    st = {d["queryid"]: d for d in rep["queries"]["details"]}
+    assert set(st) == {"1", "2", "4"}
+    assert st["1"]["status"] == "planned"
+    assert "public.pgbench_accounts" in st["1"]["relations"]
+    assert st["2"]["status"] == "run"
+    assert st["2"]["line"] == 3
+    assert st["4"]["line"] == 8
+    assert any(re.search(r"edge\.csv:7: malformed row", p)
+               for p in rep["problems"]), rep["problems"]
+    # Header only: nothing to do, not an error.
+    empty = write_csv(str(tmp_path / "empty.csv"), HEADER)
+    rep = warm_ok({"target": s.dsn(), "strategy": "queries",
+                   "queries": {"file": empty}})
+    assert rep["queries"]["run"] + rep["queries"]["planned"] == 0
+    assert rep["blocks_loaded"] == 0
+    # No header at all: a clear error naming file and line.
+    rc, out, _, _ = run_core("Warm", {
+        "target": s.dsn(), "strategy": "queries",
+        "queries": {"file": write_csv(str(tmp_path / "nohdr.csv"), "")}})
+    assert rc == 1 and out["Error"] == "Postgres.InvalidParameter"
+    assert "nohdr.csv:1:" in out["Cause"]
+
+
+def test_cache_stats(pg):
+    rc, out, so, se = run_core("CacheStats", {"target": standby(pg).dsn()})
+    assert rc == 0, so + se
+    assert out["in_recovery"] is True
+    assert 0 <= out["hit_ratio"] <= 1
+    assert out["buffers_total"] == 2048
+    assert 0 < out["buffers_used"] <= out["buffers_total"]
+    rc, out, _, _ = run_core("CacheStats", {"target": pg.primary.dsn()})
+    assert rc == 0 and out["in_recovery"] is False
+
+
+def test_export_matches_the_pg_cron_view(pg, tmp_path):
+    sql = open(os.path.join(os.environ.get("PW_TOP_SRCDIR", "/work/main"),
+                            "contrib/pg_cron/export-top-queries.sql")).read()
+    view = sql.split("-- BEGIN top-queries view")[1].split(
+        "-- END top-queries view")[0].split("\n", 2)[2]
+    pg.primary.query(view)
+    pg.wait_replay()
+    s = standby(pg)
+    s.pgbench(os.path.join(pg.base, "zipf.sql"), 200, 5)
+    out_file = str(tmp_path / "export.csv")
+    rc, out, so, se = run_core("ExportTopQueries", {
+        "source": s.dsn(), "file": out_file, "top_n": 100})
+    assert rc == 0, so + se
+    ours = open(out_file).read()
+    import io
+    with s.connect() as conn:
+        buf = io.StringIO()
+        conn.cursor().copy_expert(
+            "COPY (SELECT * FROM aurora_prewarm_top_queries LIMIT 100) "
+            "TO STDOUT WITH (FORMAT csv, HEADER true)", buf)
+    theirs = buf.getvalue()
+    assert ours.split("\n")[0] == theirs.split("\n")[0] == (
+        "queryid,query,calls,total_exec_time,mean_exec_time,rows,"
+        "shared_blks_hit,shared_blks_read")
+    row = [l for l in ours.split("\n") if "WHERE aid = $1" in l]
+    assert len(row) == 1 and row[0] in theirs.split("\n")
+    assert out["rows"] >= 1
+
+
+def test_snapshot_file_errors_name_file_line_and_field(pg, tmp_path):
+    bad = write_csv(str(tmp_path / "snap.csv"),
+                    "relation,fork,first_block,last_block,usage_count\n"
+                    "public.pgbench_accounts,main,0,10,5\n"
+                    "public.pgbench_accounts,main,x,10,5\n")
+    rc, out, _, _ = run_core("RestoreBuffers", {
+        "target": standby(pg).dsn(), "snapshot_file": bad})
+    assert rc == 1 and out["Error"] == "Postgres.SnapshotInvalid"
+    assert "snap.csv:3: field first_block" in out["Cause"]
+
+
+def test_parallel_connections_share_the_work(pg):
+    s = standby(pg)
+    s.restart()
+    rep = warm_ok({"target": s.dsn(), "strategy": "relations",
+                   "relations": "pgbench_accounts", "parallel": 4,
+                   "budget": {"max_shared_buffers_fraction": 1.0}})
+    assert rep["parallel"] == 4
+    assert rep["blocks_loaded"] == 2048
+    assert rep["statements"] >= 2 and rep["statements_failed"] == 0
+
+
+def test_bad_parameters_are_named(pg):
+    t = standby(pg).dsn()
+    for params, needle in [
+        ({"strategy": "bogus"}, "strategy[0]"),
+        ({"strategy": "mirror"}, "'source'"),
+        ({"budget": {"max_shared_buffers_fraction": 2}},
+         "max_shared_buffers_fraction"),
+        ({"budget": {"secs": 3}}, "budget.secs"),
+        ({"parallel": 0}, "parallel"),
+        ({"target": {"host": "x", "colour": "red"}}, "target.colour"),
+    ]:
+        p = dict({"target": t}, **params)
+        rc, out, _, _ = run_core("Warm", p)
+        assert rc == 1 and out["Error"] == "Postgres.InvalidParameter", out
+        assert needle in out["Cause"], (needle, out["Cause"])
