@@ -227,6 +227,43 @@ START_TEST(test_is_call)
 }
 END_TEST
 
+/* Random mutations of valid calls never crash the parser or evaluator;
+ * whatever check accepts, eval does not reject as bad syntax. */
+START_TEST(test_random_mutations)
+{
+	static const char junk[] = "$.[]*()',\\{} 0-9aS";
+	unsigned short seed[3] = {3, 1, 4};
+	json_object *in = lt_json(INPUT), *ctx = lt_json(CONTEXT);
+	size_t n_ok = sizeof(ok_cases) / sizeof(ok_cases[0]);
+	for (int round = 0; round < 20000; round++) {
+		char expr[256];
+		snprintf(expr, sizeof(expr), "%s", ok_cases[nrand48(seed) % n_ok].expr);
+		size_t len = strlen(expr);
+		int edits = 1 + (int)(nrand48(seed) % 3);
+		for (int e = 0; e < edits; e++) {
+			size_t at = nrand48(seed) % len;
+			if (nrand48(seed) % 4 == 0)
+				expr[at] = '\0'; /* truncate */
+			else
+				expr[at] = junk[nrand48(seed) % (sizeof(junk) - 1)];
+			len = strlen(expr);
+			if (len == 0)
+				break;
+		}
+		json_object *out = NULL;
+		pw_error err = {0};
+		int checked = pw_intrinsic_check(expr, NULL, 0);
+		int rc = pw_intrinsic_eval(expr, in, ctx, &out, &err);
+		if (checked == 0 && rc != 0)
+			ck_assert_msg(strstr(err.cause, "invalid intrinsic") == NULL,
+				      "%s: check passed, eval says %s", expr, err.cause);
+		json_object_put(out);
+	}
+	json_object_put(in);
+	json_object_put(ctx);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("intrinsic");
@@ -239,6 +276,7 @@ static Suite *suite(void)
 	tcase_add_loop_test(t, test_bad_syntax, 0,
 			    sizeof(bad_syntax) / sizeof(bad_syntax[0]));
 	tcase_add_test(t, test_is_call);
+	tcase_add_test(t, test_random_mutations);
 	suite_add_tcase(s, t);
 	return s;
 }

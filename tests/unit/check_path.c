@@ -192,6 +192,35 @@ START_TEST(test_set_rejects_non_reference)
 }
 END_TEST
 
+/* Random expressions never crash the parser or the evaluator. */
+START_TEST(test_random_expressions)
+{
+	static const char alphabet[] = "$.[]*?@()'\"\\:-,0123456789 abc=!<>&|";
+	unsigned short seed[3] = {7, 7, 7};
+	json_object *in = lt_json(INPUT), *ctx = lt_json(CONTEXT);
+	for (int round = 0; round < 20000; round++) {
+		char expr[24];
+		size_t n = 1 + (size_t)(nrand48(seed) % (sizeof(expr) - 1));
+		for (size_t i = 0; i < n; i++)
+			expr[i] = alphabet[nrand48(seed) % (sizeof(alphabet) - 1)];
+		expr[n] = '\0';
+		if (nrand48(seed) % 2)
+			expr[0] = '$';
+		char why[128];
+		json_object *out = NULL, *doc = lt_json("{\"a\":{}}");
+		pw_error err;
+		int valid = pw_path_valid(expr, why, sizeof(why));
+		int rc = pw_path_get(expr, in, ctx, &out, NULL, &err);
+		ck_assert(valid ? rc != PW_ERR : rc == PW_ERR);
+		json_object_put(out);
+		pw_path_set(expr, &doc, json_object_new_int(1), &err);
+		json_object_put(doc);
+	}
+	json_object_put(in);
+	json_object_put(ctx);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("path");
@@ -208,6 +237,7 @@ static Suite *suite(void)
 	tcase_add_loop_test(t, test_set_crossing_non_object_fails, 0,
 			    sizeof(set_fail_cases) / sizeof(set_fail_cases[0]));
 	tcase_add_test(t, test_set_rejects_non_reference);
+	tcase_add_test(t, test_random_expressions);
 	suite_add_tcase(s, t);
 	return s;
 }
