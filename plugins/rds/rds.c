@@ -14,7 +14,8 @@ static const char *const api_names[] = {
 	"EndpointType", "Filters", "Name", "Values", "MaxRecords", "Marker",
 	"SourceIdentifier", "SourceType", "StartTime", "EndTime", "Duration",
 	"EventCategories", "DBHostname", "DBUsername", "Port", "ExpiresIn",
-	"MaxAttempts", "WaitSeconds", "AllowEmpty", "IncludeShared", NULL,
+	"MaxAttempts", "WaitSeconds", "AllowEmpty", "IncludeShared", "PageSize",
+	NULL,
 };
 
 #define RDS_ACTION(fn, body)                                                  \

@@ -71,23 +71,45 @@ int rds_query_all(struct rds_state *st, pw_call *call, const char *action,
 	return PW_OK;
 }
 
-/* A Describe call: all pages unless the caller paginates itself
- * (MaxRecords or Marker given). Ensures `items` is present (an empty list
- * rather than a missing member when nothing matches). */
+static int describe_page(struct rds_state *st, pw_call *call, const char *action,
+			 json_object *params, const char *items,
+			 json_object **result, pw_error *err);
+
+/* A Describe call: all pages (PageSize records per request) unless the
+ * caller paginates itself (MaxRecords or Marker given: one page). Ensures
+ * `items` is present (an empty list rather than a missing member when
+ * nothing matches). */
 static int describe(void *state, pw_call *call, const char *action,
 		    json_object *params, const char *items, json_object **result,
 		    pw_error *err)
 {
+	static const char *const drop[] = {"PageSize", NULL};
 	struct rds_state *st = state;
+	json_object *req, *size;
 	int rc;
 
 	if (json_object_object_get_ex(params, "MaxRecords", NULL) ||
 	    json_object_object_get_ex(params, "Marker", NULL))
-		rc = rds_query(st, call, action, params, result, err);
-	else
-		rc = rds_query_all(st, call, action, params, items, result, err);
+		return describe_page(st, call, action, params, items, result, err);
+	req = awsp_without(params, drop);
+	if (json_object_object_get_ex(params, "PageSize", &size))
+		json_object_object_add(req, "MaxRecords", json_object_get(size));
+	rc = rds_query_all(st, call, action, req, items, result, err);
+	json_object_put(req);
 	if (rc != PW_OK)
 		return rc;
+	if (!json_object_object_get_ex(*result, items, NULL))
+		json_object_object_add(*result, items, json_object_new_array());
+	return PW_OK;
+}
+
+/* One page, as the API returns it. */
+static int describe_page(struct rds_state *st, pw_call *call, const char *action,
+			 json_object *params, const char *items,
+			 json_object **result, pw_error *err)
+{
+	if (rds_query(st, call, action, params, result, err) != PW_OK)
+		return PW_ERR;
 	if (!json_object_object_get_ex(*result, items, NULL))
 		json_object_object_add(*result, items, json_object_new_array());
 	return PW_OK;
