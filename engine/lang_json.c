@@ -5,6 +5,8 @@
  * quotes, NaN), finds duplicate keys, and records line/column of every
  * node. json-c then builds the values.
  */
+#include <errno.h>
+#include <math.h>
 #include <stdint.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -233,6 +235,24 @@ static int scan_number(struct jscan *c)
 		if (c->i == d)
 			return jfail(c, start, "invalid number");
 	}
+	/* json-c would clamp what does not fit: refuse it instead */
+	size_t n = c->i - start;
+	char *tok = strndup(s + start, n);
+	if (tok == NULL)
+		return jfail(c, start, "out of memory");
+	int bad;
+	errno = 0;
+	if (strpbrk(tok, ".eE") == NULL) {
+		(void)strtoll(tok, NULL, 10);
+		bad = errno == ERANGE;
+	} else {
+		bad = !isfinite(strtod(tok, NULL));
+	}
+	free(tok);
+	if (bad)
+		return jfail(c, start,
+			     "number out of range (integers must fit in 64 "
+			     "bits, floats in a double)");
 	return 0;
 }
 

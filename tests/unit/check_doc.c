@@ -202,6 +202,8 @@ static const struct bad_case bad[] = {
 	{"b.json", "{\"a\": \"abc", 1, 11, "unterminated string"},
 	{"b.json", "{\"a\"\n\n  1}", 3, 3, "expected ':'"},
 	{"b.json", "{\"x\": 1, \"x\": 2}", 1, 10, "duplicate key \"x\""},
+	{"b.json", "{\"x\": 1e400}", 1, 7, "number out of range"},
+	{"b.json", "{\"x\":\n 99999999999999999999}", 2, 2, "number out of range"},
 	{"b.lua", "return {\n  StartAt = 'A',\n  States = {\n", 4, 0,
 	 "Lua workflow: unexpected symbol near <eof>"},
 	{"b.lua", "local x = 1\nerror('broken here')\n", 2, 0,
