@@ -24,3 +24,11 @@ tests_unit_plugin_call_LDADD = $(JSONC_LIBS) $(LIBS)
 
 TESTS += tests/integration/test_plugin_notify.py
 EXTRA_DIST += tests/integration/test_plugin_notify.py
+
+check_PROGRAMS += tests/unit/check_plugin_notify
+TESTS += tests/unit/check_plugin_notify
+tests_unit_check_plugin_notify_SOURCES = tests/unit/check_plugin_notify.c \
+	plugins/notify/notify_template.c
+tests_unit_check_plugin_notify_CPPFLAGS = $(AM_CPPFLAGS) \
+	-I$(top_srcdir)/plugins/notify $(JSONC_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_check_plugin_notify_LDADD = $(JSONC_LIBS) $(CHECK_LIBS)

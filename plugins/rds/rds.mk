@@ -24,3 +24,10 @@ EXTRA_DIST += tests/integration/test_plugin_rds.py \
 TESTS += tests/integration/test_plugin_workflows.py
 EXTRA_DIST += tests/integration/test_plugin_workflows.py
 EXTRA_DIST += tests/bench/aws-bench.sh
+
+check_PROGRAMS += tests/unit/check_plugin_glue
+TESTS += tests/unit/check_plugin_glue
+tests_unit_check_plugin_glue_SOURCES = tests/unit/check_plugin_glue.c \
+	$(AWSP_SOURCES)
+tests_unit_check_plugin_glue_CPPFLAGS = $(AWSP_CPPFLAGS) $(CHECK_CFLAGS)
+tests_unit_check_plugin_glue_LDADD = $(AWSP_LIBADD) $(CHECK_LIBS)
