@@ -161,6 +161,7 @@ START_TEST(dry_run_never_calls_a_mutating_action)
 	free(log);
 	ck_assert(pw_registry_mutates(r, "counter:Bump"));
 	ck_assert(!pw_registry_mutates(r, "counter:Read"));
+	json_object_put(p);
 	pw_registry_close(r);
 }
 END_TEST
