@@ -152,7 +152,7 @@ def test_example_config_is_valid_and_filled_with_defaults(stepdir):
     assert out["ClusterIds"] == ["app-prod"]
     assert c["Endpoints"] == ["app-prod-readers"]
     assert c["Database"]["Auth"] == "secret" and c["Database"]["DBName"] == "app"
-    assert c["Warm"]["QueriesS3"] == {"Bucket": "app-prod-prewarm", "Prefix": "top-queries/app-prod/"}
+    assert c["Warm"]["QueriesS3"] == {"Bucket": "app-prod-prewarm", "Prefix": "top-queries/app/"}
     assert out["Lag"]["MinDatapoints"] == 2 and out["Lag"]["Enabled"] is True
     assert {"Target": "sns", "TopicArn": "arn:aws:sns:eu-west-1:123456789012:aurora-prewarm-alerts"} \
         in out["Notify"]["Targets"]
