@@ -34,6 +34,11 @@ struct exec {
 	char dir[4096];         /* the workflow's directory */
 	int64_t deadline;       /* execution deadline (mono ms), INT64_MAX */
 	int exiting_work_state; /* the StateExited being written ends a Task/Map/Parallel */
+	/* On resume: outputs of Tasks that finished inside the unfinished
+	 * Map/Parallel state, "scope\x1fstate" -> [output, ...] in order, and
+	 * how many of each were handed out again. */
+	json_object *replay;
+	json_object *replay_used;
 	char id[160];
 };
 
@@ -190,6 +195,28 @@ static void enter_state(struct exec *x, const char *name, int64_t retry)
 	json_object_object_add(x->state_ctx, "RetryCount", json_object_new_int64(retry));
 }
 
+/* Resume of a Map/Parallel state: the n-th visit of Task `name` in
+ * `scope` gets the n-th output it had before the crash, so a Task that
+ * finished never runs again. 1 when *result was set. */
+static int replay_task(struct exec *x, const char *name, const char *scope,
+		       json_object **result)
+{
+	char key[1024];
+	snprintf(key, sizeof(key), "%s\x1f%s", scope, name);
+	json_object *list = field(x->replay, key);
+	int used = json_object_get_int(field(x->replay_used, key));
+	if (list == NULL || (size_t)used >= json_object_array_length(list))
+		return 0;
+	json_object *copy = NULL, *src = json_object_array_get_idx(list, (size_t)used);
+	if (src != NULL && json_object_deep_copy(src, &copy, NULL) != 0)
+		return 0;
+	json_object_object_add(x->replay_used, key, json_object_new_int(used + 1));
+	pw_log(PW_LOG_INFO, "engine", "%s (%s): finished before the resume, not run again", name,
+	       scope);
+	*result = copy;
+	return 1;
+}
+
 static int do_task(struct exec *x, const char *name, const char *scope, json_object *state,
 		   json_object *raw, json_object *eff, int attempt, json_object **result,
 		   pw_error *err)
@@ -203,6 +230,8 @@ static int do_task(struct exec *x, const char *name, const char *scope, json_obj
 		return PW_ERR;
 	if (x->o->registry == NULL)
 		return pw_error_set(err, "States.Runtime", "no plugin registry to run %s", resource);
+	if (x->replay != NULL && scope != NULL && replay_task(x, name, scope, result))
+		return PW_OK;
 	struct pw_call call;
 	memset(&call, 0, sizeof(call));
 	call.reg = x->o->registry;
@@ -692,6 +721,9 @@ static int exec_init(struct exec *x, const pw_doc *doc, const struct pw_exec_opt
 
 static void exec_fini(struct exec *x)
 {
+	json_object_put(x->replay);
+	json_object_put(x->replay_used);
+	x->replay = x->replay_used = NULL;
 	json_object_put(x->ctx);
 	pw_journal_close(x->j);
 	x->j = NULL;
@@ -816,6 +848,40 @@ static void result_from_event(json_object *ev, struct pw_exec_result *res)
 	}
 }
 
+/* Collects the scoped TaskSucceeded events after the last top-level
+ * StateExited: the Tasks that finished inside the Map/Parallel state that
+ * was running when the process died. */
+static void build_replay(struct exec *x, json_object *events)
+{
+	size_t n = json_object_array_length(events), from = 0;
+	for (size_t i = 0; i < n; i++) {
+		json_object *ev = json_object_array_get_idx(events, i);
+		const char *type = str_field(ev, "type");
+		if (type && strcmp(type, "StateExited") == 0 && field(ev, "scope") == NULL)
+			from = i + 1;
+	}
+	for (size_t i = from; i < n; i++) {
+		json_object *ev = json_object_array_get_idx(events, i);
+		const char *type = str_field(ev, "type"), *scope = str_field(ev, "scope");
+		const char *state = str_field(ev, "state");
+		if (type == NULL || scope == NULL || state == NULL ||
+		    strcmp(type, "TaskSucceeded") != 0)
+			continue;
+		char key[1024];
+		snprintf(key, sizeof(key), "%s\x1f%s", scope, state);
+		if (x->replay == NULL) {
+			x->replay = json_object_new_object();
+			x->replay_used = json_object_new_object();
+		}
+		json_object *list = field(x->replay, key);
+		if (list == NULL) {
+			list = json_object_new_array();
+			json_object_object_add(x->replay, key, list);
+		}
+		json_object_array_add(list, json_object_get(field(ev, "output")));
+	}
+}
+
 static int resume_locked(const pw_doc *doc, const char *id, const struct pw_exec_opts *o,
 			 int wait, struct pw_exec_result *res, pw_error *err)
 {
@@ -849,6 +915,7 @@ static int resume_locked(const pw_doc *doc, const char *id, const struct pw_exec
 	exec_init(&x, doc, &ro, id, input, str_field(s.started, "startTime"));
 	x.j = j;
 	j = NULL;
+	build_replay(&x, events);
 	res->resumed = 1;
 	const char *next = NULL;
 	json_object *from = input;

@@ -448,6 +448,45 @@ START_TEST(resume_continues_after_the_last_finished_state)
 }
 END_TEST
 
+START_TEST(resume_inside_a_map_runs_no_finished_item_again)
+{
+	char sd[600], jpath[800];
+	snprintf(sd, sizeof(sd), "%s/state", tmp);
+	pw_doc *doc = load(
+		"{\"StartAt\":\"M\",\"States\":{"
+		"\"M\":{\"Type\":\"Map\",\"ItemSelector\":{\"Name.$\":\"$$.Map.Item.Value\"},"
+		"\"ItemProcessor\":{\"StartAt\":\"B\",\"States\":{\"B\":{\"Type\":\"Task\","
+		"\"Resource\":\"counter:Bump\",\"ResultSelector\":{\"N.$\":\"$.Name\"},"
+		"\"End\":true}}},\"End\":true}}}");
+	json_object *in = json_tokener_parse("[\"r1\",\"r2\",\"r3\"]");
+	struct pw_exec_opts o = opts(0, sd);
+	struct pw_exec_result res;
+	pw_error err = {{0}, {0}};
+	ck_assert_int_eq(pw_exec_run(doc, in, &o, &res, &err), PW_OK);
+	/* Keep the journal up to r2's TaskSucceeded: killed before r3. */
+	snprintf(jpath, sizeof(jpath), "%s/executions/%s.jsonl", sd, res.id);
+	char *text = rt_read(jpath);
+	char *cut = strstr(text, "\"output\":{\"Name\":\"r2\"");
+	ck_assert_ptr_nonnull(cut);
+	*(strchr(cut, '\n') + 1) = '\0';
+	FILE *f = fopen(jpath, "w");
+	fputs(text, f);
+	fclose(f);
+	free(text);
+	struct pw_exec_result r2;
+	ck_assert_int_eq(pw_exec_resume(doc, res.id, &o, &r2, &err), PW_OK);
+	ck_assert_int_eq(r2.status, PW_EXEC_SUCCEEDED);
+	ck_assert(json_object_equal(r2.output, res.output));
+	ck_assert_int_eq(calls_of("Bump r1"), 1);
+	ck_assert_int_eq(calls_of("Bump r2"), 1);
+	ck_assert_int_eq(calls_of("Bump r3"), 2); /* ran before the cut too */
+	pw_exec_result_clear(&r2);
+	pw_exec_result_clear(&res);
+	json_object_put(in);
+	pw_doc_free(doc);
+}
+END_TEST
+
 START_TEST(same_key_runs_once)
 {
 	char sd[600];
@@ -497,6 +536,7 @@ int main(void)
 	tcase_add_test(tc, lua_step_runs_relative_to_the_workflow);
 	tcase_add_test(tc, journal_records_history_events);
 	tcase_add_test(tc, resume_continues_after_the_last_finished_state);
+	tcase_add_test(tc, resume_inside_a_map_runs_no_finished_item_again);
 	tcase_add_test(tc, same_key_runs_once);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
