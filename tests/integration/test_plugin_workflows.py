@@ -15,6 +15,7 @@ from fixtures.moto_server import (  # noqa: F401
 CLUSTER = "wf-cluster"
 ENDPOINT = "wf-readers"
 PASSWORD = "Wf-db-pa55word-never-shown"
+RACERS = tuple(f"wf-racer-{i:02d}" for i in range(40))
 
 
 def prewarm(*args, input_obj=None, tmp_path=None):
@@ -37,7 +38,7 @@ def aurora(moto_server):
     rds = moto_server.client("rds")
     rds.create_db_cluster(DBClusterIdentifier=CLUSTER, Engine="aurora-postgresql",
                           MasterUsername="postgres", MasterUserPassword="unused-pw-1")
-    for name in ("wf-writer", "wf-reader-1", "wf-reader-2"):
+    for name in ("wf-writer", "wf-reader-1", "wf-reader-2") + RACERS:
         rds.create_db_instance(DBInstanceIdentifier=name, DBClusterIdentifier=CLUSTER,
                                Engine="aurora-postgresql", DBInstanceClass="db.r6g.large")
     rds.create_db_cluster_endpoint(DBClusterIdentifier=CLUSTER,
@@ -151,6 +152,29 @@ def test_dry_run_plans_without_changing_the_endpoint(aurora, tmp_path):
     assert out["endpoint"]["Changed"] is True
     assert out["told"]["Message"] == 'wf-reader-2 is in wf-readers: ["wf-reader-1","wf-reader-2"]'
     assert sorted(static_members(aurora)) == ["wf-reader-1", "wf-reader-2"]
+
+
+def test_two_executions_adding_readers_at_once_lose_neither(aurora, tmp_path):
+    """20 rounds of two `prewarm run`s, started together, each adding a
+    different reader: after every round both are in the endpoint."""
+    wf = write(tmp_path, "add.yaml", ADD_WORKFLOW)
+    retried = 0
+    for rnd in range(20):
+        procs = []
+        for name in RACERS[2 * rnd:2 * rnd + 2]:
+            inp = tmp_path / f"{name}.json"
+            inp.write_text(json.dumps({"id": name}))
+            procs.append((name, subprocess.Popen(
+                [os.environ["PREWARM"], "run", wf, "--input", str(inp), "--no-journal"],
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)))
+        for name, proc in procs:
+            out, err = proc.communicate(timeout=120)
+            assert proc.returncode == 0, err
+            result = json.loads(out)["endpoint"]
+            retried += result["Attempts"] > 1
+        now = static_members(aurora)
+        assert all(name in now for name, _ in procs), f"round {rnd}: {now}"
+    assert retried > 0  # the executions really collided
 
 
 def test_no_secret_in_any_output_log_or_journal(aurora, moto_server, tmp_path):
