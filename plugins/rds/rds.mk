@@ -31,3 +31,6 @@ tests_unit_check_plugin_glue_SOURCES = tests/unit/check_plugin_glue.c \
 	$(AWSP_SOURCES)
 tests_unit_check_plugin_glue_CPPFLAGS = $(AWSP_CPPFLAGS) $(CHECK_CFLAGS)
 tests_unit_check_plugin_glue_LDADD = $(AWSP_LIBADD) $(CHECK_LIBS)
+# The moto extension the rds tests rest on, checked against the API's rules.
+TESTS += tests/integration/test_plugin_moto_endpoints.py
+EXTRA_DIST += tests/integration/test_plugin_moto_endpoints.py
