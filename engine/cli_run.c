@@ -161,8 +161,7 @@ int pw_cli_run(int argc, char **argv)
 	int erc = key ? pw_exec_run_keyed(doc, input, key, &eo, &res, &err)
 		      : pw_exec_run(doc, input, &eo, &res, &err);
 	if (erc != PW_OK) {
-		pw_log(PW_LOG_ERROR, "engine", "%s: %s", err.name, err.cause);
-		fprintf(stderr, "prewarm run: %s (use --state-dir DIR or --no-journal)\n", err.cause);
+		fprintf(stderr, "prewarm run: %s\n", err.cause);
 		goto out;
 	}
 	rc = pw_cli_finish(&res);

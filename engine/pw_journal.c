@@ -66,7 +66,7 @@ static int ensure_dir(const char *state_dir, const char *sub, char *out, size_t 
 	return PW_OK;
 fail:
 	return pw_error_set(err, "Journal.Unavailable",
-			    "cannot create state directory %s: %s (set --state-dir)", path,
+			    "cannot create state directory %s: %s (use --state-dir DIR or --no-journal)", path,
 			    strerror(errno));
 }
 
