@@ -62,6 +62,16 @@ static void vadd(struct vctx *c, int warning, const char *ptr,
 		c->errors++;
 }
 
+static void warn(struct vctx *c, const char *ptr, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void warn(struct vctx *c, const char *ptr, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vadd(c, 1, ptr, fmt, ap);
+	va_end(ap);
+}
+
 static void err(struct vctx *c, const char *ptr, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 static void err(struct vctx *c, const char *ptr, const char *fmt, ...)
@@ -638,6 +648,16 @@ static void check_task(struct sctx *s, json_object *state)
 	check_positive_int(s, state, "HeartbeatSeconds", 0);
 	check_path_field(s, state, "TimeoutSecondsPath", 1, 0);
 	check_path_field(s, state, "HeartbeatSecondsPath", 1, 0);
+	for (size_t k = 0; heartbeat[k]; k++)
+		if (json_object_object_get_ex(state, heartbeat[k], NULL)) {
+			char *ph = pj(s->ptr, heartbeat[k]);
+			warn(s->c, ph,
+			     "state '%s': %s is accepted but not enforced "
+			     "(plugins send no heartbeats); TimeoutSeconds "
+			     "bounds the step",
+			     s->name, heartbeat[k]);
+			free(ph);
+		}
 	json_object *to = field(state, "TimeoutSeconds", NULL);
 	json_object *hb = field(state, "HeartbeatSeconds", NULL);
 	if (is_int_value(to) && is_int_value(hb) &&
@@ -914,6 +934,30 @@ static void validate_state(struct vctx *c, const char *ptr, const char *name,
 		check_map(&s, state);
 }
 
+/* Map ItemProcessor.ProcessorConfig: only the inline Map exists here. */
+static void check_processor_config(struct vctx *c, const char *ptr,
+				   json_object *pc)
+{
+	if (!json_object_is_type(pc, json_type_object)) {
+		err(c, ptr, "ProcessorConfig must be an object");
+		return;
+	}
+	json_object_object_foreach(pc, key, val)
+	{
+		char *p = pj(ptr, key);
+		if (strcmp(key, "Mode") == 0) {
+			if (!json_object_is_type(val, json_type_string) ||
+			    strcmp(json_object_get_string(val), "INLINE") != 0)
+				err(c, p,
+				    "ProcessorConfig Mode must be INLINE "
+				    "(distributed Map is not supported)");
+		} else if (strcmp(key, "ExecutionType") != 0) {
+			err(c, p, "unknown field '%s' in ProcessorConfig", key);
+		}
+		free(p);
+	}
+}
+
 static void validate_machine(struct vctx *c, const char *ptr, json_object *m,
 			     int top)
 {
@@ -949,9 +993,8 @@ static void validate_machine(struct vctx *c, const char *ptr, json_object *m,
 		else if (strcmp(key, "TimeoutSeconds") == 0 &&
 			 (!is_int_value(val) || json_object_get_int64(val) < 1))
 			err(c, p, "TimeoutSeconds must be a positive integer");
-		else if (strcmp(key, "ProcessorConfig") == 0 &&
-			 !json_object_is_type(val, json_type_object))
-			err(c, p, "ProcessorConfig must be an object");
+		else if (strcmp(key, "ProcessorConfig") == 0)
+			check_processor_config(c, p, val);
 		free(p);
 	}
 

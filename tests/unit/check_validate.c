@@ -234,6 +234,9 @@ static const struct mem_case mem_cases[] = {
 	 "unknown Type 'Nope'"},
 	{M1("\"A\":{\"Type\":\"Map\",\"ItemProcessor\":{\"StartAt\":\"I\",\"States\":{\"I\":{\"Type\":\"Succeed\"}}},"
 	    "\"MaxConcurrency\":1.5,\"End\":true}"), "MaxConcurrency must be a non-negative integer"},
+	{M1("\"A\":{\"Type\":\"Map\",\"ItemProcessor\":{\"ProcessorConfig\":{\"Mode\":\"DISTRIBUTED\"},"
+	    "\"StartAt\":\"I\",\"States\":{\"I\":{\"Type\":\"Succeed\"}}},\"End\":true}"),
+	 "Mode must be INLINE"},
 	{M1("\"A\":{\"Type\":\"Succeed\"},"
 	    "\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\":{\"Type\":\"Succeed\"}"),
 	 "must be 1 to 80 characters"},
@@ -291,6 +294,24 @@ START_TEST(test_no_checker_and_append)
 }
 END_TEST
 
+/* Warnings are reported with a "warning: " prefix and not counted. */
+START_TEST(test_heartbeat_warning)
+{
+	const char *wf = M1("\"A\":{\"Type\":\"Task\",\"Resource\":\"notify:Publish\","
+			    "\"TimeoutSeconds\":60,\"HeartbeatSeconds\":10,\"End\":true}");
+	pw_doc *doc = NULL;
+	pw_diag d;
+	pw_diag_list l = {0};
+	ck_assert_int_eq(pw_doc_load_buffer("h.json", wf, strlen(wf), &doc, &d), 0);
+	ck_assert_int_eq(pw_workflow_validate(doc, lt_fake_check, NULL, &l), 0);
+	ck_assert_int_eq(l.count, 1);
+	ck_assert(strncmp(l.items[0].message, "warning: state 'A': HeartbeatSeconds", 36) == 0);
+	ck_assert_int_eq(l.items[0].line, 1);
+	pw_diag_list_free(&l);
+	pw_doc_free(doc);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("validate");
@@ -303,6 +324,7 @@ static Suite *suite(void)
 	tcase_add_loop_test(t, test_memory_cases, 0,
 			    sizeof(mem_cases) / sizeof(mem_cases[0]));
 	tcase_add_test(t, test_no_checker_and_append);
+	tcase_add_test(t, test_heartbeat_warning);
 	suite_add_tcase(s, t);
 	return s;
 }
