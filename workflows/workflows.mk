@@ -19,11 +19,12 @@ nobase_dist_pkgdata_DATA = \
 	workflows/steps/endpoint_diff.lua workflows/steps/check_endpoints.lua \
 	workflows/steps/config_report.lua
 EXTRA_DIST += workflows/WORKFLOWS.md
-# Step scripts through prewarm (no AWS), then the workflows for real on
-# moto + PostgreSQL.
-TESTS += tests/integration/test_workflow_steps.py tests/integration/test_workflow_runs.py
+# Step scripts through prewarm (no AWS), the workflows for real on
+# moto + PostgreSQL, and the deployment files of contrib/.
+TESTS += tests/integration/test_workflow_steps.py \
+	tests/integration/test_workflow_runs.py tests/integration/test_deploy_files.py
 EXTRA_DIST += tests/integration/test_workflow_steps.py \
-	tests/integration/test_workflow_runs.py \
+	tests/integration/test_workflow_runs.py tests/integration/test_deploy_files.py \
 	tests/data/events/cloudtrail-create-db-instance.json \
 	tests/data/events/cloudtrail-failed-call.json \
 	tests/data/events/cloudtrail-other-cluster.json \

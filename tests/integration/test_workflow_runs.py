@@ -152,6 +152,19 @@ def test_a_failure_is_notified_and_leaves_the_endpoint_alone(tmp_path, pg, aws):
     assert pg.password not in out["Cause"] + err
 
 
+def test_a_lagging_reader_times_out_after_the_bounded_wait(tmp_path, pg, aws):
+    lagging = "app-prod-reader-3"
+    aws["rds"].create_db_instance(DBInstanceIdentifier=lagging, DBClusterIdentifier=CLUSTER,
+                                  Engine="aurora-postgresql", DBInstanceClass="db.r6g.large")
+    lag_datapoints(aws["cw"], lagging, [40.0, 950.0])
+    cfg = config(tmp_path, pg, aws, **{"lag.max_wait_seconds": 3})
+    rc, out, err = run(tmp_path, "aurora-replica-prewarm.yaml", {"DBInstanceIdentifier": lagging}, cfg)
+    assert rc == 1 and out["Error"] == "Prewarm.ReplicaLagTimeout", (out, err)
+    assert "reached 950 ms" in out["Cause"] and "gave up after 3 s" in out["Cause"]
+    assert members(aws["rds"]) == [READER]
+    aws["rds"].delete_db_instance(DBInstanceIdentifier=lagging, SkipFinalSnapshot=True)
+
+
 def test_dry_run_plans_the_warm_and_changes_nothing(tmp_path, pg, aws):
     cfg = config(tmp_path, pg, aws)
     rc, out, err = run(tmp_path, "aurora-replica-prewarm.yaml", {"DBInstanceIdentifier": NEW}, cfg, "--dry-run")
