@@ -14,7 +14,7 @@ static const char *const api_names[] = {
 	"EndpointType", "Filters", "Name", "Values", "MaxRecords", "Marker",
 	"SourceIdentifier", "SourceType", "StartTime", "EndTime", "Duration",
 	"EventCategories", "DBHostname", "DBUsername", "Port", "ExpiresIn",
-	"MaxAttempts", "WaitSeconds", "AllowEmpty", "IncludeShared", "PageSize",
+	"MaxAttempts", "WaitSeconds", "AllowEmpty", "AllowNarrow", "PageSize",
 	NULL,
 };
 

@@ -34,6 +34,7 @@ struct member_op {
 	int64_t max_attempts;
 	int64_t wait_ms;
 	int allow_empty;
+	int allow_narrow;
 };
 
 static int has(json_object *list, const char *id)
@@ -203,6 +204,17 @@ static int plan(struct rds_state *st, pw_call *call, const struct member_op *op,
 	}
 	current = static_members(*endpoint);
 	n = current ? json_object_array_length(current) : 0;
+	if (op->add && n == 0 && !op->allow_narrow) {
+		/* Without static members the endpoint reaches every eligible
+		 * instance (but ExcludedMembers): a first static member would
+		 * shrink it to that one instance. */
+		pw_error_set(err, "RDS.EndpointNotStatic",
+			     "endpoint %s has no static members, so it reaches every "
+			     "eligible instance; adding %s would narrow it to that "
+			     "instance alone. Create it with StaticMembers, or pass "
+			     "AllowNarrow: true", op->endpoint_id, op->instance_id);
+		goto out;
+	}
 	*desired = json_object_new_array();
 	*dropped = json_object_new_array();
 	for (size_t i = 0; i < n; i++) {
@@ -387,7 +399,8 @@ static int parse_op(json_object *params, int add, struct member_op *op,
 	    awsp_int(params, "MaxAttempts", 0, "RDS", &op->max_attempts, err) !=
 		    PW_OK ||
 	    awsp_int(params, "WaitSeconds", 0, "RDS", &wait_s, err) != PW_OK ||
-	    awsp_bool(params, "AllowEmpty", "RDS", &op->allow_empty, err) != PW_OK)
+	    awsp_bool(params, "AllowEmpty", "RDS", &op->allow_empty, err) != PW_OK ||
+	    awsp_bool(params, "AllowNarrow", "RDS", &op->allow_narrow, err) != PW_OK)
 		return PW_ERR;
 	if (op->max_attempts < 1 || op->max_attempts > 100)
 		return pw_error_set(err, "RDS.InvalidParameter",

@@ -223,3 +223,14 @@ def test_waiting_is_bounded_by_the_deadline(aurora):
         timeout_ms=100)
     assert rc == 1 and out["Error"] == "States.Timeout"
     assert "late-reader" not in members(aurora)
+
+
+def test_an_endpoint_without_static_members_is_not_narrowed(aurora):
+    aurora.create_db_cluster_endpoint(DBClusterIdentifier=CLUSTER,
+                                      DBClusterEndpointIdentifier="all-but-one",
+                                      EndpointType="ANY", ExcludedMembers=["reader-1"])
+    params = {"DBClusterEndpointIdentifier": "all-but-one", "DBInstanceIdentifier": "reader-2"}
+    rc, out, _ = plugin_call("rds", "AddStaticMember", params)
+    assert rc == 1 and out["Error"] == "RDS.EndpointNotStatic"
+    out = ok(*plugin_call("rds", "AddStaticMember", dict(params, AllowNarrow=True)))
+    assert out["StaticMembers"] == ["reader-2"]
