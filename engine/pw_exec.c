@@ -882,8 +882,17 @@ static void build_replay(struct exec *x, json_object *events)
 	}
 }
 
+/* keyed (may be NULL): the run_keyed caller's input and key. With it, a
+ * journal whose process died before ExecutionStarted is started afresh,
+ * and a journal of another workflow is refused. */
+struct keyed_run {
+	json_object *input;
+	const char *key;
+};
+
 static int resume_locked(const pw_doc *doc, const char *id, const struct pw_exec_opts *o,
-			 int wait, struct pw_exec_result *res, pw_error *err)
+			 int wait, const struct keyed_run *keyed, struct pw_exec_result *res,
+			 pw_error *err)
 {
 	struct exec x;
 	pw_journal *j = NULL;
@@ -898,8 +907,30 @@ static int resume_locked(const pw_doc *doc, const char *id, const struct pw_exec
 	if (pw_journal_read(o->state_dir, id, &events, err) != PW_OK)
 		goto out;
 	pw_journal_summarize(events, &s);
+	if (s.started == NULL && keyed != NULL) {
+		/* Its process died between binding the key and journaling
+		 * ExecutionStarted: nothing ran, so start it now. */
+		exec_init(&x, doc, o, id, keyed->input, NULL);
+		x.j = j;
+		j = NULL;
+		json_object *d = started_details(&x, keyed->input);
+		json_object_object_add(d, "key", json_object_new_string(keyed->key));
+		if (journal(&x, "ExecutionStarted", NULL, NULL, d, err) == PW_OK)
+			rc = exec_finish(&x, NULL, keyed->input, res);
+		exec_fini(&x);
+		goto out;
+	}
 	if (s.started == NULL) {
 		pw_error_set(err, "Journal.Corrupt", "execution %s has no ExecutionStarted event", id);
+		goto out;
+	}
+	char mine[4096];
+	const char *theirs = str_field(s.started, "workflow");
+	if (keyed != NULL && theirs != NULL && realpath(pw_doc_file(doc), mine) != NULL &&
+	    strcmp(theirs, mine) != 0) {
+		pw_error_set(err, "States.Runtime",
+			     "key '%s' belongs to execution %s of another workflow (%s)", keyed->key,
+			     id, theirs);
 		goto out;
 	}
 	if (s.finished != NULL) {
@@ -954,7 +985,7 @@ int pw_exec_resume(const pw_doc *doc, const char *id, const struct pw_exec_opts 
 {
 	if (o->state_dir == NULL)
 		return pw_error_set(err, "States.Runtime", "resume needs a state directory");
-	return resume_locked(doc, id, o, 0, res, err);
+	return resume_locked(doc, id, o, 0, NULL, res, err);
 }
 
 int pw_exec_run_keyed(const pw_doc *doc, json_object *input, const char *key,
@@ -982,16 +1013,10 @@ int pw_exec_run_keyed(const pw_doc *doc, json_object *input, const char *key,
 		pw_journal_discard(x.j);
 		x.j = NULL;
 		exec_fini(&x);
-		char wf[4096], mine[4096];
-		if (pw_exec_workflow_of(o->state_dir, existing, wf, sizeof(wf), err) != PW_OK)
-			return PW_ERR;
-		if (realpath(pw_doc_file(doc), mine) != NULL && strcmp(wf, mine) != 0)
-			return pw_error_set(err, "States.Runtime",
-					    "key '%s' belongs to execution %s of another workflow (%s)",
-					    key, existing, wf);
 		pw_log(PW_LOG_INFO, "engine", "key %s already ran as execution %s%s", key, existing,
 		       pw_journal_is_running(o->state_dir, existing) ? " (still running: waiting)" : "");
-		int rc = resume_locked(doc, existing, o, o->wait_for_running, res, err);
+		struct keyed_run kr = {input, key};
+		int rc = resume_locked(doc, existing, o, o->wait_for_running, &kr, res, err);
 		res->reused = 1;
 		return rc;
 	}

@@ -508,6 +508,29 @@ START_TEST(same_key_runs_once)
 	ck_assert_int_eq(pw_exec_run_keyed(doc, in, "event-43", &o, &r1, &err), PW_OK);
 	ck_assert_int_eq(calls_of("Bump a"), 2);
 	pw_exec_result_clear(&r1);
+	/* A process that died right after binding the key left an empty
+	 * journal: the next run with the key runs the execution in it. */
+	pw_journal *j = NULL;
+	char existing[200];
+	ck_assert_int_eq(pw_journal_create(sd, "abandoned", NULL, &j, &err), PW_OK);
+	ck_assert_int_eq(pw_journal_key_claim(sd, "event-44", "abandoned", existing,
+					      sizeof(existing), &err), 0);
+	pw_journal_close(j);
+	ck_assert_int_eq(pw_exec_run_keyed(doc, in, "event-44", &o, &r1, &err), PW_OK);
+	ck_assert_int_eq(r1.status, PW_EXEC_SUCCEEDED);
+	ck_assert_str_eq(r1.id, "abandoned");
+	ck_assert_int_eq(calls_of("Bump a"), 3);
+	pw_exec_result_clear(&r1);
+	/* The same key with another workflow file is refused. */
+	pw_doc *other = NULL;
+	pw_diag diag;
+	char *p2 = rt_write(tmp, "other.json", journal_wf);
+	ck_assert_int_eq(pw_doc_load_file(p2, &other, &diag), 0);
+	ck_assert_int_eq(pw_exec_run_keyed(other, in, "event-42", &o, &r1, &err), PW_ERR);
+	ck_assert_msg(strstr(err.cause, "another workflow"), "%s", err.cause);
+	pw_exec_result_clear(&r1);
+	pw_doc_free(other);
+	free(p2);
 	json_object_put(in);
 	pw_doc_free(doc);
 }
