@@ -4,6 +4,7 @@
 
 #include "config.h"
 #include "pw_cli.h"
+#include "pw_watch.h"
 
 static const struct {
 	const char *name;
@@ -17,6 +18,7 @@ static const struct {
 	{"history", pw_cli_history, "print an execution's history events"},
 	{"resume", pw_cli_resume, "continue an interrupted execution"},
 	{"warm", pw_cli_warm, "warm one PostgreSQL instance's cache (postgres-warm:Warm)"},
+	{"watch", pw_cli_watch, "run as a service: executions for the events in an SQS queue"},
 };
 
 static void usage(FILE *f)
