@@ -145,6 +145,7 @@ def test_a_failure_is_notified_and_leaves_the_endpoint_alone(tmp_path, pg, aws):
                        event("rds-event-0005.json", SourceIdentifier="rds:" + NEW), cfg)
     assert rc == 1 and out["Error"] == "Prewarm.EndpointNotFound", (out, err)
     assert "failed in state PlanWarm" in out["Cause"] and "no-such-endpoint" in out["Cause"]
+    assert any("left as they were" in line for line in err.splitlines())
     execution = out["Cause"].rsplit("(execution ", 1)[1].rstrip(")")
     notes = [json.loads(line) for line in err.splitlines() if "FAILED for " + NEW in line]
     assert notes and execution in notes[0]["msg"] and "state PlanWarm" in notes[0]["msg"]
@@ -202,6 +203,10 @@ def test_a_new_reader_is_warmed_reported_and_added(tmp_path, pg, aws):
     assert stats["Datapoints"], "no WarmSeconds metric published"
     assert pg.password not in out_text(out) + err
     assert any("warmed and in service" in line for line in err.splitlines())
+    # The same event again (SQS delivers at least once): nothing to do.
+    rc, out, err = run(tmp_path, "aurora-replica-prewarm.yaml",
+                       event("rds-event-0005.json", SourceIdentifier="rds:" + NEW), cfg)
+    assert rc == 0 and out["Status"] == "ignored" and "already a member" in out["Reason"], (out, err)
 
 
 def test_failover_moves_the_writer_out_and_warms_the_former_writer_in(tmp_path, pg, aws):

@@ -364,9 +364,10 @@ def test_plan_fails_on_a_missing_endpoint_and_warns_on_excluded_members(stepdir)
 
 def test_plan_uses_host_overrides_and_skips_endpoints_already_listing_it(stepdir):
     s = settings(stepdir, {"clusters.app-prod.database.hosts.new": "127.0.0.1:6543"})
-    out = ok(plan(stepdir, s, eps=endpoints(["r1", "new"])))
+    out = ok(plan(stepdir, s))
     assert out["Target"]["Host"] == "127.0.0.1" and out["Target"]["Port"] == 6543
-    assert out["AddCount"] == 0
+    out = ok(plan(stepdir, s, eps=endpoints(["r1", "new"])))  # a repeated event
+    assert out["Ignore"] is True and "already a member of every managed endpoint" in out["Reason"]
 
 
 # ---- warm_params.lua --------------------------------------------------------
@@ -481,13 +482,21 @@ def test_failure_notice_names_execution_state_and_cause(stepdir):
     data = {"settings": s, "target": {"DBInstanceIdentifier": "new"},
             "failed": {"Warm": {"Error": "Postgres.ConnectionFailed", "Cause": "connection refused"}}}
     out = ok(step(stepdir, "notification.lua", {"kind": "failed", "workflow": "aurora-replica-prewarm",
-                                                "execution": "exec-123", "data": data}))
+                                                "execution": "exec-123", "endpoints_unchanged": True,
+                                                "data": data}))
     assert out["Send"] is True and out["Level"] == "error"
     assert out["Error"] == "Postgres.ConnectionFailed" and out["State"] == "Warm"
     for text in ("exec-123", "state Warm", "connection refused", "left as they were"):
         assert text in out["Message"]
     assert "exec-123" in out["FailureCause"] and "Warm" in out["FailureCause"]
     assert {"Target": "webhook", "Url": "https://hooks.example/x"} in out["Targets"]
+    data["failed"]["Rollback"] = {"Error": "RDS.EndpointUpdateConflict", "Cause": "gave up"}
+    data["plan"] = {"Endpoints": ["app-prod-readers"]}
+    out = ok(step(stepdir, "notification.lua", {"kind": "failed", "workflow": "aurora-replica-prewarm",
+                                                "execution": "exec-123", "endpoints_unchanged": True,
+                                                "data": data}))
+    assert "left as they were" not in out["Message"]
+    assert "rollback failed too: check the custom endpoint(s) app-prod-readers" in out["Message"]
 
 
 def test_success_notice_and_quiet_ignores(stepdir):

@@ -8,7 +8,9 @@
 --          "changes"?: [{"Action", "DBClusterEndpointIdentifier",
 --          "DBInstanceIdentifier", "Reason"}], "failed"?: {STATE: {Error,
 --          Cause}} (what each Catch wrote), "notify"?: settings.Notify,
---          "data"?: the whole state data: fills in what is not given
+--          "endpoints_unchanged"?: true when the failure path leaves every
+--          endpoint as it was (the replica workflow: its only change comes
+--          last and is rolled back), "data"?: the whole state data: fills in what is not given
 --          (settings.Notify, failed, target, classified, plan, warm.report),
 --          so a failure path works whatever was known when it failed}
 -- Output: {"Send": bool, "Targets", "Subject", "Message", "Level",
@@ -90,7 +92,12 @@ if kind == "failed" then
     local e = input.failed[states[i]]
     say("Also failed: %s: %s %s", states[i], tostring(e.Error), tostring(e.Cause or ""))
   end
-  say("The custom endpoint(s) were left as they were.")
+  if input.failed.Rollback ~= nil then
+    say("The rollback failed too: check the custom endpoint(s) %s for %s.",
+      type(input.endpoints) == "table" and table.concat(input.endpoints, ", ") or "", who)
+  elseif input.endpoints_unchanged then
+    say("The custom endpoint(s) were left as they were.")
+  end
   -- The execution's own Cause: one line that still says where it failed.
   out.FailureCause = string.format("%s failed in state %s: %s (execution %s)", wf, out.State, out.Cause, exec)
   out.Send = true

@@ -11,7 +11,9 @@
 --          "cluster": rds:DescribeDBClusters result (or its DBClusters item),
 --          "instances": rds:DescribeDBInstances result for the cluster (or
 --          the DBInstances list), "endpoints": rds:DescribeDBClusterEndpoints
---          result (or the DBClusterEndpoints list)}
+--          result (or the DBClusterEndpoints list), "rewarm": optional
+--          true to plan even when the instance is already in every managed
+--          endpoint (else that is ignored as a repeated event)}
 -- Output: {"Ignore", "Reason", "Target": {"DBInstanceIdentifier", "Host",
 --          "Port"}, "Source": same or absent, "Strategy": [...],
 --          "NeedsQueries": bool, "Endpoints": the managed endpoints,
@@ -120,6 +122,13 @@ for _, name in ipairs(cfg.Endpoints or {}) do
   end
 end
 out.AddCount = #out.AddTo
+-- A repeated event (SQS delivers at least once; both instance events may be
+-- routed) finds the reader already in service: nothing to do.
+if out.AddCount == 0 and not input.rewarm then
+  out.Ignore = true
+  out.Reason = string.format("%s is already a member of every managed endpoint (%s)", id, table.concat(out.Endpoints, ", "))
+  return out
+end
 
 -- The in-service reader that serves the most managed endpoints (ties: by name).
 local best
