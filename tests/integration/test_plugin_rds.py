@@ -234,3 +234,15 @@ def test_an_endpoint_without_static_members_is_not_narrowed(aurora):
     assert rc == 1 and out["Error"] == "RDS.EndpointNotStatic"
     out = ok(*plugin_call("rds", "AddStaticMember", dict(params, AllowNarrow=True)))
     assert out["StaticMembers"] == ["reader-2"]
+
+
+def test_rollback_may_empty_an_endpoint_when_allowed(aurora):
+    aurora.create_db_cluster_endpoint(DBClusterIdentifier=CLUSTER,
+                                      DBClusterEndpointIdentifier="solo",
+                                      EndpointType="READER", StaticMembers=["reader-1"])
+    out = ok(*plugin_call("rds", "RemoveStaticMember", {
+        "DBClusterEndpointIdentifier": "solo", "DBInstanceIdentifier": "reader-1",
+        "AllowEmpty": True}))
+    assert out["Changed"] is True and out["StaticMembers"] == []
+    ep = aurora.describe_db_cluster_endpoints(DBClusterEndpointIdentifier="solo")
+    assert ep["DBClusterEndpoints"][0]["StaticMembers"] == []
