@@ -164,6 +164,23 @@ static int collect_targets(json_object *params, json_object **out, pw_error *err
 	return PW_OK;
 }
 
+/* What a target needs, checked before anything is sent. */
+static int check_target(json_object *t, const char *name, pw_error *err)
+{
+	const char *need = strcmp(name, "sns") == 0       ? "TopicArn"
+			   : strcmp(name, "webhook") == 0 ? "Url"
+							  : NULL;
+	char *text = NULL;
+
+	if (need != NULL && get_str(t, need) == NULL)
+		return pw_error_set(err, "Notify.InvalidParameter",
+				    "Target \"%s\" needs %s (a string)", name, need);
+	if (render_text(t, &text, err) != PW_OK)
+		return PW_ERR;
+	free(text);
+	return PW_OK;
+}
+
 static const struct target_kind *find_kind(const char *name)
 {
 	for (size_t i = 0; i < sizeof(target_kinds) / sizeof(target_kinds[0]); i++)
@@ -209,7 +226,8 @@ static int publish(struct notify_state *st, pw_call *call, json_object *params,
 				     "Target \"%s\"", name);
 			goto out;
 		}
-		if (parse_level(get_str(t, "Level"), &level, err) != PW_OK)
+		if (parse_level(get_str(t, "Level"), &level, err) != PW_OK ||
+		    check_target(t, name, err) != PW_OK)
 			goto out;
 	}
 	for (size_t i = 0; i < n; i++) {

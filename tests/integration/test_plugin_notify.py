@@ -137,3 +137,14 @@ def test_aws_sdk_sns_publish_form(topic_queue):
     ok(*plugin_call("notify", "publish", {"TopicArn": topic, "Message": "via sdk"},
                     sdk=True))
     assert [m["Message"] for m in drain(sqs, url)] == ["via sdk"]
+
+
+def test_bad_targets_are_refused_before_anything_is_sent(listener):
+    rc, out, err = plugin_call("notify", "Publish", {
+        "Message": "half sent?", "Targets": ["log", {"Target": "webhook", "Url": listener.url},
+                                             "sns"]})
+    assert rc == 1 and out["Error"] == "Notify.InvalidParameter"
+    assert "TopicArn" in out["Cause"]
+    assert listener.requests == [] and "half sent?" not in err
+    rc, out, _ = plugin_call("notify", "Publish", {"Target": "pager", "Message": "x"})
+    assert rc == 1 and "pager" in out["Cause"]
