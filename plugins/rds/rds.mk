@@ -34,3 +34,4 @@ tests_unit_check_plugin_glue_LDADD = $(AWSP_LIBADD) $(CHECK_LIBS)
 # The moto extension the rds tests rest on, checked against the API's rules.
 TESTS += tests/integration/test_plugin_moto_endpoints.py
 EXTRA_DIST += tests/integration/test_plugin_moto_endpoints.py
+EXTRA_DIST += plugins/PLUGINS.md
