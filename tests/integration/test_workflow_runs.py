@@ -16,6 +16,7 @@ as the new reader and the former writer.
 import datetime
 import json
 import os
+import re
 import subprocess
 
 import pytest
@@ -174,6 +175,33 @@ def test_dry_run_plans_the_warm_and_changes_nothing(tmp_path, pg, aws):
     assert out["Report"]["DryRun"] is True
     assert members(aws["rds"]) == [READER]
     assert pg.password not in out_text(out) + err
+
+
+def test_dry_run_with_iam_auth_and_s3_queries(tmp_path, pg, aws, moto_server):
+    s3 = moto_server.client("s3")
+    s3.create_bucket(Bucket="app-prod-prewarm")
+    for hour in ("07", "08"):
+        s3.put_object(Bucket="app-prod-prewarm", Key="top-queries/postgres/2026/11/18/%s.csv" % hour,
+                      Body=b"queryid,query,calls,total_exec_time,mean_exec_time,rows,shared_blks_hit,"
+                           b"shared_blks_read\n1,SELECT 1,1,1,1,1,1,1\n")
+    cfg = config(tmp_path, pg, aws, **{
+        "clusters.%s.database.auth" % CLUSTER: "iam", "clusters.%s.database.user" % CLUSTER: "prewarm",
+        "warm.strategy": "queries", "warm.queries_s3.bucket": "app-prod-prewarm",
+        "warm.queries_s3.prefix": "top-queries/postgres/"})
+    rc, out, err = run(tmp_path, "aurora-replica-prewarm.yaml", {"DBInstanceIdentifier": NEW}, cfg, "--dry-run")
+    assert rc == 0, (out, err)
+    params = out["Report"]["Parameters"]
+    assert out["Strategy"] == ["queries"] and params["strategy"] == "queries"
+    assert params["queries"] == {"s3": {"Bucket": "app-prod-prewarm",
+                                        "Key": "top-queries/postgres/2026/11/18/08.csv"}}
+    assert params["target"]["user"] == "prewarm" and params["target"]["sslmode"] == "disable"
+    # The IAM auth token (for this host and port) is usable only with its
+    # signature, which is redacted wherever it is printed.
+    token = params["target"]["password"]
+    assert token.startswith("127.0.0.1:%d/?Action=connect&DBUser=prewarm" % pg.standbys[0].port)
+    assert token.endswith("X-Amz-Signature=***")
+    assert not re.search(r"X-Amz-Signature=[0-9a-f]{64}", out_text(out) + err)
+    assert members(aws["rds"]) == [READER]
 
 
 def out_text(out):
