@@ -127,6 +127,25 @@ def event(name, **changes):
     return e
 
 
+def test_check_config_checks_the_endpoints(tmp_path, pg, aws):
+    rds = aws["rds"]
+    rds.create_db_cluster_endpoint(DBClusterIdentifier=CLUSTER, DBClusterEndpointIdentifier="app-prod-all",
+                                   EndpointType="READER", ExcludedMembers=[WRITER])
+    cfg = config(tmp_path, pg, aws)
+    rc, out, err = run(tmp_path, "check-config.yaml", {}, cfg)
+    assert rc == 0, (out, err)
+    assert out["Clusters"][0]["Endpoints"][0]["StaticMembers"] == [READER]
+    assert out["Warnings"] in ({}, [])
+    cfg = config(tmp_path, pg, aws, **{"clusters.%s.endpoints" % CLUSTER: ENDPOINT + ",app-prod-all"})
+    rc, out, err = run(tmp_path, "check-config.yaml", {}, cfg)
+    assert rc == 0, (out, err)
+    assert "app-prod-all uses ExcludedMembers" in out["Warnings"][0]
+    assert "ExcludedMembers" in err  # logged as a warning too
+    cfg = config(tmp_path, pg, aws, **{"clusters.%s.endpoints" % CLUSTER: "typo-readers"})
+    rc, out, err = run(tmp_path, "check-config.yaml", {}, cfg)
+    assert rc == 1 and out["Error"] == "Config.Invalid" and "typo-readers does not exist" in out["Cause"]
+
+
 def test_other_clusters_and_writers_are_ignored(tmp_path, pg, aws):
     cfg = config(tmp_path, pg, aws)
     rc, out, _ = run(tmp_path, "aurora-replica-prewarm.yaml", event("cloudtrail-other-cluster.json"), cfg)
