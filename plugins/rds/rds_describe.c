@@ -157,7 +157,7 @@ int rds_get_endpoint(struct rds_state *st, pw_call *call, const char *id,
 		goto out;
 	if (!json_object_object_get_ex(res, "DBClusterEndpoints", &list) ||
 	    json_object_array_length(list) == 0) {
-		pw_error_set(err, "RDS.DBClusterEndpointNotFound",
+		pw_error_set(err, "RDS.DBClusterEndpointNotFoundFault",
 			     "DBClusterEndpoint %s not found", id);
 		goto out;
 	}

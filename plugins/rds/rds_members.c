@@ -132,7 +132,7 @@ static int cluster_instances(struct rds_state *st, pw_call *call,
 		goto out;
 	if (!json_object_object_get_ex(res, "DBClusters", &clusters) ||
 	    json_object_array_length(clusters) == 0) {
-		pw_error_set(err, "RDS.DBClusterNotFound",
+		pw_error_set(err, "RDS.DBClusterNotFoundFault",
 			     "DBCluster %s not found", cluster_id);
 		goto out;
 	}
