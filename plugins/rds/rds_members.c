@@ -270,8 +270,10 @@ static int64_t backoff_ms(int attempt)
 	return cap / 2 + random() % (cap / 2 + 1);
 }
 
-static json_object *outcome(const struct member_op *op, json_object *endpoint,
-			    int changed, int attempts, json_object *dropped)
+/* The action's result, from the endpoint as last read. NEW. */
+static json_object *member_result(const struct member_op *op,
+				  json_object *endpoint, int changed, int attempts,
+				  json_object *dropped)
 {
 	json_object *r = json_object_new_object(), *members = static_members(endpoint);
 	const char *cluster = awsp_get_str(endpoint, "DBClusterIdentifier");
@@ -294,78 +296,91 @@ static json_object *outcome(const struct member_op *op, json_object *endpoint,
 	return r;
 }
 
+enum attempt_outcome { ATTEMPT_DONE, ATTEMPT_RETRY, ATTEMPT_FAILED };
+
+/*
+ * One read-write-verify round. DONE: *result is set. RETRY: *last says
+ * why (refused Modify, or our write was overwritten). FAILED: *err set.
+ * *changed becomes 1 once a Modify of ours went through.
+ */
+static enum attempt_outcome attempt_once(struct rds_state *st, pw_call *call,
+					 const struct member_op *op, int attempt,
+					 json_object *all_dropped, int *changed,
+					 json_object **result, pw_error *last,
+					 pw_error *err)
+{
+	json_object *ep = NULL, *desired = NULL, *dropped = NULL, *params = NULL,
+		    *res = NULL, *after = NULL;
+	enum attempt_outcome verdict = ATTEMPT_FAILED;
+
+	if (plan(st, call, op, 1, &ep, &desired, &dropped, err) != PW_OK)
+		return ATTEMPT_FAILED;
+	if (same_set(desired, static_members(ep))) {
+		/* Nothing to change (idempotent); what we read is the
+		 * verification. */
+		*result = member_result(op, ep, *changed, attempt, all_dropped);
+		verdict = ATTEMPT_DONE;
+		goto out;
+	}
+	for (size_t i = 0; i < json_object_array_length(dropped); i++)
+		json_object_array_add(all_dropped, json_object_get(
+			json_object_array_get_idx(dropped, i)));
+	params = json_object_new_object();
+	json_object_object_add(params, "DBClusterEndpointIdentifier",
+			       json_object_new_string(op->endpoint_id));
+	json_object_object_add(params, "StaticMembers", json_object_get(desired));
+	if (rds_query(st, call, "ModifyDBClusterEndpoint", params, &res, last) !=
+	    PW_OK) {
+		if (retryable(last))
+			verdict = ATTEMPT_RETRY;
+		else
+			*err = *last;
+		goto out;
+	}
+	*changed = 1;
+	st->host->log(call, PW_LOG_INFO, "%s %s %s endpoint %s (attempt %d)",
+		      op->add ? "added" : "removed", op->instance_id,
+		      op->add ? "to" : "from", op->endpoint_id, attempt);
+	if (wait_available(st, call, op, &after, err) != PW_OK)
+		goto out;
+	if (has(static_members(after), op->instance_id) == op->add) {
+		*result = member_result(op, after, 1, attempt, all_dropped);
+		verdict = ATTEMPT_DONE;
+	} else {
+		pw_error_set(last, "RDS.EndpointUpdateConflict",
+			     "a concurrent change replaced the static members of %s",
+			     op->endpoint_id);
+		verdict = ATTEMPT_RETRY;
+	}
+out:
+	json_object_put(ep);
+	json_object_put(desired);
+	json_object_put(dropped);
+	json_object_put(params);
+	json_object_put(res);
+	json_object_put(after);
+	return verdict;
+}
+
 static int run_op(struct rds_state *st, pw_call *call, const struct member_op *op,
 		  json_object **result, pw_error *err)
 {
 	json_object *all_dropped = json_object_new_array();
-	int changed = 0, rc = PW_ERR;
 	pw_error last = {{0}, {0}};
+	int changed = 0, rc = PW_ERR;
 
 	*result = NULL;
 	for (int attempt = 1; attempt <= op->max_attempts; attempt++) {
-		json_object *ep = NULL, *desired = NULL, *dropped = NULL,
-			    *params = NULL, *res = NULL, *after = NULL;
-		int done = 0, verified;
-
-		if (plan(st, call, op, 1, &ep, &desired, &dropped, err) != PW_OK)
-			goto out;
-		if (same_set(desired, static_members(ep))) {
-			/* Nothing to change (idempotent); what we read is the
-			 * verification. */
-			*result = outcome(op, ep, changed, attempt, all_dropped);
-			json_object_put(ep);
-			json_object_put(desired);
-			json_object_put(dropped);
+		switch (attempt_once(st, call, op, attempt, all_dropped, &changed,
+				     result, &last, err)) {
+		case ATTEMPT_DONE:
 			rc = PW_OK;
 			goto out;
-		}
-		for (size_t i = 0; i < json_object_array_length(dropped); i++)
-			json_object_array_add(all_dropped, json_object_get(
-				json_object_array_get_idx(dropped, i)));
-		params = json_object_new_object();
-		json_object_object_add(params, "DBClusterEndpointIdentifier",
-				       json_object_new_string(op->endpoint_id));
-		json_object_object_add(params, "StaticMembers", json_object_get(desired));
-		if (rds_query(st, call, "ModifyDBClusterEndpoint", params, &res,
-			      &last) == PW_OK) {
-			changed = 1;
-			st->host->log(call, PW_LOG_INFO,
-				      "%s %s %s endpoint %s (attempt %d)",
-				      op->add ? "added" : "removed", op->instance_id,
-				      op->add ? "to" : "from", op->endpoint_id, attempt);
-			if (wait_available(st, call, op, &after, err) != PW_OK) {
-				json_object_put(ep);
-				json_object_put(desired);
-				json_object_put(dropped);
-				json_object_put(params);
-				json_object_put(res);
-				goto out;
-			}
-			verified = has(static_members(after), op->instance_id) == op->add;
-			if (verified) {
-				*result = outcome(op, after, 1, attempt, all_dropped);
-				done = 1;
-			} else {
-				pw_error_set(&last, "RDS.EndpointUpdateConflict",
-					     "a concurrent change replaced the "
-					     "static members of %s", op->endpoint_id);
-			}
-		} else if (!retryable(&last)) {
-			*err = last;
-			done = -1;
-		}
-		json_object_put(ep);
-		json_object_put(desired);
-		json_object_put(dropped);
-		json_object_put(params);
-		json_object_put(res);
-		json_object_put(after);
-		if (done == 1) {
-			rc = PW_OK;
+		case ATTEMPT_FAILED:
 			goto out;
+		case ATTEMPT_RETRY:
+			break;
 		}
-		if (done < 0)
-			goto out;
 		st->host->log(call, PW_LOG_INFO, "endpoint %s: %s; retrying",
 			      op->endpoint_id, last.cause);
 		if (attempt < op->max_attempts &&
@@ -456,7 +471,7 @@ static int member_dry(void *state, pw_call *call, json_object *params, int add,
 	members = static_members(ep);
 	changed = !same_set(desired, members);
 	json_object_object_add(ep, "StaticMembers", json_object_get(desired));
-	*result = outcome(&op, ep, changed, 0, dropped);
+	*result = member_result(&op, ep, changed, 0, dropped);
 	json_object_object_add(*result, "DryRun", json_object_new_boolean(1));
 	json_object_put(ep);
 	json_object_put(desired);
