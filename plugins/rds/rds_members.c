@@ -260,14 +260,19 @@ static int retryable(const pw_error *e)
 	       strncmp(e->name, "RDS.DBInstanceNotFound", 22) == 0;
 }
 
+/* Our own PRNG state: reseeding the host's random() is not ours to do. */
+static unsigned int jitter_seed;
+
 static int64_t backoff_ms(int attempt)
 {
 	int64_t cap = 250LL << (attempt < 5 ? attempt : 5);
 
 	if (cap > 5000)
 		cap = 5000;
+	if (jitter_seed == 0)
+		jitter_seed = (unsigned)time(NULL) ^ ((unsigned)getpid() << 16) ^ 1u;
 	/* Jitter keeps two contending executions from retrying in step. */
-	return cap / 2 + random() % (cap / 2 + 1);
+	return cap / 2 + rand_r(&jitter_seed) % (cap / 2 + 1);
 }
 
 /* The action's result, from the endpoint as last read. NEW. */
@@ -431,13 +436,8 @@ static int member_action(void *state, pw_call *call, json_object *params,
 			 int add, json_object **result, pw_error *err)
 {
 	struct member_op op;
-	static int seeded;
 
 	*result = NULL;
-	if (!seeded) {
-		srandom((unsigned)time(NULL) ^ (unsigned)getpid());
-		seeded = 1;
-	}
 	if (parse_op(params, add, &op, err) != PW_OK)
 		return PW_ERR;
 	return run_op(state, call, &op, result, err);
