@@ -35,3 +35,13 @@ tests_unit_check_plugin_glue_LDADD = $(AWSP_LIBADD) $(CHECK_LIBS)
 TESTS += tests/integration/test_plugin_moto_endpoints.py
 EXTRA_DIST += tests/integration/test_plugin_moto_endpoints.py
 EXTRA_DIST += plugins/PLUGINS.md
+
+# The member loop against an in-memory fake RDS and a fake clock (no
+# libpwaws: the test defines the pw_aws_* functions the loop uses).
+check_PROGRAMS += tests/unit/check_plugin_rds_members
+TESTS += tests/unit/check_plugin_rds_members
+tests_unit_check_plugin_rds_members_SOURCES = \
+	tests/unit/check_plugin_rds_members.c $(AWSP_SOURCES) \
+	plugins/rds/rds_members.c plugins/rds/rds_describe.c
+tests_unit_check_plugin_rds_members_CPPFLAGS = $(AWSP_CPPFLAGS) $(CHECK_CFLAGS)
+tests_unit_check_plugin_rds_members_LDADD = $(JSONC_LIBS) $(CHECK_LIBS)

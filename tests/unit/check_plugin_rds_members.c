@@ -1,0 +1,431 @@
+/*
+ * Unit tests: the rds plugin's safe member actions (plugins/rds/
+ * rds_members.c) against an in-memory fake of the RDS Query API and a
+ * fake host clock, to reach what a live emulator cannot force: repeated
+ * refusals, a write overwritten by a concurrent writer, attempts running
+ * out, a deadline passing while waiting, a non-retryable error.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <check.h>
+
+#include "rds.h"
+
+/* ---- the fake RDS ------------------------------------------------------ */
+
+struct pw_aws_client {
+	int unused;
+};
+
+static struct {
+	const char *status;      /* the endpoint's Status */
+	json_object *members;    /* its StaticMembers */
+	const char *cluster[8];  /* the cluster's instances */
+	int refuse_modifies;     /* next N Modifies: InvalidDBClusterEndpointStateFault */
+	int clobbers;            /* next N Modifies: overwritten right after */
+	const char *deny;        /* Modify fails with this error name */
+	int modifies, describes;
+	int64_t now_ms, deadline_ms;
+	int64_t slept_ms;
+} fake;
+
+int pw_aws_client_new(const struct pw_aws_options *opts, pw_aws_client **out,
+		      pw_error *err)
+{
+	(void)opts;
+	(void)err;
+	*out = calloc(1, sizeof(**out));
+	return PW_OK;
+}
+
+void pw_aws_client_free(pw_aws_client *c)
+{
+	free(c);
+}
+
+void pw_aws_client_set_call(pw_aws_client *c, pw_call *call)
+{
+	(void)c;
+	(void)call;
+}
+
+json_object *pw_aws_to_sdk_names(json_object *v)
+{
+	return json_object_get(v);
+}
+
+json_object *pw_aws_from_sdk_names(json_object *v, const char *const *names)
+{
+	(void)names;
+	return json_object_get(v);
+}
+
+static json_object *describe_endpoint(void)
+{
+	json_object *ep = json_object_new_object(), *list = json_object_new_array();
+	json_object *res = json_object_new_object();
+
+	json_object_object_add(ep, "DBClusterEndpointIdentifier",
+			       json_object_new_string("readers"));
+	json_object_object_add(ep, "DBClusterIdentifier", json_object_new_string("c1"));
+	json_object_object_add(ep, "Status", json_object_new_string(fake.status));
+	json_object_object_add(ep, "StaticMembers", json_object_get(fake.members));
+	json_object_array_add(list, ep);
+	json_object_object_add(res, "DBClusterEndpoints", list);
+	return res;
+}
+
+static json_object *describe_cluster(void)
+{
+	json_object *c = json_object_new_object(), *m = json_object_new_array();
+	json_object *list = json_object_new_array(), *res = json_object_new_object();
+
+	for (int i = 0; fake.cluster[i] != NULL; i++) {
+		json_object *one = json_object_new_object();
+
+		json_object_object_add(one, "DBInstanceIdentifier",
+				       json_object_new_string(fake.cluster[i]));
+		json_object_array_add(m, one);
+	}
+	json_object_object_add(c, "DBClusterMembers", m);
+	json_object_array_add(list, c);
+	json_object_object_add(res, "DBClusters", list);
+	return res;
+}
+
+int pw_aws_query(pw_aws_client *c, const struct pw_aws_query_shape *shape,
+		 const char *action, json_object *params, json_object **result,
+		 pw_error *err)
+{
+	(void)c;
+	(void)shape;
+	*result = NULL;
+	if (strcmp(action, "DescribeDBClusterEndpoints") == 0) {
+		fake.describes++;
+		/* Changes apply at once here; "modifying" is set by a test. */
+		*result = describe_endpoint();
+		return PW_OK;
+	}
+	if (strcmp(action, "DescribeDBClusters") == 0) {
+		*result = describe_cluster();
+		return PW_OK;
+	}
+	ck_assert_str_eq(action, "ModifyDBClusterEndpoint");
+	if (fake.deny != NULL)
+		return pw_error_set(err, fake.deny, "denied");
+	if (fake.refuse_modifies > 0 || strcmp(fake.status, "available") != 0) {
+		fake.refuse_modifies--;
+		return pw_error_set(err, "RDS.InvalidDBClusterEndpointStateFault",
+				    "endpoint is modifying");
+	}
+	fake.modifies++;
+	json_object_put(fake.members);
+	fake.members = json_object_get(json_object_object_get(params, "StaticMembers"));
+	if (fake.clobbers > 0) {
+		/* Another execution wrote its own list from an older read. */
+		fake.clobbers--;
+		json_object_put(fake.members);
+		fake.members = json_tokener_parse("[\"r1\", \"other\"]");
+	}
+	*result = json_object_new_object();
+	return PW_OK;
+}
+
+int pw_aws_query_all(pw_aws_client *c, const struct pw_aws_query_shape *shape,
+		     const char *action, json_object *params, const char *token_name,
+		     const char *items, json_object **result, pw_error *err)
+{
+	(void)token_name;
+	(void)items;
+	return pw_aws_query(c, shape, action, params, result, err);
+}
+
+/* ---- the fake host ----------------------------------------------------- */
+
+static void PW_PRINTF(3, 4) host_log(pw_call *call, enum pw_log_level level,
+				     const char *fmt, ...)
+{
+	(void)call;
+	(void)level;
+	(void)fmt;
+}
+
+static void host_add_secret(const char *s)
+{
+	(void)s;
+}
+
+static int64_t host_remaining_ms(pw_call *call)
+{
+	(void)call;
+	return fake.deadline_ms == INT64_MAX ? INT64_MAX : fake.deadline_ms - fake.now_ms;
+}
+
+static int host_sleep_ms(pw_call *call, int64_t ms)
+{
+	(void)call;
+	fake.now_ms += ms;
+	fake.slept_ms += ms;
+	return host_remaining_ms(call) > 0 ? PW_OK : PW_ERR;
+}
+
+static int host_zero(pw_call *call)
+{
+	(void)call;
+	return 0;
+}
+
+static const struct pw_host_api host = {
+	.abi_major = PW_PLUGIN_ABI_MAJOR,
+	.abi_minor = PW_PLUGIN_ABI_MINOR,
+	.struct_size = sizeof(struct pw_host_api),
+	.log = host_log,
+	.add_secret = host_add_secret,
+	.is_dry_run = host_zero,
+	.remaining_ms = host_remaining_ms,
+	.is_cancelled = host_zero,
+	.sleep_ms = host_sleep_ms,
+	.sdk_names = host_zero,
+};
+
+/* ---- tests ------------------------------------------------------------- */
+
+static struct rds_state st;
+
+static void setup(void)
+{
+	static const char *const cluster[] = {"w", "r1", "r2", "other", NULL};
+	pw_error err;
+
+	fake.status = "available";
+	fake.members = json_tokener_parse("[\"r1\"]");
+	memcpy(fake.cluster, cluster, sizeof(cluster));
+	fake.refuse_modifies = fake.clobbers = fake.modifies = fake.describes = 0;
+	fake.deny = NULL;
+	fake.now_ms = fake.slept_ms = 0;
+	fake.deadline_ms = INT64_MAX;
+	st.host = &host;
+	ck_assert_int_eq(awsp_conn_init(&st.conn, &host, NULL, "rds", NULL, "RDS", &err),
+			 PW_OK);
+}
+
+static void teardown(void)
+{
+	awsp_conn_fini(&st.conn);
+	json_object_put(fake.members);
+}
+
+/* Runs AddStaticMember (add) or RemoveStaticMember for `who`. */
+static int member(int add, const char *who, const char *extra, json_object **res,
+		  pw_error *err)
+{
+	char buf[512];
+	json_object *params;
+	int rc;
+
+	snprintf(buf, sizeof(buf),
+		 "{\"DBClusterEndpointIdentifier\": \"readers\", "
+		 "\"DBInstanceIdentifier\": \"%s\"%s%s}",
+		 who, extra ? ", " : "", extra ? extra : "");
+	params = json_tokener_parse(buf);
+	ck_assert_ptr_nonnull(params);
+	rc = add ? rds_add_static_member(&st, NULL, params, res, err)
+		 : rds_remove_static_member(&st, NULL, params, res, err);
+	json_object_put(params);
+	return rc;
+}
+
+static int64_t get_int(json_object *o, const char *k)
+{
+	return json_object_get_int64(json_object_object_get(o, k));
+}
+
+static int in_members(const char *who)
+{
+	for (size_t i = 0; i < json_object_array_length(fake.members); i++)
+		if (strcmp(json_object_get_string(json_object_array_get_idx(fake.members, i)),
+			   who) == 0)
+			return 1;
+	return 0;
+}
+
+START_TEST(adds_with_one_write)
+{
+	json_object *res = NULL;
+	pw_error err;
+
+	ck_assert_int_eq(member(1, "r2", NULL, &res, &err), PW_OK);
+	ck_assert(in_members("r1") && in_members("r2"));
+	ck_assert_int_eq(fake.modifies, 1);
+	ck_assert_int_eq(get_int(res, "Attempts"), 1);
+	ck_assert(json_object_get_boolean(json_object_object_get(res, "Changed")));
+	json_object_put(res);
+}
+END_TEST
+
+START_TEST(present_member_is_not_written_again)
+{
+	json_object *res = NULL;
+	pw_error err;
+
+	ck_assert_int_eq(member(1, "r1", NULL, &res, &err), PW_OK);
+	ck_assert_int_eq(fake.modifies, 0);
+	ck_assert(!json_object_get_boolean(json_object_object_get(res, "Changed")));
+	json_object_put(res);
+}
+END_TEST
+
+START_TEST(refused_writes_back_off_and_retry)
+{
+	json_object *res = NULL;
+	pw_error err;
+
+	fake.refuse_modifies = 2;
+	ck_assert_int_eq(member(1, "r2", NULL, &res, &err), PW_OK);
+	ck_assert_int_eq(get_int(res, "Attempts"), 3);
+	ck_assert(in_members("r2"));
+	/* Two backoffs of at least half of 500 and 1000 ms. */
+	ck_assert_int_ge(fake.slept_ms, 250 + 500);
+	json_object_put(res);
+}
+END_TEST
+
+START_TEST(an_overwritten_write_is_detected_and_redone)
+{
+	json_object *res = NULL;
+	pw_error err;
+
+	fake.clobbers = 1;
+	ck_assert_int_eq(member(1, "r2", NULL, &res, &err), PW_OK);
+	ck_assert_int_eq(fake.modifies, 2);
+	ck_assert_int_eq(get_int(res, "Attempts"), 2);
+	/* Ours and the other writer's member both survive. */
+	ck_assert(in_members("r2") && in_members("other") && in_members("r1"));
+	json_object_put(res);
+}
+END_TEST
+
+START_TEST(attempts_run_out_as_a_named_error)
+{
+	json_object *res = NULL;
+	pw_error err;
+
+	fake.clobbers = 100;
+	ck_assert_int_eq(member(1, "r2", "\"MaxAttempts\": 3", &res, &err), PW_ERR);
+	ck_assert_ptr_null(res);
+	ck_assert_str_eq(err.name, "RDS.EndpointUpdateConflict");
+	ck_assert_int_eq(fake.modifies, 3);
+}
+END_TEST
+
+START_TEST(a_deadline_while_waiting_is_a_timeout)
+{
+	json_object *res = NULL;
+	pw_error err;
+
+	fake.status = "modifying"; /* never becomes available */
+	fake.deadline_ms = 5000;
+	ck_assert_int_eq(member(1, "r2", NULL, &res, &err), PW_ERR);
+	ck_assert_str_eq(err.name, "States.Timeout");
+	ck_assert_int_eq(fake.modifies, 0);
+	ck_assert_int_le(fake.now_ms, 5000);
+}
+END_TEST
+
+START_TEST(wait_seconds_bounds_a_wait_without_deadline)
+{
+	json_object *res = NULL;
+	pw_error err;
+
+	fake.status = "modifying";
+	ck_assert_int_eq(member(1, "r2", "\"WaitSeconds\": 3", &res, &err), PW_ERR);
+	ck_assert_str_eq(err.name, "RDS.EndpointNotAvailable");
+	ck_assert_int_le(fake.slept_ms, 3000 + 5000);
+}
+END_TEST
+
+START_TEST(other_errors_are_not_retried)
+{
+	json_object *res = NULL;
+	pw_error err;
+
+	fake.deny = "AWS.AccessDenied";
+	ck_assert_int_eq(member(1, "r2", NULL, &res, &err), PW_ERR);
+	ck_assert_str_eq(err.name, "AWS.AccessDenied");
+	ck_assert_int_eq(fake.slept_ms, 0);
+}
+END_TEST
+
+START_TEST(vanished_members_are_dropped_and_reported)
+{
+	json_object *res = NULL;
+	pw_error err;
+
+	json_object_put(fake.members);
+	fake.members = json_tokener_parse("[\"r1\", \"gone\"]");
+	ck_assert_int_eq(member(1, "r2", NULL, &res, &err), PW_OK);
+	ck_assert(!in_members("gone") && in_members("r2"));
+	ck_assert_str_eq(json_object_get_string(json_object_array_get_idx(
+				 json_object_object_get(res, "DroppedMembers"), 0)),
+			 "gone");
+	json_object_put(res);
+}
+END_TEST
+
+START_TEST(remove_refuses_to_empty_unless_allowed)
+{
+	json_object *res = NULL;
+	pw_error err;
+
+	ck_assert_int_eq(member(0, "r1", NULL, &res, &err), PW_ERR);
+	ck_assert_str_eq(err.name, "RDS.WouldEmptyEndpoint");
+	ck_assert_int_eq(fake.modifies, 0);
+	ck_assert_int_eq(member(0, "r1", "\"AllowEmpty\": true", &res, &err), PW_OK);
+	ck_assert_int_eq(json_object_array_length(fake.members), 0);
+	json_object_put(res);
+}
+END_TEST
+
+START_TEST(dry_run_reads_only)
+{
+	json_object *params = json_tokener_parse(
+		"{\"DBClusterEndpointIdentifier\": \"readers\", \"DBInstanceIdentifier\": \"r2\"}");
+	json_object *res = NULL;
+	pw_error err;
+
+	ck_assert_int_eq(rds_add_static_member_dry(&st, NULL, params, &res, &err), PW_OK);
+	ck_assert_int_eq(fake.modifies, 0);
+	ck_assert_int_eq(json_object_array_length(json_object_object_get(res, "StaticMembers")), 2);
+	ck_assert(json_object_get_boolean(json_object_object_get(res, "DryRun")));
+	json_object_put(res);
+	json_object_put(params);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("rds_members");
+	TCase *tc = tcase_create("members");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, adds_with_one_write);
+	tcase_add_test(tc, present_member_is_not_written_again);
+	tcase_add_test(tc, refused_writes_back_off_and_retry);
+	tcase_add_test(tc, an_overwritten_write_is_detected_and_redone);
+	tcase_add_test(tc, attempts_run_out_as_a_named_error);
+	tcase_add_test(tc, a_deadline_while_waiting_is_a_timeout);
+	tcase_add_test(tc, wait_seconds_bounds_a_wait_without_deadline);
+	tcase_add_test(tc, other_errors_are_not_retried);
+	tcase_add_test(tc, vanished_members_are_dropped_and_reported);
+	tcase_add_test(tc, remove_refuses_to_empty_unless_allowed);
+	tcase_add_test(tc, dry_run_reads_only);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? 0 : 1;
+}
