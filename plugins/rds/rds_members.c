@@ -16,6 +16,7 @@
  *   backs off with jitter and starts over, bounded by MaxAttempts and the
  *   call's deadline.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -93,19 +94,22 @@ static int wait_available(struct rds_state *st, pw_call *call,
 	int64_t waited = 0, poll = 200;
 
 	for (;;) {
-		const char *status;
+		char status[64];
+		const char *s;
 
 		if (rds_get_endpoint(st, call, op->endpoint_id, ep, err) != PW_OK)
 			return PW_ERR;
-		status = awsp_get_str(*ep, "Status");
-		if (status != NULL && strcmp(status, "available") == 0)
+		s = awsp_get_str(*ep, "Status");
+		if (s != NULL && strcmp(s, "available") == 0)
 			return PW_OK;
+		/* Copied: the text belongs to *ep, released before we wait. */
+		snprintf(status, sizeof(status), "%s", s ? s : "?");
 		json_object_put(*ep);
 		*ep = NULL;
 		if (waited >= op->wait_ms)
 			return pw_error_set(err, "RDS.EndpointNotAvailable",
 					    "endpoint %s still \"%s\" after %lld s",
-					    op->endpoint_id, status ? status : "?",
+					    op->endpoint_id, status,
 					    (long long)(waited / 1000));
 		if (sleep_or_timeout(st, call, poll,
 				     "waiting for the endpoint to become available",
