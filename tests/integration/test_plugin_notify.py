@@ -4,6 +4,7 @@ listener, several targets in one call, and dry runs."""
 import http.server
 import json
 import threading
+import time
 
 import pytest
 
@@ -21,12 +22,14 @@ class Listener:
     def __init__(self):
         self.requests = []
         self.status = 200
+        self.delay = 0
         listener = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_POST(self):
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 listener.requests.append((self.path, dict(self.headers), body))
+                time.sleep(listener.delay)
                 self.send_response(listener.status)
                 self.end_headers()
                 self.wfile.write(b"ok")
@@ -148,3 +151,12 @@ def test_bad_targets_are_refused_before_anything_is_sent(listener):
     assert listener.requests == [] and "half sent?" not in err
     rc, out, _ = plugin_call("notify", "Publish", {"Target": "pager", "Message": "x"})
     assert rc == 1 and "pager" in out["Cause"]
+
+
+def test_a_slow_webhook_times_out(listener):
+    listener.delay = 3
+    started = time.monotonic()
+    rc, out, _ = plugin_call("notify", "Publish", {
+        "Target": "webhook", "Url": listener.url, "Message": "x", "TimeoutSeconds": 1})
+    assert rc == 1 and out["Error"] == "Notify.WebhookFailed"
+    assert time.monotonic() - started < 2.5
