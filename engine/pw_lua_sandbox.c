@@ -112,6 +112,23 @@ static int safe_xpcall(lua_State *L)
 	return lua_gettop(L);
 }
 
+/* setmetatable() without __gc: Lua runs finalizers with hooks off, so a
+ * finalizer could loop forever past the time budget. */
+static int safe_setmetatable(lua_State *L)
+{
+	if (lua_type(L, 2) == LUA_TTABLE) {
+		lua_getfield(L, 2, "__gc");
+		int has_gc = !lua_isnil(L, -1);
+		lua_pop(L, 1);
+		if (has_gc)
+			return luaL_error(L, "__gc metamethods are not allowed in the sandbox");
+	}
+	lua_pushvalue(L, lua_upvalueindex(1));
+	lua_insert(L, 1);
+	lua_call(L, lua_gettop(L) - 1, 1);
+	return 1;
+}
+
 /* load(chunk [, chunkname [, mode [, env]]]) for text strings only. */
 static int safe_load(lua_State *L)
 {
@@ -160,6 +177,9 @@ static void restrict_libs(lua_State *L)
 	remove_field(L, g, "print"); /* stdout belongs to the execution output */
 	lua_pushcfunction(L, safe_load);
 	lua_setfield(L, g, "load");
+	lua_getfield(L, g, "setmetatable");
+	lua_pushcclosure(L, safe_setmetatable, 1);
+	lua_setfield(L, g, "setmetatable");
 	lua_pushcfunction(L, safe_pcall);
 	lua_setfield(L, g, "pcall");
 	lua_pushcfunction(L, safe_xpcall);

@@ -96,6 +96,15 @@ START_TEST(endless_loop_times_out)
 		     "States.Timeout", "time budget");
 	expect_error("while true do xpcall(function() while true do end end, "
 		     "function(m) return m end) end", "States.Timeout", "time budget");
+	/* Finalizers run with hooks off: they are refused outright. */
+	expect_error("setmetatable({}, {__gc = function() while true do end end})",
+		     "States.TaskFailed", "__gc metamethods are not allowed");
+	json_object *out = NULL;
+	pw_error err;
+	ck_assert_int_eq(run("local t = setmetatable({}, {__index = function() return 7 end}) "
+			     "return t.x", 0, 0, NULL, &out, &err), PW_OK);
+	ck_assert_int_eq(json_object_get_int(out), 7);
+	json_object_put(out);
 }
 END_TEST
 
