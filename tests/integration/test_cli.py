@@ -1,7 +1,7 @@
 """The prewarm command: exit codes, stdout purity, bad input, dry-run,
 variables, secrets, keys, plugins, validate, history, warm flags."""
 import json
-import subprocess
+import os
 
 from fixtures.prewarm_cli import cli, one_json_line  # noqa: F401
 
@@ -257,3 +257,18 @@ def test_graph_formats(cli):
     assert dot.returncode == 0 and "digraph" in dot.stdout and 'label="A' in dot.stdout
     mer = cli.run("graph", wf, "--format", "mermaid")
     assert mer.returncode == 0 and mer.stdout.startswith("flowchart")
+
+
+def test_readme_example_runs(cli):
+    src = os.environ.get("PW_TOP_SRCDIR", os.path.join(os.path.dirname(__file__), "..", ".."))
+    ex = os.path.join(src, "workflows", "examples")
+    r = cli.run("run", os.path.join(ex, "hello.yaml"), "--input",
+                os.path.join(ex, "hello-input.json"), "--log-format", "text")
+    assert r.returncode == 0, r.stderr
+    out = one_json_line(r.stdout)
+    assert out["score"] == {"hit_pct": 98.2, "warm": True}
+    assert "reader aurora-reader-2 is warm, 98.2% of reads hit the cache" in r.stderr
+    cold = cli.run("run", os.path.join(ex, "hello.yaml"), "--input", "-",
+                   stdin='{"reader": "r", "blks_hit": 1, "blks_read": 9}')
+    assert cold.returncode == 1
+    assert one_json_line(cold.stdout)["Error"] == "Example.TooCold"
