@@ -173,7 +173,15 @@ class Demo:
         if runner == "watch":
             say("prewarm watch: consuming the queue")
             self.start_watch(cfg)
-        else:
+            time.sleep(1.5)
+            if self.watcher.poll() is not None and self.args.auto_runner:
+                with open(self.watch_log.name) as f:
+                    why = (f.read().strip().splitlines() or ["?"])[-1]
+                say("prewarm watch exited at once (%s): using prewarm run instead" % _short(why, 160))
+                self.watcher = None
+                runner = self.args.runner = "run"
+                cfg = self.config(runner)
+        if runner == "run":
             say("prewarm run (this script plays the watcher: receive, run --key, delete)")
             self.watcher = self.run_from_queue(cfg)
         time.sleep(3)
@@ -217,7 +225,7 @@ class Demo:
                 events = journal(self.state, ex)
                 if events and events[-1]["type"] in ("ExecutionSucceeded", "ExecutionFailed"):
                     return events
-            if self.watcher.poll() is not None and self.args.runner != "watch":
+            if self.watcher.poll() is not None:  # ended without a finished journal
                 break
             time.sleep(0.2)
         raise RuntimeError("no execution finished (see %s)" % self.watch_log.name)
@@ -358,7 +366,8 @@ def main():
     if os.geteuid() == 0:
         import pwd
         pwd.getpwnam(PG_USER)  # PostgreSQL runs as this user; fail early
-    if args.runner == "auto":
+    args.auto_runner = args.runner == "auto"
+    if args.auto_runner:
         args.runner = "watch" if watch_available(args.prewarm) else "run"
     demo = Demo(args)
     # SIGTERM/SIGINT/SIGHUP: clean up like a normal exit.
@@ -383,6 +392,9 @@ def main():
         return 0 if ok else 1
     except KeyboardInterrupt:
         return 130
+    except (RuntimeError, OSError, subprocess.SubprocessError) as e:
+        print("demo: %s" % e, file=sys.stderr)
+        return 2
     finally:
         say("cleaning up (moto, PostgreSQL, %s)" % demo.work)
         demo.close()
