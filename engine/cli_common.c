@@ -136,6 +136,8 @@ void pw_cli_print_error(const pw_error *e)
 int pw_cli_finish(const struct pw_exec_result *res)
 {
 	if (res->status == PW_EXEC_SUCCEEDED) {
+		pw_log(PW_LOG_INFO, "engine", "execution %s succeeded%s", res->id,
+		       res->reused ? " (an earlier run with this key)" : "");
 		pw_cli_print_json(res->output);
 		return PW_EXIT_OK;
 	}

@@ -250,7 +250,8 @@ static int do_task(struct exec *x, const char *name, const char *scope, json_obj
 		if (journal(x, "TaskScheduled", name, scope, d, err) != PW_OK)
 			return PW_ERR;
 	}
-	pw_log(PW_LOG_DEBUG, "engine", "%s: calling %s", name, resource);
+	pw_log(PW_LOG_INFO, "engine", "%s: calling %s%s", name, resource,
+	       attempt > 1 ? " again" : "");
 	int rc = pw_registry_invoke(&call, resource, eff, result, err);
 	pw_error jerr;
 	if (rc != PW_OK && pw_cancel_requested())
