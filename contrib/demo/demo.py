@@ -396,7 +396,8 @@ def main():
         print("demo: %s" % e, file=sys.stderr)
         return 2
     finally:
-        say("cleaning up (moto, PostgreSQL, %s)" % demo.work)
+        say("cleaning up (moto pid %s, PostgreSQL in %s, %s)" % (
+            demo.moto[1].pid if demo.moto else "-", demo.pg.base if demo.pg else "-", demo.work))
         demo.close()
 
 
