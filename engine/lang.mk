@@ -4,11 +4,13 @@
 engine_libpwengine_la_SOURCES += \
 	engine/pw_doc.c engine/pw_doc.h engine/lang_doc.h \
 	engine/lang_yaml.c engine/lang_json.c \
-	engine/pw_path.c engine/pw_path.h engine/lang_path.h \
+	engine/pw_path.c engine/pw_path.h engine/lang_path.c engine/lang_path.h \
 	engine/pw_intrinsic.c engine/pw_intrinsic.h \
+	engine/lang_intrinsic.h engine/lang_intrinsic_fns.c \
 	engine/pw_dataflow.c engine/pw_dataflow.h \
 	engine/pw_choice.c engine/pw_choice.h \
 	engine/pw_validate.c engine/pw_validate.h \
+	engine/lang_validate.h engine/lang_validate_fields.c \
 	engine/pw_graph.c engine/pw_graph.h
 # Lua workflow files run in the runtime's sandbox (engine/pw_lua_sandbox.c).
 engine_libpwengine_la_SOURCES += engine/lang_doc_lua.c

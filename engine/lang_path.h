@@ -61,4 +61,7 @@ size_t lang_path_span(const char *s);
 
 void lang_path_free(struct lang_path *p);
 
+/* Nonzero when every step is a member or an index (selects one node). */
+int lang_path_is_definite(const struct lang_path *p);
+
 #endif
