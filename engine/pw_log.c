@@ -68,7 +68,15 @@ void pw_secret_add(const char *secret)
 		return;
 	}
 	secrets = grown;
-	secrets[n_secrets++] = copy;
+	/* Keep the list longest first: when one secret contains another (a
+	 * token and its signature), the whole token must be hidden, not just
+	 * the part registered first. */
+	size_t at = 0, clen = strlen(copy);
+	while (at < n_secrets && strlen(secrets[at]) >= clen)
+		at++;
+	memmove(secrets + at + 1, secrets + at, (n_secrets - at) * sizeof(*secrets));
+	secrets[at] = copy;
+	n_secrets++;
 }
 
 void pw_secret_clear(void)
@@ -116,8 +124,7 @@ char *pw_redact(const char *s)
 	char *out = strdup(s);
 	if (out == NULL)
 		return NULL;
-	/* Longest secrets first would matter only when one secret contains
-	 * another; redacting in registration order still hides both. */
+	/* The list is kept longest first (see pw_secret_add). */
 	for (size_t i = 0; i < n_secrets; i++) {
 		if (redact_one(&out, secrets[i]) != 0) {
 			free(out);

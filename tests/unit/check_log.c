@@ -47,6 +47,21 @@ START_TEST(registered_secrets_never_reach_the_log)
 }
 END_TEST
 
+/* An RDS auth token contains its signature; the signature is registered
+ * first (by the AWS library), the token later (by the plugin). The whole
+ * token must disappear, not only the signature inside it. */
+START_TEST(a_secret_inside_a_longer_secret_hides_the_longer_one)
+{
+	pw_secret_clear();
+	pw_secret_add("sig0123456789");
+	pw_secret_add("host:5432/?Action=connect&X-Amz-Signature=sig0123456789");
+	char *r = pw_redact("token=host:5432/?Action=connect&X-Amz-Signature=sig0123456789 sig=sig0123456789");
+	ck_assert_str_eq(r, "token=*** sig=***");
+	free(r);
+	pw_secret_clear();
+}
+END_TEST
+
 START_TEST(json_format_is_one_object_per_line)
 {
 	pw_secret_clear();
@@ -127,6 +142,7 @@ int main(void)
 	Suite *s = suite_create("log");
 	TCase *tc = tcase_create("log");
 	tcase_add_test(tc, registered_secrets_never_reach_the_log);
+	tcase_add_test(tc, a_secret_inside_a_longer_secret_hides_the_longer_one);
 	tcase_add_test(tc, json_format_is_one_object_per_line);
 	tcase_add_test(tc, plugin_secrets_are_redacted_in_logs_and_journal);
 	tcase_add_test(tc, format_and_level_words_parse);
