@@ -3,14 +3,17 @@ read-only sessions, the writer refused unless forced, statement timeout and
 total deadline, one failing query never stops the others, the
 shared_buffers budget, no password in any output, named errors, CSV edge
 cases, non-SELECT statements never executed."""
+import json
 import os
 import re
+import subprocess
 import time
 
 import pytest
 
 from fixtures.pg_cluster import PASSWORD_USER, PgCluster, load_pgbench_data
-from fixtures.pgwarm import run_core, warm_ok, write_csv
+from fixtures.moto_server import moto_server  # noqa: F401
+from fixtures.pgwarm import prewarm_binary, run_core, warm_ok, write_csv
 
 HEADER = "queryid,query,calls,total_exec_time\n"
 SLOW = "SELECT count(*) FROM generate_series(1, 400000000)"
@@ -359,3 +362,28 @@ def test_bad_parameters_are_named(pg):
         rc, out, _, _ = run_core("Warm", p)
         assert rc == 1 and out["Error"] == "Postgres.InvalidParameter", out
         assert needle in out["Cause"], (needle, out["Cause"])
+
+
+def test_queries_from_s3_through_the_prewarm_binary(pg, moto_server,
+                                                    tmp_path):
+    """`prewarm warm --queries-s3` reads the pg_cron job's object with
+    s3:GetObject through the host (the s3 plugin, against moto)."""
+    binary = prewarm_binary()
+    if binary is None:
+        pytest.skip("the prewarm binary is not built or lacks postgres-warm")
+    s3 = moto_server.client("s3")
+    s3.create_bucket(Bucket="prewarm-queries")
+    s3.put_object(Bucket="prewarm-queries", Key="top-queries/postgres/h.csv",
+                  Body=(HEADER + '1,"SELECT abalance FROM pgbench_accounts '
+                        'WHERE aid = $1",10,50\n').encode())
+    p = subprocess.run([binary, "warm", "--target", standby(pg).dsn(),
+                        "--strategy", "queries", "--queries-s3",
+                        "s3://prewarm-queries/top-queries/postgres/h.csv"],
+                       capture_output=True, text=True, timeout=120,
+                       check=False)
+    assert p.returncode == 0, p.stdout + p.stderr
+    rep = json.loads(p.stdout)
+    assert rep["steps"][0]["source"] == \
+        "s3://prewarm-queries/top-queries/postgres/h.csv"
+    assert rep["queries"]["planned"] == 1
+    assert rep["blocks_loaded"] > 0
