@@ -45,8 +45,8 @@ WORKFLOW = os.path.join(SRC, "workflows", "aurora-replica-prewarm.yaml")
 
 # quick: small enough for a test (< 90 s); full: the README's demo.
 SIZES = {
-    "quick": {"scale": 4, "warmup": 4000, "measure": 1000, "skew": 1.2},
-    "full": {"scale": 16, "warmup": 20000, "measure": 4000, "skew": 1.2},
+    "quick": {"scale": 4, "shared_buffers": 32, "warmup": 4000, "measure": 1000, "skew": 1.2},
+    "full": {"scale": 16, "shared_buffers": 128, "warmup": 20000, "measure": 4000, "skew": 1.2},
 }
 
 
@@ -83,15 +83,15 @@ class Demo:
         os.environ.pop("AWS_PROFILE", None)
         say("starting PostgreSQL: primary (the writer) + 2 streaming standbys "
             "(the in-service reader, the new replica)")
-        self.pg = PgCluster(standbys=2, shared_buffers="16MB")
+        self.pg = PgCluster(standbys=2, shared_buffers="%dMB" % self.size["shared_buffers"])
         self.pg.__enter__()
         self.reader, self.new = self.pg.standbys
         self.sim = AuroraSim(url, self.work, prewarm=self.args.prewarm)
 
     def load(self):
         scale = self.size["scale"]
-        say("loading pgbench data (scale %d: %d MB of accounts vs 16 MB shared_buffers)"
-            % (scale, scale * 13))
+        say("loading pgbench data (scale %d: %d MB of accounts and index vs %d MB shared_buffers)"
+            % (scale, scale * 15, self.size["shared_buffers"]))
         load_pgbench_data(self.pg, scale, self.work)
         self.script = write_zipf_script(self.work, scale * 100000, self.size["skew"])
         for s in self.pg.standbys:  # a restartpoint, so a restart replays no WAL
@@ -140,21 +140,23 @@ class Demo:
         key = self.sim.put_top_queries(buf.text())
         say("exported the top queries to s3://%s/%s" % (sim_mod.BUCKET, key))
 
-    def accounts_io(self):
+    @staticmethod
+    def accounts_io(inst):
         """(reads from storage, buffer hits) of pgbench_accounts, heap and
-        index, on the new replica so far."""
-        r = self.new.query("SELECT heap_blks_read + coalesce(idx_blks_read, 0), "
-                           "heap_blks_hit + coalesce(idx_blks_hit, 0) FROM pg_statio_user_tables "
-                           "WHERE relname = 'pgbench_accounts'")
+        index, on inst so far."""
+        r = inst.query("SELECT heap_blks_read + coalesce(idx_blks_read, 0), "
+                       "heap_blks_hit + coalesce(idx_blks_hit, 0) FROM pg_statio_user_tables "
+                       "WHERE relname = 'pgbench_accounts'")
         return tuple(int(x) for x in r[0])
 
-    def measure(self, label):
-        """The new replica's shared-buffer hit ratio on pgbench_accounts over
-        the first N transactions of the workload (fixed seed: the same
-        requests cold and warmed)."""
-        r0, h0 = self.accounts_io()
-        self.new.pgbench(self.script, self.size["measure"], seed=2)  # waits for the stats
-        r1, h1 = self.accounts_io()
+    def measure(self, label, inst=None):
+        """inst's (default: the new replica's) shared-buffer hit ratio on
+        pgbench_accounts over the first N transactions of the workload
+        (fixed seed: the same requests cold, warmed and on the reference)."""
+        inst = inst or self.new
+        r0, h0 = self.accounts_io(inst)
+        inst.pgbench(self.script, self.size["measure"], seed=2)  # waits for the stats
+        r1, h1 = self.accounts_io(inst)
         misses, hits = r1 - r0, h1 - h0
         ratio = hits / (hits + misses) if hits + misses else 0.0
         self.results[label] = {"misses": misses, "hits": hits, "ratio": ratio}
@@ -305,6 +307,9 @@ class Demo:
                                                 report.get("blocks_loaded", 0),
                                                 report.get("bytes_loaded", 0) / 1048576.0,
                                                 report.get("seconds", 0.0))))
+        ref = self.results["reference"]
+        print("reference: the in-service reader %s on the same requests: hit ratio %.1f%%, "
+              "%d reads from storage" % (READER, 100 * ref["ratio"], ref["misses"]))
         print()
         if not ok:
             print("execution FAILED: %s" % json.dumps(final)[:800])
@@ -385,6 +390,7 @@ def main():
         demo.new.restart()
         t0, events = demo.add_replica(args.runner)
         demo.measure("warmed")
+        demo.measure("reference", demo.reader)
         ok = demo.report(t0, events)
         ok = demo.dry_run() and ok
         print()
