@@ -508,22 +508,30 @@ static int run_wait(struct exec *x, const char *name, json_object *state, json_o
 	return engine_sleep(x, (int64_t)llround(wait_s * 1000.0), err);
 }
 
+/* Fail: Error/Cause, or ErrorPath/CausePath (a path or an intrinsic call,
+ * as ASL allows). A path that resolves to nothing is States.Runtime. */
 static int run_fail(struct exec *x, json_object *state, json_object *raw, pw_error *err)
 {
 	const char *error = str_field(state, "Error");
 	const char *cause = str_field(state, "Cause");
 	json_object *ev = NULL, *cv = NULL;
 	const char *p;
-	if ((p = str_field(state, "ErrorPath")) != NULL &&
-	    pw_path_get(p, raw, x->ctx, &ev, "States.Runtime", err) == 0)
+	int rc = PW_ERR;
+	if ((p = str_field(state, "ErrorPath")) != NULL) {
+		if (pw_eval_dynamic(p, raw, x->ctx, &ev, err) != 0)
+			goto out;
 		error = json_object_get_string(ev);
-	if ((p = str_field(state, "CausePath")) != NULL &&
-	    pw_path_get(p, raw, x->ctx, &cv, "States.Runtime", err) == 0)
+	}
+	if ((p = str_field(state, "CausePath")) != NULL) {
+		if (pw_eval_dynamic(p, raw, x->ctx, &cv, err) != 0)
+			goto out;
 		cause = json_object_get_string(cv);
+	}
 	pw_error_set(err, error ? error : "States.Fail", "%s", cause ? cause : "");
+out:
 	json_object_put(ev);
 	json_object_put(cv);
-	return PW_ERR;
+	return rc;
 }
 
 /* Runs one state. *next NULL means the machine ends with *out. */

@@ -7,12 +7,28 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "pw_choice.h"
 #include "pw_intrinsic.h"
 #include "pw_path.h"
 #include "lang_validate.h"
 #include "pw_validate.h"
+
+/* Whether Parameters supply `name` as "name" or "name.$". Case is
+ * ignored: through an aws-sdk resource a required DBClusterIdentifier is
+ * spelled DbClusterIdentifier. */
+static int has_param(json_object *params, const char *name)
+{
+	size_t n = strlen(name);
+	json_object_object_foreach(params, key, val) {
+		(void)val;
+		if (strncasecmp(key, name, n) == 0 &&
+		    (key[n] == '\0' || strcmp(key + n, ".$") == 0))
+			return 1;
+	}
+	return 0;
+}
 
 #define MAX_NAME 80 /* ASL: state names are at most 80 characters */
 
@@ -55,13 +71,7 @@ static void check_task(struct lang_sctx *s, json_object *state)
 			if (json_object_is_type(params, json_type_object)) {
 				char *pp = lang_pj(s->ptr, "Parameters");
 				for (size_t k = 0; required[k]; k++) {
-					char dyn[256];
-					snprintf(dyn, sizeof(dyn), "%s.$",
-						 required[k]);
-					if (!json_object_object_get_ex(
-						    params, required[k], NULL) &&
-					    !json_object_object_get_ex(
-						    params, dyn, NULL))
+					if (!has_param(params, required[k]))
 						lang_verr(s->c, pp,
 						    "state '%s': Parameters "
 						    "lack '%s', required by %s",

@@ -353,6 +353,19 @@ START_TEST(fail_state_and_no_choice_matched)
 	ck_assert_int_eq(res.status, PW_EXEC_FAILED);
 	ck_assert_str_eq(res.error.name, "States.NoChoiceMatched");
 	pw_exec_result_clear(&res);
+	/* CausePath may be an intrinsic call, as ASL allows */
+	res = run_wf("{\"StartAt\":\"F\",\"States\":{\"F\":{\"Type\":\"Fail\",\"Error\":\"E\","
+		     "\"CausePath\":\"States.Format('replica {} failed', $.id)\"}}}",
+		     "{\"id\":\"r2\"}", 0);
+	ck_assert_int_eq(res.status, PW_EXEC_FAILED);
+	ck_assert_str_eq(res.error.cause, "replica r2 failed");
+	pw_exec_result_clear(&res);
+	/* an ErrorPath that selects nothing is a runtime error, not a silent default */
+	res = run_wf("{\"StartAt\":\"F\",\"States\":{\"F\":{\"Type\":\"Fail\",\"ErrorPath\":\"$.missing\"}}}",
+		     "{}", 0);
+	ck_assert_int_eq(res.status, PW_EXEC_FAILED);
+	ck_assert_str_eq(res.error.name, "States.Runtime");
+	pw_exec_result_clear(&res);
 }
 END_TEST
 

@@ -173,7 +173,14 @@ static const struct mem_case mem_cases[] = {
 	    "\"TimeoutSecondsPath\":\"$.t\",\"HeartbeatSecondsPath\":\"$.h\",\"End\":true}"), NULL},
 	{"{\"StartAt\":\"A\",\"Version\":\"1.0\",\"TimeoutSeconds\":5,\"QueryLanguage\":\"JSONPath\","
 	 "\"States\":{\"A\":{\"Type\":\"Succeed\",\"Comment\":\"c\"}}}", NULL},
+	/* required parameters match whatever the case: Step Functions'
+	 * aws-sdk names spell DBInstanceIdentifier as DbInstanceIdentifier */
+	{M1("\"A\":{\"Type\":\"Task\",\"Resource\":\"rds:DescribeDBInstances\","
+	    "\"Parameters\":{\"DbInstanceIdentifier.$\":\"$.id\"},\"End\":true}"), NULL},
 	/* broken shapes */
+	{M1("\"A\":{\"Type\":\"Task\",\"Resource\":\"rds:DescribeDBInstances\","
+	    "\"Parameters\":{\"DbInstanceIdentifierX\":\"i\"},\"End\":true}"),
+	 "Parameters lack 'DBInstanceIdentifier'"},
 	{"[]", "the workflow must be an object"},
 	{"{\"States\":{\"A\":{\"Type\":\"Succeed\"}}}", "needs StartAt"},
 	{"{\"StartAt\":\"B\",\"States\":{\"A\":{\"Type\":\"Succeed\"}}}", "StartAt names no state: 'B'"},
