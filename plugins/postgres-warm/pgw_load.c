@@ -198,13 +198,15 @@ int pgw_load_ranges(pgw_warm *w, const pgw_names *names, pgw_range *ranges_in,
 		pw_error_set(err, "Postgres.QueryFailed", "out of memory");
 		goto out;
 	}
-	for (size_t i = 0; i < nbatches; i++, njobs++)
-		if (batch_job(&jobs[i], oids, ranges, &batches[i], (int)i) !=
-		    0) {
+	for (size_t i = 0; i < nbatches; i++) {
+		int brc = batch_job(&jobs[i], oids, ranges, &batches[i], (int)i);
+		njobs++; /* a half-built job is freed with the others */
+		if (brc != 0) {
 			pw_error_set(err, "Postgres.QueryFailed",
 				     "out of memory");
 			goto out;
 		}
+	}
 	int timed_out = 0;
 	if (njobs > 0 && !w->timed_out &&
 	    pgw_run_jobs(w->env, w->target, &w->run, jobs, njobs, &timed_out,

@@ -34,7 +34,8 @@ typedef struct pgw_job {
 	char *error; /* redacted server message when FAILED */
 } pgw_job;
 
-/* Makes a job that owns copies of sql and params. NULL when out of memory. */
+/* Makes a job that owns copies of sql and params; -1 when out of memory
+ * (free the half-built job with pgw_jobs_free all the same). */
 int pgw_job_init(pgw_job *job, const char *sql, int nparams,
 		 const char *const *params, int64_t planned_blocks, int tag);
 void pgw_jobs_free(pgw_job *jobs, size_t n);

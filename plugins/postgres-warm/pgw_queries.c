@@ -273,17 +273,17 @@ static int is_table(char kind)
 	return kind == 'r' || kind == 'm' || kind == 't' || kind == 'p';
 }
 
-/* Relations to load: indexes first, then by weight, heaviest first. */
-static const struct rels *sort_rels;
-static int by_index_then_weight(const void *pa, const void *pb)
+/* Relations to load: indexes first, then by weight, heaviest first.
+ * qsort_r, not a global: warms may run in parallel threads of one host. */
+static int by_index_then_weight(const void *pa, const void *pb, void *arg)
 {
+	const struct rels *rels = arg;
 	int a = *(const int *)pa, b = *(const int *)pb;
-	int ia = is_index(sort_rels->info[a].kind),
-	    ib = is_index(sort_rels->info[b].kind);
+	int ia = is_index(rels->info[a].kind), ib = is_index(rels->info[b].kind);
 	if (ia != ib)
 		return ib - ia;
-	if (sort_rels->weight[a] != sort_rels->weight[b])
-		return sort_rels->weight[a] > sort_rels->weight[b] ? -1 : 1;
+	if (rels->weight[a] != rels->weight[b])
+		return rels->weight[a] > rels->weight[b] ? -1 : 1;
 	return a - b;
 }
 
@@ -434,8 +434,7 @@ static int load_relations(pgw_warm *w, struct qitem *q, size_t n,
 		if (rels->weight[r] > 0 && rels->info[r].name != NULL &&
 		    rels->info[r].blocks > 0)
 			order[k++] = (int)r;
-	sort_rels = rels;
-	qsort(order, k, sizeof(*order), by_index_then_weight);
+	qsort_r(order, k, sizeof(*order), by_index_then_weight, rels);
 	json_object *list = json_object_new_array();
 	json_object_object_add(step, "relations", list);
 	for (size_t i = 0; i < k; i++) {

@@ -42,7 +42,7 @@ tests_unit_pgwarm_cli_LDADD = plugins/postgres-warm/libpgwarm.la
 # Unit tests (no server): CSV parsing, range coalescing and budget math,
 # the plain-SELECT check.
 PGW_CHECKS = tests/unit/check_pgwarm_csv tests/unit/check_pgwarm_plan \
-	tests/unit/check_pgwarm_sql
+	tests/unit/check_pgwarm_sql tests/unit/check_pgwarm_conn
 check_PROGRAMS += $(PGW_CHECKS)
 TESTS += $(PGW_CHECKS)
 tests_unit_check_pgwarm_csv_SOURCES = tests/unit/check_pgwarm_csv.c
@@ -56,6 +56,10 @@ tests_unit_check_pgwarm_plan_LDADD = plugins/postgres-warm/libpgwarm.la \
 tests_unit_check_pgwarm_sql_SOURCES = tests/unit/check_pgwarm_sql.c
 tests_unit_check_pgwarm_sql_CPPFLAGS = $(PGW_CPPFLAGS) $(CHECK_CFLAGS)
 tests_unit_check_pgwarm_sql_LDADD = plugins/postgres-warm/libpgwarm.la \
+	$(CHECK_LIBS)
+tests_unit_check_pgwarm_conn_SOURCES = tests/unit/check_pgwarm_conn.c
+tests_unit_check_pgwarm_conn_CPPFLAGS = $(PGW_CPPFLAGS) $(CHECK_CFLAGS)
+tests_unit_check_pgwarm_conn_LDADD = plugins/postgres-warm/libpgwarm.la \
 	$(CHECK_LIBS)
 
 # Integration tests on real PostgreSQL (tests/integration/fixtures/
