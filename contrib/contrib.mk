@@ -12,3 +12,11 @@ nobase_dist_pkgdata_DATA += contrib/config/prewarm.example.yaml \
 	contrib/iam/policy.json contrib/cloudformation/aurora-prewarm.yaml \
 	contrib/systemd/prewarm-watch.service
 EXTRA_DIST += contrib/DEPLOY.md contrib/container/Dockerfile
+
+# The local demo (contrib/demo/README.md): source-only, run from the tree.
+# Its end-to-end tests and the simulation fixtures they share with it.
+EXTRA_DIST += contrib/demo/README.md contrib/demo/run-demo.sh contrib/demo/demo.py \
+	tests/integration/fixtures/aurora_sim.py \
+	tests/integration/fixtures/moto_aurora_sim.py \
+	tests/integration/test_e2e_replica.py tests/integration/test_e2e_demo.py
+TESTS += tests/integration/test_e2e_replica.py tests/integration/test_e2e_demo.py
