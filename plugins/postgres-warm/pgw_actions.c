@@ -98,16 +98,17 @@ int pgw_action_snapshot_buffers(const pgw_env *env, json_object *params,
 {
 	pgw_conn_spec *spec;
 	PGconn *c;
-	const char *file;
+	pgw_snap_loc loc;
 	int64_t min_usage;
 	*result = NULL;
-	if (pgw_param_string(params, "snapshot_file", &file, err) != PW_OK ||
+	if (pgw_snap_loc_get(params, &loc, err) != PW_OK ||
 	    pgw_param_int(params, "min_usage", 0, 0, 5, &min_usage, err) !=
 		    PW_OK)
 		return PW_ERR;
-	if (file == NULL)
+	if (!loc.given)
 		return pw_error_set(err, "Postgres.InvalidParameter",
-				    "parameter 'snapshot_file' is required");
+				    "parameter 'snapshot_file' or "
+				    "'snapshot_s3' is required");
 	if (open_one(env, params, "source", &spec, &c, err) != PW_OK)
 		return PW_ERR;
 	pgw_names names = {0};
@@ -117,6 +118,7 @@ int pgw_action_snapshot_buffers(const pgw_env *env, json_object *params,
 	int rc = pgw_fetch_buffers(c, spec, &names, (int)min_usage, &blocks,
 				   &n, err);
 	if (rc == PW_OK) {
+		/* Usage count 0 (resident, next to go) is restored once. */
 		for (size_t i = 0; i < n; i++)
 			if (blocks[i].usage < 1)
 				blocks[i].usage = 1;
@@ -126,11 +128,20 @@ int pgw_action_snapshot_buffers(const pgw_env *env, json_object *params,
 					  "out of memory");
 	}
 	if (rc == PW_OK)
-		rc = pgw_snapshot_write(file, &names, ranges, nranges, err);
+		rc = pgw_snapshot_save(env, &loc, &names, ranges, nranges, err);
 	if (rc == PW_OK) {
 		json_object *o = json_object_new_object();
-		json_object_object_add(o, "snapshot_file",
-				       json_object_new_string(file));
+		if (loc.file != NULL)
+			json_object_object_add(
+				o, "snapshot_file",
+				json_object_new_string(loc.file));
+		if (loc.bucket != NULL) {
+			char url[1100];
+			snprintf(url, sizeof(url), "s3://%s/%s", loc.bucket,
+				 loc.key);
+			json_object_object_add(o, "snapshot_s3",
+					       json_object_new_string(url));
+		}
 		json_object_object_add(o, "blocks",
 				       json_object_new_int64((int64_t)n));
 		json_object_object_add(o, "ranges",

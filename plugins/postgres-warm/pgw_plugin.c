@@ -94,10 +94,6 @@ static int plugin_init(const struct pw_host_api *host, json_object *config,
 }
 
 static const char *const req_target[] = {"target", NULL};
-static const char *const req_source_file[] = {"source", "snapshot_file",
-					      NULL};
-static const char *const req_target_file[] = {"target", "snapshot_file",
-					      NULL};
 static const char *const req_source[] = {"source", NULL};
 
 /* Warming changes a server's cache (what the --dry-run user asks about),
@@ -112,10 +108,10 @@ static const struct pw_action actions[] = {
 	 "Buffer cache hit ratio, buffers in use and recovery state", 0,
 	 act_cache_stats, NULL, req_target},
 	{"SnapshotBuffers",
-	 "Write a source's hot-block list (pg_buffercache) to a file",
-	 PW_ACTION_MUTATES, act_snapshot, NULL, req_source_file},
-	{"RestoreBuffers", "Load a SnapshotBuffers file on a target",
-	 PW_ACTION_MUTATES, act_restore, NULL, req_target_file},
+	 "Write a source's hot-block list (pg_buffercache) to a file or S3",
+	 PW_ACTION_MUTATES, act_snapshot, NULL, req_source},
+	{"RestoreBuffers", "Load a SnapshotBuffers file or S3 object on a target",
+	 PW_ACTION_MUTATES, act_restore, NULL, req_target},
 	{"ExportTopQueries",
 	 "pg_stat_statements top-N SELECTs to CSV (the pg_cron job's format)",
 	 PW_ACTION_MUTATES, act_export, NULL, req_source},

@@ -298,7 +298,9 @@ static int strategies(pgw_warm *w, json_object **list, pw_error *err)
 		const char *def =
 			w->source != NULL ||
 					json_object_object_get_ex(
-						w->params, "snapshot_file", &tmp)
+						w->params, "snapshot_file", &tmp) ||
+					json_object_object_get_ex(
+						w->params, "snapshot_s3", &tmp)
 				? "mirror"
 			: json_object_object_get_ex(w->params, "queries", &tmp)
 				? "queries"
@@ -352,12 +354,12 @@ static int timeout_error(pgw_warm *w, json_object *rep, pw_error *err)
 }
 
 static int run_warm(pgw_warm *w, json_object *strategy_param,
-		    const char *restore_file, json_object **result,
+		    const pgw_snap_loc *restore, json_object **result,
 		    pw_error *err)
 {
 	json_object *list = NULL;
 	int rc = PW_ERR;
-	if (restore_file == NULL) {
+	if (restore == NULL) {
 		if (strategies(w, &list, err) != PW_OK)
 			goto out;
 	} else {
@@ -379,11 +381,11 @@ static int run_warm(pgw_warm *w, json_object *strategy_param,
 		if (pgw_now_ms() >= w->run.deadline)
 			w->timed_out = w->timed_out || i + 1 < json_object_array_length(list);
 	}
-	if (restore_file != NULL &&
-	    pgw_strategy_restore(w, restore_file, err) != PW_OK)
+	if (restore != NULL &&
+	    pgw_strategy_restore(w, restore, err) != PW_OK)
 		goto out;
 	json_object *strategy =
-		restore_file != NULL ? json_object_new_string("restore")
+		restore != NULL ? json_object_new_string("restore")
 		: strategy_param != NULL ? json_object_get(strategy_param)
 		: json_object_get(json_object_array_get_idx(list, 0));
 	json_object *rep = pgw_warm_report(w, strategy);
@@ -419,16 +421,17 @@ int pgw_action_restore_buffers(const pgw_env *env, json_object *params,
 			       json_object **result, pw_error *err)
 {
 	pgw_warm w;
-	const char *file = NULL;
+	pgw_snap_loc loc;
 	*result = NULL;
-	if (pgw_param_string(params, "snapshot_file", &file, err) != PW_OK)
+	if (pgw_snap_loc_get(params, &loc, err) != PW_OK)
 		return PW_ERR;
-	if (file == NULL)
+	if (!loc.given)
 		return pw_error_set(err, "Postgres.InvalidParameter",
-				    "parameter 'snapshot_file' is required");
+				    "parameter 'snapshot_file' or "
+				    "'snapshot_s3' is required");
 	int rc = pgw_warm_open(&w, env, params, err);
 	if (rc == PW_OK)
-		rc = run_warm(&w, NULL, file, result, err);
+		rc = run_warm(&w, NULL, &loc, result, err);
 	pgw_warm_close(&w);
 	return rc;
 }

@@ -66,14 +66,37 @@ void pgw_relinfo_free(pgw_relinfo *info, size_t n);
 int pgw_strategy_mirror(pgw_warm *w, pw_error *err);
 int pgw_strategy_relations(pgw_warm *w, pw_error *err);
 int pgw_strategy_queries(pgw_warm *w, pw_error *err);
-/* Loads a snapshot file (SnapshotBuffers' format) like mirror does. */
-int pgw_strategy_restore(pgw_warm *w, const char *path, pw_error *err);
+/*
+ * Buffer snapshots: CSV relation,fork,first_block,last_block,usage_count,
+ * hottest first, in a file (snapshot_file) and/or an S3 object
+ * (snapshot_s3: {Bucket, Key}, through the host's s3:PutObject and
+ * s3:GetObject).
+ */
+typedef struct pgw_snap_loc {
+	int given;               /* a file or an object was named */
+	const char *file;        /* borrowed from params, or NULL */
+	const char *bucket, *key; /* borrowed, or NULL */
+	char label[1024];        /* the file, else s3://bucket/key */
+} pgw_snap_loc;
 
-/* Snapshot file I/O: CSV relation,fork,first_block,last_block,usage_count. */
-int pgw_snapshot_write(const char *path, const pgw_names *names,
-		       const pgw_range *ranges, size_t n, pw_error *err);
-int pgw_snapshot_read(const char *path, pgw_names *names, pgw_range **ranges,
-		      size_t *n, pw_error *err);
+/* Reads snapshot_file / snapshot_s3 from params (both optional). */
+int pgw_snap_loc_get(json_object *params, pgw_snap_loc *loc, pw_error *err);
+/* Writes to every location given (file first). */
+int pgw_snapshot_save(const pgw_env *env, const pgw_snap_loc *loc,
+		      const pgw_names *names, const pgw_range *ranges,
+		      size_t n, pw_error *err);
+/* Reads from the file when given, else from S3. *ranges is the caller's. */
+int pgw_snapshot_load(const pgw_env *env, const pgw_snap_loc *loc,
+		      pgw_names *names, pgw_range **ranges, size_t *n,
+		      pw_error *err);
+/* Parses snapshot text; name prefixes messages (FILE:LINE: field ...). */
+int pgw_snapshot_parse(const char *text, size_t len, const char *name,
+		       pgw_names *names, pgw_range **ranges, size_t *n,
+		       pw_error *err);
+
+/* Loads a snapshot like mirror does. */
+int pgw_strategy_restore(pgw_warm *w, const pgw_snap_loc *loc,
+			 pw_error *err);
 
 /* Sets up w from params for an action that warms (target required). */
 int pgw_warm_open(pgw_warm *w, const pgw_env *env, json_object *params,

@@ -16,6 +16,7 @@ plugins_postgres_warm_libpgwarm_la_SOURCES = \
 	plugins/postgres-warm/pgw_parallel.c plugins/postgres-warm/pgw_parallel.h \
 	plugins/postgres-warm/pgw_load.c \
 	plugins/postgres-warm/pgw_mirror.c \
+	plugins/postgres-warm/pgw_snapshot.c \
 	plugins/postgres-warm/pgw_relations.c \
 	plugins/postgres-warm/pgw_queries.c \
 	plugins/postgres-warm/pgw_export.c plugins/postgres-warm/pgw_export.h \

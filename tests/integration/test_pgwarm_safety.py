@@ -387,3 +387,45 @@ def test_queries_from_s3_through_the_prewarm_binary(pg, moto_server,
         "s3://prewarm-queries/top-queries/postgres/h.csv"
     assert rep["queries"]["planned"] == 1
     assert rep["blocks_loaded"] > 0
+
+
+def test_snapshot_to_s3_and_restore_through_a_workflow(pg, moto_server,
+                                                       tmp_path):
+    """SnapshotBuffers writes the hot-block list to S3 (s3:PutObject) and
+    RestoreBuffers loads it from there (s3:GetObject), as workflow Tasks."""
+    binary = prewarm_binary()
+    if binary is None:
+        pytest.skip("the prewarm binary is not built or lacks postgres-warm")
+    moto_server.client("s3").create_bucket(Bucket="prewarm-snapshots")
+    loc = {"Bucket": "prewarm-snapshots", "Key": "buffers/standby.csv"}
+    wf = tmp_path / "snap.json"
+    wf.write_text(json.dumps({"StartAt": "Snap", "States": {
+        "Snap": {"Type": "Task", "Resource": "postgres-warm:SnapshotBuffers",
+                 "Parameters": {"source.$": "$.source", "snapshot_s3": loc},
+                 "ResultPath": "$.snap", "Next": "Restore"},
+        "Restore": {"Type": "Task",
+                    "Resource": "postgres-warm:RestoreBuffers",
+                    "Parameters": {"target.$": "$.target",
+                                   "snapshot_s3": loc,
+                                   "budget": {"max_shared_buffers_fraction":
+                                              0.25}},
+                    "End": True}}}))
+    inp = tmp_path / "in.json"
+    s = standby(pg)
+    s.restart()
+    # The primary's cache is full of pgbench data: a big snapshot.
+    inp.write_text(json.dumps({"source": pg.primary.dsn(),
+                               "target": s.dsn()}))
+    p = subprocess.run([binary, "run", str(wf), "--input", str(inp),
+                        "--no-journal"], capture_output=True, text=True,
+                       timeout=120, check=False)
+    assert p.returncode == 0, p.stdout + p.stderr
+    rep = json.loads(p.stdout)
+    assert rep["strategy"] == "restore"
+    assert rep["steps"][0]["snapshot"] == \
+        "s3://prewarm-snapshots/buffers/standby.csv"
+    assert rep["blocks_loaded"] == 512
+    body = moto_server.client("s3").get_object(**loc)["Body"].read().decode()
+    assert body.startswith("relation,fork,first_block,last_block,"
+                           "usage_count\n")
+    assert "pgbench_accounts" in body

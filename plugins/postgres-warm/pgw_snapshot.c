@@ -1,0 +1,274 @@
+/* pgw_snapshot.c - buffer snapshots in a file and/or an S3 object. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pgw_csv.h"
+#include "pgw_sql.h"
+#include "pgw_warm.h"
+
+static const char snapshot_header[] =
+	"relation,fork,first_block,last_block,usage_count";
+
+static const char *str_field(json_object *o, const char *key)
+{
+	json_object *v;
+	if (json_object_object_get_ex(o, key, &v) &&
+	    json_object_is_type(v, json_type_string))
+		return json_object_get_string(v);
+	return NULL;
+}
+
+int pgw_snap_loc_get(json_object *params, pgw_snap_loc *loc, pw_error *err)
+{
+	memset(loc, 0, sizeof(*loc));
+	if (pgw_param_string(params, "snapshot_file", &loc->file, err) != PW_OK)
+		return PW_ERR;
+	json_object *s3 = NULL;
+	if (json_object_object_get_ex(params, "snapshot_s3", &s3) && s3 != NULL) {
+		loc->bucket = str_field(s3, "Bucket");
+		loc->key = str_field(s3, "Key");
+		if (loc->bucket == NULL || loc->key == NULL)
+			return pw_error_set(err, "Postgres.InvalidParameter",
+					    "parameter 'snapshot_s3': needs "
+					    "Bucket and Key strings");
+	}
+	loc->given = loc->file != NULL || loc->bucket != NULL;
+	if (loc->file != NULL)
+		snprintf(loc->label, sizeof(loc->label), "%s", loc->file);
+	else if (loc->bucket != NULL)
+		snprintf(loc->label, sizeof(loc->label), "s3://%s/%s",
+			 loc->bucket, loc->key);
+	return PW_OK;
+}
+
+static void add_csv_field(pgw_buf *b, const char *s)
+{
+	pgw_buf_add(b, "\"");
+	for (const char *p = s; *p != '\0'; p++)
+		pgw_buf_add(b, *p == '"' ? "\"\"" : (char[]){*p, 0});
+	pgw_buf_add(b, "\"");
+}
+
+static int write_file(const char *path, const char *text, size_t len,
+		      pw_error *err)
+{
+	/* Write beside the target and rename, so a reader never sees half. */
+	char tmp[4096];
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
+		return pw_error_set(err, "Postgres.InvalidParameter",
+				    "snapshot_file: path too long");
+	FILE *f = fopen(tmp, "w");
+	if (f == NULL)
+		return pw_error_set(err, "Postgres.InvalidParameter",
+				    "%s: cannot create: %s", tmp,
+				    strerror(errno));
+	size_t w = fwrite(text, 1, len, f);
+	if (fclose(f) != 0 || w != len || rename(tmp, path) != 0) {
+		int e = errno;
+		unlink(tmp);
+		return pw_error_set(err, "Postgres.InvalidParameter",
+				    "%s: cannot write: %s", path, strerror(e));
+	}
+	return PW_OK;
+}
+
+static int s3_call(const pgw_env *env, const char *action,
+		   const pgw_snap_loc *loc, const char *body,
+		   json_object **res, pw_error *err)
+{
+	if (env == NULL || env->invoke == NULL)
+		return pw_error_set(err, "Postgres.InvalidParameter",
+				    "parameter 'snapshot_s3': no host to call "
+				    "s3:%s",
+				    action);
+	char resource[32];
+	snprintf(resource, sizeof(resource), "s3:%s", action);
+	json_object *req = json_object_new_object();
+	json_object_object_add(req, "Bucket",
+			       json_object_new_string(loc->bucket));
+	json_object_object_add(req, "Key", json_object_new_string(loc->key));
+	if (body != NULL)
+		json_object_object_add(req, "Body",
+				       json_object_new_string(body));
+	int rc = env->invoke(env->ud, resource, req, res, err);
+	json_object_put(req);
+	return rc;
+}
+
+int pgw_snapshot_save(const pgw_env *env, const pgw_snap_loc *loc,
+		      const pgw_names *names, const pgw_range *ranges,
+		      size_t n, pw_error *err)
+{
+	pgw_buf b = {0};
+	pgw_buf_addf(&b, "%s\n", snapshot_header);
+	for (size_t i = 0; i < n; i++) {
+		add_csv_field(&b, names->v[ranges[i].rel]);
+		pgw_buf_addf(&b, ",%s,%lld,%lld,%d\n",
+			     pgw_fork_name(ranges[i].fork),
+			     (long long)ranges[i].first,
+			     (long long)ranges[i].last, ranges[i].usage);
+	}
+	int rc = PW_OK;
+	if (b.oom)
+		rc = pw_error_set(err, "Postgres.QueryFailed", "out of memory");
+	if (rc == PW_OK && loc->file != NULL)
+		rc = write_file(loc->file, b.s, b.len, err);
+	if (rc == PW_OK && loc->bucket != NULL) {
+		json_object *res = NULL;
+		rc = s3_call(env, "PutObject", loc, b.s, &res, err);
+		json_object_put(res);
+	}
+	pgw_buf_free(&b);
+	return rc;
+}
+
+struct snap_state {
+	const char *name;
+	int header_done;
+	pgw_names *names;
+	pgw_range *ranges;
+	size_t n, cap;
+	pw_error *err;
+};
+
+static int parse_i64(const char *s, int64_t min, int64_t max, int64_t *out)
+{
+	char *end;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	if (end == s || *end != '\0' || errno != 0 || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int on_snap_record(char **f, size_t n, int line, void *ud)
+{
+	struct snap_state *st = ud;
+	if (!st->header_done) {
+		char joined[256] = "";
+		for (size_t i = 0; i < n; i++) {
+			size_t l = strlen(joined);
+			snprintf(joined + l, sizeof(joined) - l, "%s%s",
+				 i ? "," : "", f[i]);
+		}
+		if (strcmp(joined, snapshot_header) != 0) {
+			pw_error_set(st->err, "Postgres.SnapshotInvalid",
+				     "%s:%d: not a buffer snapshot (expected "
+				     "header %s)",
+				     st->name, line, snapshot_header);
+			return 1;
+		}
+		st->header_done = 1;
+		return 0;
+	}
+	if (n != 5) {
+		pw_error_set(st->err, "Postgres.SnapshotInvalid",
+			     "%s:%d: %zu fields, expected 5", st->name, line,
+			     n);
+		return 1;
+	}
+	static const char *const fields[] = {"first_block", "last_block",
+					     "usage_count"};
+	int64_t v[3];
+	const int64_t max[] = {INT32_MAX * 2LL, INT32_MAX * 2LL, 5};
+	const int64_t min[] = {0, 0, 1};
+	for (int i = 0; i < 3; i++)
+		if (parse_i64(f[2 + i], min[i], max[i], &v[i]) != 0) {
+			pw_error_set(st->err, "Postgres.SnapshotInvalid",
+				     "%s:%d: field %s: '%.40s' is not a valid "
+				     "number",
+				     st->name, line, fields[i], f[2 + i]);
+			return 1;
+		}
+	int fork = pgw_fork_number(f[1]);
+	if (f[0][0] == '\0' || fork < 0 || v[0] > v[1]) {
+		pw_error_set(st->err, "Postgres.SnapshotInvalid",
+			     "%s:%d: field %s: invalid", st->name, line,
+			     f[0][0] == '\0' ? "relation"
+			     : fork < 0      ? "fork"
+					     : "first_block");
+		return 1;
+	}
+	if (st->n == st->cap) {
+		size_t cap = st->cap ? st->cap * 2 : 256;
+		pgw_range *r = realloc(st->ranges, cap * sizeof(*r));
+		if (r == NULL)
+			return -1;
+		st->ranges = r;
+		st->cap = cap;
+	}
+	int rel = pgw_names_intern(st->names, f[0]);
+	if (rel < 0)
+		return -1;
+	st->ranges[st->n++] = (pgw_range){.rel = rel,
+					  .fork = (int16_t)fork,
+					  .usage = (int16_t)v[2],
+					  .first = v[0],
+					  .last = v[1]};
+	return 0;
+}
+
+int pgw_snapshot_parse(const char *text, size_t len, const char *name,
+		       pgw_names *names, pgw_range **ranges, size_t *n,
+		       pw_error *err)
+{
+	*ranges = NULL;
+	*n = 0;
+	struct snap_state st = {.name = name, .names = names, .err = err};
+	int rc = pgw_csv_each_record(text, len, on_snap_record, &st);
+	if (rc == 0 && !st.header_done) {
+		rc = 1;
+		pw_error_set(err, "Postgres.SnapshotInvalid", "%s:1: empty file",
+			     name);
+	}
+	if (rc == -1)
+		pw_error_set(err, "Postgres.SnapshotInvalid", "out of memory");
+	else if (rc == -2)
+		pw_error_set(err, "Postgres.SnapshotInvalid",
+			     "%s: malformed CSV", name);
+	if (rc != 0) {
+		free(st.ranges);
+		return PW_ERR;
+	}
+	*ranges = st.ranges;
+	*n = st.n;
+	return PW_OK;
+}
+
+int pgw_snapshot_load(const pgw_env *env, const pgw_snap_loc *loc,
+		      pgw_names *names, pgw_range **ranges, size_t *n,
+		      pw_error *err)
+{
+	*ranges = NULL;
+	*n = 0;
+	if (loc->file != NULL) {
+		char *text;
+		size_t len;
+		if (pgw_read_file(loc->file, &text, &len, err) != PW_OK)
+			return PW_ERR;
+		int rc = pgw_snapshot_parse(text, len, loc->file, names, ranges,
+					    n, err);
+		free(text);
+		return rc;
+	}
+	if (loc->bucket == NULL)
+		return pw_error_set(err, "Postgres.InvalidParameter",
+				    "a 'snapshot_file' or 'snapshot_s3' is "
+				    "required");
+	json_object *res = NULL;
+	if (s3_call(env, "GetObject", loc, NULL, &res, err) != PW_OK)
+		return PW_ERR;
+	const char *body = res != NULL ? str_field(res, "Body") : NULL;
+	int rc = body == NULL
+			 ? pw_error_set(err, "Postgres.SnapshotInvalid",
+					"%s: s3:GetObject returned no Body",
+					loc->label)
+			 : pgw_snapshot_parse(body, strlen(body), loc->label,
+					      names, ranges, n, err);
+	json_object_put(res);
+	return rc;
+}
