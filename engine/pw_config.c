@@ -101,10 +101,12 @@ static int check(struct pw_config *c, pw_diag *diag)
 						   rk);
 				}
 			}
+		} else if (strcmp(key, "watch") == 0) {
+			/* `prewarm watch` checks it (pw_watch_config_load). */
 		} else {
 			return bad(doc, ptr, diag,
 				   "unknown key '%s' (known: plugin_path, state_dir, log_format, vars, "
-				   "plugins, resource_map)", key);
+				   "plugins, resource_map, watch)", key);
 		}
 	}
 	return 0;
