@@ -5,3 +5,7 @@ prewarm_SOURCES += engine/cli_watch.c engine/pw_watch.c engine/pw_watch.h \
 # Where the shipped workflows are installed: the default routes.
 prewarm_CPPFLAGS += -DPW_WORKFLOW_DIR='"$(pkgdatadir)/workflows"'
 EXTRA_DIST += engine/WATCH.md
+
+# The service against moto's SQS, with test workflows on the counter plugin.
+TESTS += tests/integration/test_watch.py
+EXTRA_DIST += tests/integration/test_watch.py tests/integration/fixtures/watch.py

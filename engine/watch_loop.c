@@ -359,6 +359,21 @@ static void handle_message(struct watcher *w, json_object *msg)
 		move_aside(w, id, receipt, body, why);
 		goto out;
 	}
+	for (int i = 0; i < w->n_jobs; i++) {
+		struct job *r = &w->jobs[i];
+		if (strcmp(r->key, ev.key) != 0 || strcmp(r->message_id, id) != 0 ||
+		    (r->receipt != NULL && !r->receipt_stale))
+			continue;
+		/* The message of an execution resumed at start came back: that
+		 * execution now owns the fresh receipt (extends, deletes it). */
+		free(r->receipt);
+		r->receipt = strdup(receipt);
+		r->receipt_stale = 0;
+		r->extend_at_ms = now_ms() + (int64_t)w->wc->visibility_timeout * 500;
+		pw_log(PW_LOG_INFO, "watch", "message %s is back: it belongs to the resumed execution "
+					     "for key %s", id, ev.key);
+		goto out;
+	}
 	struct job j;
 	memset(&j, 0, sizeof(j));
 	j.kind = ev.kind;
@@ -439,8 +454,8 @@ static void job_done(struct watcher *w, struct job *j, int status)
 	if (flag(r, "finished")) {
 		const char *st = str(r, "status") ? str(r, "status") : "?";
 		const char *error = str(r, "error");
-		pw_log(PW_LOG_INFO, "watch", "execution %s (key %s) %s%s%s in %.1f s%s%s", exec_id, j->key,
-		       st, error ? ": " : "", error ? error : "", secs,
+		pw_log(PW_LOG_INFO, "watch", "execution %s (%s, key %s) %s%s%s in %.1f s%s%s", exec_id,
+		       pw_watch_kind_name(j->kind), j->key, st, error ? ": " : "", error ? error : "", secs,
 		       flag(r, "reused") ? " (an earlier execution's result)" : "",
 		       flag(r, "resumed") ? " (resumed)" : "");
 		if (j->receipt != NULL) {

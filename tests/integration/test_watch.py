@@ -1,0 +1,239 @@
+"""`prewarm watch` against moto's SQS, with tiny test workflows on the
+counter plugin (tests/plugins/counter.c) so the point is the watcher itself:
+
+  - each event runs once (the EventBridge id is the key; a duplicate gets
+    the first one's result); other clusters and other RDS events start
+    nothing; every message is deleted once its execution finished;
+  - the message stays hidden while a long execution runs (visibility
+    extension) and is deleted once, after the end;
+  - poison messages are moved aside (files in STATE_DIR/rejected/, or an
+    aside queue) and the watcher keeps serving;
+  - SIGKILL of the watcher and its executions mid-step, then a restart:
+    the execution resumes, its side effect happens once, the message is
+    deleted once;
+  - SIGTERM: exit 0, the running execution left resumable and finished by
+    the next start.
+"""
+import json
+import os
+import signal
+import time
+
+import pytest
+
+from fixtures.moto_server import SECRET_KEY, SESSION_TOKEN, moto_server  # noqa: F401
+from fixtures.watch import Watcher, queue_counts, wait_queue_empty
+
+# Test workflows: instance-created sleeps ($.SleepMs, on the host clock, so
+# a signal interrupts it) then bumps the counter once for the instance.
+INSTANCE = {
+    "StartAt": "Warm",
+    "States": {
+        "Warm": {"Type": "Task", "Resource": "counter:Sleep",
+                 "Parameters": {"Ms.$": "$.SleepMs", "Name.$": "$.DBInstanceIdentifier"},
+                 "ResultPath": None, "Next": "AddToEndpoint"},
+        "AddToEndpoint": {"Type": "Task", "Resource": "counter:Bump",
+                          "Parameters": {"Name.$": "$.DBInstanceIdentifier"}, "End": True},
+    },
+}
+FAILOVER = {"StartAt": "F", "States": {"F": {"Type": "Task", "Resource": "counter:Bump",
+                                             "Parameters": {"Name": "failover"}, "End": True}}}
+RECONCILE = {"StartAt": "R", "States": {"R": {"Type": "Task", "Resource": "counter:Bump",
+                                              "Parameters": {"Name": "reconcile"}, "End": True}}}
+
+EVENTS = os.path.join(os.environ.get("PW_TOP_SRCDIR", os.path.join(os.path.dirname(__file__), "..", "..")),
+                      "tests", "data", "events")
+
+
+@pytest.fixture(scope="module")
+def sqs(moto_server):
+    return moto_server.client("sqs")
+
+
+@pytest.fixture
+def queue(sqs, request):
+    name = "watch-" + request.node.name[:60].replace("[", "-").replace("]", "")
+    return sqs.create_queue(QueueName=name)["QueueUrl"]
+
+
+@pytest.fixture
+def watcher_factory(tmp_path, queue):
+    made = []
+
+    def make(**watch):
+        for name, wf in (("instance.json", INSTANCE), ("failover.json", FAILOVER),
+                         ("reconcile.json", RECONCILE)):
+            (tmp_path / name).write_text(json.dumps(wf))
+        cfg = {"queue_url": queue, "visibility_timeout_seconds": 4, "receive_wait_seconds": 1,
+               "workflows": {"instance-created": "instance.json", "failover": "failover.json",
+                             "reconcile": "reconcile.json"},
+               "clusters": ["app-prod"]}
+        cfg.update(watch)
+        w = Watcher(tmp_path, cfg)
+        made.append(w)
+        return w
+
+    yield make
+    for w in made:
+        w.close()
+
+
+def direct(instance, sleep_ms=0, **extra):
+    return json.dumps(dict({"DBInstanceIdentifier": instance, "SleepMs": sleep_ms}, **extra))
+
+
+def eventbridge(event_id, instance, sleep_ms=0):
+    """An RDS-EVENT-0005 EventBridge event; SleepMs and DBInstanceIdentifier
+    ride along for the test workflow (the watcher ignores extra members)."""
+    with open(os.path.join(EVENTS, "rds-event-0005.json")) as f:
+        e = json.load(f)
+    e["id"] = event_id
+    e["detail"]["SourceIdentifier"] = "rds:" + instance
+    e["DBInstanceIdentifier"] = instance
+    e["SleepMs"] = sleep_ms
+    return json.dumps(e)
+
+
+def no_secrets(w):
+    text = "".join(p.read_text() for p in w.tmp.glob("watch-*.log"))
+    assert SECRET_KEY not in text and SESSION_TOKEN not in text
+
+
+def test_each_event_runs_once_and_is_deleted_after_it_finished(sqs, queue, watcher_factory):
+    w = watcher_factory().start()
+    sqs.send_message(QueueUrl=queue, MessageBody=direct("r1"))
+    # The same EventBridge event delivered twice (at-least-once): one run.
+    sqs.send_message(QueueUrl=queue, MessageBody=eventbridge("evt-dup-1", "r2", 1500))
+    sqs.send_message(QueueUrl=queue, MessageBody=eventbridge("evt-dup-1", "r2", 1500))
+    with open(os.path.join(EVENTS, "cloudtrail-other-cluster.json")) as f:
+        sqs.send_message(QueueUrl=queue, MessageBody=f.read())   # cluster billing
+    with open(os.path.join(EVENTS, "rds-event-0006.json")) as f:
+        sqs.send_message(QueueUrl=queue, MessageBody=f.read())   # a restart: not ours
+    with open(os.path.join(EVENTS, "rds-event-0071.json")) as f:
+        sqs.send_message(QueueUrl=queue, MessageBody=f.read())   # failover of app-prod
+    wait_queue_empty(sqs, queue)
+    w.wait_log(lambda m: "failover" in m and "SUCCEEDED" in m)
+    assert w.stop() == 0
+    bumps = sorted(c for c in w.calls_list() if c.startswith("Bump"))
+    assert bumps == ["Bump failover", "Bump r1", "Bump r2"], w.calls_list()
+    assert len(w.executions()) == 3  # r1, r2 and the failover: nothing else ran
+    msgs = w.messages()
+    assert any("ignored: cluster billing is not managed here" in m for m in msgs)
+    assert any("RDS-EVENT-0006 is neither" in m for m in msgs)
+    assert sum("an earlier execution's result" in m for m in msgs) == 1
+    # Six messages, six deletes, each only after its execution's end.
+    assert sum(m.startswith("deleted message") for m in msgs) == 6
+    for ex in w.executions():
+        assert w.history(ex)[-1]["type"] == "ExecutionSucceeded"
+    no_secrets(w)
+
+
+def test_visibility_is_extended_while_the_execution_runs(sqs, queue, watcher_factory):
+    w = watcher_factory(visibility_timeout_seconds=2).start()
+    sqs.send_message(QueueUrl=queue, MessageBody=direct("slow", 6000))
+    w.wait_log(lambda m: m.startswith("started"))
+    # Three visibility timeouts later the message is still hidden from
+    # every other consumer, and still in the queue.
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        got = sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=1, VisibilityTimeout=0)
+        assert not got.get("Messages"), "message visible while its execution runs"
+    assert queue_counts(sqs, queue) == (0, 1)
+    wait_queue_empty(sqs, queue)
+    assert w.stop() == 0
+    assert [c for c in w.calls_list() if c.startswith("Bump")] == ["Bump slow"]
+    assert sum(m.startswith("started") for m in w.messages()) == 1
+
+
+POISON = ["this is not json {", "[1, 2, 3]", '{"hello": "world"}', '{"DBInstanceIdentifier": 42}',
+          '{"detail-type": "RDS DB Instance Event", "detail": {"SourceIdentifier": "rds:x"}}']
+
+
+def test_poison_messages_are_moved_aside_and_the_watcher_keeps_serving(sqs, queue, watcher_factory):
+    w = watcher_factory().start()
+    ids = {sqs.send_message(QueueUrl=queue, MessageBody=b)["MessageId"]: b for b in POISON}
+    sqs.send_message(QueueUrl=queue, MessageBody=direct("after-poison"))
+    wait_queue_empty(sqs, queue)
+    w.wait_log(lambda m: "SUCCEEDED" in m)
+    assert w.proc.poll() is None, "the watcher stopped serving"
+    assert w.stop() == 0
+    rejected = {json.loads(p.read_text())["MessageId"]: json.loads(p.read_text())
+                for p in (w.state / "rejected").iterdir()}
+    assert set(rejected) == set(ids)
+    for mid, r in rejected.items():
+        assert r["Body"] == ids[mid] and r["Reason"]
+    reasons = " | ".join(r["Reason"] for r in rejected.values())
+    for expected in ("not JSON", "not an object", "unknown shape", "DBInstanceIdentifier",
+                     "detail.EventID"):
+        assert expected in reasons, reasons
+    assert [c for c in w.calls_list() if c.startswith("Bump")] == ["Bump after-poison"]
+    assert len(w.executions()) == 1  # no execution for any poison message
+
+
+def test_poison_goes_to_the_aside_queue_when_one_is_configured(sqs, queue, watcher_factory):
+    aside = sqs.create_queue(QueueName="watch-aside")["QueueUrl"]
+    w = watcher_factory(aside_queue_url=aside).start()
+    mid = sqs.send_message(QueueUrl=queue, MessageBody="{broken")["MessageId"]
+    wait_queue_empty(sqs, queue)
+    w.wait_log(lambda m: "moved to the aside queue" in m)
+    assert w.stop() == 0
+    got = sqs.receive_message(QueueUrl=aside, MessageAttributeNames=["All"], WaitTimeSeconds=2)
+    (m,) = got["Messages"]
+    assert m["Body"] == "{broken"
+    assert m["MessageAttributes"]["PrewarmSourceMessageId"]["StringValue"] == mid
+    assert "not JSON" in m["MessageAttributes"]["PrewarmRejectReason"]["StringValue"]
+    assert not list((w.state / "rejected").iterdir())
+
+
+def test_sigkill_mid_step_then_restart_resumes_and_finishes_once(sqs, queue, watcher_factory):
+    w = watcher_factory(visibility_timeout_seconds=3).start()
+    mid = sqs.send_message(QueueUrl=queue, MessageBody=direct("crash", 2500))["MessageId"]
+    w.wait_call("SleepStart crash")
+    time.sleep(0.5)
+    w.kill_all()  # the service and its execution, as systemd's SIGKILL does
+    (ex,) = w.executions()
+    assert w.history(ex)[-1]["type"] not in ("ExecutionSucceeded", "ExecutionFailed")
+    assert list((w.state / "watch" / "inflight").glob("*.json"))
+    w.start()
+    wait_queue_empty(sqs, queue)
+    w.wait_log(lambda m: "SUCCEEDED" in m and "(resumed)" in m)
+    assert w.stop() == 0
+    assert w.executions() == [ex]
+    assert [e["type"] for e in w.history(ex)].count("ExecutionResumed") == 1
+    assert w.history(ex)[-1]["type"] == "ExecutionSucceeded"
+    assert w.calls_list().count("Bump crash") == 1
+    assert sum(m == "deleted message " + mid for m in w.messages()) == 1
+    assert not list((w.state / "watch" / "inflight").glob("*.json"))
+
+
+def test_sigterm_exits_zero_and_the_next_start_finishes_the_execution(sqs, queue, watcher_factory):
+    w = watcher_factory(visibility_timeout_seconds=30).start()
+    sqs.send_message(QueueUrl=queue, MessageBody=direct("term", 3000))
+    w.wait_call("SleepStart term")
+    t0 = time.monotonic()
+    assert w.stop(signal.SIGTERM) == 0
+    assert time.monotonic() - t0 < 5, "SIGTERM did not stop the watcher promptly"
+    (ex,) = w.executions()
+    assert w.history(ex)[-1]["type"] not in ("ExecutionSucceeded", "ExecutionFailed")
+    assert "Bump term" not in w.calls_list()
+    # Not deleted, and visible again at once for any other watcher.
+    assert queue_counts(sqs, queue) == (1, 0)
+    w.start()
+    wait_queue_empty(sqs, queue)
+    w.wait_log(lambda m: "SUCCEEDED" in m)
+    assert w.stop() == 0
+    assert w.executions() == [ex]
+    assert w.history(ex)[-1]["type"] == "ExecutionSucceeded"
+    assert w.calls_list().count("Bump term") == 1
+
+
+def test_bad_watch_config_names_the_file_line_and_field(tmp_path):
+    import subprocess
+    from fixtures.prewarm_cli import prewarm_bin
+
+    cfg = tmp_path / "bad.yaml"
+    cfg.write_text("state_dir: %s\nwatch:\n  queue_url: q\n  max_concurrent: lots\n" % (tmp_path / "s"))
+    p = subprocess.run([prewarm_bin(), "watch", "--config", str(cfg)], capture_output=True,
+                       text=True, timeout=30)
+    assert p.returncode == 2
+    assert "bad.yaml:4" in p.stderr and "watch.max_concurrent" in p.stderr, p.stderr
