@@ -7,5 +7,6 @@ prewarm_CPPFLAGS += -DPW_WORKFLOW_DIR='"$(pkgdatadir)/workflows"'
 EXTRA_DIST += engine/WATCH.md
 
 # The service against moto's SQS, with test workflows on the counter plugin.
-TESTS += tests/integration/test_watch.py
-EXTRA_DIST += tests/integration/test_watch.py tests/integration/fixtures/watch.py
+TESTS += tests/integration/test_watch.py tests/integration/test_watch_replicas.py
+EXTRA_DIST += tests/integration/test_watch.py tests/integration/fixtures/watch.py \
+	tests/integration/test_watch_replicas.py
