@@ -342,19 +342,25 @@ int pw_watch_config_load(const struct pw_config *cfg, const char *config_path,
 	if (wf != NULL && !json_object_is_type(wf, json_type_object))
 		return bad(cfg, config_path, diag, "workflows",
 			   "expected a mapping of instance-created, failover, reconcile to files");
-	json_object_object_foreach(wf, k, v) {
+	json_object *none = json_object_new_object();
+	json_object_object_foreach(wf ? wf : none, k, v) {
 		int i = 0;
 		while (i < PW_WATCH_N_ROUTES && strcmp(k, kind_names[i]) != 0)
 			i++;
 		char field[160];
 		snprintf(field, sizeof(field), "workflows/%.100s", k);
-		if (i == PW_WATCH_N_ROUTES)
+		if (i == PW_WATCH_N_ROUTES || !json_object_is_type(v, json_type_string) ||
+		    json_object_get_string_len(v) == 0) {
+			json_object_put(none);
 			return bad(cfg, config_path, diag, field,
-				   "unknown event kind (instance-created, failover or reconcile)");
-		if (!json_object_is_type(v, json_type_string) || json_object_get_string_len(v) == 0)
-			return bad(cfg, config_path, diag, field, "expected a workflow file name");
+				   i == PW_WATCH_N_ROUTES
+					   ? "unknown event kind (instance-created, failover or reconcile)"
+					   : "expected a workflow file name");
+		}
+		free(out->workflows[i]);
 		out->workflows[i] = resolve(config_path, json_object_get_string(v));
 	}
+	json_object_put(none);
 	for (int i = 0; i < PW_WATCH_N_ROUTES; i++) {
 		if (out->workflows[i] != NULL)
 			continue;

@@ -10,3 +10,11 @@ EXTRA_DIST += engine/WATCH.md
 TESTS += tests/integration/test_watch.py tests/integration/test_watch_replicas.py
 EXTRA_DIST += tests/integration/test_watch.py tests/integration/fixtures/watch.py \
 	tests/integration/test_watch_replicas.py
+
+# Event classification and the watch: config section (Check).
+check_PROGRAMS += tests/unit/check_watch
+TESTS += tests/unit/check_watch
+tests_unit_check_watch_SOURCES = tests/unit/check_watch.c engine/pw_watch.c
+tests_unit_check_watch_CPPFLAGS = $(RT_CHECK_CPPFLAGS) \
+	-DPW_EVENTS_DIR='"$(abs_top_srcdir)/tests/data/events"'
+tests_unit_check_watch_LDADD = $(RT_CHECK_LDADD)
