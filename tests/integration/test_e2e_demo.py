@@ -1,5 +1,6 @@
 """The local demo's driver (contrib/demo/demo.py --quick) works: it
-finishes by itself within 90 s, exits 0, shows the new replica joining the
+finishes by itself within 90 s, exits 0, `prewarm watch` consumes the event
+from SQS and deletes it, the table shows the new replica joining the
 endpoint, a warmed hit ratio above the cold one, the engine-overhead
 benchmark under its 5 s target, a dry-run plan that changes nothing, and
 leaves no PostgreSQL or moto process or work directory behind."""
@@ -19,12 +20,15 @@ def test_quick_demo_warms_and_adds_the_replica():
     env = dict(os.environ)
     env.pop("PREWARM_CONFIG", None)
     start = time.monotonic()
-    p = subprocess.run([sys.executable, DEMO, "--quick", "--prewarm", PREWARM],
+    p = subprocess.run([sys.executable, DEMO, "--quick", "--runner", "watch", "--prewarm", PREWARM],
                        capture_output=True, text=True, env=env, timeout=180)
     elapsed = time.monotonic() - start
     out = p.stdout
     assert p.returncode == 0, out + p.stderr
     assert elapsed < 90, elapsed
+
+    # prewarm watch consumed the CreateDBInstance event and deleted it.
+    assert "prewarm watch deleted the event from the queue" in out, out
 
     row = re.search(r"^endpoint app-prod-readers\s*\| (.*?)\s*\| (.*)$", out, re.M)
     assert row, out
