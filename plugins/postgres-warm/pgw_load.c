@@ -21,6 +21,9 @@ static const char *const prewarm_sql =
 	"AS t(rel, fork, first, last)) r, generate_series(1, $5::int) g "
 	"WHERE r.first <= r.last_c";
 
+/* Rows arrive one at a time (single-row mode): a large instance has
+ * millions of buffers, and a whole PGresult of them would be several times
+ * the size of the block array. */
 int pgw_fetch_buffers(PGconn *conn, const pgw_conn_spec *spec,
 		      pgw_names *names, int min_usage, pgw_block **blocks,
 		      size_t *n, pw_error *err)
@@ -30,46 +33,79 @@ int pgw_fetch_buffers(PGconn *conn, const pgw_conn_spec *spec,
 	char usage[16];
 	snprintf(usage, sizeof(usage), "%d", min_usage);
 	const char *p[] = {usage};
-	PGresult *r;
 	if (pgw_require_extension(conn, spec, "pg_buffercache", err) != PW_OK)
 		return PW_ERR;
-	if (pgw_query(conn, spec,
-		      "SELECT format('%I.%I', n.nspname, c.relname), "
-		      "b.relforknumber, b.relblocknumber, b.usagecount "
-		      "FROM pg_buffercache b "
-		      "JOIN pg_class c "
-		      "ON b.relfilenode = pg_relation_filenode(c.oid) "
-		      "JOIN pg_namespace n ON n.oid = c.relnamespace "
-		      "WHERE b.reldatabase = (SELECT oid FROM pg_database "
-		      "WHERE datname = current_database()) "
-		      "AND b.usagecount >= $1::int ORDER BY 1",
-		      1, p, &r, err) != PW_OK)
-		return PW_ERR;
-	int rows = PQntuples(r);
-	pgw_block *b = malloc(((size_t)rows + 1) * sizeof(*b));
-	if (b == NULL) {
-		PQclear(r);
+	if (!PQsendQueryParams(
+		    conn,
+		    "SELECT format('%I.%I', n.nspname, c.relname), "
+		    "b.relforknumber, b.relblocknumber, b.usagecount "
+		    "FROM pg_buffercache b "
+		    "JOIN pg_class c "
+		    "ON b.relfilenode = pg_relation_filenode(c.oid) "
+		    "JOIN pg_namespace n ON n.oid = c.relnamespace "
+		    "WHERE b.reldatabase = (SELECT oid FROM pg_database "
+		    "WHERE datname = current_database()) "
+		    "AND b.usagecount >= $1::int ORDER BY 1",
+		    1, NULL, p, NULL, NULL, 0) ||
+	    !PQsetSingleRowMode(conn)) {
+		char msg[1024];
+		pgw_redact(spec, PQerrorMessage(conn), msg, sizeof(msg));
+		PQclear(PQgetResult(conn));
 		return pw_error_set(err, "Postgres.QueryFailed",
-				    "out of memory");
+				    "%s: reading pg_buffercache: %s",
+				    spec->label, msg);
 	}
-	for (int i = 0; i < rows; i++) {
-		int rel = pgw_names_intern(names, PQgetvalue(r, i, 0));
-		if (rel < 0) {
-			free(b);
-			PQclear(r);
-			return pw_error_set(err, "Postgres.QueryFailed",
-					    "out of memory");
+	pgw_block *b = NULL;
+	size_t k = 0, cap = 0;
+	int rc = PW_OK;
+	PGresult *r;
+	while ((r = PQgetResult(conn)) != NULL) {
+		ExecStatusType st = PQresultStatus(r);
+		if (st == PGRES_SINGLE_TUPLE && rc == PW_OK) {
+			if (k == cap) {
+				size_t ncap = cap ? cap * 2 : 4096;
+				pgw_block *nb = realloc(b, ncap * sizeof(*nb));
+				if (nb == NULL)
+					rc = pw_error_set(err,
+							  "Postgres.QueryFailed",
+							  "out of memory");
+				else
+					b = nb, cap = ncap;
+			}
+			int rel = rc == PW_OK
+					  ? pgw_names_intern(names,
+							     PQgetvalue(r, 0, 0))
+					  : -1;
+			if (rc == PW_OK && rel < 0)
+				rc = pw_error_set(err, "Postgres.QueryFailed",
+						  "out of memory");
+			if (rc == PW_OK)
+				b[k++] = (pgw_block){
+					.rel = rel,
+					.fork = (int16_t)strtol(
+						PQgetvalue(r, 0, 1), NULL, 10),
+					.block = strtoll(PQgetvalue(r, 0, 2),
+							 NULL, 10),
+					.usage = (int16_t)strtol(
+						PQgetvalue(r, 0, 3), NULL, 10),
+				};
+		} else if (st != PGRES_SINGLE_TUPLE && st != PGRES_TUPLES_OK &&
+			   rc == PW_OK) {
+			char msg[1024];
+			pgw_redact(spec, PQresultErrorMessage(r), msg,
+				   sizeof(msg));
+			rc = pw_error_set(err, "Postgres.QueryFailed",
+					  "%s: reading pg_buffercache: %s",
+					  spec->label, msg);
 		}
-		b[i] = (pgw_block){
-			.rel = rel,
-			.fork = (int16_t)strtol(PQgetvalue(r, i, 1), NULL, 10),
-			.block = strtoll(PQgetvalue(r, i, 2), NULL, 10),
-			.usage = (int16_t)strtol(PQgetvalue(r, i, 3), NULL, 10),
-		};
+		PQclear(r);
 	}
-	PQclear(r);
+	if (rc != PW_OK) {
+		free(b);
+		return rc;
+	}
 	*blocks = b;
-	*n = (size_t)rows;
+	*n = k;
 	return PW_OK;
 }
 
