@@ -344,6 +344,9 @@ class Demo:
                 and warm["ratio"] > cold["ratio"] and self.results.get("consumed", True))
 
     def close(self):
+        # A second signal must not cut the cleanup short.
+        for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
+            signal.signal(sig, signal.SIG_IGN)
         try:
             self.stop_watch()
         except Exception:  # pylint: disable=broad-except
