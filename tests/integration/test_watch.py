@@ -237,3 +237,32 @@ def test_bad_watch_config_names_the_file_line_and_field(tmp_path):
                        text=True, timeout=30)
     assert p.returncode == 2
     assert "bad.yaml:4" in p.stderr and "watch.max_concurrent" in p.stderr, p.stderr
+
+
+def test_an_event_the_workflow_finds_malformed_is_moved_aside(sqs, queue, watcher_factory, tmp_path):
+    # The watcher accepts the shape; the workflow's own check raises
+    # Event.Malformed: the execution finished, the message goes aside.
+    (tmp_path / "strict.json").write_text(json.dumps({"StartAt": "Check", "States": {"Check": {
+        "Type": "Fail", "Error": "Event.Malformed", "Cause": "detail.Message: missing"}}}))
+    w = watcher_factory(workflows={"instance-created": "instance.json", "failover": "strict.json",
+                                   "reconcile": "reconcile.json"}).start()
+    with open(os.path.join(EVENTS, "rds-event-0071.json")) as f:
+        mid = sqs.send_message(QueueUrl=queue, MessageBody=f.read())["MessageId"]
+    wait_queue_empty(sqs, queue)
+    w.wait_log(lambda m: "moved aside" in m)
+    assert w.stop() == 0
+    (rejected,) = (w.state / "rejected").iterdir()
+    r = json.loads(rejected.read_text())
+    assert r["MessageId"] == mid and r["Reason"] == "detail.Message: missing"
+    assert len(w.executions()) == 1
+
+
+def test_the_reconcile_timer_runs_once_per_interval(sqs, queue, watcher_factory):
+    w = watcher_factory(reconcile_interval_seconds=2).start()
+    deadline = time.monotonic() + 30
+    while w.calls_list().count("Bump reconcile") < 2:
+        assert time.monotonic() < deadline and w.proc.poll() is None, w.messages()
+        time.sleep(0.1)
+    assert w.stop() == 0
+    keys = [w.history(ex)[0].get("key") for ex in w.executions()]
+    assert all(k.startswith("reconcile-2-") for k in keys) and len(set(keys)) == len(keys), keys
