@@ -127,8 +127,7 @@ static int resolve(pgw_warm *w, const pgw_names *names, char ***oids,
 	const char *p[] = {arr.s};
 	PGresult *r;
 	int rc = pgw_query(w->tconn, w->target,
-			   "SELECT to_regclass(u.n)::oid FROM unnest($1::text[]) "
-			   "WITH ORDINALITY AS u(n, i) ORDER BY u.i",
+			   "SELECT oid FROM (" PGW_RESOLVE_SQL ") x ORDER BY i",
 			   1, p, &r, err);
 	pgw_buf_free(&arr);
 	if (rc != PW_OK)
@@ -219,7 +218,8 @@ int pgw_load_ranges(pgw_warm *w, const pgw_names *names, pgw_range *ranges_in,
 	if (missing_blocks > 0) {
 		char msg[160];
 		snprintf(msg, sizeof(msg),
-			 "%lld blocks of relations missing on the target "
+			 "%lld blocks of relations missing on the target, or "
+			 "that this user may not read (grant pg_read_all_data), "
 			 "were skipped",
 			 (long long)missing_blocks);
 		json_object_array_add(w->problems, json_object_new_string(msg));

@@ -24,17 +24,17 @@ int pgw_resolve_relinfo(pgw_warm *w, char *const *names, size_t n,
 	}
 	const char *p[] = {arr.s};
 	PGresult *r;
-	/* A name regclass cannot parse is as missing as an absent one. */
+	/* Missing or unreadable relations come back as NULL rows. */
 	int rc = pgw_query(
 		w->tconn, w->target,
 		"SELECT format('%I.%I', ns.nspname, c.relname), c.relkind, "
 		"pg_relation_size(c.oid) / current_setting('block_size')::int8, "
 		"pg_total_relation_size(c.oid) / "
 		"current_setting('block_size')::int8 "
-		"FROM unnest($1::text[]) WITH ORDINALITY AS u(n, i) "
-		"LEFT JOIN pg_class c ON c.oid = to_regclass(u.n) "
+		"FROM (" PGW_RESOLVE_SQL ") x "
+		"LEFT JOIN pg_class c ON c.oid = x.oid "
 		"LEFT JOIN pg_namespace ns ON ns.oid = c.relnamespace "
-		"ORDER BY u.i",
+		"ORDER BY x.i",
 		1, p, &r, err);
 	pgw_buf_free(&arr);
 	if (rc != PW_OK) {
@@ -182,10 +182,11 @@ int pgw_strategy_relations(pgw_warm *w, pw_error *err)
 	json_object_object_add(step, "relations", list);
 	for (size_t i = 0; i < n; i++) {
 		if (info[i].name == NULL) {
-			char msg[300];
+			char msg[400];
 			snprintf(msg, sizeof(msg),
 				 "relation %.200s does not exist on the "
-				 "target; skipped",
+				 "target or this user may not read it (grant "
+				 "pg_read_all_data); skipped",
 				 names[i]);
 			json_object_array_add(w->problems,
 					      json_object_new_string(msg));

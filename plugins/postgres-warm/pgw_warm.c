@@ -339,18 +339,39 @@ static int strategies(pgw_warm *w, json_object **list, pw_error *err)
 	return PW_OK;
 }
 
-/* Turns a timed-out warm into States.Timeout carrying the report. */
+/* Turns a timed-out warm into States.Timeout. The full report goes to the
+ * log; the cause carries its summary (no per-query details), which fits
+ * in PW_ERROR_CAUSE_MAX as valid JSON. */
 static int timeout_error(pgw_warm *w, json_object *rep, pw_error *err)
 {
-	const char *js = json_object_to_json_string_ext(rep,
-							JSON_C_TO_STRING_PLAIN);
 	pgw_log(w->env, PW_LOG_WARN, "warm deadline passed; partial report: %s",
-		js);
-	/* Cause: a summary, then as much of the report as fits. */
-	return pw_error_set(err, "States.Timeout",
-			    "warm deadline passed after %lld blocks; partial "
-			    "report: %s",
-			    (long long)w->blocks_loaded, js);
+		json_object_to_json_string_ext(rep, JSON_C_TO_STRING_PLAIN));
+	static const char *const keep[] = {
+		"strategy",   "seconds",           "blocks_loaded",
+		"bytes_loaded", "budget_blocks",   "shared_buffers_filled",
+		"statements", "statements_failed", "timed_out", NULL};
+	json_object *sum = json_object_new_object(), *v, *q;
+	for (size_t i = 0; keep[i] != NULL; i++)
+		if (json_object_object_get_ex(rep, keep[i], &v))
+			json_object_object_add(sum, keep[i], json_object_get(v));
+	if (json_object_object_get_ex(rep, "queries", &q)) {
+		json_object *qs = json_object_new_object();
+		static const char *const counts[] = {"run", "planned", "skipped",
+						     "failed", NULL};
+		for (size_t i = 0; counts[i] != NULL; i++)
+			if (json_object_object_get_ex(q, counts[i], &v))
+				json_object_object_add(qs, counts[i],
+						       json_object_get(v));
+		json_object_object_add(sum, "queries", qs);
+	}
+	pw_error_set(err, "States.Timeout",
+		     "warm deadline passed after %lld blocks; partial report: "
+		     "%s",
+		     (long long)w->blocks_loaded,
+		     json_object_to_json_string_ext(sum,
+						    JSON_C_TO_STRING_PLAIN));
+	json_object_put(sum);
+	return PW_ERR;
 }
 
 static int run_warm(pgw_warm *w, json_object *strategy_param,

@@ -48,9 +48,28 @@ int pgw_fetch_buffers(PGconn *conn, const pgw_conn_spec *spec,
 		      pgw_names *names, int min_usage, pgw_block **blocks,
 		      size_t *n, pw_error *err);
 
+/*
+ * SQL that maps $1 (a text[] of relation names) to rows (i, oid) in input
+ * order; oid is NULL when the relation is missing or the session may not
+ * read it. Qualified names are looked up in the catalog, not through
+ * to_regclass, which raises an error for a schema without USAGE (pg_toast
+ * for a non-superuser) and would fail the whole lookup. pg_prewarm needs
+ * SELECT on the relation itself (indexes included: pg_read_all_data).
+ */
+#define PGW_RESOLVE_SQL                                                      \
+	"SELECT u.i, CASE WHEN has_table_privilege(r.oid, 'SELECT') "         \
+	"THEN r.oid END AS oid FROM unnest($1::text[]) WITH ORDINALITY "      \
+	"AS u(n, i) LEFT JOIN LATERAL (SELECT CASE "                          \
+	"WHEN cardinality(p.id) = 1 THEN to_regclass(u.n)::oid "              \
+	"ELSE (SELECT c.oid FROM pg_class c JOIN pg_namespace ns "            \
+	"ON ns.oid = c.relnamespace WHERE ns.nspname = p.id[1] "              \
+	"AND c.relname = p.id[2] AND cardinality(p.id) = 2) END AS oid "      \
+	"FROM (SELECT parse_ident(u.n) AS id) p) r ON true"
+
 /* What the target knows about a relation named in a plan or a list. */
 typedef struct pgw_relinfo {
-	char *name;          /* canonical format('%I.%I'); NULL when missing */
+	char *name;          /* canonical format('%I.%I'); NULL when missing
+				or not readable */
 	char kind;           /* pg_class.relkind */
 	int64_t blocks;      /* main fork */
 	int64_t total_blocks; /* with indexes, TOAST, fsm, vm */

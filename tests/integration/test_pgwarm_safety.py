@@ -214,6 +214,9 @@ def test_password_never_appears(pg, tmp_path):
         "target": target, "source": s.dsn(user=PASSWORD_USER, password=pw),
         "strategy": ["queries", "mirror"], "queries": {"file": csv}})
     assert rc == 0, so + se
+    # A non-superuser with the documented grants really warms.
+    assert out["statements_failed"] == 0, out
+    assert out["steps"][1]["blocks_loaded"] > 0
     outputs.append(so + se)
     # Wrong password, URI form.
     rc, out, so, se = run_core("Warm", {
@@ -237,6 +240,30 @@ def test_password_never_appears(pg, tmp_path):
     outputs.append(so + se)
     for text in outputs:
         assert pw not in text
+
+
+def test_unreadable_relations_are_skipped_not_fatal(pg):
+    """A user without pg_read_all_data may prewarm only what it can SELECT:
+    the rest (catalog TOAST, other tables, indexes) is skipped and
+    reported, and no statement fails because of it."""
+    p, s = pg.primary, standby(pg)
+    p.query("DROP ROLE IF EXISTS limited")
+    p.query("CREATE ROLE limited LOGIN IN ROLE pg_monitor")
+    p.query("GRANT EXECUTE ON FUNCTION pg_prewarm(regclass, text, text, "
+            "bigint, bigint) TO limited")
+    p.query("GRANT SELECT ON pgbench_accounts TO limited")
+    pg.wait_replay()
+    # Make sure the source's cache holds a TOAST relation of a catalog.
+    p.query("SELECT count(*) FROM pg_statistic")
+    rep = warm_ok({"target": s.dsn(user="limited"),
+                   "source": p.dsn(user="limited"), "strategy": "mirror"})
+    assert rep["statements_failed"] == 0
+    assert rep["blocks_loaded"] > 0
+    assert any("pg_read_all_data" in m for m in rep["problems"]), rep
+    loaded = s.scalar(
+        "SELECT count(*) FROM pg_buffercache "
+        "WHERE relfilenode = pg_relation_filenode('pgbench_accounts')")
+    assert loaded > 0
 
 
 def test_connection_failures_are_named(pg):
