@@ -333,11 +333,14 @@ int pw_watch_config_load(const struct pw_config *cfg, const char *config_path,
 	    get_int(cfg, config_path, diag, w, "max_concurrent", 1, 256, &out->max_concurrent) != 0 ||
 	    get_int(cfg, config_path, diag, w, "max_receives", 1, 1000, &out->max_receives) != 0 ||
 	    get_int(cfg, config_path, diag, w, "reconcile_interval_seconds", 0, 7 * 86400,
-		    &out->reconcile_interval) != 0)
+		    &out->reconcile_interval) != 0 ||
+	    get_int(cfg, config_path, diag, w, "rds_poll_interval_seconds", 0, 86400,
+		    &out->rds_poll_interval) != 0)
 		return -1;
-	if (out->queue_url == NULL)
+	if (out->queue_url == NULL && out->rds_poll_interval == 0)
 		return bad(cfg, config_path, diag, "queue_url",
-			   "required: the SQS queue (URL or name) the EventBridge rule feeds");
+			   "required (unless rds_poll_interval_seconds is set): the SQS queue "
+			   "(URL or name) the EventBridge rule feeds");
 	json_object *wf = member(w, "workflows");
 	if (wf != NULL && !json_object_is_type(wf, json_type_object))
 		return bad(cfg, config_path, diag, "workflows",

@@ -53,7 +53,7 @@ void pw_watch_event_clear(struct pw_watch_event *ev); /* NULL: no-op */
 
 /* The `watch:` section of the config file, with defaults filled in. */
 struct pw_watch_config {
-	char *queue_url;       /* QueueUrl, or a QueueName (malloc'd) or NULL */
+	char *queue_url;       /* QueueUrl or QueueName (malloc'd); NULL: RDS polling only */
 	char *aside_queue_url; /* poison messages go here; NULL: STATE_DIR/rejected/ */
 	char *workflows[PW_WATCH_N_ROUTES]; /* absolute or config-relative paths */
 	int visibility_timeout; /* s: set on receive, renewed at half-time */
@@ -61,6 +61,7 @@ struct pw_watch_config {
 	int max_concurrent;     /* executions at once */
 	int max_receives;       /* deliveries before an unfinished one goes aside */
 	int reconcile_interval; /* s; 0: no timer */
+	int rds_poll_interval;  /* s; 0: no RDS polling (watch_rds.c) */
 	json_object *clusters;  /* array of cluster ids (NEW ref) or NULL: all */
 };
 
@@ -88,6 +89,16 @@ int pw_watch_serve(struct pw_cli *cli, const struct pw_watch_config *wc,
  * "error", "cause", "reused", "resumed"}) and returns the exit code
  * (0 finished, 3 not finished, 2 could not start). */
 int pw_watch_execute(struct pw_cli *cli, const char *record);
+
+/* RDS polling (watch_rds.c): reports each new instance and each writer
+ * change since the last poll (state in STATE_DIR/watch/rds-poll.json) to
+ * found(ud, kind, key, input) (input borrowed). clusters (borrowed, NULL:
+ * all) limits the writer check. 0, or -1 when the state was not saved. */
+#include "pw_registry.h"
+typedef void (*pw_watch_found_fn)(void *ud, enum pw_watch_kind kind, const char *key,
+				  json_object *input);
+int pw_watch_rds_poll(pw_registry *reg, const char *state_dir, json_object *clusters,
+		      pw_watch_found_fn found, void *ud);
 
 /* `prewarm watch` (cli_watch.c), dispatched from main.c. */
 int pw_cli_watch(int argc, char **argv);

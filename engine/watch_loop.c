@@ -58,6 +58,7 @@ struct watcher {
 	struct job *jobs;
 	int n_jobs, cap_jobs;
 	int64_t next_timer_ms;
+	int64_t next_rds_poll_ms;
 };
 
 static volatile sig_atomic_t stop_signal;
@@ -591,6 +592,28 @@ static void timer(struct watcher *w)
 	json_object_put(input);
 }
 
+/* An event RDS polling found: an execution without a message. */
+static void rds_found(void *ud, enum pw_watch_kind kind, const char *key, json_object *input)
+{
+	struct watcher *w = ud;
+	struct job j;
+	char name[sizeof(j.name) - 8];
+	memset(&j, 0, sizeof(j));
+	j.kind = kind;
+	snprintf(j.key, sizeof(j.key), "%s", key);
+	safe_name(key, name, sizeof(name));
+	snprintf(j.name, sizeof(j.name), "rds-%s", name);
+	start_job(w, &j, input, w->wc->workflows[kind]);
+}
+
+static void rds_poll(struct watcher *w)
+{
+	if (w->wc->rds_poll_interval <= 0 || now_ms() < w->next_rds_poll_ms)
+		return;
+	w->next_rds_poll_ms = now_ms() + (int64_t)w->wc->rds_poll_interval * 1000;
+	pw_watch_rds_poll(w->cli->registry, w->state_dir, w->wc->clusters, rds_found, w);
+}
+
 static void sleep_ms(int ms)
 {
 	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
@@ -651,16 +674,20 @@ int pw_watch_serve(struct pw_cli *cli, const struct pw_watch_config *wc, char *c
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	w.next_timer_ms = now_ms() + (int64_t)wc->reconcile_interval * 1000;
-	pw_log(PW_LOG_INFO, "watch", "watching %s (at most %d executions, visibility %d s, state %s)",
-	       wc->queue_url, wc->max_concurrent, wc->visibility_timeout, w.state_dir);
+	pw_log(PW_LOG_INFO, "watch", "watching %s%s (at most %d executions, visibility %d s, state %s)",
+	       wc->queue_url ? wc->queue_url : "RDS", wc->queue_url && wc->rds_poll_interval ? " and RDS" : "",
+	       wc->max_concurrent, wc->visibility_timeout, w.state_dir);
 	resume_records(&w);
 	while (!stop_signal) {
 		reap(&w);
 		extend(&w);
 		timer(&w);
+		rds_poll(&w);
 		if (stop_signal)
 			break;
-		if (w.n_jobs < wc->max_concurrent)
+		if (wc->queue_url == NULL)
+			sleep_ms(200);
+		else if (w.n_jobs < wc->max_concurrent)
 			/* While executions run, short polls: their ends are seen within 1 s. */
 			receive(&w, wc->max_concurrent - w.n_jobs, w.n_jobs > 0 ? 1 : wc->receive_wait);
 		else

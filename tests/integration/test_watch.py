@@ -266,3 +266,35 @@ def test_the_reconcile_timer_runs_once_per_interval(sqs, queue, watcher_factory)
     assert w.stop() == 0
     keys = [w.history(ex)[0].get("key") for ex in w.executions()]
     assert all(k.startswith("reconcile-2-") for k in keys) and len(set(keys)) == len(keys), keys
+
+
+def test_rds_polling_starts_executions_for_new_instances_and_writer_changes(
+        sqs, queue, watcher_factory, tmp_path, moto_server):
+    rds = moto_server.client("rds")
+    rds.create_db_cluster(DBClusterIdentifier="app-prod", Engine="aurora-postgresql",
+                          MasterUsername="postgres", MasterUserPassword="not-used-1")
+    for name in ("poll-writer", "poll-reader"):  # the first one is the writer
+        rds.create_db_instance(DBInstanceIdentifier=name, DBClusterIdentifier="app-prod",
+                               Engine="aurora-postgresql", DBInstanceClass="db.r6g.large")
+    (tmp_path / "polled.json").write_text(json.dumps({"StartAt": "B", "States": {"B": {
+        "Type": "Task", "Resource": "counter:Bump",
+        "Parameters": {"Name.$": "$.DBInstanceIdentifier"}, "End": True}}}))
+    # No queue at all: RDS polling only. The first poll only records.
+    w = watcher_factory(queue_url=None, rds_poll_interval_seconds=1,
+                        workflows={"instance-created": "polled.json", "failover": "failover.json",
+                                   "reconcile": "reconcile.json"}).start()
+    w.wait_log(lambda m: m.startswith("watching RDS"))
+    deadline = time.monotonic() + 10
+    while not (w.state / "watch" / "rds-poll.json").exists():
+        assert time.monotonic() < deadline, w.messages()
+        time.sleep(0.1)
+    time.sleep(0.2)
+    rds.create_db_instance(DBInstanceIdentifier="poll-new", DBClusterIdentifier="app-prod",
+                           Engine="aurora-postgresql", DBInstanceClass="db.r6g.large")
+    w.wait_call("Bump poll-new")
+    rds.failover_db_cluster(DBClusterIdentifier="app-prod", TargetDBInstanceIdentifier="poll-reader")
+    w.wait_call("Bump failover")
+    time.sleep(2.5)  # two more polls: nothing is found twice
+    assert w.stop() == 0
+    assert sorted(c for c in w.calls_list() if c.startswith("Bump")) == ["Bump failover", "Bump poll-new"]
+    assert not any("poll-writer" in c or "poll-reader" in c for c in w.calls_list())
