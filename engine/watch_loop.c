@@ -260,6 +260,8 @@ static int spawn(struct watcher *w, struct job *j)
 		signal(SIGPIPE, SIG_DFL);
 		if (dup2(p[1], STDOUT_FILENO) < 0)
 			_exit(127);
+		/* Nothing of the service's (its SQS connection) reaches the child. */
+		close_range(3, ~0U, 0);
 		execv("/proc/self/exe", argv);
 		_exit(127);
 	}
@@ -409,8 +411,16 @@ static void receive(struct watcher *w, int max, int wait)
 	}
 	if (json_object_object_get_ex(res, "Messages", &msgs) &&
 	    json_object_is_type(msgs, json_type_array))
-		for (size_t i = 0; i < json_object_array_length(msgs); i++)
-			handle_message(w, json_object_array_get_idx(msgs, i));
+		for (size_t i = 0; i < json_object_array_length(msgs); i++) {
+			json_object *m = json_object_array_get_idx(msgs, i), *h;
+			if (!stop_signal) {
+				handle_message(w, m);
+				continue;
+			}
+			/* Received while stopping: hand it back at once, untouched. */
+			if (json_object_object_get_ex(m, "ReceiptHandle", &h))
+				change_visibility(w, json_object_get_string(h), 0, &err);
+		}
 	json_object_put(res);
 }
 
