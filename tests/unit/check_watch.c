@@ -160,6 +160,28 @@ START_TEST(test_config_defaults_and_values)
 }
 END_TEST
 
+/* The shipped example config is one `prewarm watch` accepts as it is. */
+START_TEST(test_example_config_loads)
+{
+	const char *top = getenv("PW_TOP_SRCDIR");
+	char path[1024];
+	snprintf(path, sizeof(path), "%s/contrib/config/prewarm.example.yaml", top ? top : ".");
+	struct pw_config *cfg = NULL;
+	struct pw_watch_config wc;
+	pw_diag diag;
+	memset(&wc, 0, sizeof(wc));
+	ck_assert_msg(pw_config_load(path, &cfg, &diag) == 0, "%s:%d: %s", diag.file, diag.line,
+		      diag.message);
+	ck_assert_msg(pw_watch_config_load(cfg, path, &wc, &diag) == 0, "%s:%d: %s", diag.file,
+		      diag.line, diag.message);
+	ck_assert(strstr(wc.queue_url, "aurora-prewarm-events") != NULL);
+	ck_assert_int_eq(wc.reconcile_interval, 900);
+	ck_assert_int_eq((int)json_object_array_length(wc.clusters), 1);
+	pw_watch_config_clear(&wc);
+	pw_config_free(cfg);
+}
+END_TEST
+
 START_TEST(test_config_errors_name_line_and_field)
 {
 	static const struct {
@@ -196,6 +218,7 @@ int main(void)
 	suite_add_tcase(s, tc);
 	TCase *tcc = tcase_create("config");
 	tcase_add_test(tcc, test_config_defaults_and_values);
+	tcase_add_test(tcc, test_example_config_loads);
 	tcase_add_test(tcc, test_config_errors_name_line_and_field);
 	suite_add_tcase(s, tcc);
 	SRunner *sr = srunner_create(s);
