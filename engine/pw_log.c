@@ -52,7 +52,30 @@ int pw_log_level_parse(const char *s, enum pw_log_level *out)
 	return -1;
 }
 
+static void secret_add_one(const char *secret);
+
+/* A secret printed inside JSON (a log line, a journal event, a dry-run
+ * plan) appears escaped: json-c writes "/" as "\\/" and quotes as \\".
+ * Both spellings are registered, so redaction does not depend on how the
+ * text that carries the secret was serialized. */
 void pw_secret_add(const char *secret)
+{
+	if (secret == NULL || strlen(secret) < 4)
+		return;
+	secret_add_one(secret);
+	json_object *js = json_object_new_string(secret);
+	const char *esc = js ? json_object_to_json_string_ext(js, JSON_C_TO_STRING_PLAIN) : NULL;
+	size_t n = esc ? strlen(esc) : 0;
+	if (n >= 2 && (n - 2 != strlen(secret) || strncmp(esc + 1, secret, n - 2) != 0)) {
+		char *inner = strndup(esc + 1, n - 2); /* without the quotes */
+		if (inner != NULL)
+			secret_add_one(inner);
+		free(inner);
+	}
+	json_object_put(js);
+}
+
+static void secret_add_one(const char *secret)
 {
 	if (secret == NULL || strlen(secret) < 4)
 		return;

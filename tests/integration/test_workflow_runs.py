@@ -214,11 +214,14 @@ def test_dry_run_with_iam_auth_and_s3_queries(tmp_path, pg, aws, moto_server):
     assert params["queries"] == {"s3": {"Bucket": "app-prod-prewarm",
                                         "Key": "top-queries/postgres/2026/11/18/08.csv"}}
     assert params["target"]["user"] == "prewarm" and params["target"]["sslmode"] == "disable"
-    # The IAM auth token (for this host and port) is usable only with its
-    # signature, which is redacted wherever it is printed.
+    # The IAM auth token is a password for 15 minutes: registered as a
+    # secret, it is redacted whole wherever it is printed (not only its
+    # signature, which the AWS library registers first).
     token = params["target"]["password"]
-    assert token.startswith("127.0.0.1:%d/?Action=connect&DBUser=prewarm" % pg.standbys[0].port)
-    assert token.endswith("X-Amz-Signature=***")
+    assert token == "***"
+    allout = out_text(out) + err
+    i = allout.find("Action=connect&DBUser=prewarm")
+    assert i < 0, allout[max(0, i - 300):i + 300]
     assert not re.search(r"X-Amz-Signature=[0-9a-f]{64}", out_text(out) + err)
     assert members(aws["rds"]) == [READER]
 

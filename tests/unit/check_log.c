@@ -62,6 +62,22 @@ START_TEST(a_secret_inside_a_longer_secret_hides_the_longer_one)
 }
 END_TEST
 
+/* json-c escapes "/" when it serializes parameters into a log line: the
+ * escaped spelling of a secret is redacted too. */
+START_TEST(a_secret_serialized_as_json_is_redacted)
+{
+	pw_secret_clear();
+	pw_secret_add("host:5432/?Action=connect&sig=abc\"def");
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "password", json_object_new_string("host:5432/?Action=connect&sig=abc\"def"));
+	char *r = pw_redact(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	ck_assert_str_eq(r, "{\"password\":\"***\"}");
+	free(r);
+	json_object_put(o);
+	pw_secret_clear();
+}
+END_TEST
+
 START_TEST(json_format_is_one_object_per_line)
 {
 	pw_secret_clear();
@@ -143,6 +159,7 @@ int main(void)
 	TCase *tc = tcase_create("log");
 	tcase_add_test(tc, registered_secrets_never_reach_the_log);
 	tcase_add_test(tc, a_secret_inside_a_longer_secret_hides_the_longer_one);
+	tcase_add_test(tc, a_secret_serialized_as_json_is_redacted);
 	tcase_add_test(tc, json_format_is_one_object_per_line);
 	tcase_add_test(tc, plugin_secrets_are_redacted_in_logs_and_journal);
 	tcase_add_test(tc, format_and_level_words_parse);
