@@ -1,5 +1,4 @@
 /* pgw_actions.c - CacheStats, SnapshotBuffers, ExportTopQueries. */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -158,28 +157,6 @@ int pgw_action_snapshot_buffers(const pgw_env *env, json_object *params,
 	return rc;
 }
 
-static int write_file(const char *path, const char *text, size_t len,
-		      pw_error *err)
-{
-	char tmp[4096];
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
-		return pw_error_set(err, "Postgres.InvalidParameter",
-				    "parameter 'file': path too long");
-	FILE *f = fopen(tmp, "w");
-	if (f == NULL)
-		return pw_error_set(err, "Postgres.InvalidParameter",
-				    "%s: cannot create: %s", tmp,
-				    strerror(errno));
-	size_t w = fwrite(text, 1, len, f);
-	if (fclose(f) != 0 || w != len || rename(tmp, path) != 0) {
-		int e = errno;
-		remove(tmp);
-		return pw_error_set(err, "Postgres.InvalidParameter",
-				    "%s: cannot write: %s", path, strerror(e));
-	}
-	return PW_OK;
-}
-
 int pgw_action_export_top_queries(const pgw_env *env, json_object *params,
 				  json_object **result, pw_error *err)
 {
@@ -205,7 +182,7 @@ int pgw_action_export_top_queries(const pgw_env *env, json_object *params,
 	int rc = pgw_export_top_queries_csv(c, spec, (int)top_n, &csv, &len,
 					    err);
 	if (rc == PW_OK && file != NULL)
-		rc = write_file(file, csv, len, err);
+		rc = pgw_write_file(file, "parameter 'file'", csv, len, err);
 	if (rc == PW_OK && s3 != NULL) {
 		if (env == NULL || env->invoke == NULL) {
 			rc = pw_error_set(err, "Postgres.InvalidParameter",

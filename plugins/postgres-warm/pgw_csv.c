@@ -292,3 +292,25 @@ int pgw_read_file(const char *path, char **text, size_t *len, pw_error *err)
 	*len = n;
 	return PW_OK;
 }
+
+int pgw_write_file(const char *path, const char *param, const char *text,
+		   size_t len, pw_error *err)
+{
+	char tmp[4096];
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
+		return pw_error_set(err, "Postgres.InvalidParameter",
+				    "%s: path too long", param);
+	FILE *f = fopen(tmp, "w");
+	if (f == NULL)
+		return pw_error_set(err, "Postgres.InvalidParameter",
+				    "%s: cannot create: %s", tmp,
+				    strerror(errno));
+	size_t w = fwrite(text, 1, len, f);
+	if (fclose(f) != 0 || w != len || rename(tmp, path) != 0) {
+		int e = errno;
+		remove(tmp);
+		return pw_error_set(err, "Postgres.InvalidParameter",
+				    "%s: cannot write: %s", path, strerror(e));
+	}
+	return PW_OK;
+}

@@ -39,6 +39,13 @@ int pgw_csv_parse_queries(const char *text, size_t len, const char *name,
  * Failure: Postgres.InvalidParameter naming the file and the reason. */
 int pgw_read_file(const char *path, char **text, size_t *len, pw_error *err);
 
+/* Writes len bytes of text to path through path.tmp and a rename, so a
+ * reader never sees half a file. `param` names the parameter in the "path
+ * too long" error. Failure: Postgres.InvalidParameter naming the file and
+ * the reason; the temporary file is removed. */
+int pgw_write_file(const char *path, const char *param, const char *text,
+		   size_t len, pw_error *err);
+
 void pgw_query_set_free(pgw_query_set *set);
 
 /* Calls cb once per CSV record (RFC 4180, via libcsv) with its fields and

@@ -73,24 +73,15 @@ static int add_rel(struct qitem *q, struct rels *rels, const char *schema,
 	return 0;
 }
 
-static const char *str_field(json_object *o, const char *key)
-{
-	json_object *v;
-	if (json_object_object_get_ex(o, key, &v) &&
-	    json_object_is_type(v, json_type_string))
-		return json_object_get_string(v);
-	return NULL;
-}
-
 /* Walks an EXPLAIN (FORMAT JSON, VERBOSE) plan node and its children. */
 static int collect(json_object *node, const char *schema, struct qitem *q,
 		   struct rels *rels)
 {
-	const char *s = str_field(node, "Schema");
+	const char *s = pgw_json_str(node, "Schema");
 	if (s != NULL)
 		schema = s;
-	const char *rel = str_field(node, "Relation Name");
-	const char *idx = str_field(node, "Index Name");
+	const char *rel = pgw_json_str(node, "Relation Name");
+	const char *idx = pgw_json_str(node, "Index Name");
 	if (rel != NULL && add_rel(q, rels, schema, rel) != 0)
 		return -1;
 	if (idx != NULL && add_rel(q, rels, schema, idx) != 0)
@@ -216,8 +207,8 @@ static int fetch_csv(pgw_warm *w, char **text, size_t *len, char *name,
 	}
 	if (json_object_object_get_ex(qp, "s3", &v) &&
 	    json_object_is_type(v, json_type_object)) {
-		const char *bucket = str_field(v, "Bucket");
-		const char *key = str_field(v, "Key");
+		const char *bucket = pgw_json_str(v, "Bucket");
+		const char *key = pgw_json_str(v, "Key");
 		if (bucket == NULL || key == NULL)
 			return pw_error_set(err, "Postgres.InvalidParameter",
 					    "parameter 'queries.s3': needs "
@@ -236,7 +227,7 @@ static int fetch_csv(pgw_warm *w, char **text, size_t *len, char *name,
 		json_object_put(req);
 		if (rc != PW_OK)
 			return PW_ERR;
-		const char *body = res != NULL ? str_field(res, "Body") : NULL;
+		const char *body = res != NULL ? pgw_json_str(res, "Body") : NULL;
 		if (body == NULL) {
 			json_object_put(res);
 			return pw_error_set(err, "Postgres.InvalidParameter",

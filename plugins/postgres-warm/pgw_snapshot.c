@@ -3,7 +3,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "pgw_csv.h"
 #include "pgw_sql.h"
@@ -12,15 +11,6 @@
 static const char snapshot_header[] =
 	"relation,fork,first_block,last_block,usage_count";
 
-static const char *str_field(json_object *o, const char *key)
-{
-	json_object *v;
-	if (json_object_object_get_ex(o, key, &v) &&
-	    json_object_is_type(v, json_type_string))
-		return json_object_get_string(v);
-	return NULL;
-}
-
 int pgw_snap_loc_get(json_object *params, pgw_snap_loc *loc, pw_error *err)
 {
 	memset(loc, 0, sizeof(*loc));
@@ -28,8 +18,8 @@ int pgw_snap_loc_get(json_object *params, pgw_snap_loc *loc, pw_error *err)
 		return PW_ERR;
 	json_object *s3 = NULL;
 	if (json_object_object_get_ex(params, "snapshot_s3", &s3) && s3 != NULL) {
-		loc->bucket = str_field(s3, "Bucket");
-		loc->key = str_field(s3, "Key");
+		loc->bucket = pgw_json_str(s3, "Bucket");
+		loc->key = pgw_json_str(s3, "Key");
 		if (loc->bucket == NULL || loc->key == NULL)
 			return pw_error_set(err, "Postgres.InvalidParameter",
 					    "parameter 'snapshot_s3': needs "
@@ -50,29 +40,6 @@ static void add_csv_field(pgw_buf *b, const char *s)
 	for (const char *p = s; *p != '\0'; p++)
 		pgw_buf_add(b, *p == '"' ? "\"\"" : (char[]){*p, 0});
 	pgw_buf_add(b, "\"");
-}
-
-static int write_file(const char *path, const char *text, size_t len,
-		      pw_error *err)
-{
-	/* Write beside the target and rename, so a reader never sees half. */
-	char tmp[4096];
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
-		return pw_error_set(err, "Postgres.InvalidParameter",
-				    "snapshot_file: path too long");
-	FILE *f = fopen(tmp, "w");
-	if (f == NULL)
-		return pw_error_set(err, "Postgres.InvalidParameter",
-				    "%s: cannot create: %s", tmp,
-				    strerror(errno));
-	size_t w = fwrite(text, 1, len, f);
-	if (fclose(f) != 0 || w != len || rename(tmp, path) != 0) {
-		int e = errno;
-		unlink(tmp);
-		return pw_error_set(err, "Postgres.InvalidParameter",
-				    "%s: cannot write: %s", path, strerror(e));
-	}
-	return PW_OK;
 }
 
 static int s3_call(const pgw_env *env, const char *action,
@@ -115,7 +82,8 @@ int pgw_snapshot_save(const pgw_env *env, const pgw_snap_loc *loc,
 	if (b.oom)
 		rc = pw_error_set(err, "Postgres.QueryFailed", "out of memory");
 	if (rc == PW_OK && loc->file != NULL)
-		rc = write_file(loc->file, b.s, b.len, err);
+		rc = pgw_write_file(loc->file, "snapshot_file", b.s, b.len,
+				    err);
 	if (rc == PW_OK && loc->bucket != NULL) {
 		json_object *res = NULL;
 		rc = s3_call(env, "PutObject", loc, b.s, &res, err);
@@ -262,7 +230,7 @@ int pgw_snapshot_load(const pgw_env *env, const pgw_snap_loc *loc,
 	json_object *res = NULL;
 	if (s3_call(env, "GetObject", loc, NULL, &res, err) != PW_OK)
 		return PW_ERR;
-	const char *body = res != NULL ? str_field(res, "Body") : NULL;
+	const char *body = res != NULL ? pgw_json_str(res, "Body") : NULL;
 	int rc = body == NULL
 			 ? pw_error_set(err, "Postgres.SnapshotInvalid",
 					"%s: s3:GetObject returned no Body",

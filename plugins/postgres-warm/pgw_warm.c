@@ -79,6 +79,15 @@ int pgw_param_string(json_object *params, const char *key, const char **out,
 	return PW_OK;
 }
 
+const char *pgw_json_str(json_object *o, const char *key)
+{
+	json_object *v;
+	if (json_object_object_get_ex(o, key, &v) &&
+	    json_object_is_type(v, json_type_string))
+		return json_object_get_string(v);
+	return NULL;
+}
+
 static int read_budget(pgw_warm *w, int64_t *seconds, pw_error *err)
 {
 	json_object *b = NULL;

@@ -131,5 +131,7 @@ int pgw_param_double(json_object *obj, const char *key, double def,
 		     double min, double max, double *out, pw_error *err);
 int pgw_param_string(json_object *params, const char *key, const char **out,
 		     pw_error *err);
+/* o's member `key` when it is a string (owned by o), else NULL; no error. */
+const char *pgw_json_str(json_object *o, const char *key);
 
 #endif
