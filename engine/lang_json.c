@@ -267,6 +267,27 @@ static int scan_word(struct jscan *c, const char *w)
 
 static int scan_value(struct jscan *c, int depth);
 
+/* An object member's or array element's value and what follows it, shared
+ * by scan_object and scan_array: 1 after a ',' (another one comes), 0 after
+ * `close`, -1 on an error. Pops the pointer back to `saved`. */
+static int scan_member(struct jscan *c, int depth, size_t saved, char close)
+{
+	if (scan_value(c, depth + 1) != 0)
+		return -1;
+	lang_ptr_trunc(&c->ptr, saved);
+	skip_ws(c);
+	if (c->i < c->len && c->s[c->i] == ',') {
+		c->i++;
+		return 1;
+	}
+	if (c->i < c->len && c->s[c->i] == close) {
+		c->i++;
+		return 0;
+	}
+	return jfail(c, c->i,
+		     close == '}' ? "expected ',' or '}'" : "expected ',' or ']'");
+}
+
 static int scan_object(struct jscan *c, int depth)
 {
 	c->i++; /* { */
@@ -297,19 +318,9 @@ static int scan_object(struct jscan *c, int depth)
 			return jfail(c, c->i, "expected ':' after a key");
 		c->i++;
 		skip_ws(c);
-		if (scan_value(c, depth + 1) != 0)
-			return -1;
-		lang_ptr_trunc(&c->ptr, saved);
-		skip_ws(c);
-		if (c->i < c->len && c->s[c->i] == ',') {
-			c->i++;
-			continue;
-		}
-		if (c->i < c->len && c->s[c->i] == '}') {
-			c->i++;
-			return 0;
-		}
-		return jfail(c, c->i, "expected ',' or '}'");
+		int more = scan_member(c, depth, saved, '}');
+		if (more <= 0)
+			return more;
 	}
 }
 
@@ -328,19 +339,9 @@ static int scan_array(struct jscan *c, int depth)
 		if (saved == (size_t)-1)
 			return jfail(c, c->i, "out of memory");
 		lang_pos_record(c->pos, &c->ptr, c->line, col(c, c->i));
-		if (scan_value(c, depth + 1) != 0)
-			return -1;
-		lang_ptr_trunc(&c->ptr, saved);
-		skip_ws(c);
-		if (c->i < c->len && c->s[c->i] == ',') {
-			c->i++;
-			continue;
-		}
-		if (c->i < c->len && c->s[c->i] == ']') {
-			c->i++;
-			return 0;
-		}
-		return jfail(c, c->i, "expected ',' or ']'");
+		int more = scan_member(c, depth, saved, ']');
+		if (more <= 0)
+			return more;
 	}
 }
 
