@@ -105,17 +105,27 @@ int lang_pos_record(json_object *pos, const struct lang_ptr *p, int line,
 	return 0;
 }
 
+/* The one place a pw_diag is filled (lang_diag_set, pw_doc_diag). */
+static void diag_vset(pw_diag *diag, const char *file, int line, int column,
+		      const char *fmt, va_list ap)
+	__attribute__((format(printf, 5, 0)));
+static void diag_vset(pw_diag *diag, const char *file, int line, int column,
+		      const char *fmt, va_list ap)
+{
+	snprintf(diag->file, sizeof(diag->file), "%s", file ? file : "");
+	diag->line = line;
+	diag->column = column;
+	vsnprintf(diag->message, sizeof(diag->message), fmt, ap);
+}
+
 void lang_diag_set(pw_diag *diag, const char *file, int line, int column,
 		   const char *fmt, ...)
 {
 	if (diag == NULL)
 		return;
-	snprintf(diag->file, sizeof(diag->file), "%s", file ? file : "");
-	diag->line = line;
-	diag->column = column;
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(diag->message, sizeof(diag->message), fmt, ap);
+	diag_vset(diag, file, line, column, fmt, ap);
 	va_end(ap);
 }
 
@@ -313,13 +323,9 @@ void pw_doc_diag(const pw_doc *doc, const char *pointer, pw_diag *diag,
 			break;
 		*slash = '\0';
 	}
-	snprintf(diag->file, sizeof(diag->file), "%s",
-		 doc && doc->file ? doc->file : "");
-	diag->line = line;
-	diag->column = column;
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(diag->message, sizeof(diag->message), fmt, ap);
+	diag_vset(diag, doc ? doc->file : NULL, line, column, fmt, ap);
 	va_end(ap);
 }
 
