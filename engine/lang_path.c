@@ -24,13 +24,20 @@ static int perr(struct pparse *p, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 static int perr(struct pparse *p, const char *fmt, ...)
 {
-	if (p->why != NULL && p->why_len > 0) {
-		char msg[256];
-		va_list ap;
-		va_start(ap, fmt);
+	va_list ap;
+	va_start(ap, fmt);
+	lang_parse_verror(p->why, p->why_len, p->i, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int lang_parse_verror(char *why, size_t why_len, size_t at, const char *fmt,
+		      va_list ap)
+{
+	if (why != NULL && why_len > 0) {
+		char msg[300];
 		vsnprintf(msg, sizeof(msg), fmt, ap);
-		va_end(ap);
-		snprintf(p->why, p->why_len, "%s (at offset %zu)", msg, p->i);
+		snprintf(why, why_len, "%s (at offset %zu)", msg, at);
 	}
 	return -1;
 }

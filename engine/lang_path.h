@@ -7,6 +7,7 @@
 #ifndef LANG_PATH_H
 #define LANG_PATH_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <json-c/json.h>
 
@@ -60,6 +61,11 @@ int lang_path_parse(const char *expr, size_t len, struct lang_path **out,
 size_t lang_path_span(const char *s);
 
 void lang_path_free(struct lang_path *p);
+
+/* Writes "MESSAGE (at offset AT)" into why[0..why_len) (nothing when why
+ * is NULL) for the path and intrinsic parsers; returns -1. */
+int lang_parse_verror(char *why, size_t why_len, size_t at, const char *fmt,
+		      va_list ap) __attribute__((format(printf, 4, 0)));
 
 /* Nonzero when every step is a member or an index (selects one node). */
 int lang_path_is_definite(const struct lang_path *p);

@@ -30,14 +30,10 @@ static int ierr(struct iparse *p, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 static int ierr(struct iparse *p, const char *fmt, ...)
 {
-	if (p->why != NULL && p->why_len > 0) {
-		char msg[300];
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(msg, sizeof(msg), fmt, ap);
-		va_end(ap);
-		snprintf(p->why, p->why_len, "%s (at offset %zu)", msg, p->i);
-	}
+	va_list ap;
+	va_start(ap, fmt);
+	lang_parse_verror(p->why, p->why_len, p->i, fmt, ap);
+	va_end(ap);
 	return -1;
 }
 
