@@ -213,19 +213,10 @@ static int fetch_csv(pgw_warm *w, char **text, size_t *len, char *name,
 			return pw_error_set(err, "Postgres.InvalidParameter",
 					    "parameter 'queries.s3': needs "
 					    "Bucket and Key strings");
-		if (w->env == NULL || w->env->invoke == NULL)
-			return pw_error_set(err, "Postgres.InvalidParameter",
-					    "parameter 'queries.s3': no host "
-					    "to call s3:GetObject");
 		snprintf(name, namesize, "s3://%s/%s", bucket, key);
-		json_object *req = json_object_new_object(), *res = NULL;
-		json_object_object_add(req, "Bucket",
-				       json_object_new_string(bucket));
-		json_object_object_add(req, "Key", json_object_new_string(key));
-		int rc = w->env->invoke(w->env->ud, "s3:GetObject", req, &res,
-					err);
-		json_object_put(req);
-		if (rc != PW_OK)
+		json_object *res = NULL;
+		if (pgw_s3_call(w->env, "queries.s3", "GetObject", bucket, key,
+				NULL, &res, err) != PW_OK)
 			return PW_ERR;
 		const char *body = res != NULL ? pgw_json_str(res, "Body") : NULL;
 		if (body == NULL) {

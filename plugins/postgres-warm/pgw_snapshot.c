@@ -42,29 +42,6 @@ static void add_csv_field(pgw_buf *b, const char *s)
 	pgw_buf_add(b, "\"");
 }
 
-static int s3_call(const pgw_env *env, const char *action,
-		   const pgw_snap_loc *loc, const char *body,
-		   json_object **res, pw_error *err)
-{
-	if (env == NULL || env->invoke == NULL)
-		return pw_error_set(err, "Postgres.InvalidParameter",
-				    "parameter 'snapshot_s3': no host to call "
-				    "s3:%s",
-				    action);
-	char resource[32];
-	snprintf(resource, sizeof(resource), "s3:%s", action);
-	json_object *req = json_object_new_object();
-	json_object_object_add(req, "Bucket",
-			       json_object_new_string(loc->bucket));
-	json_object_object_add(req, "Key", json_object_new_string(loc->key));
-	if (body != NULL)
-		json_object_object_add(req, "Body",
-				       json_object_new_string(body));
-	int rc = env->invoke(env->ud, resource, req, res, err);
-	json_object_put(req);
-	return rc;
-}
-
 int pgw_snapshot_save(const pgw_env *env, const pgw_snap_loc *loc,
 		      const pgw_names *names, const pgw_range *ranges,
 		      size_t n, pw_error *err)
@@ -86,7 +63,8 @@ int pgw_snapshot_save(const pgw_env *env, const pgw_snap_loc *loc,
 				    err);
 	if (rc == PW_OK && loc->bucket != NULL) {
 		json_object *res = NULL;
-		rc = s3_call(env, "PutObject", loc, b.s, &res, err);
+		rc = pgw_s3_call(env, "snapshot_s3", "PutObject", loc->bucket,
+				 loc->key, b.s, &res, err);
 		json_object_put(res);
 	}
 	pgw_buf_free(&b);
@@ -228,7 +206,8 @@ int pgw_snapshot_load(const pgw_env *env, const pgw_snap_loc *loc,
 				    "a 'snapshot_file' or 'snapshot_s3' is "
 				    "required");
 	json_object *res = NULL;
-	if (s3_call(env, "GetObject", loc, NULL, &res, err) != PW_OK)
+	if (pgw_s3_call(env, "snapshot_s3", "GetObject", loc->bucket, loc->key,
+			NULL, &res, err) != PW_OK)
 		return PW_ERR;
 	const char *body = res != NULL ? pgw_json_str(res, "Body") : NULL;
 	int rc = body == NULL

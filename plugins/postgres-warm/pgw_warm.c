@@ -465,3 +465,25 @@ int pgw_action_restore_buffers(const pgw_env *env, json_object *params,
 	pgw_warm_close(&w);
 	return rc;
 }
+
+int pgw_s3_call(const pgw_env *env, const char *param, const char *action,
+		const char *bucket, const char *key, const char *body,
+		json_object **res, pw_error *err)
+{
+	*res = NULL;
+	if (env == NULL || env->invoke == NULL)
+		return pw_error_set(err, "Postgres.InvalidParameter",
+				    "parameter '%s': no host to call s3:%s",
+				    param, action);
+	char resource[32];
+	snprintf(resource, sizeof(resource), "s3:%s", action);
+	json_object *req = json_object_new_object();
+	json_object_object_add(req, "Bucket", json_object_new_string(bucket));
+	json_object_object_add(req, "Key", json_object_new_string(key));
+	if (body != NULL)
+		json_object_object_add(req, "Body",
+				       json_object_new_string(body));
+	int rc = env->invoke(env->ud, resource, req, res, err);
+	json_object_put(req);
+	return rc;
+}

@@ -131,6 +131,12 @@ int pgw_param_double(json_object *obj, const char *key, double def,
 		     double min, double max, double *out, pw_error *err);
 int pgw_param_string(json_object *params, const char *key, const char **out,
 		     pw_error *err);
+/* Calls the host's s3:ACTION with Bucket, Key and (when not NULL) Body;
+ * *res is the caller's (json_object_put). Without a host to call, fails
+ * with Postgres.InvalidParameter naming `param`. */
+int pgw_s3_call(const pgw_env *env, const char *param, const char *action,
+		const char *bucket, const char *key, const char *body,
+		json_object **res, pw_error *err);
 /* o's member `key` when it is a string (owned by o), else NULL; no error. */
 const char *pgw_json_str(json_object *o, const char *key);
 
