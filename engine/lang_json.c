@@ -267,6 +267,19 @@ static int scan_word(struct jscan *c, const char *w)
 
 static int scan_value(struct jscan *c, int depth);
 
+/* Steps over an opening '{' or '['; 1 (and past `close`) when the
+ * object or array is empty. */
+static int scan_open(struct jscan *c, char close)
+{
+	c->i++;
+	skip_ws(c);
+	if (c->i < c->len && c->s[c->i] == close) {
+		c->i++;
+		return 1;
+	}
+	return 0;
+}
+
 /* An object member's or array element's value and what follows it, shared
  * by scan_object and scan_array: 1 after a ',' (another one comes), 0 after
  * `close`, -1 on an error. Pops the pointer back to `saved`. */
@@ -290,12 +303,8 @@ static int scan_member(struct jscan *c, int depth, size_t saved, char close)
 
 static int scan_object(struct jscan *c, int depth)
 {
-	c->i++; /* { */
-	skip_ws(c);
-	if (c->i < c->len && c->s[c->i] == '}') {
-		c->i++;
+	if (scan_open(c, '}'))
 		return 0;
-	}
 	for (;;) {
 		skip_ws(c);
 		if (c->i >= c->len || c->s[c->i] != '"')
@@ -327,12 +336,8 @@ static int scan_object(struct jscan *c, int depth)
 static int scan_array(struct jscan *c, int depth)
 {
 	size_t index = 0;
-	c->i++; /* [ */
-	skip_ws(c);
-	if (c->i < c->len && c->s[c->i] == ']') {
-		c->i++;
+	if (scan_open(c, ']'))
 		return 0;
-	}
 	for (;;) {
 		skip_ws(c);
 		size_t saved = lang_ptr_push_index(&c->ptr, index++);
