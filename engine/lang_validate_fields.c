@@ -333,133 +333,130 @@ void lang_check_unknown_fields(struct lang_sctx *s, json_object *rule,
 	}
 }
 
+/* What Retry and Catch share: `field` must be an array of objects (each
+ * a `noun`) with only the `allowed` fields and a valid ErrorEquals, the
+ * one with States.ALL last; `each` then checks the rest of one element
+ * (at pointer p). */
+static void check_handlers(struct lang_sctx *s, json_object *state,
+			   const char *field, const char *noun,
+			   const char *const *allowed,
+			   void (*each)(struct lang_sctx *s, json_object *elem,
+					const char *p))
+{
+	int present;
+	json_object *r = lang_vfield(state, field, &present);
+	if (!present)
+		return;
+	char *ptr = lang_pj(s->ptr, field);
+	if (!json_object_is_type(r, json_type_array)) {
+		lang_verr(s->c, ptr, "state '%s': %s must be an array of %ss",
+		    s->name, field, noun);
+		free(ptr);
+		return;
+	}
+	char a_noun[32];
+	snprintf(a_noun, sizeof(a_noun), "a %s", noun);
+	size_t n = json_object_array_length(r);
+	for (size_t i = 0; i < n; i++) {
+		json_object *elem = json_object_array_get_idx(r, i);
+		char *p = lang_pji(ptr, i);
+		if (!json_object_is_type(elem, json_type_object)) {
+			lang_verr(s->c, p, "state '%s': %s must be an object",
+			    s->name, a_noun);
+			free(p);
+			continue;
+		}
+		lang_check_unknown_fields(s, elem, p, a_noun, allowed);
+		if (lang_check_error_equals(s, p, elem, field) && i + 1 != n)
+			lang_verr(s->c, p,
+			    "state '%s': the %s with States.ALL must be "
+			    "the last one",
+			    s->name, noun);
+		each(s, elem, p);
+		free(p);
+	}
+	free(ptr);
+}
+
+/* One retrier's own fields. */
+static void check_retrier(struct lang_sctx *s, json_object *rt, const char *p)
+{
+	static const char *const ints[] = {"IntervalSeconds",
+					   "MaxAttempts",
+					   "MaxDelaySeconds"};
+	for (int k = 0; k < 3; k++) {
+		int pr;
+		json_object *v = lang_vfield(rt, ints[k], &pr);
+		if (!pr)
+			continue;
+		char *pf = lang_pj(p, ints[k]);
+		int64_t min = k == 1 ? 0 : 1;
+		if (!lang_is_int_value(v) || json_object_get_int64(v) < min)
+			lang_verr(s->c, pf,
+			    "state '%s': Retry %s must be a %s integer",
+			    s->name, ints[k],
+			    min ? "positive" : "non-negative");
+		free(pf);
+	}
+	int pr;
+	json_object *v = lang_vfield(rt, "BackoffRate", &pr);
+	if (pr) {
+		char *pf = lang_pj(p, "BackoffRate");
+		if ((!json_object_is_type(v, json_type_int) &&
+		     !json_object_is_type(v, json_type_double)) ||
+		    json_object_get_double(v) < 1.0)
+			lang_verr(s->c, pf,
+			    "state '%s': Retry BackoffRate must be a "
+			    "number >= 1.0",
+			    s->name);
+		free(pf);
+	}
+	v = lang_vfield(rt, "JitterStrategy", &pr);
+	if (pr) {
+		char *pf = lang_pj(p, "JitterStrategy");
+		const char *js = json_object_get_string(v);
+		if (!json_object_is_type(v, json_type_string) ||
+		    (strcmp(js, "FULL") != 0 && strcmp(js, "NONE") != 0))
+			lang_verr(s->c, pf,
+			    "state '%s': Retry JitterStrategy must be "
+			    "FULL or NONE",
+			    s->name);
+		free(pf);
+	}
+}
+
 void lang_check_retry(struct lang_sctx *s, json_object *state)
 {
 	static const char *const allowed[] = {
 		"ErrorEquals",	   "IntervalSeconds", "MaxAttempts",
 		"BackoffRate",	   "MaxDelaySeconds", "JitterStrategy",
 		"Comment",	   NULL};
-	int present;
-	json_object *r = lang_vfield(state, "Retry", &present);
-	if (!present)
-		return;
-	char *ptr = lang_pj(s->ptr, "Retry");
-	if (!json_object_is_type(r, json_type_array)) {
-		lang_verr(s->c, ptr, "state '%s': Retry must be an array of retriers",
+	check_handlers(s, state, "Retry", "retrier", allowed, check_retrier);
+}
+
+/* One catcher's own fields. */
+static void check_catcher(struct lang_sctx *s, json_object *ct, const char *p)
+{
+	int pr;
+	json_object *next = lang_vfield(ct, "Next", &pr);
+	char *pn = lang_pj(p, "Next");
+	if (!pr)
+		lang_verr(s->c, p, "state '%s': a catcher needs Next",
 		    s->name);
-		free(ptr);
-		return;
-	}
-	size_t n = json_object_array_length(r);
-	for (size_t i = 0; i < n; i++) {
-		json_object *rt = json_object_array_get_idx(r, i);
-		char *p = lang_pji(ptr, i);
-		if (!json_object_is_type(rt, json_type_object)) {
-			lang_verr(s->c, p, "state '%s': a retrier must be an object",
-			    s->name);
-			free(p);
-			continue;
-		}
-		lang_check_unknown_fields(s, rt, p, "a retrier", allowed);
-		if (lang_check_error_equals(s, p, rt, "Retry") && i + 1 != n)
-			lang_verr(s->c, p,
-			    "state '%s': the retrier with States.ALL must be "
-			    "the last one",
-			    s->name);
-		static const char *const ints[] = {"IntervalSeconds",
-						   "MaxAttempts",
-						   "MaxDelaySeconds"};
-		for (int k = 0; k < 3; k++) {
-			int pr;
-			json_object *v = lang_vfield(rt, ints[k], &pr);
-			if (!pr)
-				continue;
-			char *pf = lang_pj(p, ints[k]);
-			int64_t min = k == 1 ? 0 : 1;
-			if (!lang_is_int_value(v) || json_object_get_int64(v) < min)
-				lang_verr(s->c, pf,
-				    "state '%s': Retry %s must be a %s integer",
-				    s->name, ints[k],
-				    min ? "positive" : "non-negative");
-			free(pf);
-		}
-		int pr;
-		json_object *v = lang_vfield(rt, "BackoffRate", &pr);
-		if (pr) {
-			char *pf = lang_pj(p, "BackoffRate");
-			if ((!json_object_is_type(v, json_type_int) &&
-			     !json_object_is_type(v, json_type_double)) ||
-			    json_object_get_double(v) < 1.0)
-				lang_verr(s->c, pf,
-				    "state '%s': Retry BackoffRate must be a "
-				    "number >= 1.0",
-				    s->name);
-			free(pf);
-		}
-		v = lang_vfield(rt, "JitterStrategy", &pr);
-		if (pr) {
-			char *pf = lang_pj(p, "JitterStrategy");
-			const char *js = json_object_get_string(v);
-			if (!json_object_is_type(v, json_type_string) ||
-			    (strcmp(js, "FULL") != 0 && strcmp(js, "NONE") != 0))
-				lang_verr(s->c, pf,
-				    "state '%s': Retry JitterStrategy must be "
-				    "FULL or NONE",
-				    s->name);
-			free(pf);
-		}
-		free(p);
-	}
-	free(ptr);
+	else
+		lang_check_target(s, pn, "Catch Next", next);
+	free(pn);
+	/* ResultPath of a catcher: same rules as the state's */
+	struct lang_sctx sub = *s;
+	sub.ptr = p;
+	lang_check_path_field(&sub, ct, "ResultPath", 2, 1);
 }
 
 void lang_check_catch(struct lang_sctx *s, json_object *state)
 {
 	static const char *const allowed[] = {"ErrorEquals", "Next",
 					      "ResultPath", "Comment", NULL};
-	int present;
-	json_object *r = lang_vfield(state, "Catch", &present);
-	if (!present)
-		return;
-	char *ptr = lang_pj(s->ptr, "Catch");
-	if (!json_object_is_type(r, json_type_array)) {
-		lang_verr(s->c, ptr, "state '%s': Catch must be an array of catchers",
-		    s->name);
-		free(ptr);
-		return;
-	}
-	size_t n = json_object_array_length(r);
-	for (size_t i = 0; i < n; i++) {
-		json_object *ct = json_object_array_get_idx(r, i);
-		char *p = lang_pji(ptr, i);
-		if (!json_object_is_type(ct, json_type_object)) {
-			lang_verr(s->c, p, "state '%s': a catcher must be an object",
-			    s->name);
-			free(p);
-			continue;
-		}
-		lang_check_unknown_fields(s, ct, p, "a catcher", allowed);
-		if (lang_check_error_equals(s, p, ct, "Catch") && i + 1 != n)
-			lang_verr(s->c, p,
-			    "state '%s': the catcher with States.ALL must be "
-			    "the last one",
-			    s->name);
-		int pr;
-		json_object *next = lang_vfield(ct, "Next", &pr);
-		char *pn = lang_pj(p, "Next");
-		if (!pr)
-			lang_verr(s->c, p, "state '%s': a catcher needs Next",
-			    s->name);
-		else
-			lang_check_target(s, pn, "Catch Next", next);
-		free(pn);
-		/* ResultPath of a catcher: same rules as the state's */
-		struct lang_sctx sub = *s;
-		sub.ptr = p;
-		lang_check_path_field(&sub, ct, "ResultPath", 2, 1);
-		free(p);
-	}
-	free(ptr);
+	check_handlers(s, state, "Catch", "catcher", allowed, check_catcher);
 }
 
 /* Next / End for the state types that transition. */
