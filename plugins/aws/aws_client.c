@@ -142,6 +142,18 @@ void pw_aws_client_set_call(pw_aws_client *c, pw_call *call)
 		c->call = call;
 }
 
+int pw_aws_client_set_max_attempts(pw_aws_client *c, int max_attempts)
+{
+	int old = c->max_attempts;
+	c->max_attempts = max_attempts >= 1 ? max_attempts : 1;
+	return old;
+}
+
+int pw_aws_error_is_transient(const pw_error *e)
+{
+	return e != NULL && aws_error_retryable(e->name);
+}
+
 static void register_secret(const pw_aws_client *c, const char *s)
 {
 	if (s != NULL && c->host != NULL && c->host->add_secret != NULL)

@@ -57,6 +57,16 @@ const char *pw_aws_client_endpoint(const pw_aws_client *c);
  * sleeps and logging); may be NULL. Set before each call. */
 void pw_aws_client_set_call(pw_aws_client *c, pw_call *call);
 
+/* Sets how many attempts a request gets (>= 1) and returns the previous
+ * value. A read-modify-write loop sets 1 around its write: resending a
+ * write built from a stale read after a 5xx could overwrite a concurrent
+ * change; the loop must read again instead. */
+int pw_aws_client_set_max_attempts(pw_aws_client *c, int max_attempts);
+
+/* Nonzero for a failure that the same request might not meet again
+ * (AWS.Throttling, AWS.ServiceError (5xx), AWS.NetworkError, AWS.Timeout). */
+int pw_aws_error_is_transient(const pw_error *e);
+
 /*
  * Query protocol (RDS, CloudWatch, SNS, STS). `params` is a structured
  * object with API member names; it is flattened to the form encoding

@@ -16,6 +16,9 @@ struct rds_state {
 /* One RDS Query call; result NEW, with numbers and booleans typed. */
 int rds_query(struct rds_state *st, pw_call *call, const char *action,
 	      json_object *params, json_object **result, pw_error *err);
+/* Same, in one attempt: for a write built from a read (see rds_members.c). */
+int rds_query_once(struct rds_state *st, pw_call *call, const char *action,
+		   json_object *params, json_object **result, pw_error *err);
 /* Same, following Marker across pages and concatenating `items`. */
 int rds_query_all(struct rds_state *st, pw_call *call, const char *action,
 		  json_object *params, const char *items, json_object **result,

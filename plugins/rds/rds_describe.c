@@ -56,6 +56,24 @@ int rds_query(struct rds_state *st, pw_call *call, const char *action,
 	return PW_OK;
 }
 
+int rds_query_once(struct rds_state *st, pw_call *call, const char *action,
+		   json_object *params, json_object **result, pw_error *err)
+{
+	pw_aws_client *c;
+	int rc, old;
+
+	*result = NULL;
+	if (awsp_client(&st->conn, call, &c, err) != PW_OK)
+		return PW_ERR;
+	old = pw_aws_client_set_max_attempts(c, 1);
+	rc = pw_aws_query(c, &rds_shape, action, params, result, err);
+	pw_aws_client_set_max_attempts(c, old);
+	if (rc != PW_OK)
+		return PW_ERR;
+	awsp_coerce(*result, int_keys, bool_keys);
+	return PW_OK;
+}
+
 int rds_query_all(struct rds_state *st, pw_call *call, const char *action,
 		  json_object *params, const char *items, json_object **result,
 		  pw_error *err)

@@ -258,10 +258,12 @@ out:
 
 static int retryable(const pw_error *e)
 {
-	/* Another change is applying, or a member vanished between our read
-	 * and our write: read again. */
+	/* Another change is applying, a member vanished between our read
+	 * and our write, or the write met a transient failure (it may or may
+	 * not have applied): read again, never resend the old list. */
 	return strncmp(e->name, "RDS.InvalidDBClusterEndpointState", 33) == 0 ||
-	       strncmp(e->name, "RDS.DBInstanceNotFound", 22) == 0;
+	       strncmp(e->name, "RDS.DBInstanceNotFound", 22) == 0 ||
+	       pw_aws_error_is_transient(e);
 }
 
 /* Our own PRNG state: reseeding the host's random() is not ours to do. */
@@ -338,7 +340,8 @@ static enum attempt_outcome attempt_once(struct rds_state *st, pw_call *call,
 	json_object_object_add(params, "DBClusterEndpointIdentifier",
 			       json_object_new_string(op->endpoint_id));
 	json_object_object_add(params, "StaticMembers", json_object_get(desired));
-	if (rds_query(st, call, "ModifyDBClusterEndpoint", params, &res, last) !=
+	/* One attempt: the list was built from our read (see retryable()). */
+	if (rds_query_once(st, call, "ModifyDBClusterEndpoint", params, &res, last) !=
 	    PW_OK) {
 		if (retryable(last))
 			verdict = ATTEMPT_RETRY;

@@ -25,6 +25,10 @@ static struct {
 	int refuse_modifies;     /* next N Modifies: InvalidDBClusterEndpointStateFault */
 	int clobbers;            /* next N Modifies: overwritten right after */
 	const char *deny;        /* Modify fails with this error name */
+	int server_errors;       /* next N Modifies: AWS.ServiceError (5xx), and
+				    meanwhile another writer adds "other" */
+	int max_attempts;        /* the client's attempts per request */
+	int modify_attempts;     /* max_attempts seen by the last Modify */
 	int modifies, describes;
 	int64_t now_ms, deadline_ms;
 	int64_t slept_ms;
@@ -42,6 +46,19 @@ int pw_aws_client_new(const struct pw_aws_options *opts, pw_aws_client **out,
 void pw_aws_client_free(pw_aws_client *c)
 {
 	free(c);
+}
+
+int pw_aws_client_set_max_attempts(pw_aws_client *c, int n)
+{
+	int old = fake.max_attempts;
+	(void)c;
+	fake.max_attempts = n;
+	return old;
+}
+
+int pw_aws_error_is_transient(const pw_error *e)
+{
+	return strcmp(e->name, "AWS.ServiceError") == 0 || strcmp(e->name, "AWS.Throttling") == 0;
 }
 
 void pw_aws_client_set_call(pw_aws_client *c, pw_call *call)
@@ -112,6 +129,15 @@ int pw_aws_query(pw_aws_client *c, const struct pw_aws_query_shape *shape,
 		return PW_OK;
 	}
 	ck_assert_str_eq(action, "ModifyDBClusterEndpoint");
+	fake.modify_attempts = fake.max_attempts;
+	if (fake.server_errors > 0) {
+		/* The write failed; another execution's write went in. A client
+		 * that resent our old list now would erase "other". */
+		fake.server_errors--;
+		json_object_put(fake.members);
+		fake.members = json_tokener_parse("[\"r1\", \"other\"]");
+		return pw_error_set(err, "AWS.ServiceError", "HTTP 500");
+	}
 	if (fake.deny != NULL)
 		return pw_error_set(err, fake.deny, "denied");
 	if (fake.refuse_modifies > 0 || strcmp(fake.status, "available") != 0) {
@@ -203,6 +229,9 @@ static void setup(void)
 	memcpy(fake.cluster, cluster, sizeof(cluster));
 	fake.refuse_modifies = fake.clobbers = fake.modifies = fake.describes = 0;
 	fake.deny = NULL;
+	fake.server_errors = 0;
+	fake.max_attempts = 5;
+	fake.modify_attempts = 0;
 	fake.now_ms = fake.slept_ms = 0;
 	fake.deadline_ms = INT64_MAX;
 	st.host = &host;
@@ -387,6 +416,25 @@ START_TEST(remove_refuses_to_empty_unless_allowed)
 }
 END_TEST
 
+/* A 5xx on the write is not resent as it was (the list came from a read
+ * that another writer may have overtaken): the round starts again from a
+ * fresh read, so the concurrent member survives. */
+START_TEST(a_failed_write_is_redone_from_a_fresh_read)
+{
+	json_object *res = NULL;
+	pw_error err;
+
+	fake.server_errors = 1;
+	ck_assert_int_eq(member(1, "r2", NULL, &res, &err), PW_OK);
+	ck_assert_int_eq(fake.modify_attempts, 1);
+	ck_assert_int_eq(fake.max_attempts, 5); /* restored after the write */
+	ck_assert(in_members("r2"));
+	ck_assert(in_members("other"));
+	ck_assert_int_eq(get_int(res, "Attempts"), 2);
+	json_object_put(res);
+}
+END_TEST
+
 START_TEST(dry_run_reads_only)
 {
 	json_object *params = json_tokener_parse(
@@ -421,6 +469,7 @@ int main(void)
 	tcase_add_test(tc, other_errors_are_not_retried);
 	tcase_add_test(tc, vanished_members_are_dropped_and_reported);
 	tcase_add_test(tc, remove_refuses_to_empty_unless_allowed);
+	tcase_add_test(tc, a_failed_write_is_redone_from_a_fresh_read);
 	tcase_add_test(tc, dry_run_reads_only);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
