@@ -201,6 +201,15 @@ static int scan_string(struct jscan *c, int decode, size_t *klen)
 	return 0;
 }
 
+/* Steps over a run of decimal digits; returns how many there were. */
+static size_t skip_digits(struct jscan *c)
+{
+	size_t d = c->i;
+	while (c->i < c->len && c->s[c->i] >= '0' && c->s[c->i] <= '9')
+		c->i++;
+	return c->i - d;
+}
+
 static int scan_number(struct jscan *c)
 {
 	size_t start = c->i;
@@ -212,27 +221,20 @@ static int scan_number(struct jscan *c)
 	if (s[c->i] == '0') {
 		c->i++;
 	} else if (s[c->i] >= '1' && s[c->i] <= '9') {
-		while (c->i < c->len && s[c->i] >= '0' && s[c->i] <= '9')
-			c->i++;
+		skip_digits(c);
 	} else {
 		return jfail(c, start, "invalid number");
 	}
 	if (c->i < c->len && s[c->i] == '.') {
 		c->i++;
-		size_t d = c->i;
-		while (c->i < c->len && s[c->i] >= '0' && s[c->i] <= '9')
-			c->i++;
-		if (c->i == d)
+		if (skip_digits(c) == 0)
 			return jfail(c, start, "invalid number");
 	}
 	if (c->i < c->len && (s[c->i] == 'e' || s[c->i] == 'E')) {
 		c->i++;
 		if (c->i < c->len && (s[c->i] == '+' || s[c->i] == '-'))
 			c->i++;
-		size_t d = c->i;
-		while (c->i < c->len && s[c->i] >= '0' && s[c->i] <= '9')
-			c->i++;
-		if (c->i == d)
+		if (skip_digits(c) == 0)
 			return jfail(c, start, "invalid number");
 	}
 	/* json-c would clamp what does not fit: refuse it instead */
