@@ -71,17 +71,19 @@ static int parse_string(pgw_conn_spec *s, const char *conninfo,
 	char *perr = NULL;
 	PQconninfoOption *opts = PQconninfoParse(conninfo, &perr);
 	if (opts == NULL) {
-		/* libpq's message names the bad keyword, never a value. */
-		char msg[512];
-		snprintf(msg, sizeof(msg), "%s",
-			 perr != NULL ? perr : "out of memory");
-		size_t l = strlen(msg);
-		while (l > 0 && msg[l - 1] == '\n')
-			msg[--l] = '\0';
+		/* libpq's parse message quotes the offending text, which may
+		 * be the password (a bad %-escape, an unquoted space): it is
+		 * dropped, never echoed. */
+		int oom = perr == NULL;
 		PQfreemem(perr);
+		if (oom)
+			return pw_error_set(err, "Postgres.InvalidParameter",
+					    "parameter '%s': out of memory",
+					    field);
 		return pw_error_set(err, "Postgres.InvalidParameter",
-				    "parameter '%s': bad connection string: %s",
-				    field, msg);
+				    "parameter '%s': cannot parse connection "
+				    "string (check quoting and %%-escapes)",
+				    field);
 	}
 	int rc = PW_OK;
 	for (PQconninfoOption *o = opts; o->keyword != NULL; o++) {
