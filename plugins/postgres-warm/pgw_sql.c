@@ -35,6 +35,47 @@ static int is_word_char(int c)
 	return isalnum(c) || c == '_' || c == '$' || (unsigned char)c >= 0x80;
 }
 
+/* 0 and a reason when name (len bytes) starts with a denied function
+ * prefix. An unquoted name folds to lower case, so it matches in any
+ * case; a quoted one is taken as written ("pg_sleep" is pg_sleep,
+ * "PG_SLEEP" is another name), as PostgreSQL does. */
+static int allowed_name(const char *name, size_t len, int quoted, char *why,
+			size_t whysize)
+{
+	for (size_t i = 0; forbidden_prefix[i] != NULL; i++) {
+		size_t pl = strlen(forbidden_prefix[i]);
+		if (len < pl)
+			continue;
+		if (quoted ? strncmp(name, forbidden_prefix[i], pl) == 0
+			   : strncasecmp(name, forbidden_prefix[i], pl) == 0) {
+			snprintf(why, whysize, "calls %.*s, which has effects",
+				 (int)(len > 40 ? 40 : len), name);
+			return 0;
+		}
+	}
+	return 1;
+}
+
+/* Skips the quoted identifier at p (on its opening '"'); its text, with
+ * doubled quotes undone, goes to name (truncated to size - 1: the
+ * prefixes checked are short). NULL when unterminated. */
+static const char *quoted_ident(const char *p, char *name, size_t size,
+				size_t *len)
+{
+	*len = 0;
+	for (p++; *p != '\0'; p++) {
+		if (*p == '"') {
+			if (p[1] != '"')
+				break;
+			p++;
+		}
+		if (*len + 1 < size)
+			name[(*len)++] = *p;
+	}
+	name[*len] = '\0';
+	return *p == '"' ? p + 1 : NULL;
+}
+
 int pgw_sql_plain_select(const char *sql, int *nparams, char *why,
 			 size_t whysize)
 {
@@ -55,10 +96,30 @@ int pgw_sql_plain_select(const char *sql, int *nparams, char *why,
 				return 0;
 			}
 			p = e + 2;
-		} else if (c == '\'' || c == '"') {
-			/* Literal or quoted identifier; doubled quotes
-			 * and E'' backslashes both stay inside. */
-			int esc = c == '\'' && p > sql &&
+		} else if (c == '"') {
+			/* A quoted identifier can name a function too
+			 * (pg_catalog."pg_sleep"(1)); U&"..." can spell one
+			 * with escapes, so it is refused outright. */
+			if (p - sql >= 2 && p[-1] == '&' &&
+			    (p[-2] == 'u' || p[-2] == 'U')) {
+				snprintf(why, whysize,
+					 "unicode-escaped identifier U&\"...\"");
+				return 0;
+			}
+			char name[128];
+			size_t len;
+			p = quoted_ident(p, name, sizeof(name), &len);
+			if (p == NULL) {
+				snprintf(why, whysize,
+					 "unterminated quoted identifier");
+				return 0;
+			}
+			if (!allowed_name(name, len, 1, why, whysize))
+				return 0;
+		} else if (c == '\'') {
+			/* A literal; doubled quotes and E'' backslashes
+			 * both stay inside. */
+			int esc = p > sql &&
 				  (p[-1] == 'E' || p[-1] == 'e');
 			p++;
 			while (*p != '\0') {
@@ -132,16 +193,8 @@ int pgw_sql_plain_select(const char *sql, int *nparams, char *why,
 					 (int)(len > 20 ? 20 : len), s);
 				return 0;
 			}
-			for (size_t i = 0; forbidden_prefix[i] != NULL; i++) {
-				size_t pl = strlen(forbidden_prefix[i]);
-				if (len >= pl &&
-				    strncasecmp(s, forbidden_prefix[i], pl) == 0) {
-					snprintf(why, whysize,
-						 "calls %.*s, which has effects",
-						 (int)(len > 40 ? 40 : len), s);
-					return 0;
-				}
-			}
+			if (!allowed_name(s, len, 0, why, whysize))
+				return 0;
 			for (size_t i = 0; forbidden[i] != NULL; i++) {
 				if (strlen(forbidden[i]) == len &&
 				    strncasecmp(s, forbidden[i], len) == 0) {

@@ -27,6 +27,10 @@ START_TEST(plain_selects_and_parameters)
 			"/* insert */ WHERE x = $$into$$ AND y = E'\\'update'",
 			&np, why));
 	ck_assert_int_eq(np, 0);
+	/* Quoted names match as written: "PG_SLEEP" is not pg_sleep, and a
+	 * doubled quote is part of the name. */
+	ck_assert(plain("SELECT \"PG_SLEEP\"(1), \"pg_sle\"\"ep\" FROM t",
+			&np, why));
 }
 END_TEST
 
@@ -50,6 +54,12 @@ START_TEST(everything_else_is_refused_with_a_reason)
 		"",
 		"-- only a comment",
 		"SELECT 'unterminated",
+		/* Quoted names are names: PostgreSQL calls the function. */
+		"SELECT \"pg_terminate_backend\"(pid) FROM pg_stat_activity",
+		"SELECT pg_catalog.\"pg_sleep\"(1)",
+		"SELECT \"set_config\"('a.b', 'c', false)",
+		"SELECT U&\"pg\\005fsleep\"(1)",
+		"SELECT \"unterminated",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		int np;
