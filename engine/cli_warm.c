@@ -19,7 +19,8 @@ static void usage(FILE *f)
 		"          [--parallel K] [--budget-seconds N] [--statement-timeout-ms N]\n"
 		"          [--max-buffer-fraction F] [--snapshot FILE] [--force] [--dry-run]\n"
 		"Warms one PostgreSQL instance's buffer cache (postgres-warm:Warm) and prints\n"
-		"the report as JSON. Exit status: 0 ok, 1 the warm failed, 2 usage.\n");
+		"the report as JSON. Exit status: 0 ok, 1 the warm failed, 2 usage (bad\n"
+		"flags or parameters, found before any connection).\n");
 }
 
 static int parse_long(const char *s, const char *flag, long long *out)
@@ -203,7 +204,10 @@ int pw_cli_warm(int argc, char **argv)
 	if (pw_registry_call(cli.registry, "postgres-warm:Warm", params, &co, &result, &err) != PW_OK) {
 		pw_log(PW_LOG_ERROR, "warm", "%s: %s", err.name, err.cause);
 		pw_cli_print_error(&err);
-		rc = PW_EXIT_FAILED;
+		/* The plugin checks every parameter before it connects: a
+		 * bad one is a usage error, like a bad flag. */
+		rc = strcmp(err.name, "Postgres.InvalidParameter") == 0 ? PW_EXIT_USAGE
+									: PW_EXIT_FAILED;
 		goto out;
 	}
 	pw_cli_print_json(result);

@@ -122,8 +122,125 @@ static int read_budget(pgw_warm *w, int64_t *seconds, pw_error *err)
 	return PW_OK;
 }
 
-int pgw_warm_open(pgw_warm *w, const pgw_env *env, json_object *params,
-		  pw_error *err)
+static int has_param(json_object *params, const char *key)
+{
+	json_object *v = NULL;
+	return json_object_object_get_ex(params, key, &v) && v != NULL;
+}
+
+/* The strategy parameter as a list of names; default from what is given. */
+static int strategies(json_object *params, json_object **list, pw_error *err)
+{
+	json_object *s = NULL;
+	*list = json_object_new_array();
+	json_object_object_get_ex(params, "strategy", &s);
+	if (s == NULL) {
+		const char *def =
+			has_param(params, "source") ||
+					has_param(params, "snapshot_file") ||
+					has_param(params, "snapshot_s3")
+				? "mirror"
+			: has_param(params, "queries") ? "queries"
+						       : "relations";
+		json_object_array_add(*list, json_object_new_string(def));
+		return PW_OK;
+	}
+	if (json_object_is_type(s, json_type_string)) {
+		json_object_array_add(*list, json_object_get(s));
+	} else if (json_object_is_type(s, json_type_array)) {
+		for (size_t i = 0; i < json_object_array_length(s); i++)
+			json_object_array_add(
+				*list,
+				json_object_get(json_object_array_get_idx(s, i)));
+	} else {
+		return pw_error_set(err, "Postgres.InvalidParameter",
+				    "parameter 'strategy': expected mirror, "
+				    "queries, relations or a list of them");
+	}
+	size_t n = json_object_array_length(*list);
+	if (n == 0)
+		return pw_error_set(err, "Postgres.InvalidParameter",
+				    "parameter 'strategy': empty list");
+	for (size_t i = 0; i < n; i++) {
+		const char *v = json_object_get_string(
+			json_object_array_get_idx(*list, i));
+		if (v == NULL || (strcmp(v, "mirror") != 0 &&
+				  strcmp(v, "queries") != 0 &&
+				  strcmp(v, "relations") != 0))
+			return pw_error_set(err, "Postgres.InvalidParameter",
+					    "parameter 'strategy[%zu]': '%s' is "
+					    "not one of mirror, queries, "
+					    "relations",
+					    i, v != NULL ? v : "?");
+	}
+	return PW_OK;
+}
+
+/* What each named strategy needs, checked before any connection so a bad
+ * call fails fast with Postgres.InvalidParameter (the strategies check
+ * the shape of their own parameters again when they run). */
+static int check_strategies(json_object *params, pw_error *err)
+{
+	json_object *list = NULL, *q = NULL, *v;
+	pgw_snap_loc loc;
+	int rc = PW_ERR;
+	if (strategies(params, &list, err) != PW_OK ||
+	    pgw_snap_loc_get(params, &loc, err) != PW_OK)
+		goto out;
+	int source = has_param(params, "source");
+	for (size_t i = 0; i < json_object_array_length(list); i++) {
+		const char *s =
+			json_object_get_string(json_object_array_get_idx(list, i));
+		if (strcmp(s, "mirror") == 0 && !source && !loc.given) {
+			pw_error_set(err, "Postgres.InvalidParameter",
+				     "strategy 'mirror' needs a 'source' "
+				     "connection, a 'snapshot_file' or "
+				     "'snapshot_s3'");
+			goto out;
+		}
+		if (strcmp(s, "relations") == 0 &&
+		    !has_param(params, "relations") && !source) {
+			pw_error_set(err, "Postgres.InvalidParameter",
+				     "strategy 'relations' needs 'relations' "
+				     "(names) or a 'source' to rank relations "
+				     "by pg_statio");
+			goto out;
+		}
+		if (strcmp(s, "queries") != 0)
+			continue;
+		json_object_object_get_ex(params, "queries", &q);
+		if (q == NULL && !source) {
+			pw_error_set(err, "Postgres.InvalidParameter",
+				     "strategy 'queries' needs 'queries' "
+				     "({\"file\": F} or {\"s3\": {\"Bucket\", "
+				     "\"Key\"}}) or a 'source' with "
+				     "pg_stat_statements");
+			goto out;
+		}
+		if (q != NULL && !json_object_is_type(q, json_type_string) &&
+		    !(json_object_object_get_ex(q, "file", &v) &&
+		      json_object_is_type(v, json_type_string)) &&
+		    !(json_object_object_get_ex(q, "s3", &v) &&
+		      pgw_json_str(v, "Bucket") != NULL &&
+		      pgw_json_str(v, "Key") != NULL)) {
+			pw_error_set(err, "Postgres.InvalidParameter",
+				     "parameter 'queries': expected {\"file\": "
+				     "PATH} or {\"s3\": {\"Bucket\": B, "
+				     "\"Key\": K}}");
+			goto out;
+		}
+	}
+	rc = PW_OK;
+out:
+	json_object_put(list);
+	return rc;
+}
+
+/* pgw_warm_open; with_strategies also checks what the strategies need
+ * (Warm does; RestoreBuffers runs none). Every parameter is checked
+ * before the first connection. */
+static int warm_open(pgw_warm *w, const pgw_env *env, json_object *params,
+		     int with_strategies, pw_error *err)
 {
 	memset(w, 0, sizeof(*w));
 	w->env = env;
@@ -171,6 +288,8 @@ int pgw_warm_open(pgw_warm *w, const pgw_env *env, json_object *params,
 			limit = rem;
 	}
 	w->run.deadline = w->started_ms + limit;
+	if (with_strategies && check_strategies(params, err) != PW_OK)
+		return PW_ERR;
 
 	if (pgw_connect(w->target, &w->run.session, &w->tconn, err) != PW_OK)
 		return PW_ERR;
@@ -195,6 +314,12 @@ int pgw_warm_open(pgw_warm *w, const pgw_env *env, json_object *params,
 	    pgw_connect(w->source, &w->run.session, &w->sconn, err) != PW_OK)
 		return PW_ERR;
 	return PW_OK;
+}
+
+int pgw_warm_open(pgw_warm *w, const pgw_env *env, json_object *params,
+		  pw_error *err)
+{
+	return warm_open(w, env, params, 0, err);
 }
 
 void pgw_warm_close(pgw_warm *w)
@@ -297,57 +422,6 @@ json_object *pgw_warm_report(pgw_warm *w, json_object *strategy)
 	return rep;
 }
 
-/* The strategy parameter as a list of names; default from what is given. */
-static int strategies(pgw_warm *w, json_object **list, pw_error *err)
-{
-	json_object *s = NULL, *tmp;
-	*list = json_object_new_array();
-	json_object_object_get_ex(w->params, "strategy", &s);
-	if (s == NULL) {
-		const char *def =
-			w->source != NULL ||
-					json_object_object_get_ex(
-						w->params, "snapshot_file", &tmp) ||
-					json_object_object_get_ex(
-						w->params, "snapshot_s3", &tmp)
-				? "mirror"
-			: json_object_object_get_ex(w->params, "queries", &tmp)
-				? "queries"
-				: "relations";
-		json_object_array_add(*list, json_object_new_string(def));
-		return PW_OK;
-	}
-	if (json_object_is_type(s, json_type_string)) {
-		json_object_array_add(*list, json_object_get(s));
-	} else if (json_object_is_type(s, json_type_array)) {
-		for (size_t i = 0; i < json_object_array_length(s); i++)
-			json_object_array_add(
-				*list,
-				json_object_get(json_object_array_get_idx(s, i)));
-	} else {
-		return pw_error_set(err, "Postgres.InvalidParameter",
-				    "parameter 'strategy': expected mirror, "
-				    "queries, relations or a list of them");
-	}
-	size_t n = json_object_array_length(*list);
-	if (n == 0)
-		return pw_error_set(err, "Postgres.InvalidParameter",
-				    "parameter 'strategy': empty list");
-	for (size_t i = 0; i < n; i++) {
-		const char *v = json_object_get_string(
-			json_object_array_get_idx(*list, i));
-		if (v == NULL || (strcmp(v, "mirror") != 0 &&
-				  strcmp(v, "queries") != 0 &&
-				  strcmp(v, "relations") != 0))
-			return pw_error_set(err, "Postgres.InvalidParameter",
-					    "parameter 'strategy[%zu]': '%s' is "
-					    "not one of mirror, queries, "
-					    "relations",
-					    i, v != NULL ? v : "?");
-	}
-	return PW_OK;
-}
-
 /* Turns a timed-out warm into States.Timeout. The full report goes to the
  * log; the cause carries its summary (no per-query details), which fits
  * in PW_ERROR_CAUSE_MAX as valid JSON. */
@@ -390,7 +464,7 @@ static int run_warm(pgw_warm *w, json_object *strategy_param,
 	json_object *list = NULL;
 	int rc = PW_ERR;
 	if (restore == NULL) {
-		if (strategies(w, &list, err) != PW_OK)
+		if (strategies(w->params, &list, err) != PW_OK)
 			goto out;
 	} else {
 		list = json_object_new_array();
@@ -437,7 +511,7 @@ int pgw_action_warm(const pgw_env *env, json_object *params,
 {
 	pgw_warm w;
 	*result = NULL;
-	int rc = pgw_warm_open(&w, env, params, err);
+	int rc = warm_open(&w, env, params, 1, err);
 	if (rc == PW_OK) {
 		json_object *sp = NULL;
 		json_object_object_get_ex(params, "strategy", &sp);

@@ -221,7 +221,8 @@ def test_password_never_appears(pg, tmp_path):
     # Wrong password, URI form.
     rc, out, so, se = run_core("Warm", {
         "target": "postgresql://%s:%s-wrong@127.0.0.1:%d/postgres"
-                  % (PASSWORD_USER, pw, s.port)})
+                  % (PASSWORD_USER, pw, s.port),
+        "relations": ["pgbench_branches"]})
     assert rc == 1 and out["Error"] == "Postgres.ConnectionFailed"
     assert "password authentication failed" in out["Cause"]
     outputs.append(so + se)
@@ -267,8 +268,10 @@ def test_unreadable_relations_are_skipped_not_fatal(pg):
 
 
 def test_connection_failures_are_named(pg):
+    # (parameters are checked before connecting: relations makes them valid)
     rc, out, _, _ = run_core("Warm", {
-        "target": "host=127.0.0.1 port=1 dbname=postgres connect_timeout=2"})
+        "target": "host=127.0.0.1 port=1 dbname=postgres connect_timeout=2",
+        "relations": ["pgbench_branches"]})
     assert rc == 1 and out["Error"] == "Postgres.ConnectionFailed"
     assert "target" in out["Cause"]
     rc, out, _, _ = run_core("Warm", {
@@ -456,3 +459,59 @@ def test_snapshot_to_s3_and_restore_through_a_workflow(pg, moto_server,
     assert body.startswith("relation,fork,first_block,last_block,"
                            "usage_count\n")
     assert "pgbench_accounts" in body
+
+
+def run_warm_binary(tmp_path, *args):
+    """`prewarm warm ARGS` with its journal in tmp_path/state."""
+    binary = prewarm_binary()
+    assert binary is not None, "the prewarm binary is not built"
+    return subprocess.run([binary, "warm", "--state-dir",
+                           str(tmp_path / "state"), "--log-level", "debug",
+                           *args], capture_output=True, text=True,
+                          timeout=60, check=False)
+
+
+@pytest.mark.parametrize("target", [
+    "postgresql://u:Sup3r%zzSecret@h/db",
+    "host=h user=u password=Sup3r Secret dbname=db",
+])
+def test_unparseable_target_never_echoes_the_password(tmp_path, target):
+    """libpq's parse message quotes the text it stops at (here the
+    password): it must reach no output, log or journal."""
+    p = run_warm_binary(tmp_path, "--target", target)
+    assert p.returncode == 2, p.stdout + p.stderr
+    out = json.loads(p.stdout)
+    assert out["Error"] == "Postgres.InvalidParameter"
+    assert "'target'" in out["Cause"] and "cannot parse" in out["Cause"]
+    written = p.stdout + p.stderr
+    for root, _, files in os.walk(tmp_path / "state"):
+        for f in files:
+            with open(os.path.join(root, f), "rb") as fh:
+                written += fh.read().decode(errors="replace")
+    assert "Sup3r" not in written and "Secret" not in written
+
+
+@pytest.mark.parametrize("flags,needle", [
+    (["--parallel", "0"], "parallel"),
+    (["--strategy", "bogus"], "strategy[0]"),
+    (["--strategy", "mirror"], "'source'"),
+    (["--strategy", "relations"], "'relations'"),
+])
+def test_bad_parameters_exit_2_before_any_connection(tmp_path, flags, needle):
+    """A bad parameter is a usage error found before connecting: the
+    target (a listener that never answers) sees no connection."""
+    import socket
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        port = listener.getsockname()[1]
+        p = run_warm_binary(tmp_path, "--target",
+                            f"host=127.0.0.1 port={port} connect_timeout=2",
+                            *flags)
+        listener.setblocking(False)
+        with pytest.raises(BlockingIOError):
+            listener.accept()
+    assert p.returncode == 2, p.stdout + p.stderr
+    out = json.loads(p.stdout)
+    assert out["Error"] == "Postgres.InvalidParameter"
+    assert needle in out["Cause"], out["Cause"]
