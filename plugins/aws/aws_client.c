@@ -68,6 +68,11 @@ int pw_aws_client_new(const struct pw_aws_options *opts, pw_aws_client **out,
 						   : DEFAULT_RETRY_BASE_MS;
 	c->retry_cap_ms = opts->retry_cap_ms > 0 ? opts->retry_cap_ms
 						 : DEFAULT_RETRY_CAP_MS;
+	c->max_response_bytes = opts->max_response_bytes > 0
+					? opts->max_response_bytes
+					: AWS_HTTP_DEFAULT_MAX_BODY;
+	if (c->max_response_bytes > (size_t)INT_MAX - 1)
+		c->max_response_bytes = (size_t)INT_MAX - 1;
 	c->service = strdup(opts->service);
 	c->signing_name = strdup(opts->signing_name ? opts->signing_name
 						    : opts->service);
@@ -318,6 +323,7 @@ static int attempt_once(pw_aws_client *c, const struct aws_call *call,
 		.body = call->body, .body_len = call->body_len,
 		.connect_timeout_ms = c->connect_timeout_ms,
 		.timeout_ms = timeout,
+		.max_body = c->max_response_bytes,
 	};
 	rc = aws_http_perform(c->curl, &rq, resp, err);
 	goto out;
@@ -358,7 +364,10 @@ int aws_client_send(pw_aws_client *c, const struct aws_call *call,
 		int retry;
 		long status = 0;
 		if (attempt_once(c, call, url, host, path, resp, &e) != 0) {
-			retry = strcmp(e.name, "States.Timeout") != 0;
+			/* A passed deadline or an oversized answer would
+			 * only come again. */
+			retry = strcmp(e.name, "States.Timeout") != 0 &&
+				strcmp(e.name, "AWS.ResponseTooLarge") != 0;
 		} else if (resp->status / 100 == 2) {
 			aws_log(c, PW_LOG_DEBUG, "%s: HTTP %ld (attempt %d)",
 				call->what, resp->status, attempt);

@@ -24,11 +24,23 @@ void aws_http_response_free(struct aws_http_response *r)
 	r->status = 0;
 }
 
+/* Where the body goes, and how much of it may come. */
+struct body_sink {
+	struct aws_buf *buf;
+	size_t max;
+	int too_large;
+};
+
 static size_t on_body(char *p, size_t size, size_t n, void *ud)
 {
-	struct aws_buf *b = ud;
-	aws_buf_append(b, p, size * n);
-	return b->oom ? 0 : size * n;
+	struct body_sink *s = ud;
+	size_t len = size * n;
+	if (len > s->max - s->buf->len) { /* buf->len <= max always */
+		s->too_large = 1;
+		return 0; /* curl stops the transfer */
+	}
+	aws_buf_append(s->buf, p, len);
+	return s->buf->oom ? 0 : len;
 }
 
 /* Collects "Name: value" lines; a new status line (redirect, 100
@@ -71,6 +83,10 @@ int aws_http_perform(CURL *curl, const struct aws_http_request *rq,
 	char errbuf[CURL_ERROR_SIZE] = "";
 	int rc = -1;
 
+	struct body_sink sink = {
+		&resp->body,
+		rq->max_body > 0 ? rq->max_body : AWS_HTTP_DEFAULT_MAX_BODY, 0};
+
 	aws_http_response_init(resp);
 	curl_easy_reset(curl);
 	curl_easy_setopt(curl, CURLOPT_URL, rq->url);
@@ -85,7 +101,7 @@ int aws_http_perform(CURL *curl, const struct aws_http_request *rq,
 			 (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
 #endif
 	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &resp->body);
+	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &sink);
 	curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(curl, CURLOPT_HEADERDATA, &resp->headers);
 	curl_easy_setopt(curl, CURLOPT_USERAGENT, "aurora-prewarm/" PACKAGE_VERSION);
@@ -130,7 +146,12 @@ int aws_http_perform(CURL *curl, const struct aws_http_request *rq,
 	CURLcode cc = curl_easy_perform(curl);
 	if (cc != CURLE_OK) {
 		const char *why = errbuf[0] ? errbuf : curl_easy_strerror(cc);
-		if (cc == CURLE_OPERATION_TIMEDOUT)
+		if (sink.too_large)
+			pw_error_set(err, "AWS.ResponseTooLarge",
+				     "%s %s: the response body is larger than "
+				     "%zu bytes (max_response_bytes)",
+				     rq->method, rq->url, sink.max);
+		else if (cc == CURLE_OPERATION_TIMEDOUT)
 			pw_error_set(err, "AWS.Timeout", "%s %s: %s", rq->method,
 				     rq->url, why);
 		else

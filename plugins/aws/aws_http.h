@@ -12,6 +12,11 @@
 
 #include "aws_buf.h"
 
+/* The default cap on a response body: large enough for any API answer or
+ * query file this tool reads, small enough that a wrong object or a
+ * misbehaving endpoint cannot exhaust memory. */
+#define AWS_HTTP_DEFAULT_MAX_BODY ((size_t)64 << 20)
+
 struct aws_http_request {
 	const char *method;       /* GET, POST, PUT, DELETE, HEAD */
 	const char *url;
@@ -20,6 +25,7 @@ struct aws_http_request {
 	size_t body_len;
 	long connect_timeout_ms;
 	long timeout_ms;
+	size_t max_body;          /* response body cap; 0: the default */
 };
 
 struct aws_http_response {
@@ -35,7 +41,8 @@ void aws_http_response_free(struct aws_http_response *r);
  * request to the next, the connection cache stays). Returns 0 when a
  * response arrived, whatever its status; otherwise -1 with err
  * AWS.Timeout or AWS.NetworkError (the cause names the URL and curl's
- * reason). resp is filled on 0 and must be freed by the caller. */
+ * reason), or AWS.ResponseTooLarge once the body passes rq->max_body
+ * (the transfer stops there). resp is filled on 0 and must be freed by the caller. */
 int aws_http_perform(CURL *curl, const struct aws_http_request *rq,
 		     struct aws_http_response *resp, pw_error *err);
 

@@ -85,6 +85,7 @@ struct pw_aws_client {
 	int max_attempts;
 	long retry_base_ms;
 	long retry_cap_ms;
+	size_t max_response_bytes;
 	const struct pw_host_api *host;
 	pw_call *call;
 	CURL *curl;

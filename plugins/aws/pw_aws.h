@@ -38,6 +38,11 @@ struct pw_aws_options {
 	 * [0, min(retry_cap_ms, retry_base_ms * 2^(attempt-1))]. */
 	long retry_base_ms;       /* 0: 200 */
 	long retry_cap_ms;        /* 0: 20000 */
+	/* Appended: a response body longer than this fails the request with
+	 * AWS.ResponseTooLarge (never retried). 0: 64 MiB; values above
+	 * INT_MAX - 1 are lowered to it (json-c and libxml2 take int
+	 * lengths). */
+	size_t max_response_bytes;
 };
 
 /* Creates a client; resolves region and endpoint now, credentials lazily

@@ -4,6 +4,7 @@
  * export), write an object. Path-style requests (/bucket/key), which AWS
  * and emulators both accept. See plugins/PLUGINS.md.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -194,6 +195,14 @@ static int get_object_body(struct s3_state *st, pw_call *call, const char *bucke
 		pw_error_set(err, "S3.BinaryObject",
 			     "s3://%s/%s is not text (it contains NUL bytes)",
 			     bucket, key);
+		goto out;
+	}
+	/* json-c strings take an int length; the client's body cap keeps
+	 * len below INT_MAX, and this says so rather than truncate. */
+	if (len > (size_t)INT_MAX - 1) {
+		pw_error_set(err, "AWS.ResponseTooLarge",
+			     "s3://%s/%s: %zu bytes is too large for a Body",
+			     bucket, key, len);
 		goto out;
 	}
 	r = json_object_new_object();

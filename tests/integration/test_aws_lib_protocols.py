@@ -294,3 +294,24 @@ def test_no_secret_in_any_log_line(tmp_path, http_stub):
     for secret in [SECRET, TOKEN, "ecsAuthTokenDoNotLog", token.split("Signature=")[1],
                    *signatures]:
         assert secret not in text
+
+
+def test_response_body_cap_fails_without_retry(tmp_path, http_stub):
+    """A body past max_response_bytes stops the transfer and fails the
+    call as AWS.ResponseTooLarge, never retried; one at the cap passes."""
+    http_stub.route("GET", "/big/obj", Reply(200, "x" * 5000))
+    http_stub.route("GET", "/small/obj", Reply(200, "y" * 4096))
+    env = env_for(tmp_path, http_stub)
+    r = run_probe(env, "--service", "s3", "--max-response-bytes", "4096",
+                  "--retry-base-ms", "10", "rest", "GET", "/big/obj")
+    assert r.rc == 1, r.stdout
+    assert r.out["Error"] == "AWS.ResponseTooLarge"
+    assert "4096 bytes" in r.out["Cause"] and "/big/obj" in r.out["Cause"]
+    assert len(http_stub.requests) == 1 and r.counter("sleeps") == 0
+    r = run_probe(env, "--service", "s3", "--max-response-bytes", "4096",
+                  "rest", "GET", "/small/obj")
+    assert r.rc == 0, r.stdout
+    assert r.out["Body"] == "y" * 4096
+    # the default cap (64 MiB) takes a body this size
+    r = run_probe(env, "--service", "s3", "rest", "GET", "/big/obj")
+    assert r.rc == 0 and len(r.out["Body"]) == 5000, r.stdout

@@ -17,7 +17,8 @@
  * OPTIONS: --service S (default rds), --prefix P (error prefix), --version
  * V (Query API version), --lists A,B (response list names), --items
  * A,B,C,D (request list item pairs), --max-attempts N, --retry-base-ms N,
- * --timeout-ms N, --connect-timeout-ms N, --profile P, --region R,
+ * --timeout-ms N, --connect-timeout-ms N, --max-response-bytes N,
+ * --profile P, --region R,
  * --no-host (no host API: direct sleeps, no logging), --repeat N (run a
  * query N times on one client and report the mean time per call).
  *
@@ -249,6 +250,8 @@ int main(int argc, char **argv)
 			opts.request_timeout_ms = strtol(v, NULL, 10);
 		else if (strcmp(o, "--connect-timeout-ms") == 0)
 			opts.connect_timeout_ms = strtol(v, NULL, 10);
+		else if (strcmp(o, "--max-response-bytes") == 0)
+			opts.max_response_bytes = strtoull(v, NULL, 10);
 		else if (strcmp(o, "--profile") == 0)
 			opts.profile = v;
 		else if (strcmp(o, "--region") == 0)
