@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pw_lua_step.h"
+
 static int bad(const pw_doc *doc, const char *ptr, pw_diag *diag, const char *msg, const char *key)
 {
 	pw_doc_diag(doc, ptr, diag, msg, key);
@@ -43,8 +45,9 @@ static int path_value(json_object *v, char **out)
 	return 0;
 }
 
-static int check(struct pw_config *c, pw_diag *diag)
+static int check(struct pw_config *c, int64_t *lua_timeout_ms_out, pw_diag *diag)
 {
+	int64_t lua_timeout_ms = 0;
 	const pw_doc *doc = c->doc;
 	json_object *root = c->root;
 	char ptr[600];
@@ -101,14 +104,21 @@ static int check(struct pw_config *c, pw_diag *diag)
 						   rk);
 				}
 			}
+		} else if (strcmp(key, "lua_timeout_seconds") == 0) {
+			if (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) <= 0 ||
+			    json_object_get_int64(v) > 86400 * 365)
+				return bad(doc, ptr, diag,
+					   "%s: expected a positive whole number of seconds", key);
+			lua_timeout_ms = json_object_get_int64(v) * 1000;
 		} else if (strcmp(key, "watch") == 0) {
 			/* `prewarm watch` checks it (pw_watch_config_load). */
 		} else {
 			return bad(doc, ptr, diag,
 				   "unknown key '%s' (known: plugin_path, state_dir, log_format, vars, "
-				   "plugins, resource_map, watch)", key);
+				   "plugins, resource_map, lua_timeout_seconds, watch)", key);
 		}
 	}
+	*lua_timeout_ms_out = lua_timeout_ms;
 	return 0;
 }
 
@@ -116,6 +126,7 @@ int pw_config_load(const char *path, struct pw_config **out, pw_diag *diag)
 {
 	*out = NULL;
 	struct pw_config *c = calloc(1, sizeof(*c));
+	int64_t lua_timeout_ms = 0; /* 0: the built-in default */
 	if (c == NULL)
 		return -1;
 	if (path != NULL) {
@@ -126,7 +137,7 @@ int pw_config_load(const char *path, struct pw_config **out, pw_diag *diag)
 		c->root = json_object_get(pw_doc_root(c->doc));
 		if (c->root == NULL)
 			c->root = json_object_new_object();
-		if (check(c, diag) != 0) {
+		if (check(c, &lua_timeout_ms, diag) != 0) {
 			pw_config_free(c);
 			return -1;
 		}
@@ -139,6 +150,8 @@ int pw_config_load(const char *path, struct pw_config **out, pw_diag *diag)
 		json_object_object_add(c->root, "vars", vars);
 	}
 	c->vars = vars;
+	/* The Lua step budget is process-wide: the loaded config sets it. */
+	pw_lua_step_set_default_timeout_ms(lua_timeout_ms);
 	*out = c;
 	return 0;
 }

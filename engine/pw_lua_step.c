@@ -16,6 +16,19 @@
 
 #define MAX_SCRIPT (4u * 1024u * 1024u)
 
+/* The budget of a step nothing else bounds (config lua_timeout_seconds). */
+static int64_t default_timeout_ms = PW_LUA_STEP_DEFAULT_TIMEOUT_MS;
+
+void pw_lua_step_set_default_timeout_ms(int64_t ms)
+{
+	default_timeout_ms = ms > 0 ? ms : PW_LUA_STEP_DEFAULT_TIMEOUT_MS;
+}
+
+int64_t pw_lua_step_default_timeout_ms(void)
+{
+	return default_timeout_ms;
+}
+
 int pw_lua_step_path(const char *workflow_dir, const char *rel, char *out, size_t len,
 		     pw_error *err)
 {
@@ -211,8 +224,16 @@ int pw_lua_step_run(struct pw_call *call, const char *rel, json_object *input,
 		goto out;
 	struct pw_lua_limits limits = {0, 0};
 	int64_t left = pw_registry_host_api()->remaining_ms(call);
-	if (left != INT64_MAX)
-		limits.deadline_ms = left > 0 ? left : 1;
+	int by_default = left == INT64_MAX;
+	if (by_default) {
+		/* Neither the Task nor the workflow set a deadline: a script
+		 * must still end. Set it on the call too, so that what the
+		 * script calls through prewarm.call is bounded as well. */
+		const struct pw_clock *clk = call->clock ? call->clock : pw_clock_system();
+		left = default_timeout_ms;
+		call->deadline = clk->mono_ms(clk->ud) + left;
+	}
+	limits.deadline_ms = left > 0 ? left : 1;
 	sb = pw_lua_new(&limits);
 	if (sb == NULL) {
 		pw_error_set(err, "States.Runtime", "out of memory creating a Lua state");
@@ -221,6 +242,11 @@ int pw_lua_step_run(struct pw_call *call, const char *rel, json_object *input,
 	install_api(pw_lua_state(sb), call);
 	/* Show the path as written in the workflow in error messages. */
 	rc = pw_lua_run_chunk(sb, rel, src, len, input, result, err);
+	if (rc != PW_OK && by_default && strcmp(err->name, "States.Timeout") == 0)
+		pw_error_set(err, "States.Timeout",
+			     "lua:%s ran past the default Lua step budget of %lld ms "
+			     "(config lua_timeout_seconds); give the Task a TimeoutSeconds",
+			     rel, (long long)default_timeout_ms);
 out:
 	pw_lua_free(sb);
 	free(src);

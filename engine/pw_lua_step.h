@@ -18,7 +18,19 @@
 int pw_lua_step_path(const char *workflow_dir, const char *rel, char *out,
 		     size_t len, pw_error *err);
 
-/* Runs script rel under call (deadline, dry-run, vars). input borrowed;
+/*
+ * The budget of a lua: step when neither its Task (TimeoutSeconds[Path])
+ * nor its workflow (top-level TimeoutSeconds) sets a deadline: the step
+ * then ends with States.Timeout after this long. Process-wide; the
+ * config's lua_timeout_seconds sets it (pw_config_load). ms <= 0 restores
+ * the default, 60 s.
+ */
+#define PW_LUA_STEP_DEFAULT_TIMEOUT_MS 60000
+void pw_lua_step_set_default_timeout_ms(int64_t ms);
+int64_t pw_lua_step_default_timeout_ms(void);
+
+/* Runs script rel under call (deadline, dry-run, vars; a call without a
+ * deadline gets the default budget above, written to call->deadline). input borrowed;
  * *result is a NEW reference on PW_OK. */
 int pw_lua_step_run(struct pw_call *call, const char *rel, json_object *input,
 		    json_object **result, pw_error *err);

@@ -102,6 +102,20 @@ static void check_task(struct lang_sctx *s, json_object *state)
 			     s->name, heartbeat[k]);
 			free(ph);
 		}
+	/* A Lua script is the one Task that can spin forever on our own
+	 * CPU; without a TimeoutSeconds only the workflow's deadline or the
+	 * default budget stops it. */
+	const char *rs = json_object_is_type(res, json_type_string) ?
+				 json_object_get_string(res) : "";
+	if (strncmp(rs, "lua:", 4) == 0 &&
+	    !json_object_object_get_ex(state, "TimeoutSeconds", NULL) &&
+	    !json_object_object_get_ex(state, "TimeoutSecondsPath", NULL))
+		lang_vwarn(s->c, s->ptr,
+		     "state '%s': a lua: Task without TimeoutSeconds runs until "
+		     "the workflow's TimeoutSeconds or the default Lua budget "
+		     "(60 s, config lua_timeout_seconds) stops it; give it a "
+		     "TimeoutSeconds",
+		     s->name);
 	json_object *to = lang_vfield(state, "TimeoutSeconds", NULL);
 	json_object *hb = lang_vfield(state, "HeartbeatSeconds", NULL);
 	if (lang_is_int_value(to) && lang_is_int_value(hb) &&

@@ -2,9 +2,11 @@
  * Catch routing and ResultPath, timeouts, dry-run, context object,
  * Map/Parallel, journal and resume, idempotency keys. */
 #include "../plugins/rt_test.h"
+#include "pw_config.h"
 #include "pw_exec.h"
 #include "pw_journal.h"
 #include "pw_log.h"
+#include "pw_lua_step.h"
 
 static char *tmp, *calls;
 static pw_registry *reg;
@@ -386,6 +388,46 @@ START_TEST(lua_step_runs_relative_to_the_workflow)
 }
 END_TEST
 
+/* The config's lua_timeout_seconds bounds a lua: step that neither its
+ * Task nor the workflow bounds; it is checked like every config key. */
+START_TEST(config_lua_timeout_bounds_a_lua_step_without_timeout)
+{
+	struct pw_config *cfg = NULL;
+	pw_diag diag;
+	char *path = rt_write(tmp, "prewarm.yaml", "state_dir: /tmp\nlua_timeout_seconds: 1\n");
+	ck_assert_int_eq(pw_config_load(path, &cfg, &diag), 0);
+	free(path);
+	pw_config_free(cfg);
+	free(rt_write(tmp, "spin.lua", "while true do end\n"));
+	int64_t t0 = pw_clock_system()->mono_ms(NULL);
+	struct pw_exec_result res = run_wf(
+		"{\"StartAt\":\"S\",\"States\":{"
+		"\"S\":{\"Type\":\"Task\",\"Resource\":\"lua:spin.lua\",\"End\":true}}}",
+		"{}", 0);
+	int64_t took = pw_clock_system()->mono_ms(NULL) - t0;
+	ck_assert_int_eq(res.status, PW_EXEC_FAILED);
+	ck_assert_str_eq(res.error.name, "States.Timeout");
+	ck_assert_msg(took >= 900 && took < 5000, "took %lld ms", (long long)took);
+	pw_exec_result_clear(&res);
+
+	static const char *const bad[] = {"lua_timeout_seconds: 0\n",
+					  "lua_timeout_seconds: 2.5\n",
+					  "lua_timeout_seconds: soon\n"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		path = rt_write(tmp, "bad.yaml", bad[i]);
+		ck_assert_msg(pw_config_load(path, &cfg, &diag) == -1, "accepted %s", bad[i]);
+		ck_assert_int_eq(diag.line, 1);
+		ck_assert_msg(strstr(diag.message, "lua_timeout_seconds") != NULL, "%s",
+			      diag.message);
+		free(path);
+	}
+	/* A config without the key restores the built-in 60 s. */
+	ck_assert_int_eq(pw_config_load(NULL, &cfg, &diag), 0);
+	pw_config_free(cfg);
+	ck_assert_int_eq(pw_lua_step_default_timeout_ms(), 60000);
+}
+END_TEST
+
 static const char *journal_wf =
 	"{\"StartAt\":\"A\",\"States\":{"
 	"\"A\":{\"Type\":\"Task\",\"Resource\":\"counter:Bump\",\"Parameters\":{\"Name\":\"a\"},"
@@ -570,6 +612,7 @@ int main(void)
 	tcase_add_test(tc, map_and_parallel_run_every_item_and_branch);
 	tcase_add_test(tc, fail_state_and_no_choice_matched);
 	tcase_add_test(tc, lua_step_runs_relative_to_the_workflow);
+	tcase_add_test(tc, config_lua_timeout_bounds_a_lua_step_without_timeout);
 	tcase_add_test(tc, journal_records_history_events);
 	tcase_add_test(tc, resume_continues_after_the_last_finished_state);
 	tcase_add_test(tc, resume_inside_a_map_runs_no_finished_item_again);

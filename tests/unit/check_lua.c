@@ -159,6 +159,7 @@ static void step_setup(void)
 
 static void step_teardown(void)
 {
+	pw_lua_step_set_default_timeout_ms(0);
 	pw_registry_close(reg);
 	unsetenv("PW_COUNTER_LOG");
 	free(calls);
@@ -251,6 +252,40 @@ START_TEST(step_endless_loop_ends_with_timeout)
 }
 END_TEST
 
+static int64_t now_ms(void)
+{
+	return pw_clock_system()->mono_ms(NULL);
+}
+
+START_TEST(step_without_deadline_gets_the_default_budget)
+{
+	json_object *out = NULL;
+	pw_error err;
+	ck_assert_int_eq(pw_lua_step_default_timeout_ms(), 60000);
+	pw_lua_step_set_default_timeout_ms(1000);
+	int64_t t0 = now_ms();
+	ck_assert_int_eq(step("while true do end", 0, 0, NULL, &out, &err), PW_ERR);
+	int64_t took = now_ms() - t0;
+	ck_assert_str_eq(err.name, "States.Timeout");
+	ck_assert_msg(strstr(err.cause, "lua_timeout_seconds") != NULL, "%s", err.cause);
+	ck_assert_msg(took >= 900 && took < 5000, "took %lld ms", (long long)took);
+	/* What the script calls is bounded by the same budget. */
+	t0 = now_ms();
+	ck_assert_int_eq(step("return prewarm.call('counter:Sleep', {Name = 'z', Ms = 60000})", 0,
+			      0, NULL, &out, &err), PW_ERR);
+	took = now_ms() - t0;
+	ck_assert_str_eq(err.name, "States.Timeout");
+	ck_assert_msg(took >= 900 && took < 5000, "took %lld ms", (long long)took);
+	/* A step's own deadline wins over the default, shorter or longer. */
+	t0 = now_ms();
+	ck_assert_int_eq(step("while true do end", 0, 300, NULL, &out, &err), PW_ERR);
+	ck_assert_msg(now_ms() - t0 < 900, "took %lld ms", (long long)(now_ms() - t0));
+	ck_assert_msg(strstr(err.cause, "lua_timeout_seconds") == NULL, "%s", err.cause);
+	pw_lua_step_set_default_timeout_ms(0);
+	ck_assert_int_eq(pw_lua_step_default_timeout_ms(), 60000);
+}
+END_TEST
+
 START_TEST(step_paths_stay_below_the_workflow)
 {
 	char path[512];
@@ -289,6 +324,7 @@ int main(void)
 	tcase_add_test(ts, step_sees_plugin_errors_as_named_errors);
 	tcase_add_test(ts, step_json_helpers_round_trip);
 	tcase_add_test(ts, step_endless_loop_ends_with_timeout);
+	tcase_add_test(ts, step_without_deadline_gets_the_default_budget);
 	tcase_add_test(ts, step_paths_stay_below_the_workflow);
 	suite_add_tcase(s, ts);
 	pw_log_setup(PW_LOG_TEXT, PW_LOG_WARN);

@@ -288,11 +288,13 @@ START_TEST(test_no_checker_and_append)
 	pw_diag d;
 	ck_assert_int_eq(pw_doc_load_file(path, &doc, &d), 0);
 	pw_diag_list l = {0};
+	/* only the warning that the lua: Task has no TimeoutSeconds */
 	ck_assert_int_eq(pw_workflow_validate(doc, NULL, NULL, &l), 0);
-	ck_assert_int_eq(l.count, 0);
+	ck_assert_int_eq(l.count, 1);
+	ck_assert(strncmp(l.items[0].message, "warning: state 'Script'", 23) == 0);
 	ck_assert_int_eq(pw_workflow_validate(doc, lt_fake_check, NULL, &l), 4);
 	ck_assert_int_eq(pw_workflow_validate(doc, lt_fake_check, NULL, &l), 4);
-	ck_assert_int_eq(l.count, 8);
+	ck_assert_int_eq(l.count, 11);
 	/* a NULL list only counts */
 	ck_assert_int_eq(pw_workflow_validate(doc, lt_fake_check, NULL, NULL), 4);
 	pw_diag_list_free(&l);
@@ -319,6 +321,42 @@ START_TEST(test_heartbeat_warning)
 }
 END_TEST
 
+/* A lua: Task without TimeoutSeconds gets a warning (the default Lua
+ * budget is its only bound); one with TimeoutSeconds[Path] does not. */
+START_TEST(test_lua_without_timeout_warning)
+{
+	static const struct {
+		const char *wf;
+		size_t warnings;
+	} cases[] = {
+		{M1("\"A\":{\"Type\":\"Task\",\"Resource\":\"lua:s.lua\",\"End\":true}"), 1},
+		{M1("\"A\":{\"Type\":\"Task\",\"Resource\":\"lua:s.lua\","
+		    "\"TimeoutSeconds\":5,\"End\":true}"), 0},
+		{M1("\"A\":{\"Type\":\"Task\",\"Resource\":\"lua:s.lua\","
+		    "\"TimeoutSecondsPath\":\"$.t\",\"End\":true}"), 0},
+		{M1("\"A\":{\"Type\":\"Task\",\"Resource\":\"notify:Publish\",\"End\":true}"), 0},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		pw_doc *doc = NULL;
+		pw_diag d;
+		pw_diag_list l = {0};
+		ck_assert_int_eq(pw_doc_load_buffer("l.json", cases[i].wf, strlen(cases[i].wf),
+						    &doc, &d), 0);
+		ck_assert_int_eq(pw_workflow_validate(doc, NULL, NULL, &l), 0);
+		ck_assert_msg(l.count == cases[i].warnings, "case %zu: %zu diagnostics", i,
+			      l.count);
+		if (cases[i].warnings) {
+			const char *m = l.items[0].message;
+			ck_assert_msg(strncmp(m, "warning: state 'A': a lua: Task without "
+					      "TimeoutSeconds", 54) == 0, "%s", m);
+			ck_assert_msg(strstr(m, "lua_timeout_seconds") != NULL, "%s", m);
+		}
+		pw_diag_list_free(&l);
+		pw_doc_free(doc);
+	}
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("validate");
@@ -332,6 +370,7 @@ static Suite *suite(void)
 			    sizeof(mem_cases) / sizeof(mem_cases[0]));
 	tcase_add_test(t, test_no_checker_and_append);
 	tcase_add_test(t, test_heartbeat_warning);
+	tcase_add_test(t, test_lua_without_timeout_warning);
 	suite_add_tcase(s, t);
 	return s;
 }
