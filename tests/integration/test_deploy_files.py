@@ -1,7 +1,8 @@
 """The deployment files of contrib/: the CloudFormation template lints and
 deploys (moto, in process), and its EventBridge rules route the event shapes
 the workflows understand (tests/data/events) to the queue; the IAM policy
-grants exactly the actions the shipped workflows call; the systemd unit
+grants exactly the actions the shipped workflows and `prewarm watch` call
+(read from their sources); the systemd unit
 verifies; the container build names real Debian 12 packages."""
 import json
 import os
@@ -42,8 +43,13 @@ IAM_FOR_ACTION = {
     "notify:Publish": {"sns:Publish"},
     # queries from S3: postgres-warm reads the object with s3:GetObject
     "postgres-warm:Warm": {"s3:GetObject"},
+    # prewarm watch: the event queue, the aside queue, RDS polling
+    "sqs:ReceiveMessage": {"sqs:ReceiveMessage"},
+    "sqs:DeleteMessage": {"sqs:DeleteMessage"},
+    "sqs:ChangeMessageVisibility": {"sqs:ChangeMessageVisibility"},
+    "sqs:SendMessage": {"sqs:SendMessage"},
+    "rds:DescribeEvents": {"rds:DescribeEvents"},
 }
-WATCH = {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility"}
 
 
 class CfnLoader(yaml.SafeLoader):
@@ -63,7 +69,13 @@ def _tag(loader, suffix, node):
 CfnLoader.add_multi_constructor("!", _tag)
 
 
+# A Lua step's prewarm.call("PLUGIN:Action", ...) with a literal resource.
+LUA_CALL = re.compile(r"""prewarm\.call\(\s*["']([^"']+)["']""")
+
+
 def workflow_resources():
+    """Every resource the shipped workflows name: Task resources (in Map
+    and Parallel too) and what their Lua steps call."""
     found = set()
 
     def walk(states):
@@ -71,13 +83,41 @@ def workflow_resources():
             if st.get("Type") == "Task" and not st["Resource"].startswith("lua:"):
                 found.add(st["Resource"])
             if st.get("Type") == "Map":
-                walk(st["ItemProcessor"]["States"])
+                walk((st.get("ItemProcessor") or st["Iterator"])["States"])
+            for branch in st.get("Branches", []) if st.get("Type") == "Parallel" else []:
+                walk(branch["States"])
 
-    for name in os.listdir(os.path.join(SRC, "workflows")):
+    wf = os.path.join(SRC, "workflows")
+    for name in os.listdir(wf):
         if name.endswith(".yaml"):
-            with open(os.path.join(SRC, "workflows", name)) as f:
+            with open(os.path.join(wf, name)) as f:
                 walk(yaml.safe_load(f)["States"])
+    for name in os.listdir(os.path.join(wf, "steps")):
+        if name.endswith(".lua"):
+            with open(os.path.join(wf, "steps", name)) as f:
+                found |= set(LUA_CALL.findall(f.read()))
     return found
+
+
+def watch_resources():
+    """The plugin actions `prewarm watch` calls itself, read from its C
+    sources: sqs(w, "Action", ...) helpers and literal "rds:Action"-style
+    resources handed to pw_registry_call."""
+    found = set()
+    engine = os.path.join(SRC, "engine")
+    for name in os.listdir(engine):
+        if name.endswith(".c") and (name.startswith("watch_") or name in ("pw_watch.c", "cli_watch.c")):
+            with open(os.path.join(engine, name)) as f:
+                text = f.read()
+            found |= {"sqs:" + a for a in re.findall(r'\bsqs\(\s*\w+,\s*"(\w+)"', text)}
+            found |= set(re.findall(r'"([a-z][a-z0-9-]*:[A-Z]\w*)"', text))
+    return found
+
+
+def test_watch_resources_are_read_from_the_sources():
+    # The scanner itself: what engine/WATCH.md says the service calls.
+    assert {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility",
+            "sqs:SendMessage", "rds:DescribeEvents", "rds:DescribeDBClusters"} <= watch_resources()
 
 
 def actions_of(statements):
@@ -93,11 +133,13 @@ def actions_of(statements):
 def test_iam_policy_grants_exactly_what_the_workflows_call():
     with open(POLICY) as f:
         policy = json.load(f)
-    resources = workflow_resources()
+    resources = workflow_resources() | watch_resources()
     unknown = resources - set(IAM_FOR_ACTION)
-    assert not unknown, f"workflow resources with no IAM mapping: {unknown}"
-    needed = set().union(*(IAM_FOR_ACTION[r] for r in resources)) | WATCH
-    assert actions_of(policy["Statement"]) == needed
+    assert not unknown, f"resources the workflows or watch call with no IAM mapping: {unknown}"
+    needed = set().union(*(IAM_FOR_ACTION[r] for r in resources))
+    granted = actions_of(policy["Statement"])
+    assert not needed - granted, f"missing from policy.json: {needed - granted}"
+    assert not granted - needed, f"granted but never called: {granted - needed}"
     assert all(s["Effect"] == "Allow" for s in policy["Statement"])
     # The only write to RDS is the managed endpoint, named.
     (modify,) = [s for s in policy["Statement"] if s["Action"] == "rds:ModifyDBClusterEndpoint"]
