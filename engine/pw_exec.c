@@ -34,9 +34,9 @@ struct exec {
 	char dir[4096];         /* the workflow's directory */
 	int64_t deadline;       /* execution deadline (mono ms), INT64_MAX */
 	int exiting_work_state; /* the StateExited being written ends a Task/Map/Parallel */
-	/* On resume: outputs of Tasks that finished inside the unfinished
-	 * Map/Parallel state, "scope\x1fstate" -> [output, ...] in order, and
-	 * how many of each were handed out again. */
+	/* On resume: the TaskSucceeded events of Tasks that finished inside
+	 * the unfinished Map/Parallel state, "scope\x1fstate" -> [event, ...]
+	 * in order, and how many of each were handed out again. */
 	json_object *replay;
 	json_object *replay_used;
 	char id[160];
@@ -197,7 +197,9 @@ static void enter_state(struct exec *x, const char *name, int64_t retry)
 
 /* Resume of a Map/Parallel state: the n-th visit of Task `name` in
  * `scope` gets the n-th output it had before the crash, so a Task that
- * finished never runs again. 1 when *result was set. */
+ * finished never runs again. 1 when *result was set. An output that lost
+ * a secret to redaction is not handed out: that (read-only, checked by
+ * build_replay) Task runs again and yields the real data. */
 static int replay_task(struct exec *x, const char *name, const char *scope,
 		       json_object **result)
 {
@@ -207,10 +209,17 @@ static int replay_task(struct exec *x, const char *name, const char *scope,
 	int used = json_object_get_int(field(x->replay_used, key));
 	if (list == NULL || (size_t)used >= json_object_array_length(list))
 		return 0;
-	json_object *copy = NULL, *src = json_object_array_get_idx(list, (size_t)used);
+	json_object *ev = json_object_array_get_idx(list, (size_t)used);
+	json_object *copy = NULL, *src = field(ev, "output");
+	json_object_object_add(x->replay_used, key, json_object_new_int(used + 1));
+	if (pw_journal_event_redacted(ev)) {
+		pw_log(PW_LOG_INFO, "engine",
+		       "%s (%s): its journaled output held a secret, running it again", name,
+		       scope);
+		return 0;
+	}
 	if (src != NULL && json_object_deep_copy(src, &copy, NULL) != 0)
 		return 0;
-	json_object_object_add(x->replay_used, key, json_object_new_int(used + 1));
 	pw_log(PW_LOG_INFO, "engine", "%s (%s): finished before the resume, not run again", name,
 	       scope);
 	*result = copy;
@@ -857,10 +866,36 @@ static void result_from_event(json_object *ev, struct pw_exec_result *res)
 	}
 }
 
+/* Nonzero when resource may change something outside the process. A
+ * lua: step counts as read-only (the registry cannot tell what its
+ * prewarm.call()s do); without a registry, assume it mutates. */
+static int resource_mutates(struct exec *x, const char *resource)
+{
+	if (resource == NULL)
+		return 1;
+	if (x->o->registry == NULL)
+		return 1;
+	return pw_registry_mutates(x->o->registry, resource);
+}
+
+/* The refusal of a resume that would have to run a finished mutating
+ * Task again, or go on with "***" where a secret was. */
+static int lost_secret(pw_error *err, const char *state, const char *resource,
+		       const char *what)
+{
+	return pw_error_set(err, "Prewarm.ResumeLostSecret",
+			    "cannot resume: %s a secret, which the history does not keep "
+			    "(redacted), and getting it again means running state %s (%s) again, "
+			    "which changes something outside and had already run; start a new "
+			    "execution", what, state ? state : "?", resource ? resource : "?");
+}
+
 /* Collects the scoped TaskSucceeded events after the last top-level
  * StateExited: the Tasks that finished inside the Map/Parallel state that
- * was running when the process died. */
-static void build_replay(struct exec *x, json_object *events)
+ * was running when the process died. A redacted output of a read-only
+ * Task is kept as such (replay_task runs it again); of a mutating one it
+ * is Prewarm.ResumeLostSecret. */
+static int build_replay(struct exec *x, json_object *events, pw_error *err)
 {
 	size_t n = json_object_array_length(events), from = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -869,13 +904,20 @@ static void build_replay(struct exec *x, json_object *events)
 		if (type && strcmp(type, "StateExited") == 0 && field(ev, "scope") == NULL)
 			from = i + 1;
 	}
+	const char *resource = NULL; /* of the latest scoped TaskScheduled */
 	for (size_t i = from; i < n; i++) {
 		json_object *ev = json_object_array_get_idx(events, i);
 		const char *type = str_field(ev, "type"), *scope = str_field(ev, "scope");
 		const char *state = str_field(ev, "state");
-		if (type == NULL || scope == NULL || state == NULL ||
-		    strcmp(type, "TaskSucceeded") != 0)
+		if (type == NULL || scope == NULL || state == NULL)
 			continue;
+		if (strcmp(type, "TaskScheduled") == 0)
+			resource = str_field(ev, "resource");
+		if (strcmp(type, "TaskSucceeded") != 0)
+			continue;
+		/* Tasks run one at a time: its TaskScheduled is the latest. */
+		if (pw_journal_event_redacted(ev) && resource_mutates(x, resource))
+			return lost_secret(err, state, resource, "its output held");
 		char key[1024];
 		snprintf(key, sizeof(key), "%s\x1f%s", scope, state);
 		if (x->replay == NULL) {
@@ -887,8 +929,75 @@ static void build_replay(struct exec *x, json_object *events)
 			list = json_object_new_array();
 			json_object_object_add(x->replay, key, list);
 		}
-		json_object_array_add(list, json_object_get(field(ev, "output")));
+		json_object_array_add(list, json_object_get(ev));
 	}
+	return PW_OK;
+}
+
+/* Index of the top-level StateExited before events[i] (exclusive), or
+ * -1 when there is none. */
+static long prev_top_exit(json_object *events, long i)
+{
+	while (--i >= 0) {
+		json_object *ev = json_object_array_get_idx(events, (size_t)i);
+		const char *type = str_field(ev, "type");
+		if (type && strcmp(type, "StateExited") == 0 && field(ev, "scope") == NULL)
+			return i;
+	}
+	return -1;
+}
+
+/*
+ * Where a resume continues: after the last top-level StateExited, unless
+ * its data lost a secret to redaction. Then it walks back over the states
+ * before it to the latest top-level StateExited (or the start) whose data
+ * is whole, and those states run again, so read-only steps fetch fresh
+ * secrets. Walking back over a mutating Task that finished (succeeded or
+ * failed) is refused (Prewarm.ResumeLostSecret), as is an ExecutionStarted that lost
+ * a secret. *next: NULL from StartAt; *data: borrowed from events;
+ * *last: the StateExited it continues after (NULL: the start).
+ */
+static int resume_point(struct exec *x, json_object *events, const struct pw_journal_summary *s,
+			const char **next, json_object **data, json_object **last, pw_error *err)
+{
+	long n = (long)json_object_array_length(events), k = -1;
+	*next = NULL;
+	*data = field(s->started, "input");
+	*last = NULL;
+	if (pw_journal_event_redacted(s->started))
+		return pw_error_set(err, "Prewarm.ResumeLostSecret",
+				    "cannot resume: the execution's input or variables held a secret, "
+				    "which the history does not keep (redacted); start a new execution");
+	for (long i = 0; i < n && s->last_exit != NULL; i++)
+		if (json_object_array_get_idx(events, (size_t)i) == s->last_exit)
+			k = i;
+	while (k >= 0 && pw_journal_event_redacted(json_object_array_get_idx(events, (size_t)k))) {
+		long prev = prev_top_exit(events, k);
+		const char *resource = NULL; /* of the latest TaskScheduled */
+		for (long i = prev + 1; i <= k; i++) {
+			json_object *ev = json_object_array_get_idx(events, (size_t)i);
+			const char *type = str_field(ev, "type");
+			if (type && strcmp(type, "TaskScheduled") == 0)
+				resource = str_field(ev, "resource");
+			/* A call still in flight when a process died runs
+			 * again anyway; one that finished must not. */
+			if (type && (strcmp(type, "TaskSucceeded") == 0 ||
+				     strcmp(type, "TaskFailed") == 0) &&
+			    resource_mutates(x, resource))
+				return lost_secret(err, str_field(ev, "state"), resource,
+						   "the state data to continue from held");
+		}
+		pw_log(PW_LOG_INFO, "engine",
+		       "%s: its output held a secret the history does not keep: it runs again",
+		       str_field(json_object_array_get_idx(events, (size_t)k), "state"));
+		k = prev;
+	}
+	if (k >= 0) {
+		*last = json_object_array_get_idx(events, (size_t)k);
+		*next = str_field(*last, "next");
+		*data = field(*last, "output");
+	}
+	return PW_OK;
 }
 
 /* keyed (may be NULL): the run_keyed caller's input and key. With it, a
@@ -955,23 +1064,32 @@ static int resume_locked(const pw_doc *doc, const char *id, const struct pw_exec
 	exec_init(&x, doc, &ro, id, input, str_field(s.started, "startTime"));
 	x.j = j;
 	j = NULL;
-	build_replay(&x, events);
 	res->resumed = 1;
 	const char *next = NULL;
-	json_object *from = input;
-	if (s.last_exit != NULL) {
-		next = str_field(s.last_exit, "next");
-		from = field(s.last_exit, "output");
+	json_object *from = input, *last = NULL;
+	pw_error lost = {{0}, {0}};
+	if (resume_point(&x, events, &s, &next, &from, &last, &lost) != PW_OK ||
+	    build_replay(&x, events, &lost) != PW_OK) {
+		/* Final: the same history would be refused again. */
+		pw_log(PW_LOG_ERROR, "engine", "execution %s cannot resume: %s", id, lost.cause);
+		json_object *d = json_object_new_object();
+		json_object_object_add(d, "error", json_object_new_string(lost.name));
+		json_object_object_add(d, "cause", json_object_new_string(lost.cause));
+		rc = journal(&x, "ExecutionFailed", NULL, NULL, d, err);
+		res->status = PW_EXEC_FAILED;
+		res->error = lost;
+		exec_fini(&x);
+		goto out;
 	}
 	pw_log(PW_LOG_INFO, "engine", "execution %s resumed at %s", id,
-	       next ? next : s.last_exit ? "its end" : "the start");
+	       next ? next : last ? "its end" : "the start");
 	json_object *d = json_object_new_object();
 	json_object_object_add(d, "next", next ? json_object_new_string(next) : NULL);
 	if (journal(&x, "ExecutionResumed", NULL, NULL, d, err) != PW_OK) {
 		exec_fini(&x);
 		goto out;
 	}
-	if (s.last_exit != NULL && next == NULL) {
+	if (last != NULL && next == NULL) {
 		/* Died between the last StateExited and ExecutionSucceeded. */
 		pw_error jerr;
 		res->status = PW_EXEC_SUCCEEDED;

@@ -221,6 +221,23 @@ fail:
 	return PW_ERR;
 }
 
+/* A line that lost a secret to redaction says so, so resume knows its
+ * data is not the real state data: `{...}` becomes `{...,"redacted":true}`.
+ * Takes line (malloc'd, a serialized non-empty object); returns a malloc'd
+ * copy with one spare byte, or NULL when out of memory. */
+static char *mark_redacted(char *line)
+{
+	static const char flag[] = ",\"redacted\":true}";
+	size_t len = strlen(line);
+	char *out = malloc(len + sizeof(flag));
+	if (out != NULL) {
+		memcpy(out, line, len - 1); /* without the closing brace */
+		memcpy(out + len - 1, flag, sizeof(flag));
+	}
+	free(line);
+	return out;
+}
+
 static int append(pw_journal *j, const char *type, const char *state, json_object *details,
 		  int sync, pw_error *err)
 {
@@ -239,6 +256,8 @@ static int append(pw_journal *j, const char *type, const char *state, json_objec
 	const char *text = json_object_to_json_string_ext(ev, JSON_C_TO_STRING_PLAIN |
 								 JSON_C_TO_STRING_NOSLASHESCAPE);
 	char *line = pw_redact(text);
+	if (line != NULL && strcmp(line, text) != 0)
+		line = mark_redacted(line);
 	json_object_put(ev);
 	if (line == NULL)
 		return pw_error_set(err, "States.Runtime", "out of memory");
@@ -345,6 +364,12 @@ static const char *str_field(json_object *o, const char *key)
 {
 	json_object *v;
 	return json_object_object_get_ex(o, key, &v) ? json_object_get_string(v) : NULL;
+}
+
+int pw_journal_event_redacted(json_object *ev)
+{
+	json_object *v;
+	return json_object_object_get_ex(ev, "redacted", &v) && json_object_get_boolean(v);
 }
 
 void pw_journal_summarize(json_object *events, struct pw_journal_summary *out)

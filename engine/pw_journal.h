@@ -40,7 +40,9 @@ int pw_journal_reopen(const char *state_dir, const char *id,
 
 /* Appends {"type", "id", "timestamp", "state"?, ...details members} and
  * fsyncs. details (borrowed, may be NULL) is an object whose members are
- * copied in. Registered secrets are redacted from the line. */
+ * copied in. Registered secrets are redacted from the line; a line that
+ * lost one ends with "redacted": true (pw_journal_event_redacted), so its
+ * data must not be taken for the real state data. */
 int pw_journal_append(pw_journal *j, const char *type, const char *state,
 		      json_object *details, pw_error *err);
 
@@ -68,6 +70,9 @@ const char *pw_journal_id(const pw_journal *j);
  * "Journal.Corrupt" (naming the line). */
 int pw_journal_read(const char *state_dir, const char *id,
 		    json_object **events, pw_error *err);
+
+/* Nonzero when event ev (a journal line) had a secret redacted from it. */
+int pw_journal_event_redacted(json_object *ev);
 
 /* Nonzero while a process holds execution id's journal lock. */
 int pw_journal_is_running(const char *state_dir, const char *id);

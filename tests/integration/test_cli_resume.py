@@ -113,3 +113,115 @@ def test_second_run_with_key_waits_for_the_running_one(cli):
 def test_resume_unknown_id_exits_2(cli):
     r = cli.run("resume", "0000-nope")
     assert r.returncode == 2 and r.stdout == ""
+
+
+# A read-only step fetches a secret (registered with the host, so the
+# history shows "***"), a slow step is killed, then a Lua step needs the
+# real secret: its length is 25, "***" would give 3.
+SECRET = "gen-s3cr3t-from-the-vault"
+LEN_LUA = "local input = ...\nreturn {Length = #input.tok}\n"
+
+
+def secret_flow(before_kill):
+    states = {
+        "A": {"Type": "Task", "Resource": "counter:Read", "Parameters": {"Name": "a"},
+              "ResultPath": "$.a", "Next": "S"},
+        "S": {"Type": "Task", "Resource": "counter:Secret",
+              "Parameters": {"Generate": True, "Name": "s"}, "ResultPath": "$.cred",
+              "Next": before_kill[0]["name"] if before_kill else "C"},
+        "C": {"Type": "Task", "Resource": "counter:Sleep",
+              "Parameters": {"Name": "c", "Ms": 1500}, "ResultPath": "$.c", "Next": "L"},
+        "L": {"Type": "Task", "Resource": "lua:len.lua",
+              "Parameters": {"tok.$": "$.cred.Token"}, "End": True},
+    }
+    for i, step in enumerate(before_kill):
+        nxt = before_kill[i + 1]["name"] if i + 1 < len(before_kill) else "C"
+        states[step["name"]] = dict(step["state"], Next=nxt)
+    return {"StartAt": "A", "States": states}
+
+
+def kill_in_sleep(cli, flow):
+    cli.write("len.lua", LEN_LUA)
+    wf = cli.workflow(flow)
+    proc = cli.popen("run", wf)
+    wait_for_call(cli, "SleepStart c")
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate(timeout=20)
+    (ex,) = cli.executions()
+    return ex
+
+
+def journal_text(cli, ex):
+    return (cli.state / "executions" / f"{ex}.jsonl").read_text()
+
+
+def test_resume_fetches_a_redacted_secret_again(cli):
+    wait = {"name": "W", "state": {"Type": "Wait", "Seconds": 0}}
+    ex = kill_in_sleep(cli, secret_flow([wait]))
+    events = [json.loads(l) for l in journal_text(cli, ex).splitlines()]
+    exits = {e["state"]: e for e in events if e["type"] == "StateExited"}
+    assert "redacted" not in exits["A"]
+    assert exits["S"]["redacted"] is True and exits["W"]["redacted"] is True
+
+    r = cli.run("resume", ex)
+    assert r.returncode == 0, r.stderr
+    assert one_json_line(r.stdout) == {"Length": len(SECRET)}
+    calls = cli.calls_list()
+    # The secret step ran again (fresh credentials); the one before it,
+    # whose data held no secret, did not.
+    assert calls.count("Secret s") == 2
+    assert calls.count("Read a") == 1
+    assert calls.count("SleepStart c") == 2 and calls.count("Sleep c") == 1
+    text = journal_text(cli, ex)
+    assert SECRET not in text
+    resumed = [json.loads(l) for l in text.splitlines() if '"ExecutionResumed"' in l]
+    assert resumed[0]["next"] == "S"
+    # history prints the journal as it is.
+    assert cli.run("history", ex).stdout == text
+
+
+def test_resume_refuses_to_rerun_a_finished_mutating_task_for_a_secret(cli):
+    bump = {"name": "M", "state": {"Type": "Task", "Resource": "counter:Bump",
+                                   "Parameters": {"Name": "m"}, "ResultPath": "$.m"}}
+    ex = kill_in_sleep(cli, secret_flow([bump]))
+    r = cli.run("resume", ex)
+    assert r.returncode == 1
+    err = one_json_line(r.stdout)
+    assert err["Error"] == "Prewarm.ResumeLostSecret"
+    assert "counter:Bump" in err["Cause"]
+    calls = cli.calls_list()
+    assert calls.count("Bump m") == 1 and calls.count("Secret s") == 1
+    assert calls.count("SleepStart c") == 1
+    events = [json.loads(l) for l in journal_text(cli, ex).splitlines()]
+    assert events[-1]["type"] == "ExecutionFailed"
+    assert events[-1]["error"] == "Prewarm.ResumeLostSecret"
+    # The refusal is final: resuming again reports it, runs nothing.
+    again = cli.run("resume", ex)
+    assert again.returncode == 1
+    assert one_json_line(again.stdout)["Error"] == "Prewarm.ResumeLostSecret"
+    assert cli.calls_list() == calls
+
+
+def test_resume_inside_a_map_fetches_a_redacted_secret_again(cli):
+    inner = secret_flow([])
+    del inner["States"]["A"]
+    inner["StartAt"] = "S"
+    flow = {"StartAt": "A", "States": {
+        "A": {"Type": "Task", "Resource": "counter:Read", "Parameters": {"Name": "a"},
+              "ResultPath": "$.a", "Next": "Items"},
+        "Items": {"Type": "Map", "ItemsPath": "$.items", "ItemProcessor": inner,
+                  "Parameters": {"i.$": "$$.Map.Item.Value"}, "End": True}}}
+    cli.write("in.json", '{"items": [1]}')
+    cli.write("len.lua", LEN_LUA)
+    wf = cli.workflow(flow)
+    proc = cli.popen("run", wf, "--input", str(cli.tmp / "in.json"))
+    wait_for_call(cli, "SleepStart c")
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate(timeout=20)
+    (ex,) = cli.executions()
+    r = cli.run("resume", ex)
+    assert r.returncode == 0, r.stderr
+    assert one_json_line(r.stdout) == [{"Length": len(SECRET)}]
+    calls = cli.calls_list()
+    assert calls.count("Secret s") == 2 and calls.count("Read a") == 1
+    assert SECRET not in journal_text(cli, ex)

@@ -7,8 +7,9 @@
  *   Sleep  (read-only) sleeps Ms on the host clock, then "Sleep <Name>"
  *   Fail   (read-only) fails with Error/Cause the first Times calls per
  *          Name, then succeeds with {"Attempts": n}
- *   Secret (read-only) registers Secret (or, with Generate, a secret of its
- *          own) with the host, logs it, returns it
+ *   Secret (read-only) "Secret <Name>": registers Secret (or, with
+ *          Generate, a secret of its own) with the host, logs it, returns
+ *          it as {"Token": ...}
  *   Echo   (read-only) returns its parameters
  */
 #include <stdio.h>
@@ -135,6 +136,7 @@ static int secret_action(void *state, pw_call *call, json_object *params, json_o
 	const char *secret = json_object_object_get_ex(params, "Generate", NULL)
 				     ? "gen-s3cr3t-from-the-vault"
 				     : str_param(params, "Secret", "");
+	record("Secret", str_param(params, "Name", "-"));
 	c->host->add_secret(secret);
 	c->host->log(call, PW_LOG_INFO, "using secret %s", secret);
 	*result = json_object_new_object();

@@ -3,6 +3,7 @@
 
 #include "../plugins/rt_test.h"
 #include "pw_journal.h"
+#include "pw_log.h"
 
 static char *dir;
 
@@ -130,6 +131,42 @@ START_TEST(summary_finds_resume_point)
 }
 END_TEST
 
+START_TEST(a_line_that_lost_a_secret_says_so)
+{
+	pw_journal *j = NULL;
+	pw_error err = {{0}, {0}};
+	pw_secret_clear();
+	pw_secret_add("tok-0123456789");
+	ck_assert_int_eq(pw_journal_create(dir, "e4", NULL, &j, &err), PW_OK);
+	json_object *plain = json_tokener_parse("{\"output\":{\"n\":1}}");
+	json_object *secret = json_tokener_parse("{\"output\":{\"Token\":\"tok-0123456789\"}}");
+	ck_assert_int_eq(pw_journal_append(j, "StateExited", "A", plain, &err), PW_OK);
+	ck_assert_int_eq(pw_journal_append(j, "StateExited", "B", secret, &err), PW_OK);
+	json_object_put(plain);
+	json_object_put(secret);
+	pw_journal_close(j);
+	pw_secret_clear();
+
+	char path[700];
+	snprintf(path, sizeof(path), "%s/executions/e4.jsonl", dir);
+	char *text = rt_read(path);
+	ck_assert_ptr_null(strstr(text, "tok-0123456789"));
+	free(text);
+	json_object *events = NULL;
+	ck_assert_int_eq(pw_journal_read(dir, "e4", &events, &err), PW_OK);
+	json_object *a = json_object_array_get_idx(events, 0);
+	json_object *b = json_object_array_get_idx(events, 1);
+	ck_assert(!pw_journal_event_redacted(a));
+	ck_assert(!json_object_object_get_ex(a, "redacted", NULL));
+	ck_assert(pw_journal_event_redacted(b));
+	json_object *out = NULL;
+	ck_assert(json_object_object_get_ex(b, "output", &out));
+	ck_assert_str_eq(rt_str(out, "Token"), "***");
+	ck_assert_str_eq(rt_str(b, "state"), "B");
+	json_object_put(events);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("journal");
@@ -140,6 +177,7 @@ int main(void)
 	tcase_add_test(tc, a_running_journal_cannot_be_reopened);
 	tcase_add_test(tc, idempotency_key_binds_once);
 	tcase_add_test(tc, summary_finds_resume_point);
+	tcase_add_test(tc, a_line_that_lost_a_secret_says_so);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
