@@ -179,7 +179,9 @@ class Demo:
             if self.watcher.poll() is not None and self.args.auto_runner:
                 with open(self.watch_log.name) as f:
                     why = (f.read().strip().splitlines() or ["?"])[-1]
-                say("prewarm watch exited at once (%s): using prewarm run instead" % _short(why, 160))
+                say("FALLBACK: prewarm watch exited at once (%s); this run uses prewarm run "
+                    "instead, with this script playing the watcher (--runner watch would fail "
+                    "here)" % _short(why, 160))
                 self.watcher = None
                 runner = self.args.runner = "run"
                 cfg = self.config(runner)
@@ -290,17 +292,50 @@ class Demo:
                 state = e["component"].split("[")[-1].rstrip("]")
                 print("    %-26s %s -> HTTP %s" % (state, m.group(1), m.group(2)))
         print("  would send (not called):")
+        planned = None
         for e in logs:
             if e.get("component") == "dry-run" and e["msg"].startswith("would call"):
                 print("    " + _short(e["msg"][len("would call "):], 150))
                 if " rds:AddStaticMember " in e["msg"]:
-                    print("      = ModifyDBClusterEndpoint %s StaticMembers=[%s] (read, write, verify)"
-                          % (ENDPOINT, ", ".join(sorted(before + [NEXT]))))
+                    planned = self.static_members_dry_run(e["msg"], cfg)
         self.results["dry_run_unchanged"] = self.sim.members() == before
         print("  endpoint members after the dry run: %s (%s)" % (
             ", ".join(self.sim.members()),
             "unchanged" if self.results["dry_run_unchanged"] else "CHANGED"))
-        return p.returncode == 0 and self.results["dry_run_unchanged"]
+        return p.returncode == 0 and self.results["dry_run_unchanged"] and planned is not None
+
+    def static_members_dry_run(self, msg, cfg):
+        """Prints the member list rds:AddStaticMember's dry run returns for
+        the parameters the plan logged ("... with {JSON}"). The workflow
+        keeps that result in its state data only, so the one action is
+        dry-run again on its own, whose output is the result. Returns the
+        list, or None."""
+        try:
+            params = json.loads(msg.split(" with ", 1)[1])
+        except (IndexError, ValueError):
+            print("      = (cannot read the AddStaticMember parameters from the log)")
+            return None
+        wf = os.path.join(self.work, "add-static-member.json")
+        with open(wf, "w") as f:
+            json.dump({"StartAt": "AddStaticMember", "States": {"AddStaticMember": {
+                "Type": "Task", "Resource": "rds:AddStaticMember", "TimeoutSeconds": 60,
+                "End": True}}}, f)
+        p = subprocess.run(self.sim.command(wf, params, cfg, os.path.join(self.work, "dry-run-state"),
+                                            "--dry-run"),
+                           capture_output=True, text=True, env=self.sim.env(), timeout=120)
+        try:
+            res = json.loads(p.stdout)
+            members = res["StaticMembers"]
+        except (ValueError, KeyError, TypeError):
+            print("      = (the AddStaticMember dry run returned no StaticMembers: exit %d, %s)"
+                  % (p.returncode, _short(p.stdout.strip() or p.stderr.strip(), 200)))
+            return None
+        print("      = ModifyDBClusterEndpoint %s StaticMembers=[%s] (the dry run's result%s; "
+              "read, write, verify)" % (res.get("DBClusterEndpointIdentifier", "?"),
+                                       ", ".join(sorted(members)),
+                                       "" if res.get("Changed") else ", no change"))
+        self.results["dry_run_static_members"] = members
+        return members
 
     # ---- report ------------------------------------------------------------------
 
@@ -396,6 +431,9 @@ def main():
     args.auto_runner = args.runner == "auto"
     if args.auto_runner:
         args.runner = "watch" if watch_available(args.prewarm) else "run"
+        if args.runner == "run":
+            say("FALLBACK: %s has no working `watch` command; this run uses prewarm run "
+                "instead, with this script playing the watcher" % args.prewarm)
     demo = Demo(args)
     # SIGTERM/SIGINT/SIGHUP: clean up like a normal exit.
     for sig in (signal.SIGTERM, signal.SIGHUP):
@@ -416,7 +454,8 @@ def main():
         ok = demo.report(t0, events)
         ok = demo.dry_run() and ok
         print()
-        print("demo %s in %.0f s" % ("succeeded" if ok else "FAILED", time.time() - started))
+        print("demo %s in %.0f s (runner: prewarm %s)" % ("succeeded" if ok else "FAILED",
+                                                         time.time() - started, args.runner))
         return 0 if ok else 1
     except KeyboardInterrupt:
         return 130

@@ -27,8 +27,12 @@ def test_quick_demo_warms_and_adds_the_replica():
     assert p.returncode == 0, out + p.stderr
     assert elapsed < 90, elapsed
 
-    # prewarm watch consumed the CreateDBInstance event and deleted it.
+    # prewarm watch consumed the CreateDBInstance event and deleted it: the
+    # watch path ran, not the prewarm run fallback.
+    assert "prewarm watch: consuming the queue" in out, out
     assert "prewarm watch deleted the event from the queue" in out, out
+    assert "FALLBACK" not in out and "this script plays the watcher" not in out, out
+    assert re.search(r"^demo succeeded in \d+ s \(runner: prewarm watch\)$", out, re.M), out
 
     row = re.search(r"^endpoint app-prod-readers\s*\| (.*?)\s*\| (.*)$", out, re.M)
     assert row, out
@@ -50,6 +54,13 @@ def test_quick_demo_warms_and_adds_the_replica():
     plan = out[out.index("--dry-run of aurora-replica-prewarm"):]
     assert "rds:DescribeDBInstances -> HTTP 200" in plan
     assert "rds:AddStaticMember in state AddStaticMember" in plan
+    # The member list printed is the AddStaticMember dry run's result: the
+    # current members plus the new replica, nothing written.
+    members = re.search(r"^\s+= ModifyDBClusterEndpoint app-prod-readers StaticMembers=\[(.*?)\] "
+                        r"\(the dry run's result; read, write, verify\)$", plan, re.M)
+    assert members, plan
+    assert members.group(1).split(", ") == ["app-prod-reader-1", "app-prod-reader-2",
+                                            "app-prod-reader-3"]
     assert "notify:Publish in state NotifySuccess" in plan
     assert "(unchanged)" in plan
 
