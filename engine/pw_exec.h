@@ -74,7 +74,11 @@ int pw_exec_workflow_of(const char *state_dir, const char *id, char *path,
  * Continues execution id (o->state_dir required) from its last finished
  * state; doc is its workflow (pw_exec_workflow_of). A finished execution
  * just reports its result. A Task that was scheduled but never finished
- * runs again (at-least-once for the step in flight).
+ * runs again (at-least-once for the step in flight). When the state data
+ * to continue from lost a secret to redaction, it continues from an
+ * earlier state whose data is whole (the read-only steps in between run
+ * again); when that would run a finished mutating Task again, the
+ * execution fails with Prewarm.ResumeLostSecret (RUNTIME.md).
  */
 int pw_exec_resume(const pw_doc *doc, const char *id,
 		   const struct pw_exec_opts *o, struct pw_exec_result *res,
