@@ -1071,7 +1071,7 @@ static int resume_locked(const pw_doc *doc, const char *id, const struct pw_exec
 	if (resume_point(&x, events, &s, &next, &from, &last, &lost) != PW_OK ||
 	    build_replay(&x, events, &lost) != PW_OK) {
 		/* Final: the same history would be refused again. */
-		pw_log(PW_LOG_ERROR, "engine", "execution %s cannot resume: %s", id, lost.cause);
+		pw_log(PW_LOG_ERROR, "engine", "execution %s: %s", id, lost.cause);
 		json_object *d = json_object_new_object();
 		json_object_object_add(d, "error", json_object_new_string(lost.name));
 		json_object_object_add(d, "cause", json_object_new_string(lost.cause));

@@ -542,6 +542,85 @@ START_TEST(resume_inside_a_map_runs_no_finished_item_again)
 }
 END_TEST
 
+/* Keeps the journal of execution id up to (and with) the first line
+ * containing `upto`: as if the process died right after writing it. */
+static void cut_journal(const char *sd, const char *id, const char *upto)
+{
+	char jpath[800];
+	snprintf(jpath, sizeof(jpath), "%s/executions/%s.jsonl", sd, id);
+	char *text = rt_read(jpath);
+	char *cut = strstr(text, upto);
+	ck_assert_msg(cut != NULL, "no %s in %s", upto, text);
+	*(strchr(cut, '\n') + 1) = '\0';
+	FILE *f = fopen(jpath, "w");
+	fputs(text, f);
+	fclose(f);
+	free(text);
+}
+
+/* The secret is fetched at the top level, then a Map item hands it to a
+ * mutating Task whose output echoes it: that output is journaled as
+ * "***", and the Task must not run twice, so resume refuses. */
+START_TEST(resume_refuses_a_mutating_output_that_lost_a_secret)
+{
+	char sd[600];
+	snprintf(sd, sizeof(sd), "%s/state", tmp);
+	pw_doc *doc = load(
+		"{\"StartAt\":\"S\",\"States\":{"
+		"\"S\":{\"Type\":\"Task\",\"Resource\":\"counter:Secret\","
+		"\"Parameters\":{\"Generate\":true,\"Name\":\"s\"},\"ResultPath\":\"$.cred\","
+		"\"Next\":\"M\"},"
+		"\"M\":{\"Type\":\"Map\",\"ItemsPath\":\"$.items\","
+		"\"ItemSelector\":{\"Name.$\":\"$.cred.Token\"},"
+		"\"ItemProcessor\":{\"StartAt\":\"B\",\"States\":{\"B\":{\"Type\":\"Task\","
+		"\"Resource\":\"counter:Bump\",\"End\":true}}},\"End\":true}}}");
+	json_object *in = json_tokener_parse("{\"items\":[1,2]}");
+	struct pw_exec_opts o = opts(0, sd);
+	struct pw_exec_result res, r2;
+	pw_error err = {{0}, {0}};
+	ck_assert_int_eq(pw_exec_run(doc, in, &o, &res, &err), PW_OK);
+	ck_assert_int_eq(res.status, PW_EXEC_SUCCEEDED);
+	cut_journal(sd, res.id, "\"type\":\"TaskSucceeded\",\"id\":9,");
+	ck_assert_int_eq(pw_exec_resume(doc, res.id, &o, &r2, &err), PW_OK);
+	ck_assert_int_eq(r2.status, PW_EXEC_FAILED);
+	ck_assert_str_eq(r2.error.name, "Prewarm.ResumeLostSecret");
+	ck_assert_msg(strstr(r2.error.cause, "counter:Bump"), "%s", r2.error.cause);
+	ck_assert_int_eq(calls_of("Secret s"), 1);
+	ck_assert_int_eq(calls_of("Bump gen-s3cr3t-from-the-vault"), 2); /* both items, once */
+	pw_exec_result_clear(&r2);
+	pw_exec_result_clear(&res);
+	json_object_put(in);
+	pw_doc_free(doc);
+	pw_secret_clear();
+}
+END_TEST
+
+/* An input that held a secret (registered earlier in the process, as in
+ * `prewarm watch`) cannot be rebuilt from the history. */
+START_TEST(resume_refuses_an_input_that_lost_a_secret)
+{
+	char sd[600];
+	snprintf(sd, sizeof(sd), "%s/state", tmp);
+	pw_secret_add("pa55word-of-the-db");
+	pw_doc *doc = load(journal_wf);
+	json_object *in = json_tokener_parse("{\"password\":\"pa55word-of-the-db\"}");
+	struct pw_exec_opts o = opts(0, sd);
+	struct pw_exec_result res, r2;
+	pw_error err = {{0}, {0}};
+	ck_assert_int_eq(pw_exec_run(doc, in, &o, &res, &err), PW_OK);
+	cut_journal(sd, res.id, "\"type\":\"ExecutionStarted\"");
+	ck_assert_int_eq(pw_exec_resume(doc, res.id, &o, &r2, &err), PW_OK);
+	ck_assert_int_eq(r2.status, PW_EXEC_FAILED);
+	ck_assert_str_eq(r2.error.name, "Prewarm.ResumeLostSecret");
+	ck_assert_int_eq(calls_of("Bump a"), 1);
+	pw_exec_result_clear(&r2);
+	pw_exec_result_clear(&res);
+	json_object_put(in);
+	pw_doc_free(doc);
+	pw_secret_clear();
+}
+END_TEST
+
 START_TEST(same_key_runs_once)
 {
 	char sd[600];
@@ -616,6 +695,8 @@ int main(void)
 	tcase_add_test(tc, journal_records_history_events);
 	tcase_add_test(tc, resume_continues_after_the_last_finished_state);
 	tcase_add_test(tc, resume_inside_a_map_runs_no_finished_item_again);
+	tcase_add_test(tc, resume_refuses_a_mutating_output_that_lost_a_secret);
+	tcase_add_test(tc, resume_refuses_an_input_that_lost_a_secret);
 	tcase_add_test(tc, same_key_runs_once);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
