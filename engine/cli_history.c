@@ -26,7 +26,11 @@ static int parse(struct pw_cli *cli, int argc, char **argv, const char *cmd)
 			fprintf(f, "Prints execution ID's history events as JSON lines.\n");
 		else
 			fprintf(f, "Continues execution ID from its last finished state: no finished\n"
-				   "Task runs again; a Task that was in flight runs again.\n");
+				   "mutating Task runs again; a Task that was in flight runs again.\n"
+				   "If the saved state data held a secret (journaled as ***), the\n"
+				   "read-only steps since the last clean state run again to fetch it;\n"
+				   "a finished mutating Task in that stretch ends the resume with\n"
+				   "Prewarm.ResumeLostSecret.\n");
 		return cli->help ? -1 : PW_EXIT_USAGE;
 	}
 	if (cli->no_journal) {
