@@ -17,7 +17,8 @@ engine_libpwengine_la_SOURCES += engine/pw_config.c engine/pw_config.h
 bin_PROGRAMS += prewarm
 prewarm_SOURCES = engine/main.c engine/pw_cli.h engine/cli_common.c \
 	engine/cli_run.c engine/cli_validate.c engine/cli_plugins.c \
-	engine/cli_graph.c engine/cli_history.c engine/cli_warm.c
+	engine/cli_graph.c engine/cli_history.c engine/cli_warm.c \
+	engine/pw_vars_check.c engine/pw_vars_check.h
 prewarm_CPPFLAGS = $(AM_CPPFLAGS) $(JSONC_CFLAGS) $(LUA_CFLAGS)
 prewarm_LDADD = engine/libpwengine.la $(LIBS)
 dist_man_MANS += engine/prewarm.1

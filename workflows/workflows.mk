@@ -11,7 +11,7 @@ dist_examples_DATA = workflows/examples/hello.yaml workflows/examples/score.lua 
 nobase_dist_pkgdata_DATA = \
 	workflows/aurora-replica-prewarm.yaml workflows/aurora-failover-adjust.yaml \
 	workflows/reconcile.yaml workflows/check-config.yaml \
-	workflows/steps/settings.lua workflows/steps/normalize_event.lua \
+	workflows/vars-check.lua workflows/steps/normalize_event.lua \
 	workflows/steps/classify.lua workflows/steps/backoff.lua \
 	workflows/steps/lag_query.lua workflows/steps/lag_window.lua \
 	workflows/steps/plan_warm.lua workflows/steps/warm_params.lua \

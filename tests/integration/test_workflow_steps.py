@@ -31,18 +31,21 @@ def stepdir(tmp_path_factory):
     relative to the workflow file and may not climb out of its directory)."""
     d = tmp_path_factory.mktemp("steps")
     shutil.copytree(os.path.join(WORKFLOWS, "steps"), d / "steps")
+    shutil.copy(os.path.join(WORKFLOWS, "vars-check.lua"), d / "vars-check.lua")
     return d
 
 
 def step(stepdir, script, data, config_vars=None, extra=()):
-    """Runs steps/SCRIPT with `data` as its input (Parameters), the vars in
-    $$.Vars; returns (exit code, parsed stdout, stderr)."""
+    """Runs steps/SCRIPT (or vars-check.lua, the workflows' settings state)
+    with `data` as its input (Parameters), the vars in $$.Vars; returns
+    (exit code, parsed stdout, stderr)."""
+    path = script if script == "vars-check.lua" else "steps/" + script
     wf = {
         "StartAt": "Step",
-        "States": {"Step": {"Type": "Task", "Resource": "lua:steps/" + script,
+        "States": {"Step": {"Type": "Task", "Resource": "lua:" + path,
                             "TimeoutSeconds": 10, "End": True}},
     }
-    if script == "settings.lua":
+    if script == "vars-check.lua":
         wf["States"]["Step"]["Parameters"] = {"vars.$": "$$.Vars"}
     (stepdir / "wf.json").write_text(json.dumps(wf))
     (stepdir / "in.json").write_text(json.dumps(data))
@@ -136,7 +139,7 @@ def test_malformed_events_raise_a_named_error(stepdir, name, field):
     assert field in cause
 
 
-# ---- settings.lua (config vars) ---------------------------------------------
+# ---- vars-check.lua (config vars -> settings) -------------------------------
 
 BASE_VARS = {
     "clusters.app-prod.endpoints": "app-prod-readers,app-prod-reporting",
@@ -147,7 +150,7 @@ BASE_VARS = {
 
 def test_example_config_is_valid_and_filled_with_defaults(stepdir):
     example = os.path.join(SRC, "contrib", "config", "prewarm.example.yaml")
-    out = ok(step(stepdir, "settings.lua", {}, extra=["--config", example]))
+    out = ok(step(stepdir, "vars-check.lua", {}, extra=["--config", example]))
     c = out["Clusters"]["app-prod"]
     assert out["ClusterIds"] == ["app-prod"]
     assert c["Endpoints"] == ["app-prod-readers"]
@@ -159,7 +162,7 @@ def test_example_config_is_valid_and_filled_with_defaults(stepdir):
 
 
 def test_defaults_and_dotted_var_overrides(stepdir):
-    out = ok(step(stepdir, "settings.lua", {}, BASE_VARS,
+    out = ok(step(stepdir, "vars-check.lua", {}, BASE_VARS,
                   extra=["--var", "lag.threshold_ms=50", "--var", "warm.strategy=mirror,relations",
                          "--var", "warm.relations=public.orders",
                          "--var", 'available_wait={"initial_seconds": 5, "max_delay_seconds": 60}']))
@@ -180,7 +183,7 @@ def test_per_cluster_settings_override_global_ones(stepdir):
               "clusters.other.endpoints": "other-readers",
               "clusters.other.database.auth": "iam", "clusters.other.database.user": "prewarm",
               "clusters.other.database.hosts.other-1": "127.0.0.1:6432"})
-    out = ok(step(stepdir, "settings.lua", {}, v))
+    out = ok(step(stepdir, "vars-check.lua", {}, v))
     assert out["ClusterIds"] == ["app-prod", "other"]
     assert out["Clusters"]["app-prod"]["Warm"]["TopN"] == 20
     assert out["Clusters"]["other"]["Warm"]["TopN"] == 10
@@ -206,12 +209,12 @@ def test_bad_config_names_the_field(stepdir, change, field):
             v.pop(k)
         else:
             v[k] = val
-    cause = failed(step(stepdir, "settings.lua", {}, v), "Config.Invalid")
+    cause = failed(step(stepdir, "vars-check.lua", {}, v), "Config.Invalid")
     assert cause.startswith(field), cause
 
 
 def test_no_cluster_configured_is_an_error(stepdir):
-    cause = failed(step(stepdir, "settings.lua", {}, {"region": "eu-west-1"}), "Config.Invalid")
+    cause = failed(step(stepdir, "vars-check.lua", {}, {"region": "eu-west-1"}), "Config.Invalid")
     assert "vars.clusters" in cause
 
 
@@ -263,7 +266,7 @@ def settings(stepdir, extra=None):
     v = dict(BASE_VARS)
     v["clusters.app-prod.endpoints"] = "app-prod-readers"
     v.update(extra or {})
-    return ok(step(stepdir, "settings.lua", {}, v))
+    return ok(step(stepdir, "vars-check.lua", {}, v))
 
 
 def inst(name, status="available", cluster="app-prod", created="2026-01-01T00:00:00Z", engine="aurora-postgresql"):
@@ -594,3 +597,101 @@ def test_every_task_has_a_timeout_and_the_replica_workflow_catches_everything():
     for name, st in doc["States"].items():
         if st["Type"] in ("Task", "Map"):
             assert any("States.ALL" in c["ErrorEquals"] for c in st.get("Catch", [])), name
+
+
+# ---- prewarm validate --config: workflows/vars-check.lua ----------------------
+
+EXAMPLE_CONFIG = os.path.join(SRC, "contrib", "config", "prewarm.example.yaml")
+
+
+def bad_config(tmp_path, line):
+    """The shipped example config with `line` (KEY: VALUE) in its vars:
+    (replacing the key's line, else first), and the 1-based line number."""
+    with open(EXAMPLE_CONFIG) as f:
+        lines = f.read().splitlines()
+    key = line.split(":")[0] + ":"
+    same = [i for i, text in enumerate(lines) if text.startswith("  " + key)]
+    if same:
+        at = same[0]
+        lines[at] = "  " + line
+    else:
+        at = lines.index("vars:") + 1
+        lines.insert(at, "  " + line)
+    path = tmp_path / "prewarm.yaml"
+    path.write_text("\n".join(lines) + "\n")
+    return str(path), at + 1
+
+
+def validate(*args, **extra_env):
+    e = env()
+    e.update(extra_env)
+    paths = [os.path.join(WORKFLOWS, w) for w in SHIPPED]
+    return subprocess.run([PREWARM, "validate"] + paths + list(args), capture_output=True,
+                          text=True, env=e, timeout=60)
+
+
+def test_validate_accepts_the_shipped_example_config():
+    p = validate("--config", EXAMPLE_CONFIG)
+    assert p.returncode == 0, p.stdout + p.stderr
+    for w in SHIPPED:
+        assert f"{w}: valid" in p.stdout
+
+
+@pytest.mark.parametrize("line,field,says", [
+    ("warm.strategy: bogus", "vars.warm.strategy", "is not auto, mirror, queries or relations"),
+    ("warm.parallel: -3", "vars.warm.parallel", "out of range"),
+    ("lag.treshold_ms: 50", "vars.lag.treshold_ms", "unknown setting (did you mean lag.threshold_ms?)"),
+    ("clusters.app-prod.wram.top_n: 5", "vars.clusters.app-prod.wram",
+     "did you mean clusters.app-prod.warm?"),
+])
+def test_validate_names_the_config_line_of_a_bad_var(tmp_path, line, field, says):
+    cfg, lineno = bad_config(tmp_path, line)
+    p = validate("--config", cfg)
+    assert p.returncode == 2, p.stdout + p.stderr
+    # Checked once for the directory: one diagnostic, at the key's line.
+    diags = [d for d in p.stderr.splitlines() if field in d]
+    assert len(diags) == 1, p.stderr
+    assert diags[0].startswith(f"{cfg}:{lineno}:3: Config.Invalid: {field}: "), diags[0]
+    assert says in diags[0]
+    assert "valid" not in p.stdout
+
+
+def test_validate_takes_the_config_from_the_environment_and_var_overrides(tmp_path):
+    cfg, _ = bad_config(tmp_path, "warm.parallel: -3")
+    p = validate(PREWARM_CONFIG=cfg)
+    assert p.returncode == 2 and "vars.warm.parallel" in p.stderr
+    # --var fixes it ...
+    p = validate("--var", "warm.parallel=4", PREWARM_CONFIG=cfg)
+    assert p.returncode == 0, p.stderr
+    # ... or breaks a good config; a var from --var has no line in the file.
+    p = validate("--config", EXAMPLE_CONFIG, "--var", "warm.top_n=0")
+    assert p.returncode == 2
+    assert f"{EXAMPLE_CONFIG}: Config.Invalid: vars.warm.top_n: " in p.stderr
+
+
+def test_validate_without_a_config_does_not_check_vars():
+    p = validate("--var", "warm.parallel=-3")
+    assert p.returncode == 0, p.stderr
+
+
+def test_a_vars_checker_may_not_call_plugins(tmp_path):
+    (tmp_path / "wf.json").write_text(json.dumps(
+        {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}))
+    (tmp_path / "vars-check.lua").write_text(
+        'local input = ...\nassert(tostring(input.vars.a) == "1")\nprewarm.call("lua:vars-check.lua", {})\n')
+    (tmp_path / "c.yaml").write_text("vars:\n  a: 1\n")
+    p = subprocess.run([PREWARM, "validate", str(tmp_path / "wf.json"), "--config",
+                        str(tmp_path / "c.yaml")], capture_output=True, text=True, env=env(), timeout=60)
+    assert p.returncode == 2
+    assert "may not call plugins" in p.stderr and str(tmp_path / "c.yaml") in p.stderr
+
+
+def test_a_bad_var_still_fails_the_run(tmp_path):
+    cfg, _ = bad_config(tmp_path, "warm.strategy: bogus")
+    (tmp_path / "in.json").write_text("{}")
+    p = subprocess.run([PREWARM, "run", os.path.join(WORKFLOWS, "check-config.yaml"), "--config", cfg,
+                        "--input", str(tmp_path / "in.json"), "--no-journal"],
+                       capture_output=True, text=True, env=env(), timeout=60)
+    assert p.returncode == 1, p.stdout + p.stderr
+    out = json.loads(p.stdout)
+    assert out["Error"] == "Config.Invalid" and out["Cause"].startswith("vars.warm.strategy: ")

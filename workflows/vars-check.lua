@@ -1,5 +1,9 @@
--- settings.lua: checks the config file's `vars:` and fills in defaults, so
--- every later state reads one well-formed settings object.
+-- vars-check.lua: checks the config file's `vars:` and fills in defaults, so
+-- every later state reads one well-formed settings object. One file, two
+-- uses: each workflow's first state (LoadSettings, `lua:vars-check.lua`),
+-- and `prewarm validate --config FILE` (engine/RUNTIME.md, "Vars checker"),
+-- which runs it with the config's vars and reports a raised error at the
+-- config line of the var it names. Unknown var keys are refused.
 --
 -- Input:  {"vars": $$.Vars (config `vars:` and --var KEY=VALUE)}; without
 --          it the top-level names are read one by one with prewarm.var.
@@ -8,7 +12,9 @@
 --   {"Region", "ClusterIds": [...], "Clusters": {ID: {"DBClusterIdentifier",
 --    "Endpoints", "Database", "Warm"}}, "Available", "Lag", "Reconcile",
 --    "Notify"}
--- Errors: Config.Invalid, naming the offending field (vars.clusters.X.endpoints).
+-- Errors: Config.Invalid, naming the offending field (vars.clusters.X.endpoints),
+--         including an unknown one ("vars.lag.treshold_ms: unknown setting
+--         (did you mean lag.threshold_ms?)").
 --
 -- Vars are scalars: nesting is spelled with dots (clusters.app-prod.endpoints)
 -- and lists as "a,b". --var values arrive as strings: numbers are converted,
@@ -295,6 +301,106 @@ local function unflatten(flat)
   return out
 end
 
+-- Every setting this file reads: true is a value, a table its fields,
+-- ["*"] any name (a cluster id, an instance id).
+local BACKOFF = { initial_seconds = true, backoff_rate = true, max_delay_seconds = true, max_wait_seconds = true }
+local WARM = {
+  strategy = true, top_n = true, parallel = true, budget_seconds = true,
+  statement_timeout_ms = true, max_buffer_fraction = true, writer_as_source = true,
+  relations = true, queries_s3 = { bucket = true, prefix = true },
+}
+local DATABASE = {
+  auth = true, secret_id = true, user = true, dbname = true, port = true,
+  sslmode = true, service = true, hosts = { ["*"] = true },
+}
+local CLUSTER = { endpoints = true, warm = WARM, database = DATABASE }
+local LAG = merged(BACKOFF, { threshold_ms = true, window_seconds = true, period_seconds = true, min_datapoints = true })
+local SCHEMA = {
+  region = true,
+  clusters = { ["*"] = CLUSTER },
+  database = DATABASE,
+  warm = WARM,
+  available_wait = BACKOFF,
+  lag = LAG,
+  reconcile = { grace_minutes = true },
+  notify = { targets = true, sns_topic_arn = true, webhook_url = true, on_success = true, on_ignored = true },
+}
+-- The list form of clusters: [{id: ..., endpoints: ..., ...}].
+local CLUSTER_ITEM = merged(CLUSTER, { id = true, cluster = true })
+
+-- Edit distance, for "did you mean".
+local function distance(a, b)
+  local prev = {}
+  for j = 0, #b do
+    prev[j] = j
+  end
+  for i = 1, #a do
+    local cur = { [0] = i }
+    for j = 1, #b do
+      local cost = a:sub(i, i) == b:sub(j, j) and 0 or 1
+      cur[j] = math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+    end
+    prev = cur
+  end
+  return prev[#b]
+end
+
+local function sorted_keys(t)
+  local keys = {}
+  for k in pairs(t) do
+    keys[#keys + 1] = k
+  end
+  table.sort(keys, function(a, b)
+    return tostring(a) < tostring(b)
+  end)
+  return keys
+end
+
+local function unknown(prefix, name, schema)
+  local best, best_d
+  for _, k in ipairs(sorted_keys(schema)) do
+    if k ~= "*" then
+      local d = distance(name, k)
+      if d <= math.max(2, #k // 3) and d < #k and (best_d == nil or d < best_d) then
+        best, best_d = k, d
+      end
+    end
+  end
+  local field = prefix .. name
+  if best then
+    invalid(field, "unknown setting (did you mean %s%s?)", prefix, best)
+  end
+  local names = {}
+  for _, k in ipairs(sorted_keys(schema)) do
+    if k ~= "*" then
+      names[#names + 1] = k
+    end
+  end
+  invalid(field, "unknown setting (known here: %s)", table.concat(names, ", "))
+end
+
+-- Refuses any field the schema does not name; values are checked later.
+local function known(node, schema, prefix)
+  if schema == true or type(node) ~= "table" then
+    return
+  end
+  if schema == SCHEMA.clusters and node[1] ~= nil then
+    for i, item in ipairs(node) do
+      known(item, CLUSTER_ITEM, string.format("%s[%d].", prefix:sub(1, -2), i))
+    end
+    return
+  end
+  for _, k in ipairs(sorted_keys(node)) do
+    if type(k) == "string" then
+      local sub = schema[k] or schema["*"]
+      if sub == nil then
+        unknown(prefix, k, schema)
+      end
+      known(node[k], sub, prefix .. k .. ".")
+    end
+  end
+end
+
 local KEYS = { "region", "clusters", "database", "warm", "available_wait", "lag", "reconcile", "notify" }
 local flat
 if type(input) == "table" and type(input.vars) == "table" then
@@ -307,6 +413,7 @@ else
   end
 end
 local vars = unflatten(flat)
+known(vars, SCHEMA, "")
 
 local settings = {
   Region = str(vars.region, "region"),
