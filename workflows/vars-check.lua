@@ -361,7 +361,7 @@ local function unknown(prefix, name, schema)
   for _, k in ipairs(sorted_keys(schema)) do
     if k ~= "*" then
       local d = distance(name, k)
-      if d <= math.max(2, #k // 3) and d < #k and (best_d == nil or d < best_d) then
+      if d <= (#k >= 4 and math.max(2, #k // 3) or 1) and (best_d == nil or d < best_d) then
         best, best_d = k, d
       end
     end

@@ -208,6 +208,7 @@ def quick_retry_workflow(tmp_path):
     path = tmp_path / "aurora-replica-prewarm.json"
     path.write_text(json.dumps(wf))
     os.symlink(os.path.join(WORKFLOWS, "steps"), str(tmp_path / "steps"))
+    os.symlink(os.path.join(WORKFLOWS, "vars-check.lua"), str(tmp_path / "vars-check.lua"))
     return str(path), retry["MaxAttempts"]
 
 
