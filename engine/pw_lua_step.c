@@ -51,8 +51,7 @@ int pw_lua_step_path(const char *workflow_dir, const char *rel, char *out, size_
 	return PW_OK;
 }
 
-/* Reads a whole script into a malloc'd buffer. */
-static int read_script(const char *path, char **buf, size_t *len, pw_error *err)
+int pw_lua_step_read(const char *path, char **buf, size_t *len, pw_error *err)
 {
 	FILE *f = fopen(path, "rb");
 	*buf = NULL;
@@ -74,9 +73,16 @@ static int read_script(const char *path, char **buf, size_t *len, pw_error *err)
 	return PW_OK;
 }
 
+/* Upvalue 1: the step's call, or NULL outside a Task (a vars checker).
+ * Upvalue 2: the vars to read when there is no call. */
 static struct pw_call *call_of(lua_State *L)
 {
 	return lua_touserdata(L, lua_upvalueindex(1));
+}
+
+static const char *component_of(struct pw_call *call)
+{
+	return call == NULL ? "vars-check" : call->action ? call->action : "lua";
 }
 
 /* Raises error({Error=name, Cause=cause}) in Lua. */
@@ -96,6 +102,11 @@ static int l_call(lua_State *L)
 	const char *resource = luaL_checkstring(L, 1);
 	json_object *params = NULL, *result = NULL;
 	pw_error e = {{0}, {0}};
+	if (call == NULL) {
+		pw_error_set(&e, "States.Runtime",
+			     "prewarm.call('%s'): a vars checker may not call plugins", resource);
+		return raise_named(L, &e);
+	}
 	if (!lua_isnoneornil(L, 2) && pw_lua_to_json(L, 2, &params, &e) != PW_OK)
 		return raise_named(L, &e);
 	int rc = pw_registry_invoke(call, resource, params, &result, &e);
@@ -115,9 +126,9 @@ static int l_log(lua_State *L)
 	const char *msg = luaL_tolstring(L, 2, NULL);
 	if (pw_log_level_parse(lvl, &level) != 0)
 		return luaL_error(L, "prewarm.log: unknown level '%s' (debug, info, warn, error)", lvl);
-	pw_log(level, call->action ? call->action : "lua", "%s%s%s%s",
-	       call->state ? "[" : "", call->state ? call->state : "", call->state ? "] " : "",
-	       msg);
+	const char *state = call ? call->state : NULL;
+	pw_log(level, component_of(call), "%s%s%s%s", state ? "[" : "", state ? state : "",
+	       state ? "] " : "", msg);
 	return 0;
 }
 
@@ -134,7 +145,7 @@ static int l_print(lua_State *L)
 		luaL_addvalue(&b);
 	}
 	luaL_pushresult(&b);
-	pw_log(PW_LOG_INFO, call->action ? call->action : "lua", "%s", lua_tostring(L, -1));
+	pw_log(PW_LOG_INFO, component_of(call), "%s", lua_tostring(L, -1));
 	return 0;
 }
 
@@ -142,7 +153,14 @@ static int l_var(lua_State *L)
 {
 	struct pw_call *call = call_of(L);
 	const char *name = luaL_checkstring(L, 1);
-	const char *v = pw_registry_host_api()->var(call, name);
+	const char *v = NULL;
+	if (call != NULL) {
+		v = pw_registry_host_api()->var(call, name);
+	} else {
+		json_object *vars = lua_touserdata(L, lua_upvalueindex(2)), *jv;
+		if (vars != NULL && json_object_object_get_ex(vars, name, &jv))
+			v = json_object_get_string(jv);
+	}
 	if (v == NULL)
 		lua_pushnil(L);
 	else
@@ -186,15 +204,15 @@ static int l_decode(lua_State *L)
 	return 1;
 }
 
-/* Installs the prewarm table and print() bound to `call`. */
-static void install_api(lua_State *L, struct pw_call *call)
+void pw_lua_step_install_api(lua_State *L, struct pw_call *call, json_object *vars)
 {
 	static const luaL_Reg fns[] = {
 		{"call", l_call}, {"log", l_log}, {"var", l_var}, {NULL, NULL}};
 	lua_createtable(L, 0, 6);
 	lua_pushlightuserdata(L, call);
-	luaL_setfuncs(L, fns, 1);
-	lua_pushboolean(L, call->dry_run);
+	lua_pushlightuserdata(L, vars);
+	luaL_setfuncs(L, fns, 2);
+	lua_pushboolean(L, call ? call->dry_run : 1);
 	lua_setfield(L, -2, "dry_run");
 	lua_createtable(L, 0, 3);
 	lua_pushcfunction(L, l_encode);
@@ -206,7 +224,8 @@ static void install_api(lua_State *L, struct pw_call *call)
 	lua_setfield(L, -2, "json");
 	lua_setglobal(L, "prewarm");
 	lua_pushlightuserdata(L, call);
-	lua_pushcclosure(L, l_print, 1);
+	lua_pushlightuserdata(L, vars);
+	lua_pushcclosure(L, l_print, 2);
 	lua_setglobal(L, "print");
 }
 
@@ -220,7 +239,7 @@ int pw_lua_step_run(struct pw_call *call, const char *rel, json_object *input,
 	int rc = PW_ERR;
 	*result = NULL;
 	if (pw_lua_step_path(call->workflow_dir, rel, path, sizeof(path), err) != PW_OK ||
-	    read_script(path, &src, &len, err) != PW_OK)
+	    pw_lua_step_read(path, &src, &len, err) != PW_OK)
 		goto out;
 	struct pw_lua_limits limits = {0, 0};
 	int64_t left = pw_registry_host_api()->remaining_ms(call);
@@ -239,7 +258,7 @@ int pw_lua_step_run(struct pw_call *call, const char *rel, json_object *input,
 		pw_error_set(err, "States.Runtime", "out of memory creating a Lua state");
 		goto out;
 	}
-	install_api(pw_lua_state(sb), call);
+	pw_lua_step_install_api(pw_lua_state(sb), call, NULL);
 	/* Show the path as written in the workflow in error messages. */
 	rc = pw_lua_run_chunk(sb, rel, src, len, input, result, err);
 	if (rc != PW_OK && by_default && strcmp(err->name, "States.Timeout") == 0)
@@ -261,7 +280,7 @@ int pw_lua_step_check(const char *workflow_dir, const char *rel, char *why, size
 	pw_error e = {{0}, {0}};
 	int rc = -1;
 	if (pw_lua_step_path(workflow_dir, rel, path, sizeof(path), &e) != PW_OK ||
-	    read_script(path, &src, &len, &e) != PW_OK) {
+	    pw_lua_step_read(path, &src, &len, &e) != PW_OK) {
 		snprintf(why, why_len, "%s", e.cause);
 		goto out;
 	}

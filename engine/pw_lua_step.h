@@ -35,6 +35,17 @@ int64_t pw_lua_step_default_timeout_ms(void);
 int pw_lua_step_run(struct pw_call *call, const char *rel, json_object *input,
 		    json_object **result, pw_error *err);
 
+/* Reads a whole script (at most 4 MiB) into *buf (malloc'd, NUL-terminated;
+ * the caller frees). PW_OK, or PW_ERR with States.Runtime. */
+int pw_lua_step_read(const char *path, char **buf, size_t *len, pw_error *err);
+
+/* Installs the `prewarm` table and print() into L. call is the step's call
+ * (borrowed, must outlive L); NULL outside a Task (a vars checker): then
+ * prewarm.call raises States.Runtime, prewarm.dry_run is true and
+ * prewarm.var reads `vars` (borrowed; may be NULL). */
+struct lua_State;
+void pw_lua_step_install_api(struct lua_State *L, struct pw_call *call, json_object *vars);
+
 /* Compiles the script without running it (validation). 0, or -1 with
  * "file:line: message" in why. */
 int pw_lua_step_check(const char *workflow_dir, const char *rel, char *why,
