@@ -31,7 +31,7 @@ import yaml
 
 from fixtures.aurora_sim import (CLUSTER, ENDPOINT, READER, WORKFLOWS, WRITER, AuroraSim,  # noqa: F401
                                  create_instance_event, execution_of, executions, journal,
-                                 load_event, sim_moto, wait_run)
+                                 load_event, seed_hot_table, sim_moto, wait_run)
 from fixtures.pg_cluster import PgCluster
 
 NEW = "app-prod-reader-2"
@@ -40,14 +40,7 @@ NEW = "app-prod-reader-2"
 @pytest.fixture(scope="module")
 def pg():
     with PgCluster(standbys=3, shared_buffers="16MB") as c:
-        c.primary.query("CREATE TABLE hot AS SELECT g AS id, md5(g::text) AS v "
-                        "FROM generate_series(1, 60000) g")
-        c.primary.query("CREATE INDEX hot_id ON hot (id)")
-        c.primary.query("CHECKPOINT")
-        c.wait_replay()
-        for s in c.standbys:  # a restartpoint, so a restart replays no WAL
-            s.query("CHECKPOINT")
-        c.primary.query("SELECT count(*) FROM hot")  # the source's hot blocks
+        seed_hot_table(c)
         script = os.path.join(c.base, "read-hot.sql")
         with open(script, "w") as f:
             f.write("SELECT count(*) FROM hot;\n")

@@ -22,18 +22,15 @@ import subprocess
 import pytest
 
 from fixtures.moto_server import SECRET_KEY, SESSION_TOKEN, moto_server  # noqa: F401
+from fixtures.aurora_sim import CLUSTER, ENDPOINT, READER, WORKFLOWS, WRITER, seed_hot_table
 from fixtures.pg_cluster import PgCluster
 
 SRC = os.environ.get("PW_TOP_SRCDIR",
                      os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..")))
 PREWARM = os.environ.get("PREWARM", os.path.join(os.getcwd(), "prewarm"))
-WORKFLOWS = os.path.join(SRC, "workflows")
 EVENTS = os.path.join(SRC, "tests", "data", "events")
 
-CLUSTER = "app-prod"
-ENDPOINT = "app-prod-readers"
-WRITER = "app-prod-writer"
-READER = "app-prod-reader-1"   # in service: mirrored (the PostgreSQL primary)
+# READER, in service, is mirrored (the PostgreSQL primary).
 NEW = "app-prod-reader-2"      # the new reader (standby 1)
 SECRET = "app-prod/prewarm"
 
@@ -41,14 +38,7 @@ SECRET = "app-prod/prewarm"
 @pytest.fixture(scope="module")
 def pg():
     with PgCluster(standbys=2, shared_buffers="16MB") as c:
-        c.primary.query("CREATE TABLE hot AS SELECT g AS id, md5(g::text) AS v "
-                        "FROM generate_series(1, 60000) g")
-        c.primary.query("CREATE INDEX hot_id ON hot (id)")
-        c.primary.query("CHECKPOINT")
-        c.wait_replay()
-        for s in c.standbys:  # a restartpoint, so a restart replays no WAL
-            s.query("CHECKPOINT")
-        c.primary.query("SELECT count(*) FROM hot")  # the source's hot blocks
+        seed_hot_table(c)
         yield c
 
 
