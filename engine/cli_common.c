@@ -10,6 +10,7 @@
 #include "pw_clock.h"
 #include "pw_journal.h"
 #include "pw_log.h"
+#include "pw_utf8.h"
 #include "pw_validate.h"
 
 int pw_cli_common_option(struct pw_cli *cli, int c, const char *arg)
@@ -118,9 +119,11 @@ void pw_cli_print_json(json_object *v)
 {
 	const char *text = json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN |
 								JSON_C_TO_STRING_NOSLASHESCAPE);
-	char *safe = pw_redact(text);
+	char *redacted = pw_redact(text);
+	char *safe = pw_utf8_sanitize(redacted);
 	printf("%s\n", safe ? safe : "null");
 	free(safe);
+	free(redacted);
 	fflush(stdout);
 }
 

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "pw_log.h"
+#include "pw_utf8.h"
 
 struct pw_journal {
 	int fd;
@@ -259,10 +260,13 @@ static int append(pw_journal *j, const char *type, const char *state, json_objec
 	if (line != NULL && strcmp(line, text) != 0)
 		line = mark_redacted(line);
 	json_object_put(ev);
+	char *clean = pw_utf8_sanitize(line);
+	free(line);
+	line = clean;
 	if (line == NULL)
 		return pw_error_set(err, "States.Runtime", "out of memory");
 	size_t len = strlen(line);
-	line[len] = '\n'; /* pw_redact's buffer has room: replace the NUL */
+	line[len] = '\n'; /* the NUL's byte becomes the newline */
 	size_t done = 0;
 	int rc = PW_OK;
 	while (done < len + 1) {

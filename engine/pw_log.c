@@ -9,6 +9,8 @@
 
 #include <json-c/json.h>
 
+#include "pw_utf8.h"
+
 static enum pw_log_format log_format = PW_LOG_AUTO;
 static enum pw_log_level log_min = PW_LOG_INFO;
 static FILE *log_stream;
@@ -186,8 +188,12 @@ void pw_logv(enum pw_log_level level, const char *component, const char *fmt,
 	char *raw = NULL;
 	if (vasprintf(&raw, fmt, ap) < 0)
 		return;
-	char *msg = pw_redact(raw);
+	char *redacted = pw_redact(raw);
 	free(raw);
+	/* Both formats: a text line is UTF-8 too, and json-c would copy a bad
+	 * byte into the JSON line unchanged. */
+	char *msg = pw_utf8_sanitize(redacted);
+	free(redacted);
 	if (msg == NULL)
 		return;
 	char ts[40];

@@ -30,6 +30,7 @@
 #include "pw_cli.h"
 #include "pw_clock.h"
 #include "pw_log.h"
+#include "pw_utf8.h"
 
 #define STOP_GRACE_MS 60000 /* children still running then are killed */
 
@@ -154,10 +155,14 @@ static int write_json_file(const char *path, json_object *v)
 {
 	char tmp[4500];
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	const char *text = json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0)
+	char *text = pw_utf8_sanitize(json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));
+	if (text == NULL)
 		return -1;
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		free(text);
+		return -1;
+	}
 	size_t len = strlen(text), off = 0;
 	while (off < len) {
 		ssize_t n = write(fd, text + off, len - off);
@@ -166,10 +171,12 @@ static int write_json_file(const char *path, json_object *v)
 		if (n <= 0) {
 			close(fd);
 			unlink(tmp);
+			free(text);
 			return -1;
 		}
 		off += (size_t)n;
 	}
+	free(text);
 	if (fsync(fd) != 0 || close(fd) != 0 || rename(tmp, path) != 0) {
 		unlink(tmp);
 		return -1;
