@@ -90,8 +90,8 @@ tests_unit_check_loader_LDADD = $(RT_CHECK_LDADD)
 # Integration tests of the command (pytest; tests/integration/fixtures/
 # prewarm_cli.py runs the built binary with the test plugins).
 TESTS += tests/integration/test_cli.py tests/integration/test_cli_resume.py \
-	tests/integration/test_output_utf8.py
+	tests/integration/test_output_utf8.py tests/integration/test_plugin_loading.py
 EXTRA_DIST += tests/integration/test_cli.py tests/integration/test_cli_resume.py \
-	tests/integration/test_output_utf8.py \
+	tests/integration/test_output_utf8.py tests/integration/test_plugin_loading.py \
 	tests/integration/fixtures/prewarm_cli.py
 EXTRA_DIST += tests/bench/engine-bench.sh
