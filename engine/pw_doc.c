@@ -13,6 +13,7 @@
 
 #include "lang_doc.h"
 #include "pw_doc.h"
+#include "pw_utf8.h"
 
 #define LANG_POS_SHIFT 1048576LL /* columns beyond 2^20 are clamped */
 #define LANG_MAX_FILE (64L * 1024 * 1024)
@@ -140,8 +141,11 @@ void pw_diag_print(const pw_diag *d, FILE *f)
 		if (d->column > 0)
 			fprintf(f, "%d:", d->column);
 	}
+	/* the message may quote a name from the file: keep stderr UTF-8 */
+	char *msg = pw_utf8_sanitize(d->message);
 	fprintf(f, "%s%s\n", (d->file[0] || d->line > 0) ? " " : "",
-		d->message);
+		msg ? msg : d->message);
+	free(msg);
 }
 
 /* --- loading ------------------------------------------------------------ */

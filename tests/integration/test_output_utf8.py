@@ -62,3 +62,12 @@ def test_malformed_identifier_output_is_utf8_json(tmp_path, ident):
                         "--state-dir", str(state)], capture_output=True, env=env, timeout=60)
     assert h.returncode == 0, h
     assert len(strict_json_lines(h.stdout, "history")) == len(events)
+
+
+def test_validate_messages_quoting_bad_bytes_are_utf8(tmp_path):
+    wf = tmp_path / "wf.json"
+    wf.write_bytes(b'{"StartAt": "A\xff", "States": {"B\xfe": {"Type": "Pass", "End": true}}}')
+    p = subprocess.run([PREWARM, "validate", str(wf)], capture_output=True, timeout=60)
+    assert p.returncode == 2, p
+    text = p.stderr.decode("utf-8", "strict")
+    assert "StartAt names no state: 'A\ufffd'" in text, text
