@@ -65,15 +65,14 @@ int pw_cli_setup(struct pw_cli *cli)
 		pw_log_level_parse(cli->log_level, &level);
 	pw_log_setup(fmt, level);
 	const char *path = cli->plugin_path ? cli->plugin_path : cli->config->plugin_path;
-	if (pw_registry_open(path, cli->config->root, &cli->registry, &err) != PW_OK) {
-		/* say which setting named the refused directory */
-		if (cli->plugin_path)
-			fprintf(stderr, "prewarm: --plugin-path: %s\n", err.cause);
-		else if (path)
-			fprintf(stderr, "prewarm: %s: plugin_path: %s\n", cfg ? cfg : "config",
-				err.cause);
-		else
-			fprintf(stderr, "prewarm: %s\n", err.cause);
+	/* errors say which setting named a refused directory */
+	char from[4200];
+	if (cli->plugin_path)
+		snprintf(from, sizeof(from), "--plugin-path");
+	else
+		snprintf(from, sizeof(from), "%s: plugin_path", cfg ? cfg : "config");
+	if (pw_registry_open_from(path, from, cli->config->root, &cli->registry, &err) != PW_OK) {
+		fprintf(stderr, "prewarm: %s\n", err.cause);
 		return PW_EXIT_USAGE;
 	}
 	return 0;

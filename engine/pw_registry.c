@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "pw_log.h"
@@ -101,11 +100,16 @@ static int add_dir(pw_registry *r, const char *dir, size_t len, const char *from
 int pw_registry_open(const char *search_path, json_object *config,
 		     pw_registry **out, pw_error *err)
 {
+	return pw_registry_open_from(search_path, "plugin path", config, out, err);
+}
+
+int pw_registry_open_from(const char *search_path, const char *from, json_object *config,
+			  pw_registry **out, pw_error *err)
+{
 	*out = NULL;
 	pw_registry *r = calloc(1, sizeof(*r));
 	if (r == NULL)
 		return pw_error_set(err, "States.Runtime", "out of memory");
-	const char *from = "plugin path";
 	if (search_path == NULL || search_path[0] == '\0') {
 		search_path = getenv("PREWARM_PLUGIN_PATH");
 		from = "PREWARM_PLUGIN_PATH";

@@ -29,6 +29,10 @@ struct pw_call_opts {
  * its own reference to config. *out: pw_registry_close() it. */
 int pw_registry_open(const char *search_path, json_object *config,
 		     pw_registry **out, pw_error *err);
+/* The same; `from` names where a non-NULL search_path came from
+ * ("--plugin-path", "prewarm.yaml: plugin_path") in errors. */
+int pw_registry_open_from(const char *search_path, const char *from, json_object *config,
+			  pw_registry **out, pw_error *err);
 void pw_registry_close(pw_registry *r); /* calls every fini; NULL no-op */
 
 /* Calls resource ("postgres-warm:Warm", "arn:aws:states:::aws-sdk:rds:

@@ -103,6 +103,10 @@ def test_writable_plugin_dirs_are_refused(cli):
     r = cli.run("run", wf, "--plugin-path", str(d))
     assert r.returncode == 2 and r.stdout == "", r
     assert f"{d} is group-writable" in r.stderr and "--plugin-path" in r.stderr, r.stderr
+    cfg = cli.write("config.yaml", f"plugin_path: {d}\n")
+    r = cli.run("run", wf, "--config", cfg)
+    assert r.returncode == 2, r
+    assert f"{cfg}: plugin_path: plugin directory {d} refused: {d} is group-writable" in r.stderr
     os.chmod(d, 0o755)
     os.chmod(d / "counter.so", 0o757)
     r = cli.run("run", wf, "--plugin-path", str(d))
