@@ -1,7 +1,7 @@
 /*
  * pgw_queries.c - the queries strategy: replay the top queries safely.
  *
- * Every query is first checked to be a plain SELECT (pgw_sql), then planned
+ * Every query first passes the plain-SELECT gate (pgw_sql_gate), then is planned
  * on the target: as it is when it has no $n parameters, generically when it
  * has (EXPLAIN (GENERIC_PLAN) on 16+, else PREPARE + plan_cache_mode =
  * force_generic_plan + EXPLAIN EXECUTE with NULLs). A parameterless query
@@ -17,6 +17,7 @@
 #include "pgw_csv.h"
 #include "pgw_export.h"
 #include "pgw_sql.h"
+#include "pgw_sql_gate.h"
 #include "pgw_warm.h"
 
 enum qstatus { Q_SKIPPED, Q_PLANNED, Q_RUN, Q_FAILED };
