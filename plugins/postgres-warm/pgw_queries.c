@@ -1,15 +1,16 @@
 /*
  * pgw_queries.c - the queries strategy: replay the top queries safely.
  *
- * Every query is first checked to be a plain SELECT (pgw_sql), then planned
- * on the target: as it is when it has no $n parameters, generically when it
- * has (EXPLAIN (GENERIC_PLAN) on 16+, else PREPARE + plan_cache_mode =
- * force_generic_plan + EXPLAIN EXECUTE with NULLs). A parameterless query
- * whose tables (with their indexes and TOAST) fit in what is left of the
- * budget then runs under EXPLAIN (ANALYZE, BUFFERS): exactly its pages, no
- * rows to the client, and it cannot overrun the budget. The relations the
- * other plans touch are loaded with pg_prewarm, indexes first, each group
- * ordered by the summed share of total time of the queries touching them.
+ * Every query must first pass the plain-SELECT gate (pgw_sql_gate). It is
+ * then planned on the target: as it is when it has no $n parameters,
+ * generically when it has (EXPLAIN (GENERIC_PLAN) on 16+, else PREPARE +
+ * plan_cache_mode = force_generic_plan + EXPLAIN EXECUTE with NULLs). A
+ * parameterless query whose tables (with their indexes and TOAST) fit in
+ * what is left of the budget then runs under EXPLAIN (ANALYZE, BUFFERS):
+ * exactly its pages, no rows to the client, and it cannot overrun the
+ * budget. The relations the other plans touch are loaded with pg_prewarm,
+ * indexes first, each group ordered by the summed share of total time of
+ * the queries touching them.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include "pgw_csv.h"
 #include "pgw_export.h"
 #include "pgw_sql.h"
+#include "pgw_sql_gate.h"
 #include "pgw_warm.h"
 
 enum qstatus { Q_SKIPPED, Q_PLANNED, Q_RUN, Q_FAILED };

@@ -1,18 +1,11 @@
 /*
- * pgw_sql - small SQL text helpers: the plain-SELECT check for replayed
- * queries, $n parameter counting, a growable string and array literals.
+ * pgw_sql - small SQL text helpers: a growable string and array literals.
+ * (The plain-SELECT gate is pgw_sql_gate.)
  */
 #ifndef PGW_SQL_H
 #define PGW_SQL_H
 
 #include <stddef.h>
-
-/* Classifies a query from pg_stat_statements. Returns 1 when it is a plain
- * SELECT (first word SELECT, no data-changing or locking keyword outside
- * literals and comments, one statement); *nparams is then the highest $n.
- * Returns 0 otherwise and writes a short reason into why. */
-int pgw_sql_plain_select(const char *sql, int *nparams, char *why,
-			 size_t whysize);
 
 /* A growable NUL-terminated string; oom is sticky. */
 typedef struct pgw_buf {

@@ -4,7 +4,7 @@
 # test driver (tests/unit/pgwarm-cli) share it and it is testable alone.
 PGW_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/plugins/postgres-warm \
 	$(JSONC_CFLAGS) $(PQ_CFLAGS)
-PGW_LIBS = $(JSONC_LIBS) $(PQ_LIBS) $(CSV_LIBS) -lpthread
+PGW_LIBS = $(JSONC_LIBS) $(PQ_LIBS) $(CSV_LIBS) $(PG_QUERY_LIBS) -lpthread
 
 noinst_LTLIBRARIES += plugins/postgres-warm/libpgwarm.la
 plugins_postgres_warm_libpgwarm_la_SOURCES = \
@@ -12,6 +12,7 @@ plugins_postgres_warm_libpgwarm_la_SOURCES = \
 	plugins/postgres-warm/pgw_conn.c plugins/postgres-warm/pgw_conn.h \
 	plugins/postgres-warm/pgw_csv.c plugins/postgres-warm/pgw_csv.h \
 	plugins/postgres-warm/pgw_sql.c plugins/postgres-warm/pgw_sql.h \
+	plugins/postgres-warm/pgw_sql_gate.c plugins/postgres-warm/pgw_sql_gate.h \
 	plugins/postgres-warm/pgw_plan.c plugins/postgres-warm/pgw_plan.h \
 	plugins/postgres-warm/pgw_parallel.c plugins/postgres-warm/pgw_parallel.h \
 	plugins/postgres-warm/pgw_load.c \
@@ -41,7 +42,7 @@ tests_unit_pgwarm_cli_CPPFLAGS = $(PGW_CPPFLAGS)
 tests_unit_pgwarm_cli_LDADD = plugins/postgres-warm/libpgwarm.la
 
 # Unit tests (no server): CSV parsing, range coalescing and budget math,
-# the plain-SELECT check.
+# the plain-SELECT gate.
 PGW_CHECKS = tests/unit/check_pgwarm_csv tests/unit/check_pgwarm_plan \
 	tests/unit/check_pgwarm_sql tests/unit/check_pgwarm_conn
 check_PROGRAMS += $(PGW_CHECKS)
