@@ -13,6 +13,7 @@
 
 #include "aws_buf.h"
 #include "aws_http.h"
+#include "aws_retry.h"
 #include "pw_aws.h"
 
 /* ---- credentials (aws_creds.c) ---- */
@@ -82,9 +83,13 @@ struct pw_aws_client {
 	int endpoint_overridden; /* from options or AWS_ENDPOINT_URL* */
 	long connect_timeout_ms;
 	long request_timeout_ms;
-	int max_attempts;
+	int max_attempts;        /* in effect: retry.max_attempts, or set */
 	long retry_base_ms;
 	long retry_cap_ms;
+	struct aws_retry_config retry; /* mode and attempts as resolved */
+	struct aws_retry_quota quota;  /* standard and adaptive */
+	struct aws_rate_limiter limiter; /* adaptive */
+	struct pw_aws_call_opts *call_opts; /* the current call's, or NULL */
 	size_t max_response_bytes;
 	const struct pw_host_api *host;
 	pw_call *call;
@@ -113,10 +118,13 @@ struct aws_call {
 };
 
 /* Sends call with fresh credentials and a new signature per attempt.
- * Retries network errors, timeouts, 5xx and throttling with capped
- * exponential backoff and full jitter (max_attempts in all); refreshes
- * credentials once on ExpiredToken. Returns 0 with a 2xx *resp (caller
- * frees), or -1 with the named error. */
+ * Retries what the SDKs retry (aws_retry_classify) by the client's retry
+ * mode: capped exponential backoff with full jitter, the retry quota,
+ * the adaptive rate limiter; max_attempts in all, or c->call_opts's;
+ * refreshes credentials once on ExpiredToken. A not_idempotent call is
+ * never resent after an ambiguous failure. Fills c->call_opts's out
+ * fields. Returns 0 with a 2xx *resp (caller frees), or -1 with the
+ * named error. */
 int aws_client_send(pw_aws_client *c, const struct aws_call *call,
 		    struct aws_http_response *resp, pw_error *err);
 
