@@ -16,6 +16,8 @@ plugins_aws_libpwaws_la_SOURCES = \
 	plugins/aws/aws_config_file.c \
 	plugins/aws/aws_endpoint.c \
 	plugins/aws/aws_creds.c \
+	plugins/aws/aws_creds_process.c \
+	plugins/aws/aws_creds_sso.c \
 	plugins/aws/aws_sts.c \
 	plugins/aws/aws_client.c \
 	plugins/aws/aws_retry.c \
@@ -64,10 +66,12 @@ tests_unit_aws_probe_LDADD = plugins/aws/libpwaws.la $(JSONC_LIBS)
 TESTS += tests/integration/test_aws_lib_creds.py \
 	tests/integration/test_aws_lib_protocols.py \
 	tests/integration/test_aws_lib_moto.py \
-	tests/integration/test_aws_lib_retry.py
+	tests/integration/test_aws_lib_retry.py \
+	tests/integration/test_aws_lib_creds_process_sso.py
 EXTRA_DIST += tests/integration/test_aws_lib_creds.py \
 	tests/integration/test_aws_lib_protocols.py \
 	tests/integration/test_aws_lib_moto.py \
 	tests/integration/test_aws_lib_retry.py \
+	tests/integration/test_aws_lib_creds_process_sso.py \
 	tests/integration/fixtures/http_stub.py
 EXTRA_DIST += plugins/aws/README.md
