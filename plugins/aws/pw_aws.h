@@ -98,10 +98,10 @@ const char *pw_aws_client_endpoint(const pw_aws_client *c);
  * sleeps and logging); may be NULL. Set before each call. */
 void pw_aws_client_set_call(pw_aws_client *c, pw_call *call);
 
-/* Sets how many attempts a request gets (>= 1) and returns the previous
- * value. A read-modify-write loop sets 1 around its write: resending a
- * write built from a stale read after a 5xx could overwrite a concurrent
- * change; the loop must read again instead. */
+/* Sets how many attempts a request gets (>= 1), over the config and the
+ * environment, and returns the previous value. For one call, prefer
+ * pw_aws_query_opts with struct pw_aws_call_opts (below), which also
+ * tells whether a failed write was applied. */
 int pw_aws_client_set_max_attempts(pw_aws_client *c, int max_attempts);
 
 /* Attempts a call gets now (after options, config, environment and
