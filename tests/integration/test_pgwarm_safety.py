@@ -223,7 +223,7 @@ def test_password_never_appears(pg, tmp_path):
         "target": "postgresql://%s:%s-wrong@127.0.0.1:%d/postgres"
                   % (PASSWORD_USER, pw, s.port),
         "relations": ["pgbench_branches"]})
-    assert rc == 1 and out["Error"] == "Postgres.ConnectionFailed"
+    assert rc == 1 and out["Error"] == "Postgres.AuthFailed", out
     assert "password authentication failed" in out["Cause"]
     outputs.append(so + se)
     # A broken connection string that holds the password.
@@ -249,15 +249,16 @@ def test_unreadable_relations_are_skipped_not_fatal(pg):
     reported, and no statement fails because of it."""
     p, s = pg.primary, standby(pg)
     p.query("DROP ROLE IF EXISTS limited")
-    p.query("CREATE ROLE limited LOGIN IN ROLE pg_monitor")
+    p.query("CREATE ROLE limited LOGIN PASSWORD %s IN ROLE pg_monitor", (pg.password,))
     p.query("GRANT EXECUTE ON FUNCTION pg_prewarm(regclass, text, text, "
             "bigint, bigint) TO limited")
     p.query("GRANT SELECT ON pgbench_accounts TO limited")
     pg.wait_replay()
     # Make sure the source's cache holds a TOAST relation of a catalog.
     p.query("SELECT count(*) FROM pg_statistic")
-    rep = warm_ok({"target": s.dsn(user="limited"),
-                   "source": p.dsn(user="limited"), "strategy": "mirror"})
+    rep = warm_ok({"target": s.dsn(user="limited", password=pg.password),
+                   "source": p.dsn(user="limited", password=pg.password),
+                   "strategy": "mirror"})
     assert rep["statements_failed"] == 0
     assert rep["blocks_loaded"] > 0
     assert any("pg_read_all_data" in m for m in rep["problems"]), rep

@@ -59,7 +59,7 @@ def test_two_replicas_at_once_are_both_warmed_and_in_the_endpoint(tmp_path, pg, 
     rds.create_db_cluster_endpoint(DBClusterIdentifier=CLUSTER, DBClusterEndpointIdentifier=ENDPOINT,
                                    EndpointType="READER", StaticMembers=[READER])
     arn = moto_server.client("secretsmanager").create_secret(Name=SECRET, SecretString=json.dumps(
-        {"username": "postgres", "password": pg.password, "engine": "postgres"}))["ARN"]
+        pg.secret()))["ARN"]
     now = datetime.datetime.now(datetime.timezone.utc)
     for name in NEW:  # low replica lag over the window
         cw.put_metric_data(Namespace="AWS/RDS", MetricData=[
