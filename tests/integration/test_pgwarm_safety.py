@@ -400,8 +400,6 @@ def test_queries_from_s3_through_the_prewarm_binary(pg, moto_server,
     """`prewarm warm --queries-s3` reads the pg_cron job's object with
     s3:GetObject through the host (the s3 plugin, against moto)."""
     binary = prewarm_binary()
-    if binary is None:
-        pytest.skip("the prewarm binary is not built or lacks postgres-warm")
     s3 = moto_server.client("s3")
     s3.create_bucket(Bucket="prewarm-queries")
     s3.put_object(Bucket="prewarm-queries", Key="top-queries/postgres/h.csv",
@@ -425,8 +423,6 @@ def test_snapshot_to_s3_and_restore_through_a_workflow(pg, moto_server,
     """SnapshotBuffers writes the hot-block list to S3 (s3:PutObject) and
     RestoreBuffers loads it from there (s3:GetObject), as workflow Tasks."""
     binary = prewarm_binary()
-    if binary is None:
-        pytest.skip("the prewarm binary is not built or lacks postgres-warm")
     moto_server.client("s3").create_bucket(Bucket="prewarm-snapshots")
     loc = {"Bucket": "prewarm-snapshots", "Key": "buffers/standby.csv"}
     wf = tmp_path / "snap.json"
