@@ -11,7 +11,8 @@ import time
 
 import pytest
 
-from fixtures.pg_cluster import PASSWORD_USER, PgCluster, load_pgbench_data
+from fixtures.pg_cluster import (PASSWORD_USER, PG_USER, PREWARM_ROLE, SRC, PgCluster,
+                                 load_pgbench_data)
 from fixtures.moto_server import moto_server  # noqa: F401
 from fixtures.pgwarm import prewarm_binary, run_core, warm_ok, write_csv
 
@@ -266,6 +267,61 @@ def test_unreadable_relations_are_skipped_not_fatal(pg):
         "SELECT count(*) FROM pg_buffercache "
         "WHERE relfilenode = pg_relation_filenode('pgbench_accounts')")
     assert loaded > 0
+
+
+def documented_grants():
+    """The role memberships contrib/DEPLOY.md's grant table lists."""
+    with open(os.path.join(SRC, "contrib", "DEPLOY.md")) as f:
+        text = f.read()
+    section = text[text.index("**A database user for warming.**"):
+                   text.index("**The top-queries export**")]
+    return sorted(re.findall(r"^\| `(pg_\w+)`", section, re.M))
+
+
+def test_prewarm_role_has_exactly_the_documented_grants(pg):
+    """The role every test warms as (contrib/sql/prewarm-role.sql) is no
+    superuser and holds exactly what DEPLOY.md documents, nothing more."""
+    p = pg.primary
+    member_of = sorted(r[0] for r in p.query(
+        "SELECT g.rolname FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid "
+        "JOIN pg_roles u ON u.oid = m.member WHERE u.rolname = %s", (PREWARM_ROLE,)))
+    assert member_of == documented_grants() == ["pg_monitor", "pg_read_all_data"]
+    attrs = p.query("SELECT rolsuper, rolcreaterole, rolcreatedb, rolreplication, "
+                    "rolbypassrls, rolcanlogin FROM pg_roles WHERE rolname = %s",
+                    (PREWARM_ROLE,))
+    assert attrs == [(False, False, False, False, False, True)]
+    # No privilege granted to the role itself on any object.
+    assert p.scalar("SELECT count(*) FROM information_schema.role_table_grants "
+                    "WHERE grantee = %s", (PREWARM_ROLE,)) == 0
+    assert p.scalar("SELECT count(*) FROM information_schema.role_routine_grants "
+                    "WHERE grantee = %s", (PREWARM_ROLE,)) == 0
+
+
+def test_each_documented_grant_is_needed(pg):
+    """Without pg_monitor the mirror cannot read the source's cache; without
+    pg_read_all_data see test_unreadable_relations_are_skipped_not_fatal."""
+    p, s = pg.primary, standby(pg)
+    p.query("DROP ROLE IF EXISTS no_monitor")
+    p.query("CREATE ROLE no_monitor LOGIN PASSWORD %s IN ROLE pg_read_all_data",
+            (pg.password,))
+    pg.wait_replay()
+    rc, out, so, se = run_core("Warm", {
+        "target": s.dsn(user="no_monitor", password=pg.password),
+        "source": p.dsn(user="no_monitor", password=pg.password), "strategy": "mirror"})
+    assert rc == 1 and out["Error"] == "Postgres.QueryFailed", so + se
+    assert "permission denied" in out["Cause"] and "pg_buffercache" in out["Cause"], out
+
+
+def test_tcp_logins_need_a_password(pg):
+    """pg_hba.conf has no trust over TCP: not even the superuser gets in
+    without a password, and a login with none fails as AuthFailed."""
+    s = standby(pg)
+    rc, out, _, _ = run_core("CacheStats", {"target": s.dsn(user=PG_USER)})
+    assert rc == 1 and out["Error"] == "Postgres.AuthFailed", out
+    rc, out, _, _ = run_core("CacheStats", {"target": s.dsn(user=PREWARM_ROLE, password="")})
+    assert rc == 1 and out["Error"] == "Postgres.AuthFailed", out
+    rc, out, so, se = run_core("CacheStats", {"target": s.dsn()})
+    assert rc == 0, so + se
 
 
 def test_connection_failures_are_named(pg):
