@@ -4,6 +4,11 @@
 pgcrondir = $(pkgdatadir)/pg_cron
 dist_pgcron_DATA = contrib/pg_cron/export-top-queries.sql
 
+# The least-privilege database role (contrib/DEPLOY.md; the integration
+# tests' clusters create their role with it too).
+sqldir = $(pkgdatadir)/sql
+dist_sql_DATA = contrib/sql/prewarm-role.sql
+
 # Deployment files (contrib/DEPLOY.md), installed for reference under
 # $(pkgdatadir)/contrib/: the config example, the IAM policy, the
 # CloudFormation template and the systemd unit. The container build is

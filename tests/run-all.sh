@@ -5,7 +5,8 @@
 #   suite again, runs the engine's unit tests under valgrind, and checks the
 #   release tarball (`make distcheck`, unit tests only).
 # Usage: tests/run-all.sh            (build trees go to ./build/)
-# Env:   PW_SKIP_ASAN=1 / PW_SKIP_VALGRIND=1 / PW_SKIP_DISTCHECK=1 for quicker local runs.
+# Env:   PW_SKIP_ASAN=1 / PW_SKIP_VALGRIND=1 / PW_SKIP_DISTCHECK=1 for quicker local runs
+#        (CI, .ci/run, sets none of them). A skipped test fails the run.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
@@ -28,15 +29,22 @@ export PW_SHARED_TESTDATA="${PW_SHARED_TESTDATA:-$here/../shared/testdata}"
 autoreconf -fi >/dev/null 2>&1 || autoreconf -fi
 
 passed=0 failed=0
-count_results() { # $1: build dir
-	local log="$1/test-suite.log" p f e x
+count_results() { # $1: build dir; fails when a test was skipped
+	local log="$1/test-suite.log" p f e x s
 	[ -f "$log" ] || return 0
 	p=$(sed -n 's/^# PASS: *//p' "$log" | head -1)
 	f=$(sed -n 's/^# FAIL: *//p' "$log" | head -1)
 	e=$(sed -n 's/^# ERROR: *//p' "$log" | head -1)
 	x=$(sed -n 's/^# XPASS: *//p' "$log" | head -1)
+	s=$(sed -n 's/^# SKIP: *//p' "$log" | head -1)
 	passed=$((passed + ${p:-0}))
-	failed=$((failed + ${f:-0} + ${e:-0} + ${x:-0}))
+	# A skipped test (exit 77) checked nothing: it counts as failed.
+	failed=$((failed + ${f:-0} + ${e:-0} + ${x:-0} + ${s:-0}))
+	if [ "${s:-0}" -ne 0 ]; then
+		echo "=== $1: ${s} test(s) SKIPPED, which fails the run:"
+		grep -h '^SKIP' "$1"/test-suite.log || true
+		return 1
+	fi
 }
 
 run_suite() { # $1: name, rest: configure args
@@ -45,7 +53,7 @@ run_suite() { # $1: name, rest: configure args
 	echo "=== [$name] configure, build and make check"
 	mkdir -p "$dir"
 	(cd "$dir" && "$here/configure" -q --enable-werror "$@" && make -s -j"$jobs" && make -s -j"$jobs" check) || rc=$?
-	count_results "$dir"
+	count_results "$dir" || rc=1
 	if [ $rc -ne 0 ]; then
 		echo "=== [$name] FAILED; failing logs:"
 		grep -l -E '^(FAIL|ERROR)' "$dir"/tests/unit/*.log "$dir"/tests/integration/*.log 2>/dev/null | while read -r l; do

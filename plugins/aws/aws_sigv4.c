@@ -484,13 +484,15 @@ int aws_sigv4_presign(const struct aws_sigv4_params *p,
 	if (compute(p, req, date, payload_hash, extra, nextra, &signed_headers,
 		    t) != 0)
 		goto out;
-	/* The canonical query is the third line of the canonical request. */
-	const char *l2 = strchr(t->canonical_request, '\n');
-	l2 = l2 ? strchr(l2 + 1, '\n') : NULL;
-	const char *l3 = l2 ? strchr(l2 + 1, '\n') : NULL;
-	if (l3 == NULL)
+	/* The query to send: the request's own parameters, then the X-Amz-*
+	 * ones in the order the AWS SDKs write them, the signature last. The
+	 * server sorts them again; the SDKs' order makes an RDS auth token
+	 * byte for byte botocore's generate_db_auth_token (a test compares). */
+	if (canonical_query(&q, req->query, NULL, 0) != 0)
 		goto out;
-	aws_buf_append(&q, l2 + 1, (size_t)(l3 - l2 - 1));
+	for (size_t i = 0; i < nextra; i++)
+		aws_buf_printf(&q, "%s%s=%s", q.len > 0 ? "&" : "",
+			       extra[i].key, extra[i].value);
 	if (token && p->omit_session_token)
 		aws_buf_printf(&q, "&X-Amz-Security-Token=%s", token);
 	aws_buf_printf(&q, "&X-Amz-Signature=%s", t->signature);

@@ -6,9 +6,9 @@
  * struct pgw_env (logging, secret registration, deadline, cancellation and
  * invoking another action), so it can be driven without the engine.
  *
- * Error names raised here: Postgres.ConnectionFailed, Postgres.TargetIsWriter,
- * Postgres.InvalidParameter, Postgres.QueryFailed, Postgres.ExtensionMissing,
- * Postgres.SnapshotInvalid, States.Timeout.
+ * Error names raised here: Postgres.ConnectionFailed, Postgres.AuthFailed,
+ * Postgres.TargetIsWriter, Postgres.InvalidParameter, Postgres.QueryFailed,
+ * Postgres.ExtensionMissing, Postgres.SnapshotInvalid, States.Timeout.
  */
 #ifndef PGW_H
 #define PGW_H

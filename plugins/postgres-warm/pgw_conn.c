@@ -193,6 +193,27 @@ void pgw_redact(const pgw_conn_spec *spec, const char *msg, char *buf,
 		buf[--o] = '\0';
 }
 
+/* The server refused the login itself (wrong password or IAM token, no
+ * pg_hba.conf entry for the user), as opposed to an unreachable or not yet
+ * ready server: retrying cannot help. libpq gives a failed connection no
+ * SQLSTATE, so this reads the server's (English) message. */
+static int pgw_auth_failure(PGconn *c)
+{
+	static const char *const marks[] = {
+		"authentication failed", /* password, scram, md5, PAM (IAM) */
+		"no password supplied",
+		"pg_hba.conf rejects connection",
+		"no pg_hba.conf entry",
+	};
+	if (PQconnectionNeedsPassword(c))
+		return 1;
+	const char *m = PQerrorMessage(c);
+	for (size_t i = 0; i < sizeof(marks) / sizeof(marks[0]); i++)
+		if (strstr(m, marks[i]) != NULL)
+			return 1;
+	return 0;
+}
+
 int pgw_connect(const pgw_conn_spec *spec, const pgw_session_opts *opts,
 		PGconn **out, pw_error *err)
 {
@@ -204,9 +225,11 @@ int pgw_connect(const pgw_conn_spec *spec, const pgw_session_opts *opts,
 		return pw_error_set(err, "Postgres.ConnectionFailed",
 				    "%s: out of memory", spec->label);
 	if (PQstatus(c) != CONNECTION_OK) {
+		int auth = pgw_auth_failure(c);
 		pgw_redact(spec, PQerrorMessage(c), msg, sizeof(msg));
 		PQfinish(c);
-		return pw_error_set(err, "Postgres.ConnectionFailed",
+		return pw_error_set(err, auth ? "Postgres.AuthFailed"
+					      : "Postgres.ConnectionFailed",
 				    "cannot connect to %s: %s", spec->label,
 				    msg);
 	}

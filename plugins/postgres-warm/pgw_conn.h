@@ -31,8 +31,9 @@ typedef struct pgw_session_opts {
 } pgw_session_opts;
 
 /* Connects and makes the session read-only (default_transaction_read_only)
- * with the statement timeout. Failure: Postgres.ConnectionFailed, with the
- * password redacted from the cause. The caller PQfinish()es *out. */
+ * with the statement timeout. Failure: Postgres.AuthFailed when the server
+ * refused the login (wrong password or token, no pg_hba.conf entry), else
+ * Postgres.ConnectionFailed; the password redacted from the cause. The caller PQfinish()es *out. */
 int pgw_connect(const pgw_conn_spec *spec, const pgw_session_opts *opts,
 		PGconn **out, pw_error *err);
 

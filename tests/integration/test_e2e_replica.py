@@ -15,6 +15,10 @@ metric, failover and reconcile membership. Here: the gaps.
   - the database refuses connections: the Warm is retried as the workflow
     says (with a 1 s first interval instead of 20 s), notified, endpoint
     untouched;
+  - a wrong password in the secret (prewarm's role logs in with a SCRAM
+    password, pg_hba.conf has no trust): Postgres.AuthFailed at once, not
+    retried, notified, endpoint untouched, and neither password in stdout,
+    stderr, the notification or any file of the state directory;
   - two replicas at the same moment (two concurrent `prewarm run`s): both
     warmed and both in the endpoint;
   - an event for another cluster: no AWS call, no notification; a duplicate
@@ -67,7 +71,7 @@ def config(sim, pg, tmp_path, **extra):
     a, b, c = pg.standbys
     hosts = {READER: pg.primary, NEW: a, WRITER: b,
              "app-prod-reader-3": b, "app-prod-reader-4": c, "app-prod-reader-5": b,
-             "app-prod-stuck": a, "app-prod-laggy": a,
+             "app-prod-stuck": a, "app-prod-laggy": a, "app-prod-badpass": a,
              "app-prod-refusing": "127.0.0.1:%d" % closed_port()}
     return sim.config(str(tmp_path / "prewarm.json"), hosts, **extra)
 
@@ -221,6 +225,42 @@ def test_a_database_that_refuses_connections(sim, pg, tmp_path):
     assert "cannot connect" in out["Cause"]
     assert_untouched(sim, events, before)
     assert pg.password not in err + str(out)
+    sim.rds.delete_db_instance(DBInstanceIdentifier=name, SkipFinalSnapshot=True)
+
+
+def files_text(top):
+    """Everything under a directory (journals, results, locks), as text."""
+    out = []
+    for d, _, names in os.walk(str(top)):
+        for n in names:
+            with open(os.path.join(d, n), "rb") as f:
+                out.append(f.read().decode("utf-8", "replace"))
+    return "\n".join(out)
+
+
+def test_a_wrong_password_fails_authentication_and_never_shows(sim, pg, tmp_path):
+    name = "app-prod-badpass"
+    sim.add_instance(name)
+    sim.lag(name, [3.0, 2.0])
+    before = sim.members()
+    wrong = "wrong-" + pg.password
+    arn = sim.sm.create_secret(Name="app-prod/prewarm-badpass", SecretString=json.dumps(
+        pg.secret(password=wrong)))["ARN"]
+    cfg = config(sim, pg, tmp_path, **{"clusters.%s.database.secret_id" % CLUSTER: arn})
+    rc, out, err = sim.run("aurora-replica-prewarm.yaml", create_instance_event(name), cfg,
+                           sim.state)
+    assert rc == 1
+    assert out["Error"] == "Postgres.AuthFailed", out
+    assert "password authentication failed" in out["Cause"], out
+    (note,) = sim.notes(about="FAILED for " + name)
+    events = journal(sim.state, execution_of(out))
+    assert events[-1]["type"] == "ExecutionFailed" and "Postgres.AuthFailed" in str(events[-1])
+    # A wrong password does not heal: one attempt, no retry.
+    assert len(scheduled(events, "postgres-warm:Warm")) == 1
+    assert_untouched(sim, events, before)
+    everything = "\n".join([json.dumps(out), err, json.dumps(note), files_text(sim.state)])
+    for secret in (wrong, pg.password):
+        assert secret not in everything
     sim.rds.delete_db_instance(DBInstanceIdentifier=name, SkipFinalSnapshot=True)
 
 

@@ -137,8 +137,6 @@ def test_relations_ranked_by_source_statio_beat_cold(bench):
 def test_prewarm_binary_warm_mirror(bench):
     """The engine's `prewarm warm` shortcut drives the same action."""
     binary = prewarm_binary()
-    if binary is None:
-        pytest.skip("the prewarm binary is not built or lacks postgres-warm")
     import subprocess
     def warm():
         p = subprocess.run([binary, "warm", "--target", bench.target.dsn(),

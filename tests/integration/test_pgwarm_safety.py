@@ -11,7 +11,8 @@ import time
 
 import pytest
 
-from fixtures.pg_cluster import PASSWORD_USER, PgCluster, load_pgbench_data
+from fixtures.pg_cluster import (PASSWORD_USER, PG_USER, PREWARM_ROLE, SRC, PgCluster,
+                                 load_pgbench_data)
 from fixtures.moto_server import moto_server  # noqa: F401
 from fixtures.pgwarm import prewarm_binary, run_core, warm_ok, write_csv
 
@@ -246,7 +247,7 @@ def test_password_never_appears(pg, tmp_path):
         "target": "postgresql://%s:%s-wrong@127.0.0.1:%d/postgres"
                   % (PASSWORD_USER, pw, s.port),
         "relations": ["pgbench_branches"]})
-    assert rc == 1 and out["Error"] == "Postgres.ConnectionFailed"
+    assert rc == 1 and out["Error"] == "Postgres.AuthFailed", out
     assert "password authentication failed" in out["Cause"]
     outputs.append(so + se)
     # A broken connection string that holds the password.
@@ -272,15 +273,16 @@ def test_unreadable_relations_are_skipped_not_fatal(pg):
     reported, and no statement fails because of it."""
     p, s = pg.primary, standby(pg)
     p.query("DROP ROLE IF EXISTS limited")
-    p.query("CREATE ROLE limited LOGIN IN ROLE pg_monitor")
+    p.query("CREATE ROLE limited LOGIN PASSWORD %s IN ROLE pg_monitor", (pg.password,))
     p.query("GRANT EXECUTE ON FUNCTION pg_prewarm(regclass, text, text, "
             "bigint, bigint) TO limited")
     p.query("GRANT SELECT ON pgbench_accounts TO limited")
     pg.wait_replay()
     # Make sure the source's cache holds a TOAST relation of a catalog.
     p.query("SELECT count(*) FROM pg_statistic")
-    rep = warm_ok({"target": s.dsn(user="limited"),
-                   "source": p.dsn(user="limited"), "strategy": "mirror"})
+    rep = warm_ok({"target": s.dsn(user="limited", password=pg.password),
+                   "source": p.dsn(user="limited", password=pg.password),
+                   "strategy": "mirror"})
     assert rep["statements_failed"] == 0
     assert rep["blocks_loaded"] > 0
     assert any("pg_read_all_data" in m for m in rep["problems"]), rep
@@ -288,6 +290,61 @@ def test_unreadable_relations_are_skipped_not_fatal(pg):
         "SELECT count(*) FROM pg_buffercache "
         "WHERE relfilenode = pg_relation_filenode('pgbench_accounts')")
     assert loaded > 0
+
+
+def documented_grants():
+    """The role memberships contrib/DEPLOY.md's grant table lists."""
+    with open(os.path.join(SRC, "contrib", "DEPLOY.md")) as f:
+        text = f.read()
+    section = text[text.index("**A database user for warming.**"):
+                   text.index("**The top-queries export**")]
+    return sorted(re.findall(r"^\| `(pg_\w+)`", section, re.M))
+
+
+def test_prewarm_role_has_exactly_the_documented_grants(pg):
+    """The role every test warms as (contrib/sql/prewarm-role.sql) is no
+    superuser and holds exactly what DEPLOY.md documents, nothing more."""
+    p = pg.primary
+    member_of = sorted(r[0] for r in p.query(
+        "SELECT g.rolname FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid "
+        "JOIN pg_roles u ON u.oid = m.member WHERE u.rolname = %s", (PREWARM_ROLE,)))
+    assert member_of == documented_grants() == ["pg_monitor", "pg_read_all_data"]
+    attrs = p.query("SELECT rolsuper, rolcreaterole, rolcreatedb, rolreplication, "
+                    "rolbypassrls, rolcanlogin FROM pg_roles WHERE rolname = %s",
+                    (PREWARM_ROLE,))
+    assert attrs == [(False, False, False, False, False, True)]
+    # No privilege granted to the role itself on any object.
+    assert p.scalar("SELECT count(*) FROM information_schema.role_table_grants "
+                    "WHERE grantee = %s", (PREWARM_ROLE,)) == 0
+    assert p.scalar("SELECT count(*) FROM information_schema.role_routine_grants "
+                    "WHERE grantee = %s", (PREWARM_ROLE,)) == 0
+
+
+def test_each_documented_grant_is_needed(pg):
+    """Without pg_monitor the mirror cannot read the source's cache; without
+    pg_read_all_data see test_unreadable_relations_are_skipped_not_fatal."""
+    p, s = pg.primary, standby(pg)
+    p.query("DROP ROLE IF EXISTS no_monitor")
+    p.query("CREATE ROLE no_monitor LOGIN PASSWORD %s IN ROLE pg_read_all_data",
+            (pg.password,))
+    pg.wait_replay()
+    rc, out, so, se = run_core("Warm", {
+        "target": s.dsn(user="no_monitor", password=pg.password),
+        "source": p.dsn(user="no_monitor", password=pg.password), "strategy": "mirror"})
+    assert rc == 1 and out["Error"] == "Postgres.QueryFailed", so + se
+    assert "permission denied" in out["Cause"] and "pg_buffercache" in out["Cause"], out
+
+
+def test_tcp_logins_need_a_password(pg):
+    """pg_hba.conf has no trust over TCP: not even the superuser gets in
+    without a password, and a login with none fails as AuthFailed."""
+    s = standby(pg)
+    rc, out, _, _ = run_core("CacheStats", {"target": s.dsn(user=PG_USER)})
+    assert rc == 1 and out["Error"] == "Postgres.AuthFailed", out
+    rc, out, _, _ = run_core("CacheStats", {"target": s.dsn(user=PREWARM_ROLE, password="")})
+    assert rc == 1 and out["Error"] == "Postgres.AuthFailed", out
+    rc, out, so, se = run_core("CacheStats", {"target": s.dsn()})
+    assert rc == 0, so + se
 
 
 def test_connection_failures_are_named(pg):
@@ -422,8 +479,6 @@ def test_queries_from_s3_through_the_prewarm_binary(pg, moto_server,
     """`prewarm warm --queries-s3` reads the pg_cron job's object with
     s3:GetObject through the host (the s3 plugin, against moto)."""
     binary = prewarm_binary()
-    if binary is None:
-        pytest.skip("the prewarm binary is not built or lacks postgres-warm")
     s3 = moto_server.client("s3")
     s3.create_bucket(Bucket="prewarm-queries")
     s3.put_object(Bucket="prewarm-queries", Key="top-queries/postgres/h.csv",
@@ -447,8 +502,6 @@ def test_snapshot_to_s3_and_restore_through_a_workflow(pg, moto_server,
     """SnapshotBuffers writes the hot-block list to S3 (s3:PutObject) and
     RestoreBuffers loads it from there (s3:GetObject), as workflow Tasks."""
     binary = prewarm_binary()
-    if binary is None:
-        pytest.skip("the prewarm binary is not built or lacks postgres-warm")
     moto_server.client("s3").create_bucket(Bucket="prewarm-snapshots")
     loc = {"Bucket": "prewarm-snapshots", "Key": "buffers/standby.csv"}
     wf = tmp_path / "snap.json"

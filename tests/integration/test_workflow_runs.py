@@ -53,12 +53,9 @@ def aws(moto_server, pg):
     rds.create_db_cluster_endpoint(DBClusterIdentifier=CLUSTER, DBClusterEndpointIdentifier=ENDPOINT,
                                    EndpointType="READER", StaticMembers=[READER])
     sm = moto_server.client("secretsmanager")
-    # The superuser (trust auth here, so the password is not checked but
-    # must still never show): the least-privileged role cannot read every
-    # relation a mirror finds in the source's cache (e.g. pg_toast).
-    arn = sm.create_secret(Name=SECRET, SecretString=json.dumps(
-        {"username": "postgres", "password": pg.password, "engine": "postgres",
-         "host": "unused", "port": 5432, "dbname": "postgres"}))["ARN"]
+    # prewarm's least-privilege role with its SCRAM password (the only way
+    # in over TCP): a workflow that lost the password fails.
+    arn = sm.create_secret(Name=SECRET, SecretString=json.dumps(pg.secret()))["ARN"]
     return {"rds": rds, "cw": moto_server.client("cloudwatch"), "secret_arn": arn}
 
 

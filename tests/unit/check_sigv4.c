@@ -216,7 +216,9 @@ START_TEST(query_presigning)
 	char *creq = slurp(dir, "query-canonical-request.txt");
 	if (creq == NULL) {
 		free(dir);
-		return; /* this case has no query-signed variant */
+		/* The vector suite has no query-signed variant of this case
+		 * (main() fails when no case has one). */
+		return;
 	}
 	struct context c;
 	struct raw_request r;
@@ -308,6 +310,22 @@ int main(void)
 		free(list[i]);
 	}
 	free(list);
+	/* query_presigning passes a case with no query variant: make sure
+	 * some do, or a missing file would leave presigning untested. */
+	int nquery = 0;
+	for (int i = 0; i < ncases; i++) {
+		char *dir = NULL, *creq = NULL;
+		if (asprintf(&dir, "%s/%s", vector_dir, cases[i]) >= 0)
+			creq = slurp(dir, "query-canonical-request.txt");
+		nquery += creq != NULL;
+		free(creq);
+		free(dir);
+	}
+	if (nquery == 0) {
+		fprintf(stderr, "check_sigv4: no query-signed vectors under %s\n",
+			vector_dir);
+		return 99;
+	}
 
 	Suite *s = suite_create("sigv4");
 	TCase *tc = tcase_create("vectors");
