@@ -83,6 +83,38 @@ static int fake_sleep(void *ud, int64_t ms)
 	return 0;
 }
 
+static int64_t sim_mono(void *ud)
+{
+	struct pw_sim_clock *sc = ud;
+	return sc->base->mono_ms(sc->base->ud) + sc->advanced;
+}
+
+static int64_t sim_wall(void *ud)
+{
+	struct pw_sim_clock *sc = ud;
+	return sc->base->wall_ms(sc->base->ud) + sc->advanced;
+}
+
+static int sim_sleep(void *ud, int64_t ms)
+{
+	struct pw_sim_clock *sc = ud;
+	if (pw_cancel_requested())
+		return -1;
+	if (ms > 0)
+		sc->advanced += ms;
+	return 0;
+}
+
+void pw_sim_clock_init(struct pw_sim_clock *sc, const struct pw_clock *base)
+{
+	sc->clock.mono_ms = sim_mono;
+	sc->clock.wall_ms = sim_wall;
+	sc->clock.sleep_ms = sim_sleep;
+	sc->clock.ud = sc;
+	sc->base = base;
+	sc->advanced = 0;
+}
+
 void pw_fake_clock_init(struct pw_fake_clock *fc, int64_t wall_ms)
 {
 	fc->clock.mono_ms = fake_mono;

@@ -33,6 +33,15 @@ struct pw_fake_clock {
 };
 void pw_fake_clock_init(struct pw_fake_clock *fc, int64_t wall_ms);
 
+/* A dry run's clock: reads `base` plus the time simulated so far; sleeping
+ * advances it at once. `clock.ud` points at the struct itself. */
+struct pw_sim_clock {
+	struct pw_clock clock;
+	const struct pw_clock *base;
+	int64_t advanced; /* ms slept so far */
+};
+void pw_sim_clock_init(struct pw_sim_clock *sc, const struct pw_clock *base);
+
 /* Process-wide cancellation (SIGINT/SIGTERM handler sets it). */
 void pw_cancel_request(void);
 int pw_cancel_requested(void);

@@ -39,6 +39,11 @@ struct exec {
 	 * in order, and how many of each were handed out again. */
 	json_object *replay;
 	json_object *replay_used;
+	/* Dry run: Wait advances sim instead of sleeping; visits counts the
+	 * entries of each state ("scope\x1fstate"); loop_cut ends the run. */
+	struct pw_sim_clock sim;
+	json_object *visits;
+	int loop_cut;
 	char id[160];
 };
 
@@ -508,10 +513,8 @@ static int run_wait(struct exec *x, const char *name, json_object *state, json_o
 	}
 	if (wait_s <= 0)
 		return PW_OK;
-	if (x->o->dry_run) {
+	if (x->o->dry_run) /* the simulated clock moves on, nothing sleeps */
 		pw_log(PW_LOG_INFO, "dry-run", "%s: would wait %.3f s", name, wait_s);
-		return PW_OK;
-	}
 	if (x->j && pw_journal_sync(x->j, err) != PW_OK)
 		return PW_ERR; /* progress so far is durable before a long wait */
 	return engine_sleep(x, (int64_t)llround(wait_s * 1000.0), err);
@@ -590,6 +593,28 @@ out:
 	return rc;
 }
 
+/* Dry run: 1 when the plan stops before entering `name`, because it (or
+ * a state before it) was entered more than the visit bound: a polling
+ * loop would repeat until something outside changes. */
+static int dry_run_loop(struct exec *x, const char *scope, const char *name)
+{
+	if (x->loop_cut)
+		return 1;
+	char key[1024];
+	snprintf(key, sizeof(key), "%s\x1f%s", scope ? scope : "", name);
+	int seen = json_object_get_int(field(x->visits, key)) + 1;
+	int max = x->o->dry_run_max_visits > 0 ? x->o->dry_run_max_visits : PW_DRY_RUN_MAX_VISITS;
+	json_object_object_add(x->visits, key, json_object_new_int(seen));
+	if (seen <= max)
+		return 0;
+	pw_log(PW_LOG_INFO, "dry-run",
+	       "loop would repeat: state %s%s%s visited %d times; the dry run ends here "
+	       "(a real run goes on until the loop's exit condition holds)",
+	       name, scope ? " in " : "", scope ? scope : "", max);
+	x->loop_cut = 1;
+	return 1;
+}
+
 /* Runs a state machine (the workflow or a branch/iterator) from `start`
  * (NULL: StartAt) on input (borrowed). *out: NEW reference on PW_OK. */
 static int run_machine(struct exec *x, json_object *machine, const char *start,
@@ -616,6 +641,10 @@ static int run_machine(struct exec *x, json_object *machine, const char *start,
 		if (timed_out(x, err)) {
 			rc = PW_ERR;
 			break;
+		}
+		if (x->o->dry_run && dry_run_loop(x, scope, name)) {
+			*out = cur; /* the plan ends here, successfully */
+			return PW_OK;
 		}
 		enter_state(x, name, 0);
 		if (x->j && (rc = journal(x, "StateEntered", name, scope,
@@ -704,6 +733,11 @@ static int exec_init(struct exec *x, const pw_doc *doc, const struct pw_exec_opt
 	x->o = o;
 	x->doc = doc;
 	x->clk = o->clock ? o->clock : pw_clock_system();
+	if (o->dry_run) {
+		pw_sim_clock_init(&x->sim, x->clk);
+		x->clk = &x->sim.clock;
+		x->visits = json_object_new_object();
+	}
 	x->deadline = INT64_MAX;
 	snprintf(x->id, sizeof(x->id), "%s", id);
 	workflow_dir(doc, x->dir, sizeof(x->dir));
@@ -739,6 +773,8 @@ static int exec_init(struct exec *x, const pw_doc *doc, const struct pw_exec_opt
 
 static void exec_fini(struct exec *x)
 {
+	json_object_put(x->visits);
+	x->visits = NULL;
 	json_object_put(x->replay);
 	json_object_put(x->replay_used);
 	x->replay = x->replay_used = NULL;

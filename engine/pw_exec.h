@@ -13,10 +13,15 @@
 #include "pw_doc.h"
 #include "pw_registry.h"
 
+#define PW_DRY_RUN_MAX_VISITS 3
+
 struct pw_exec_opts {
 	pw_registry *registry;        /* borrowed; required for Task states */
 	const struct pw_clock *clock; /* NULL: the system clock */
 	int dry_run;                  /* --dry-run (also turns the journal off) */
+	/* Dry run: the visit of a state past this many ends the run with a
+	 * "loop would repeat" plan entry (0: PW_DRY_RUN_MAX_VISITS). */
+	int dry_run_max_visits;
 	const char *state_dir;        /* NULL: no journal (not resumable) */
 	const char *name;             /* Execution.Name; NULL: the id */
 	json_object *vars;            /* workflow variables (borrowed, may be NULL) */

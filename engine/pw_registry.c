@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "pw_log.h"
+#include "pw_lambda.h"
 #include "pw_lua_step.h"
 #include "pw_resource.h"
 #include "pw_trust.h"
@@ -486,6 +487,24 @@ static const struct pw_action *find_action(const struct loaded *lp, const char *
 
 /* ---- resource resolution ------------------------------------------ */
 
+static json_object *resource_map(pw_registry *r)
+{
+	json_object *map = NULL;
+	if (r->config)
+		json_object_object_get_ex(r->config, "resource_map", &map);
+	return map;
+}
+
+/* A Lambda Task resource the engine serves through resource_map (unless
+ * the map names that exact resource). */
+static int lambda_served(pw_registry *r, const char *resource)
+{
+	json_object *to;
+	if (!pw_lambda_is_invoke(resource) && !pw_lambda_is_function_arn(resource))
+		return 0;
+	return !json_object_object_get_ex(resource_map(r), resource, &to);
+}
+
 static const char *mapped(pw_registry *r, const char *resource)
 {
 	json_object *map, *to;
@@ -703,6 +722,9 @@ int pw_registry_invoke(struct pw_call *call, const char *resource, json_object *
 	if (call->depth >= MAX_DEPTH)
 		return pw_error_set(err, "States.Runtime",
 				    "calls nested deeper than %d (a loop of prewarm.call?)", MAX_DEPTH);
+	if (lambda_served(call->reg, resource))
+		return pw_lambda_invoke(call, resource_map(call->reg), resource, params, result,
+					err);
 	if (resolve(call->reg, resource, &t, err) != PW_OK)
 		return PW_ERR;
 	if (params == NULL)
@@ -783,6 +805,29 @@ int pw_registry_call(pw_registry *r, const char *resource, json_object *params,
 	return pw_registry_invoke(&call, resource, params, result, err);
 }
 
+/* A Lambda function (the legacy ARN, or a lambda:invoke Task's
+ * FunctionName that pw_validate hands over as an ARN) resolves through
+ * resource_map to a target that must itself check out. */
+static int lambda_check(pw_registry *r, const char *resource, const char *workflow_dir,
+			char *why, size_t why_len)
+{
+	struct pw_lambda_fn fn;
+	const char *target;
+	if (pw_lambda_is_invoke(resource)) {
+		snprintf(why, why_len, "the function is named by Parameters.FunctionName");
+		return -1;
+	}
+	if (pw_lambda_parse_name(resource, &fn, why, why_len) != 0 ||
+	    (target = pw_lambda_lookup(resource_map(r), &fn, why, why_len)) == NULL)
+		return -1;
+	char sub[512] = "";
+	if (pw_registry_check_resource(r, target, workflow_dir, NULL, sub, sizeof(sub)) != 0) {
+		snprintf(why, why_len, "resource_map target '%s': %s", target, sub);
+		return -1;
+	}
+	return 0;
+}
+
 int pw_registry_check_resource(void *ud, const char *resource, const char *workflow_dir,
 			       const char *const **required, char *why, size_t why_len)
 {
@@ -792,6 +837,8 @@ int pw_registry_check_resource(void *ud, const char *resource, const char *workf
 	if (required)
 		*required = NULL;
 	struct pw_resource_ref ref; /* validate quotes the resource itself */
+	if (lambda_served(r, resource))
+		return lambda_check(r, resource, workflow_dir, why, why_len);
 	if (pw_resource_parse(resource, &ref, why, why_len) != 0)
 		return -1;
 	if (resolve(r, resource, &t, &err) != PW_OK) {

@@ -14,6 +14,7 @@
 #include "pw_path.h"
 #include "lang_validate.h"
 #include "pw_validate.h"
+#include "pw_lambda.h"
 
 /* Whether Parameters supply `name` as "name" or "name.$". Case is
  * ignored: through an aws-sdk resource a required DBClusterIdentifier is
@@ -44,6 +45,40 @@ void pw_diag_list_free(pw_diag_list *l)
 static void validate_machine(struct lang_vctx *c, const char *ptr,
 			     json_object *m, int top);
 
+/* arn:aws:states:::lambda:invoke: the function comes from
+ * Parameters.FunctionName and resolves through resource_map (pw_lambda). */
+static void check_lambda_invoke(struct lang_sctx *s, json_object *state, const char *p,
+				const char *r)
+{
+	struct pw_lambda_fn fn;
+	int has_fn = 0;
+	char why[1024] = "";
+	if (strcmp(r, PW_LAMBDA_INVOKE) != 0) {
+		lang_verr(s->c, p, "state '%s': Resource '%s': only %s (request-response) is "
+			  "supported: the engine issues no task tokens and runs the mapped "
+			  "function to completion", s->name, r, PW_LAMBDA_INVOKE);
+		return;
+	}
+	json_object *params = lang_vfield(state, "Parameters", NULL);
+	char *pp = lang_pj(s->ptr, "Parameters");
+	if (pw_lambda_check_params(params, &fn, &has_fn, why, sizeof(why)) != 0) {
+		lang_verr(s->c, params ? pp : p, "state '%s': %s: %s", s->name, r, why);
+	} else if (has_fn && s->c->check != NULL) {
+		/* the registry resolves functions by their ARN */
+		char arn[300];
+		snprintf(arn, sizeof(arn), "arn:aws:lambda:us-east-1:000000000000:function:%s%s%s",
+			 fn.name, fn.qualifier[0] ? ":" : "", fn.qualifier);
+		if (s->c->check(s->c->check_ud, arn, s->c->workflow_dir, NULL, why,
+				sizeof(why)) != 0) {
+			json_object *fv = NULL;
+			json_object_object_get_ex(params, "FunctionName", &fv);
+			lang_verr(s->c, pp, "state '%s': FunctionName '%s': %s", s->name,
+				  json_object_get_string(fv), why[0] ? why : "does not resolve");
+		}
+	}
+	free(pp);
+}
+
 static void check_task(struct lang_sctx *s, json_object *state)
 {
 	int present;
@@ -56,6 +91,8 @@ static void check_task(struct lang_sctx *s, json_object *state)
 		   json_object_get_string_len(res) == 0) {
 		lang_verr(s->c, p, "state '%s': Resource must be a non-empty string",
 		    s->name);
+	} else if (pw_lambda_is_invoke(json_object_get_string(res))) {
+		check_lambda_invoke(s, state, p, json_object_get_string(res));
 	} else if (s->c->check != NULL) {
 		const char *const *required = NULL;
 		char why[512] = "";

@@ -10,7 +10,8 @@ engine_libpwengine_la_SOURCES += \
 	engine/pw_registry.c engine/pw_registry.h \
 	engine/pw_resource.c engine/pw_resource.h \
 	engine/pw_trust.c engine/pw_trust.h \
-	engine/pw_lua_step.c engine/pw_lua_step.h
+	engine/pw_lua_step.c engine/pw_lua_step.h \
+	engine/pw_lambda.c engine/pw_lambda.h
 engine_libpwengine_la_SOURCES += \
 	engine/pw_journal.c engine/pw_journal.h \
 	engine/pw_exec.c engine/pw_exec.h

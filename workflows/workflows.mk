@@ -40,3 +40,10 @@ EXTRA_DIST += tests/integration/test_workflow_steps.py \
 	tests/data/events/rds-event-0006.json \
 	tests/data/events/rds-event-0071.json \
 	tests/data/events/scheduled-event.json
+# The original Step Functions definition this project started from, byte
+# for byte, with Lua ports of its two Lambdas (WORKFLOWS.md, worked example).
+EXTRA_DIST += workflows/examples/stepfunction-original/README.md \
+	workflows/examples/stepfunction-original/StepFunction.json \
+	workflows/examples/stepfunction-original/prewarm.yaml \
+	workflows/examples/stepfunction-original/steps/warming.lua \
+	workflows/examples/stepfunction-original/steps/update_static_members.lua
