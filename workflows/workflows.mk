@@ -47,3 +47,5 @@ EXTRA_DIST += workflows/examples/stepfunction-original/README.md \
 	workflows/examples/stepfunction-original/prewarm.yaml \
 	workflows/examples/stepfunction-original/steps/warming.lua \
 	workflows/examples/stepfunction-original/steps/update_static_members.lua
+TESTS += tests/integration/test_stepfunction_original.py
+EXTRA_DIST += tests/integration/test_stepfunction_original.py
