@@ -123,7 +123,8 @@ const char *pw_lambda_lookup(json_object *map, const struct pw_lambda_fn *fn, ch
 		if (json_object_object_get_ex(map, key, &to))
 			goto found;
 	}
-	if (json_object_object_get_ex(map, fn->name, &to))
+	snprintf(key, sizeof(key), "%s", fn->name);
+	if (json_object_object_get_ex(map, key, &to))
 		goto found;
 	snprintf(why, why_len,
 		 "Lambda function '%s' is not in the config's resource_map; add it, e.g.:\n"
@@ -134,8 +135,7 @@ found:
 	if (!json_object_is_type(to, json_type_string) ||
 	    strncmp(json_object_get_string(to), "arn:", 4) == 0) {
 		snprintf(why, why_len,
-			 "resource_map: %s must map to a lua: or PLUGIN:Action resource",
-			 json_object_get_string(to) ? key : fn->name);
+			 "resource_map: %s must map to a lua: or PLUGIN:Action resource", key);
 		return NULL;
 	}
 	return json_object_get_string(to);

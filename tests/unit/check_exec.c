@@ -279,6 +279,63 @@ START_TEST(wait_uses_the_clock)
 }
 END_TEST
 
+START_TEST(dry_run_bounds_a_polling_loop)
+{
+	/* The original definition's shape: describe, not ready, wait 300 s,
+	 * describe again... A dry run never sees the status change. */
+	static const char wf[] =
+		"{\"StartAt\":\"R\",\"States\":{"
+		"\"R\":{\"Type\":\"Task\",\"Resource\":\"counter:Read\",\"Parameters\":{\"Name\":\"r\"},"
+		"\"ResultPath\":\"$.read\",\"Next\":\"C\"},"
+		"\"C\":{\"Type\":\"Choice\",\"Choices\":[{\"Variable\":\"$.read.Status\","
+		"\"IsPresent\":true,\"Next\":\"Done\"}],\"Default\":\"W\"},"
+		"\"W\":{\"Type\":\"Wait\",\"Seconds\":300,\"Next\":\"R\"},"
+		"\"Done\":{\"Type\":\"Succeed\"}}}";
+	struct pw_exec_result res = run_wf(wf, "{\"n\":1}", 1);
+	ck_assert_int_eq(res.status, PW_EXEC_SUCCEEDED);
+	ck_assert_int_eq(calls_of("Read r"), PW_DRY_RUN_MAX_VISITS);
+	ck_assert_int_eq(fc.n_slept, 0); /* the simulated clock moved, not the real one */
+	ck_assert_int_eq(rt_int(res.output, "n"), 1);
+	pw_exec_result_clear(&res);
+
+	/* A configured bound. */
+	pw_doc *doc = load(wf);
+	json_object *in = json_tokener_parse("{}");
+	struct pw_exec_opts o = opts(1, NULL);
+	o.dry_run_max_visits = 5;
+	pw_error err = {{0}, {0}};
+	ck_assert_int_eq(pw_exec_run(doc, in, &o, &res, &err), PW_OK);
+	ck_assert_int_eq(res.status, PW_EXEC_SUCCEEDED);
+	ck_assert_int_eq(calls_of("Read r"), PW_DRY_RUN_MAX_VISITS + 5);
+	pw_exec_result_clear(&res);
+	json_object_put(in);
+	pw_doc_free(doc);
+}
+END_TEST
+
+START_TEST(dry_run_wait_advances_a_simulated_clock)
+{
+	/* Start 2025-11-25T10:46:16Z. After 300 s, a Timestamp wait for
+	 * 10:50:00 is already past and one for 10:52:00 waits 44 s more:
+	 * timestamps see the simulated time, nothing sleeps. */
+	struct pw_exec_result res = run_wf(
+		"{\"StartAt\":\"W\",\"States\":{"
+		"\"W\":{\"Type\":\"Wait\",\"Seconds\":300,\"Next\":\"P\"},"
+		"\"P\":{\"Type\":\"Pass\",\"Parameters\":{\"t.$\":\"$$.State.EnteredTime\"},"
+		"\"ResultPath\":\"$.p\",\"Next\":\"Past\"},"
+		"\"Past\":{\"Type\":\"Wait\",\"Timestamp\":\"2025-11-25T10:50:00Z\",\"Next\":\"T\"},"
+		"\"T\":{\"Type\":\"Wait\",\"TimestampPath\":\"$.until\",\"Next\":\"Q\"},"
+		"\"Q\":{\"Type\":\"Pass\",\"Parameters\":{\"t.$\":\"$.p.t\","
+		"\"after.$\":\"$$.State.EnteredTime\"},\"End\":true}}}",
+		"{\"until\":\"2025-11-25T10:52:00Z\"}", 1);
+	ck_assert_int_eq(res.status, PW_EXEC_SUCCEEDED);
+	ck_assert_int_eq(fc.n_slept, 0);
+	ck_assert_str_eq(rt_str(res.output, "t"), "2025-11-25T10:51:16.000Z");
+	ck_assert_str_eq(rt_str(res.output, "after"), "2025-11-25T10:52:00.000Z");
+	pw_exec_result_clear(&res);
+}
+END_TEST
+
 START_TEST(context_object_is_filled)
 {
 	pw_doc *doc = load(
@@ -687,6 +744,8 @@ int main(void)
 	tcase_add_test(tc, execution_timeout_fails_the_execution);
 	tcase_add_test(tc, dry_run_skips_mutations_and_waits);
 	tcase_add_test(tc, wait_uses_the_clock);
+	tcase_add_test(tc, dry_run_bounds_a_polling_loop);
+	tcase_add_test(tc, dry_run_wait_advances_a_simulated_clock);
 	tcase_add_test(tc, context_object_is_filled);
 	tcase_add_test(tc, map_and_parallel_run_every_item_and_branch);
 	tcase_add_test(tc, fail_state_and_no_choice_matched);
