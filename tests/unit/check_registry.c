@@ -97,8 +97,9 @@ START_TEST(unknown_plugin_and_action_name_the_problem)
 	ck_assert_msg(strstr(err.cause, "no plugin named 'nope'"), "%s", err.cause);
 	ck_assert_int_eq(pw_registry_call(r, "counter:Nope", NULL, NULL, &res, &err), PW_ERR);
 	ck_assert_msg(strstr(err.cause, "has no action 'Nope'"), "%s", err.cause);
-	ck_assert_int_eq(pw_registry_call(r, "arn:aws:lambda:us-east-1:1:function:f", NULL, NULL,
-					  &res, &err), PW_ERR);
+	/* an unmapped Lambda function (the account of an ARN is 12 digits) */
+	ck_assert_int_eq(pw_registry_call(r, "arn:aws:lambda:us-east-1:123456789012:function:f",
+					  NULL, NULL, &res, &err), PW_ERR);
 	ck_assert_msg(strstr(err.cause, "resource_map"), "%s", err.cause);
 	pw_registry_close(r);
 }
