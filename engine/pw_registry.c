@@ -856,6 +856,18 @@ int pw_registry_mutates(pw_registry *r, const char *resource)
 {
 	struct target t;
 	pw_error err;
+	if (lambda_served(r, resource)) {
+		/* lambda:invoke names its function in Parameters: it may mutate */
+		struct pw_lambda_fn fn;
+		char why[1024];
+		const char *target;
+		if (pw_lambda_is_invoke(resource))
+			return 1;
+		if (pw_lambda_parse_name(resource, &fn, why, sizeof(why)) != 0 ||
+		    (target = pw_lambda_lookup(resource_map(r), &fn, why, sizeof(why))) == NULL)
+			return 0;
+		resource = target;
+	}
 	if (resolve(r, resource, &t, &err) != PW_OK || t.is_lua)
 		return 0;
 	return (t.action->flags & PW_ACTION_MUTATES) != 0;

@@ -18,7 +18,7 @@ static void setup(void)
 	tmp = rt_tmpdir();
 	json_object *cfg = json_tokener_parse(
 		"{\"resource_map\":{\"score\":\"lua:score.lua\",\"score:v2\":\"lua:score2.lua\","
-		"\"echo\":\"counter:Echo\",\"boom\":\"lua:boom.lua\",\"oops\":\"lua:oops.lua\","
+		"\"echo\":\"counter:Echo\",\"bump\":\"counter:Bump\",\"boom\":\"lua:boom.lua\",\"oops\":\"lua:oops.lua\","
 		"\"arn:aws:lambda:eu-west-1:123456789012:function:exact\":\"counter:Echo\"}}");
 	ck_assert_int_eq(pw_registry_open(PW_TEST_PLUGIN_DIR, cfg, &reg, &err), PW_OK);
 	json_object_put(cfg);
@@ -240,6 +240,10 @@ START_TEST(legacy_arn_returns_the_bare_payload)
 	ck_assert_int_eq(rt_int(res.output, "score"), 10);
 	ck_assert_int_eq(json_object_object_length(res.output), 1);
 	pw_exec_result_clear(&res);
+	/* resume asks whether a Task may change something outside */
+	ck_assert(!pw_registry_mutates(reg, "arn:aws:lambda:r:123456789012:function:echo"));
+	ck_assert(pw_registry_mutates(reg, "arn:aws:lambda:r:123456789012:function:bump"));
+	ck_assert(pw_registry_mutates(reg, "arn:aws:states:::lambda:invoke"));
 	/* a resource_map key naming the exact ARN still wins */
 	res = run_task("\"Resource\":\"arn:aws:lambda:eu-west-1:123456789012:function:exact\"",
 		       "{\"k\":1}", 0);
