@@ -176,6 +176,21 @@ int pw_lambda_check_params(json_object *params, struct pw_lambda_fn *fn, int *ha
 	}
 	if (pw_lambda_parse_name(json_object_get_string(v), fn, why, why_len) != 0)
 		return -1;
+	/* Invoke's Qualifier parameter: the same as a qualified name */
+	if (json_object_object_get_ex(params, "Qualifier", &v)) {
+		const char *q = json_object_get_string(v);
+		size_t ql = q ? strlen(q) : 0;
+		if (!json_object_is_type(v, json_type_string) || !qualifier_ok(q, ql)) {
+			snprintf(why, why_len, "Qualifier must be $LATEST, a version or an alias");
+			return -1;
+		}
+		if (fn->qualifier[0] != '\0' && strcmp(fn->qualifier, q) != 0) {
+			snprintf(why, why_len, "FunctionName's qualifier '%s' and Qualifier '%s' differ",
+				 fn->qualifier, q);
+			return -1;
+		}
+		memcpy(fn->qualifier, q, ql + 1);
+	}
 	*has_fn = 1;
 	return 0;
 }

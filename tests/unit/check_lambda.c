@@ -216,6 +216,12 @@ START_TEST(optimized_integration_runs_the_mapped_step)
 	ck_assert_int_eq(rt_int(res.output, "s"), 6);
 	pw_exec_result_clear(&res);
 	res = run_task("\"Resource\":\"arn:aws:states:::lambda:invoke\",\"Parameters\":{"
+		       "\"FunctionName\":\"score\",\"Qualifier\":\"v2\",\"Payload\":{\"n\":1}}",
+		       "{}", 0);
+	ck_assert_int_eq(res.status, PW_EXEC_SUCCEEDED);
+	ck_assert_int_eq(rt_int(json_object_object_get(res.output, "Payload"), "score"), 3);
+	pw_exec_result_clear(&res);
+	res = run_task("\"Resource\":\"arn:aws:states:::lambda:invoke\",\"Parameters\":{"
 		       "\"FunctionName\":\"echo\",\"Payload\":{\"x\":\"y\"}},\"OutputPath\":\"$.Payload\"",
 		       "{}", 1);
 	ck_assert_int_eq(res.status, PW_EXEC_SUCCEEDED);
@@ -323,9 +329,13 @@ START_TEST(validate_names_the_missing_mapping)
 		"\"F\":{\"Type\":\"Task\",\"Resource\":\"arn:aws:states:::lambda:invoke\","
 		"\"Parameters\":{\"FunctionName\":\"score:v2\",\"Payload\":{}},\"Next\":\"G\"},"
 		"\"G\":{\"Type\":\"Task\",\"Resource\":\"arn:aws:states:::lambda:invoke\","
-		"\"Parameters\":{\"FunctionName.$\":\"$.f\"},\"End\":true}}}",
+		"\"Parameters\":{\"FunctionName.$\":\"$.f\"},\"Next\":\"H\"},"
+		"\"H\":{\"Type\":\"Task\",\"Resource\":\"arn:aws:states:::lambda:invoke\","
+		"\"Parameters\":{\"FunctionName\":\"score:v2\",\"Qualifier\":\"v3\"},\"End\":true}}}",
 		&errors);
-	ck_assert_msg(errors == 5, "%d errors:\n%s", errors, msg);
+	ck_assert_msg(errors == 6, "%d errors:\n%s", errors, msg);
+	ck_assert_ptr_nonnull(strstr(msg, "state 'H': arn:aws:states:::lambda:invoke: "
+					  "FunctionName's qualifier 'v2' and Qualifier 'v3' differ"));
 	ck_assert_ptr_nonnull(strstr(msg, "state 'A': FunctionName '123456789012:function:Warming': "
 					  "Lambda function 'Warming' is not in the config's "
 					  "resource_map; add it, e.g.:\n  resource_map:\n    Warming: "
