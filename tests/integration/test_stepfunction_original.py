@@ -157,6 +157,25 @@ def test_dry_run_of_a_polling_loop_ends(tmp_path, pg, aws):
     aws["rds"].delete_db_instance(DBInstanceIdentifier=polling, SkipFinalSnapshot=True)
 
 
+def test_dry_run_of_the_lag_loop_ends(tmp_path, pg, aws):
+    """The loop that made 652 GetMetricStatistics calls in 5 s: an available
+    reader without AuroraReplicaLag datapoints. Each WaitLag moves the
+    simulated clock 10 s, so each EndTime ($$.State.EnteredTime) is later."""
+    quiet = "sfn-reader-8"
+    aws["rds"].create_db_instance(DBInstanceIdentifier=quiet, DBClusterIdentifier=CLUSTER,
+                                  Engine="aurora-postgresql", DBInstanceClass="db.r6g.large")
+    time.sleep(1.2)
+    rc, out, err = run(tmp_path, config(tmp_path, pg, aws), quiet, "--dry-run")
+    assert rc == 0, (out, err)
+    calls = [l for l in err.splitlines() if "CheckReplicaLag: calling" in l]
+    assert len(calls) == 3, err
+    assert "loop would repeat: state ComputeEndTime visited 3 times" in err
+    ends = [json.loads(l)["msg"] for l in err.splitlines() if "would wait 10.000 s" in l]
+    assert len(ends) == 3
+    assert out["time"]["endTime"] > out["time"]["startTime"]
+    aws["rds"].delete_db_instance(DBInstanceIdentifier=quiet, SkipFinalSnapshot=True)
+
+
 def test_dry_run_and_run_warm_the_reader_and_add_it(tmp_path, pg, aws):
     rds = aws["rds"]
     rds.create_db_instance(DBInstanceIdentifier=NEW, DBClusterIdentifier=CLUSTER,
