@@ -6,6 +6,7 @@
 #include <time.h>
 #include <uuid/uuid.h>
 
+#include "pw_clock.h"
 #include "pw_lambda.h"
 #include "pw_registry.h"
 
@@ -218,7 +219,8 @@ static json_object *headers(const char *date, const char *version, const char *r
 	return h;
 }
 
-json_object *pw_lambda_response(json_object *payload, const struct pw_lambda_fn *fn)
+json_object *pw_lambda_response(json_object *payload, const struct pw_lambda_fn *fn,
+				int64_t wall_ms)
 {
 	/* A numeric qualifier is a version and runs as itself; an alias or
 	 * none runs what resource_map maps, reported as $LATEST. */
@@ -230,7 +232,7 @@ json_object *pw_lambda_response(json_object *payload, const struct pw_lambda_fn 
 	uuid_t u;
 	uuid_generate_random(u);
 	uuid_unparse_lower(u, rid);
-	time_t now = time(NULL);
+	time_t now = (time_t)(wall_ms / 1000);
 	struct tm tm;
 	gmtime_r(&now, &tm);
 	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S GMT", &tm);
@@ -301,6 +303,7 @@ int pw_lambda_invoke(struct pw_call *call, json_object *map, const char *resourc
 		pw_lambda_function_error(err);
 		return PW_ERR;
 	}
-	*result = optimized ? pw_lambda_response(payload, &fn) : payload;
+	const struct pw_clock *clk = call->clock ? call->clock : pw_clock_system();
+	*result = optimized ? pw_lambda_response(payload, &fn, clk->wall_ms(clk->ud)) : payload;
 	return PW_OK;
 }

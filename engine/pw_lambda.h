@@ -15,6 +15,7 @@
 #define PW_LAMBDA_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <prewarm/plugin.h>
 
@@ -51,8 +52,10 @@ int pw_lambda_check_params(json_object *params, struct pw_lambda_fn *fn, int *ha
 			   char *why, size_t why_len);
 
 /* Lambda's Invoke response as Step Functions returns it, around payload
- * (taken over; NULL is JSON null). A NEW object. */
-json_object *pw_lambda_response(json_object *payload, const struct pw_lambda_fn *fn);
+ * (taken over; NULL is JSON null), dated wall_ms (the engine clock's). A
+ * NEW object. */
+json_object *pw_lambda_response(json_object *payload, const struct pw_lambda_fn *fn,
+				int64_t wall_ms);
 
 /* Turns the mapped step's error into the error Step Functions raises for
  * a Lambda function error: the errorType is the error name, the cause is

@@ -145,7 +145,7 @@ START_TEST(response_has_step_functions_shape)
 	struct pw_lambda_fn fn;
 	char why[256];
 	ck_assert_int_eq(pw_lambda_parse_name("f", &fn, why, sizeof(why)), 0);
-	json_object *r = pw_lambda_response(json_tokener_parse("{\"a\":1}"), &fn);
+	json_object *r = pw_lambda_response(json_tokener_parse("{\"a\":1}"), &fn, 1764067576000LL);
 	ck_assert_str_eq(rt_str(r, "ExecutedVersion"), "$LATEST");
 	ck_assert_int_eq(rt_int(r, "StatusCode"), 200);
 	ck_assert_int_eq(rt_int(json_object_object_get(r, "Payload"), "a"), 1);
@@ -153,6 +153,7 @@ START_TEST(response_has_step_functions_shape)
 	ck_assert_int_eq(rt_int(http, "HttpStatusCode"), 200);
 	json_object *h = json_object_object_get(http, "HttpHeaders");
 	ck_assert_str_eq(rt_str(h, "X-Amz-Executed-Version"), "$LATEST");
+	ck_assert_str_eq(rt_str(h, "Date"), "Tue, 25 Nov 2025 10:46:16 GMT");
 	const char *rid = rt_str(json_object_object_get(r, "SdkResponseMetadata"), "RequestId");
 	ck_assert_int_eq(strlen(rid), 36);
 	ck_assert_str_eq(rt_str(h, "x-amzn-RequestId"), rid);
@@ -161,7 +162,7 @@ START_TEST(response_has_step_functions_shape)
 	ck_assert_int_eq(json_object_object_length(r), 5);
 	json_object_put(r);
 	ck_assert_int_eq(pw_lambda_parse_name("f:12", &fn, why, sizeof(why)), 0);
-	r = pw_lambda_response(NULL, &fn);
+	r = pw_lambda_response(NULL, &fn, 0);
 	ck_assert_str_eq(rt_str(r, "ExecutedVersion"), "12");
 	ck_assert_ptr_null(json_object_object_get(r, "Payload"));
 	json_object_put(r);
