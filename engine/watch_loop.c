@@ -416,6 +416,7 @@ static void receive(struct watcher *w, int max, int wait)
 			usleep(100000);
 		return;
 	}
+	pw_watch_health_beat(w->state_dir, "receive");
 	if (json_object_object_get_ex(res, "Messages", &msgs) &&
 	    json_object_is_type(msgs, json_type_array))
 		for (size_t i = 0; i < json_object_array_length(msgs); i++) {
@@ -702,13 +703,16 @@ int pw_watch_serve(struct pw_cli *cli, const struct pw_watch_config *wc, char *c
 		rds_poll(&w);
 		if (stop_signal)
 			break;
-		if (wc->queue_url == NULL)
+		if (wc->queue_url == NULL) {
+			pw_watch_health_beat(w.state_dir, "rds-poll");
 			sleep_ms(200);
-		else if (w.n_jobs < wc->max_concurrent)
+		} else if (w.n_jobs < wc->max_concurrent) {
 			/* While executions run, short polls: their ends are seen within 1 s. */
 			receive(&w, wc->max_concurrent - w.n_jobs, w.n_jobs > 0 ? 1 : wc->receive_wait);
-		else
+		} else {
+			pw_watch_health_beat(w.state_dir, "busy");
 			sleep_ms(100);
+		}
 	}
 	stop_jobs(&w);
 	free(w.jobs);

@@ -2,11 +2,12 @@
 # The project's test command, on a fresh Debian 12 machine:
 #   installs the dependencies, builds with -Werror and runs `make check`,
 #   rebuilds with AddressSanitizer + UndefinedBehaviorSanitizer and runs the
-#   suite again, runs the engine's unit tests under valgrind, and checks the
-#   release tarball (`make distcheck`, unit tests only).
+#   suite again, runs the engine's unit tests under valgrind, builds the
+#   container image and runs it (tests/integration/test_container_image.py),
+#   and checks the release tarball (`make distcheck`, unit tests only).
 # Usage: tests/run-all.sh            (build trees go to ./build/)
-# Env:   PW_SKIP_ASAN=1 / PW_SKIP_VALGRIND=1 / PW_SKIP_DISTCHECK=1 for quicker local runs
-#        (CI, .ci/run, sets none of them). A skipped test fails the run.
+# Env:   PW_SKIP_ASAN=1 / PW_SKIP_VALGRIND=1 / PW_SKIP_CONTAINER=1 / PW_SKIP_DISTCHECK=1
+#        for quicker local runs (CI, .ci/run, sets none of them). A skipped test fails the run.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
@@ -97,6 +98,30 @@ if [ "${PW_SKIP_VALGRIND:-}" != 1 ]; then
 			failed=$((failed + 1)); status=1; echo "FAIL: valgrind $(basename "$t")"; tail -n 40 "$t.valgrind.log"
 		fi
 	done
+fi
+
+if [ "${PW_SKIP_CONTAINER:-}" != 1 ]; then
+	# contrib/container/build.sh: docker/podman when an engine runs, else
+	# buildah (chroot isolation) on a debootstrap'd base, as in CI. Then the
+	# image's own tests: what it holds, and one real run inside it against
+	# this machine's PostgreSQL and moto.
+	echo "=== [container] image built from this tree and exercised"
+	image=aurora-prewarm:ci
+	t0=$(date +%s)
+	if "$here/contrib/container/build.sh" --tag "$image" >"$here/build/container-build.log" 2>&1; then
+		echo "container: built $image in $(( $(date +%s) - t0 )) s;" \
+			"size $(buildah --storage-driver vfs images --format '{{.Size}}' "$image" 2>/dev/null | head -1)"
+		if (cd "$here/build/plain" && env PW_CONTAINER_IMAGE="$image" PW_TOP_SRCDIR="$here" \
+			PW_TOP_BUILDDIR="$here/build/plain" PREWARM="$here/build/plain/prewarm" \
+			"$here/tests/run-pytest" "$here/tests/integration/test_container_image.py" \
+			>"$here/build/container-test.log" 2>&1); then
+			passed=$((passed + 1)); echo "PASS: container image"
+		else
+			failed=$((failed + 1)); status=1; echo "FAIL: container image"; tail -n 60 "$here/build/container-test.log"
+		fi
+	else
+		failed=$((failed + 1)); status=1; echo "FAIL: container build"; tail -n 60 "$here/build/container-build.log"
+	fi
 fi
 
 if [ "${PW_SKIP_DISTCHECK:-}" != 1 ]; then

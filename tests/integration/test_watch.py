@@ -17,11 +17,13 @@ counter plugin (tests/plugins/counter.c) so the point is the watcher itself:
 import json
 import os
 import signal
+import subprocess
 import time
 
 import pytest
 
 from fixtures.moto_server import SECRET_KEY, SESSION_TOKEN, moto_server  # noqa: F401
+from fixtures.prewarm_cli import prewarm_bin
 from fixtures.watch import Watcher, queue_counts, wait_queue_empty
 
 # Test workflows: instance-created sleeps ($.SleepMs, on the host clock, so
@@ -298,3 +300,35 @@ def test_rds_polling_starts_executions_for_new_instances_and_writer_changes(
     assert w.stop() == 0
     assert sorted(c for c in w.calls_list() if c.startswith("Bump")) == ["Bump failover", "Bump poll-new"]
     assert not any("poll-writer" in c or "poll-reader" in c for c in w.calls_list())
+
+
+def check_health(w, *args):
+    p = subprocess.run([prewarm_bin(), "watch", "--check-health", "--config", str(w.config),
+                        "--state-dir", str(w.state)] + list(args),
+                       capture_output=True, text=True, env=w.env, timeout=30)
+    return p.returncode, p.stdout
+
+
+def test_check_health_follows_the_service_loop(sqs, queue, watcher_factory):
+    """The container's HEALTHCHECK: healthy while the loop receives from
+    SQS, unhealthy when it stops making progress or is gone."""
+    w = watcher_factory().start()
+    deadline = time.monotonic() + 20
+    while check_health(w)[0] != 0 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    rc, out = check_health(w)
+    assert rc == 0 and out.startswith("healthy: pid %d" % w.proc.pid), out
+    w.proc.send_signal(signal.SIGSTOP)  # a loop that hangs
+    try:
+        time.sleep(2.5)
+        rc, out = check_health(w, "--max-age", "2")
+        assert rc == 1 and "no progress for 2 s" in out, out
+    finally:
+        w.proc.send_signal(signal.SIGCONT)
+    time.sleep(1.5)  # receive_wait_seconds is 1
+    assert check_health(w, "--max-age", "2")[0] == 0
+    assert w.stop() == 0
+    rc, out = check_health(w)
+    assert rc == 1 and "is not running" in out, out
+    rc, out = check_health(w, "--max-age", "0")
+    assert rc == 2
