@@ -8,10 +8,11 @@
 #include <string.h>
 
 #include "pw_watch.h"
+#include "pw_out.h"
 
 static void usage(FILE *f)
 {
-	fprintf(f,
+	pw_out_printf(f,
 		"usage: prewarm watch [--config FILE] [--state-dir DIR] [--plugin-path DIRS]\n"
 		"                     [--log-format text|json] [--log-level LEVEL]\n"
 		"Consumes EventBridge events from the SQS queue named in the config's watch:\n"
@@ -71,7 +72,7 @@ int pw_cli_watch(int argc, char **argv)
 		goto out;
 	}
 	if (optind != argc) {
-		fprintf(stderr, "prewarm watch: unexpected argument '%s'\n", argv[optind]);
+		pw_out_printf(stderr, "prewarm watch: unexpected argument '%s'\n", argv[optind]);
 		usage(stderr);
 		goto out;
 	}
@@ -92,7 +93,7 @@ int pw_cli_watch(int argc, char **argv)
 	for (int i = 0; i < PW_WATCH_N_ROUTES; i++) {
 		pw_doc *doc = NULL;
 		if (pw_cli_load_workflow(&cli, wc.workflows[i], 1, &doc) != 0) {
-			fprintf(stderr, "prewarm watch: workflow for %s events (watch.workflows.%s) is "
+			pw_out_printf(stderr, "prewarm watch: workflow for %s events (watch.workflows.%s) is "
 					"not usable\n",
 				pw_watch_kind_name((enum pw_watch_kind)i),
 				pw_watch_kind_name((enum pw_watch_kind)i));

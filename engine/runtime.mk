@@ -2,6 +2,7 @@
 # executor, plugin registry, Lua sandbox, journal, logging, the CLI.
 engine_libpwengine_la_SOURCES += \
 	engine/pw_log.c engine/pw_log.h \
+	engine/pw_redact.c engine/pw_redact.h engine/pw_out.c engine/pw_out.h \
 	engine/pw_clock.c engine/pw_clock.h \
 	engine/pw_lua_sandbox.c engine/pw_lua_sandbox.h
 engine_libpwengine_la_SOURCES += \
@@ -72,3 +73,7 @@ TESTS += tests/integration/test_cli.py tests/integration/test_cli_resume.py
 EXTRA_DIST += tests/integration/test_cli.py tests/integration/test_cli_resume.py \
 	tests/integration/fixtures/prewarm_cli.py
 EXTRA_DIST += tests/bench/engine-bench.sh
+
+# No engine output around pw_out (the redaction choke point).
+TESTS += tests/unit/check-output-funnel.sh
+EXTRA_DIST += tests/unit/check-output-funnel.sh
