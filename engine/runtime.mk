@@ -49,7 +49,7 @@ RT_CHECK_CPPFLAGS = $(AM_CPPFLAGS) $(JSONC_CFLAGS) $(LUA_CFLAGS) $(CHECK_CFLAGS)
 RT_CHECK_LDADD = engine/libpwengine.la $(CHECK_LIBS) $(JSONC_LIBS)
 RT_TESTS = tests/unit/check_retry tests/unit/check_registry \
 	tests/unit/check_lua tests/unit/check_log tests/unit/check_journal \
-	tests/unit/check_exec tests/unit/check_config
+	tests/unit/check_exec tests/unit/check_config tests/unit/check_redact
 check_PROGRAMS += $(RT_TESTS)
 TESTS += $(RT_TESTS)
 tests_unit_check_retry_CPPFLAGS = $(RT_CHECK_CPPFLAGS)
@@ -66,6 +66,8 @@ tests_unit_check_exec_CPPFLAGS = $(RT_CHECK_CPPFLAGS)
 tests_unit_check_exec_LDADD = $(RT_CHECK_LDADD)
 tests_unit_check_config_CPPFLAGS = $(RT_CHECK_CPPFLAGS)
 tests_unit_check_config_LDADD = $(RT_CHECK_LDADD)
+tests_unit_check_redact_CPPFLAGS = $(RT_CHECK_CPPFLAGS)
+tests_unit_check_redact_LDADD = $(RT_CHECK_LDADD)
 
 # Integration tests of the command (pytest; tests/integration/fixtures/
 # prewarm_cli.py runs the built binary with the test plugins).
