@@ -77,7 +77,8 @@ int pw_config_var_name_is_secret(const char *name)
 		size_t w = strlen(words[i]);
 		if (n == w && strcasecmp(name, words[i]) == 0)
 			return 1;
-		if (n >= w + 1 && name[n - w - 1] == '_' && strcasecmp(name + n - w, words[i]) == 0)
+		if (n >= w + 1 && strchr("_.-", name[n - w - 1]) != NULL &&
+		    strcasecmp(name + n - w, words[i]) == 0)
 			return 1;
 	}
 	return 0;

@@ -6,8 +6,8 @@
  *   vars: {KEY: VALUE, ...}       workflow variables ($$.Vars.KEY); a
  *         VALUE may be {value: V, secret: true}: V is registered as a
  *         secret (redacted in every output), as is the value of a var
- *         whose name is password/secret/token or ends in _password,
- *         _secret or _token (any case), from the file or --var
+ *         whose name is password/secret/token or ends in one of them
+ *         after "_", "." or "-" (any case), from the file or --var
  *   plugins: {NAME: {...}, ...}   each plugin's init() config
  *   resource_map: {ARN: RESOURCE} Lambda ARNs -> lua: or PLUGIN:Action
  * Owner: engine-runtime.
@@ -36,7 +36,8 @@ void pw_config_free(struct pw_config *c); /* NULL is a no-op */
 int pw_config_set_var(struct pw_config *c, const char *key, const char *value);
 
 /* 1 when a var of this name holds a secret: password, secret, token, or a
- * name ending in _password, _secret, _token; case-insensitive. */
+ * name ending in one of them after "_", "." or "-" (db_password,
+ * clusters.x.database.password, slack-token); case-insensitive. */
 int pw_config_var_name_is_secret(const char *name);
 
 #endif

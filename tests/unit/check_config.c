@@ -116,6 +116,9 @@ START_TEST(secret_vars_are_registered)
 	ck_assert_int_eq(pw_config_var_name_is_secret("password"), 1);
 	ck_assert_int_eq(pw_config_var_name_is_secret("DB_PASSWORD"), 1);
 	ck_assert_int_eq(pw_config_var_name_is_secret("_token"), 1);
+	ck_assert_int_eq(pw_config_var_name_is_secret("clusters.a.database.Password"), 1);
+	ck_assert_int_eq(pw_config_var_name_is_secret("slack-token"), 1);
+	ck_assert_int_eq(pw_config_var_name_is_secret("clusters.a.database.secret_id"), 0);
 	ck_assert_int_eq(pw_config_var_name_is_secret("token_ttl"), 0);
 	ck_assert_int_eq(pw_config_var_name_is_secret("mytoken"), 0);
 	ck_assert_int_eq(pw_config_var_name_is_secret("secrets"), 0);
