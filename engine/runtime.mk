@@ -72,9 +72,10 @@ tests_unit_check_redact_LDADD = $(RT_CHECK_LDADD)
 # Integration tests of the command (pytest; tests/integration/fixtures/
 # prewarm_cli.py runs the built binary with the test plugins).
 TESTS += tests/integration/test_cli.py tests/integration/test_cli_resume.py \
-	tests/integration/test_redaction.py
+	tests/integration/test_redaction.py tests/integration/test_redaction_libpq.py
 EXTRA_DIST += tests/integration/test_cli.py tests/integration/test_cli_resume.py \
-	tests/integration/test_redaction.py \
+	tests/integration/test_redaction.py tests/integration/test_redaction_libpq.py \
+	tests/integration/fixtures/secret_spellings.py \
 	tests/integration/fixtures/prewarm_cli.py
 EXTRA_DIST += tests/bench/engine-bench.sh
 

@@ -15,13 +15,13 @@ are there."""
 import base64
 import json
 import os
-import re
 import signal
 import time
 import urllib.parse as up
 
 from fixtures.moto_server import moto_server  # noqa: F401
 from fixtures.prewarm_cli import Cli
+from fixtures.secret_spellings import json_esc, leaks
 
 # GetRandomPassword's default punctuation is !"#$%&'()*+,-./:;<=>?@[\]^_`{|}~
 # (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_GetRandomPassword.html)
@@ -75,40 +75,6 @@ def flow(source, nap_ms=200):
                  "End": True, "Parameters": {"Name": "plan", "Conninfo.$": "$.lua.conninfo",
                                              "Uri.$": "$.lua.uri", "Doc.$": "$.wrapped.doc"}},
     }}
-
-
-def json_esc(s, slash):
-    out = json.dumps(s)[1:-1]
-    return out.replace("/", "\\/") if slash else out
-
-
-def spellings(secret):
-    """Every spelling the engine's outputs could give the secret, made by
-    Python's own encoders."""
-    b = secret.encode()
-    bases = {secret, secret.replace("\\", "\\\\").replace("'", "\\'")}
-    for safe in ("", "/", "-_.!~*'()", "-_.!~*'();,/?:@&=+$#"):
-        bases.add(up.quote(secret, safe=safe))
-    bases.add(up.quote_plus(secret, safe=""))
-    bases.add(up.quote_plus(secret, safe="*").replace("~", "%7E"))
-    bases |= {re.sub(r"%[0-9A-F]{2}", lambda m: m.group(0).lower(), x) for x in list(bases)}
-    for enc in (base64.b64encode, base64.urlsafe_b64encode):
-        for k in range(3):
-            full = enc(b"\0" * k + b).decode()
-            bases.add(full[(8 * k + 5) // 6:8 * (k + len(b)) // 6])  # the aligned core
-    once = {json_esc(x, sl) for x in bases for sl in (False, True)}
-    twice = {json_esc(x, sl) for x in once for sl in (False, True)}
-    return sorted(bases | once | twice, key=len, reverse=True)
-
-
-def leaks(secret, texts):
-    """(spelling, where) pairs found in any of texts {where: bytes}."""
-    found = []
-    for sp in spellings(secret):
-        for where, data in texts.items():
-            if sp.encode() in data:
-                found.append((sp, where))
-    return found
 
 
 class Outputs:
