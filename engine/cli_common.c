@@ -66,7 +66,14 @@ int pw_cli_setup(struct pw_cli *cli)
 	pw_log_setup(fmt, level);
 	const char *path = cli->plugin_path ? cli->plugin_path : cli->config->plugin_path;
 	if (pw_registry_open(path, cli->config->root, &cli->registry, &err) != PW_OK) {
-		pw_out_printf(stderr, "prewarm: %s\n", err.cause);
+		/* say which setting named the refused directory */
+		if (cli->plugin_path)
+			pw_out_printf(stderr, "prewarm: --plugin-path: %s\n", err.cause);
+		else if (path)
+			pw_out_printf(stderr, "prewarm: %s: plugin_path: %s\n", cfg ? cfg : "config",
+				err.cause);
+		else
+			pw_out_printf(stderr, "prewarm: %s\n", err.cause);
 		return PW_EXIT_USAGE;
 	}
 	return 0;

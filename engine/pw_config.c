@@ -8,6 +8,7 @@
 
 #include "pw_lua_step.h"
 #include "pw_redact.h"
+#include "pw_resource.h"
 
 static int bad(const pw_doc *doc, const char *ptr, pw_diag *diag, const char *msg, const char *key)
 {
@@ -84,6 +85,35 @@ int pw_config_var_name_is_secret(const char *name)
 	return 0;
 }
 
+/* Every plugin_path entry is absolute: a relative one would load native
+ * code from wherever prewarm happens to be started. Points at the list
+ * element when the value is a list. */
+static int check_plugin_path(const pw_doc *doc, json_object *v, pw_diag *diag)
+{
+	size_t n = json_object_is_type(v, json_type_array) ? json_object_array_length(v) : 1;
+	for (size_t i = 0; i < n; i++) {
+		const char *s = json_object_get_string(
+			json_object_is_type(v, json_type_array) ? json_object_array_get_idx(v, i) : v);
+		char ptr[64] = "/plugin_path";
+		if (json_object_is_type(v, json_type_array))
+			snprintf(ptr, sizeof(ptr), "/plugin_path/%zu", i);
+		for (const char *p = s; *p;) {
+			size_t len = strcspn(p, ":");
+			if (len > 0 && p[0] != '/') {
+				char msg[600];
+				snprintf(msg, sizeof(msg),
+					 "plugin_path: entry '%.*s' is a relative path: plugin "
+					 "directories must be absolute", (int)(len > 400 ? 400 : len), p);
+				return bad(doc, ptr, diag, "%s", msg);
+			}
+			p += len;
+			if (*p == ':')
+				p++;
+		}
+	}
+	return 0;
+}
+
 /* Registers a var's value as a secret (its text, for a number or boolean). */
 static void register_secret_var(json_object *value)
 {
@@ -126,6 +156,8 @@ static int check(struct pw_config *c, int64_t *lua_timeout_ms_out, pw_diag *diag
 				return bad(doc, ptr, diag,
 					   "%s: expected a directory list (\"/a:/b\" or [\"/a\", \"/b\"])",
 					   key);
+			if (check_plugin_path(doc, v, diag) != 0)
+				return -1;
 		} else if (strcmp(key, "state_dir") == 0) {
 			if (!json_object_is_type(v, json_type_string))
 				return bad(doc, ptr, diag, "%s: expected a directory", key);
@@ -161,12 +193,18 @@ static int check(struct pw_config *c, int64_t *lua_timeout_ms_out, pw_diag *diag
 			if (!json_object_is_type(v, json_type_object))
 				return bad(doc, ptr, diag, "%s: expected a mapping of ARN: RESOURCE", key);
 			json_object_object_foreach(v, rk, rv) {
-				if (!json_object_is_type(rv, json_type_string)) {
-					char sub[700];
-					snprintf(sub, sizeof(sub), "/resource_map/%s", rk);
+				char sub[700];
+				snprintf(sub, sizeof(sub), "/resource_map/%s", rk);
+				if (!json_object_is_type(rv, json_type_string))
 					return bad(doc, sub, diag,
 						   "resource_map: %s must map to a lua: or PLUGIN:Action string",
 						   rk);
+				struct pw_resource_ref ref;
+				char why[600], msg[1400];
+				if (pw_resource_parse(json_object_get_string(rv), &ref, why,
+						      sizeof(why)) != 0) {
+					snprintf(msg, sizeof(msg), "resource_map: %.600s: %s", rk, why);
+					return bad(doc, sub, diag, "%s", msg);
 				}
 			}
 		} else if (strcmp(key, "lua_timeout_seconds") == 0) {

@@ -80,6 +80,9 @@ void pw_logv(enum pw_log_level level, const char *component, const char *fmt,
 	char *raw = NULL;
 	if (vasprintf(&raw, fmt, ap) < 0)
 		return;
+	/* Redacted here and again as a whole line by pw_out, which also
+	 * makes the line valid UTF-8 (json-c would copy a bad byte into the
+	 * JSON line unchanged). */
 	char *msg = pw_redact(raw);
 	free(raw);
 	if (msg == NULL)

@@ -7,14 +7,17 @@
 #include <unistd.h>
 
 #include "pw_redact.h"
+#include "pw_utf8.h"
 
 char *pw_out_safe(const char *text, int *changed)
 {
-	char *out = pw_redact(text);
+	char *redacted = pw_redact(text);
 	if (changed != NULL)
-		*changed = out != NULL && strcmp(out, text) != 0;
-	/* Hook: the UTF-8 sanitizer (issue 8 item 10) belongs here, after
-	 * redaction, so every output is valid UTF-8 too. */
+		*changed = redacted != NULL && strcmp(redacted, text) != 0;
+	/* Then valid UTF-8 (issue 8 item 10): after redaction, so a secret
+	 * holding bytes that are not UTF-8 is still found. */
+	char *out = pw_utf8_sanitize(redacted);
+	free(redacted);
 	return out;
 }
 

@@ -2,7 +2,7 @@
  * pw_out - the one way out: every byte the engine writes to stdout,
  * stderr (logs included), the journal and the watch state files passes
  * through here and is redacted (every spelling of every registered secret,
- * see pw_redact.h) before it is written. Code under engine/ calls no
+ * see pw_redact.h) and made valid UTF-8 (pw_utf8.h) before it is written. Code under engine/ calls no
  * printf/fprintf/fputs/write of its own: tests/unit/check-output-funnel.sh
  * fails the build's tests when one appears (a line that writes no output,
  * e.g. an id into a lock file, carries the marker comment "pw-out-ok").
@@ -17,8 +17,7 @@
 #include <json-c/json.h>
 #include <prewarm/plugin.h>
 
-/* The redacted (and, once the UTF-8 sanitizer lands, valid UTF-8) form of
- * text, malloc'd; *changed (may be NULL) says whether a secret was
+/* The redacted and valid UTF-8 (pw_utf8_sanitize) form of text, malloc'd; *changed (may be NULL) says whether a secret was
  * removed. NULL when out of memory. */
 char *pw_out_safe(const char *text, int *changed);
 

@@ -7,6 +7,8 @@
 
 #include <dirent.h>
 #include <dlfcn.h>
+#include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +18,8 @@
 
 #include "pw_log.h"
 #include "pw_lua_step.h"
+#include "pw_resource.h"
+#include "pw_trust.h"
 
 #define MAX_DEPTH 8 /* nested prewarm.call / host invoke */
 
@@ -53,19 +57,45 @@ static const char *init_component = "plugin";
 
 /* ---- search path and loading -------------------------------------- */
 
-static int add_dir(pw_registry *r, const char *dir, size_t len)
+/* Adds one search path entry: an absolute path, resolved, and trusted
+ * (pw_trust.h). A directory that does not exist is skipped (the
+ * compiled-in default need not exist); an empty entry is skipped too (it
+ * never means the current directory). `from` names where the entry came
+ * from, for the error. */
+static int add_dir(pw_registry *r, const char *dir, size_t len, const char *from,
+		   pw_error *err)
 {
 	if (len == 0)
-		return 0;
+		return PW_OK;
+	char entry[PATH_MAX], real[PATH_MAX], why[PATH_MAX + 200];
+	int e = 0;
+	if (len >= sizeof(entry))
+		return pw_error_set(err, "Plugin.Refused", "%s: an entry is longer than %d bytes",
+				    from, PATH_MAX - 1);
+	memcpy(entry, dir, len);
+	entry[len] = '\0';
+	if (entry[0] != '/')
+		return pw_error_set(err, "Plugin.Refused",
+				    "%s: entry '%s' is a relative path: plugin directories must be "
+				    "absolute (plugins never load relative to the current directory)",
+				    from, entry);
+	if (pw_trust_path(entry, 1, real, sizeof(real), why, sizeof(why), &e) != 0) {
+		if (e == ENOENT) {
+			pw_log(PW_LOG_DEBUG, "engine", "plugin directory %s does not exist", entry);
+			return PW_OK;
+		}
+		return pw_error_set(err, "Plugin.Refused", "%s: plugin directory %s refused: %s",
+				    from, entry, why);
+	}
 	char **grown = realloc(r->dirs, (r->n_dirs + 1) * sizeof(*grown));
 	if (grown == NULL)
-		return -1;
+		return pw_error_set(err, "States.Runtime", "out of memory");
 	r->dirs = grown;
-	r->dirs[r->n_dirs] = strndup(dir, len);
+	r->dirs[r->n_dirs] = strdup(real);
 	if (r->dirs[r->n_dirs] == NULL)
-		return -1;
+		return pw_error_set(err, "States.Runtime", "out of memory");
 	r->n_dirs++;
-	return 0;
+	return PW_OK;
 }
 
 int pw_registry_open(const char *search_path, json_object *config,
@@ -75,16 +105,21 @@ int pw_registry_open(const char *search_path, json_object *config,
 	pw_registry *r = calloc(1, sizeof(*r));
 	if (r == NULL)
 		return pw_error_set(err, "States.Runtime", "out of memory");
-	if (search_path == NULL || search_path[0] == '\0')
+	const char *from = "plugin path";
+	if (search_path == NULL || search_path[0] == '\0') {
 		search_path = getenv("PREWARM_PLUGIN_PATH");
-	if (search_path == NULL || search_path[0] == '\0')
+		from = "PREWARM_PLUGIN_PATH";
+	}
+	if (search_path == NULL || search_path[0] == '\0') {
 		search_path = PW_PLUGIN_DIR;
+		from = "the compiled-in plugin directory";
+	}
 	for (const char *p = search_path;;) {
 		const char *colon = strchr(p, ':');
 		size_t len = colon ? (size_t)(colon - p) : strlen(p);
-		if (add_dir(r, p, len) != 0) {
+		if (add_dir(r, p, len, from, err) != PW_OK) {
 			pw_registry_close(r);
-			return pw_error_set(err, "States.Runtime", "out of memory");
+			return PW_ERR;
 		}
 		if (colon == NULL)
 			break;
@@ -132,30 +167,101 @@ static int was_tried(pw_registry *r, const char *path)
 	return 0;
 }
 
-static int dir_is_safe(const char *dir)
+#define MAX_ACTIONS 1024   /* more is a corrupt descriptor, not a plugin */
+#define MAX_LIST 256       /* sdk_services, an action's required list */
+
+/* A NULL-terminated list of non-empty strings, each passing `ok` when it
+ * is given. NULL list: fine. */
+static int list_ok(const char *const *list, int (*ok)(const char *, size_t), char *bad,
+		   size_t bad_len)
 {
-	struct stat st;
-	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
-		return 0;
-	if (st.st_mode & S_IWOTH) {
-		pw_log(PW_LOG_WARN, "engine",
-		       "plugin directory %s is world-writable: ignored (chmod o-w it)", dir);
-		return 0;
+	for (size_t i = 0; list != NULL; i++) {
+		if (i >= MAX_LIST) {
+			snprintf(bad, bad_len, "has more than %d entries (missing NULL end?)", MAX_LIST);
+			return 0;
+		}
+		if (list[i] == NULL)
+			return 1;
+		if (list[i][0] == '\0' || (ok != NULL && !ok(list[i], strlen(list[i])))) {
+			snprintf(bad, bad_len, "entry %zu ('%.80s') is not a valid name", i, list[i]);
+			return 0;
+		}
 	}
 	return 1;
 }
 
+/* The whole descriptor, before anything uses it: a NULL where a string is
+ * due, an unknown flag or two actions with one name would crash or confuse
+ * the engine later (find_action, `prewarm plugins`). */
+static int descriptor_ok(const char *path, const struct pw_plugin *d, pw_error *err)
+{
+	char bad[200];
+	if (d->name == NULL || !pw_plugin_name_ok(d->name, strlen(d->name)))
+		return pw_error_set(err, "Plugin.Refused",
+				    "%s: plugin name %s%.80s%s is not 1 to %d of a-z, 0-9 and '-'",
+				    path, d->name ? "'" : "", d->name ? d->name : "NULL",
+				    d->name ? "'" : "", PW_PLUGIN_NAME_MAX);
+	if (d->version == NULL || d->summary == NULL)
+		return pw_error_set(err, "Plugin.Refused", "%s: plugin %s has no %s", path, d->name,
+				    d->version == NULL ? "version" : "summary");
+	if (!list_ok(d->sdk_services, pw_plugin_name_ok, bad, sizeof(bad)))
+		return pw_error_set(err, "Plugin.Refused", "%s: plugin %s: sdk_services %s", path,
+				    d->name, bad);
+	if (d->n_actions == 0 || d->actions == NULL || d->n_actions > MAX_ACTIONS)
+		return pw_error_set(err, "Plugin.Refused",
+				    "%s: plugin %s has %s action table (1 to %d actions)", path,
+				    d->name, d->actions == NULL ? "no" : "an empty or oversized",
+				    MAX_ACTIONS);
+	for (size_t i = 0; i < d->n_actions; i++) {
+		const struct pw_action *a = &d->actions[i];
+		if (a->name == NULL || !pw_action_name_ok(a->name, strlen(a->name)))
+			return pw_error_set(err, "Plugin.Refused",
+					    "%s: plugin %s: action %zu has %s name %s%.80s%s (1 to %d "
+					    "of A-Z, a-z, 0-9, '_' and '-')", path, d->name, i,
+					    a->name ? "an invalid" : "a NULL", a->name ? "'" : "",
+					    a->name ? a->name : "", a->name ? "'" : "",
+					    PW_ACTION_NAME_MAX);
+		if (a->summary == NULL)
+			return pw_error_set(err, "Plugin.Refused",
+					    "%s: plugin %s: action %s has no summary (help line)", path,
+					    d->name, a->name);
+		if (a->flags & ~PW_ACTION_MUTATES)
+			return pw_error_set(err, "Plugin.Refused",
+					    "%s: plugin %s: action %s has unknown flags 0x%x", path,
+					    d->name, a->name, a->flags & ~PW_ACTION_MUTATES);
+		if (a->run == NULL)
+			return pw_error_set(err, "Plugin.Refused",
+					    "%s: plugin %s: action %s has no run function", path,
+					    d->name, a->name);
+		if (!list_ok(a->required, NULL, bad, sizeof(bad)))
+			return pw_error_set(err, "Plugin.Refused",
+					    "%s: plugin %s: action %s: required list %s", path,
+					    d->name, a->name, bad);
+		/* find_action falls back to a case-insensitive match (aws-sdk
+		 * spells actions in lowerCamelCase), so names must differ in
+		 * more than case. */
+		for (size_t j = 0; j < i; j++)
+			if (strcasecmp(d->actions[j].name, a->name) == 0)
+				return pw_error_set(err, "Plugin.Refused",
+						    "%s: plugin %s: two actions are named %s", path,
+						    d->name, a->name);
+	}
+	return PW_OK;
+}
+
 /* dlopen()s one file and checks its descriptor. On success appends it to
- * r->plugins (not initialized yet) and returns its index. */
+ * r->plugins (not initialized yet) and returns its index. Only a file the
+ * trust rule accepts (pw_trust.h) is opened, by its resolved path. */
 static int load_file(pw_registry *r, const char *path, pw_error *err)
 {
-	struct stat st;
-	if (stat(path, &st) != 0)
-		return pw_error_set(err, "Plugin.NotFound", "%s: no such file", path);
-	if (st.st_mode & S_IWOTH)
-		return pw_error_set(err, "Plugin.Refused",
-				    "%s is world-writable: refused (chmod o-w it)", path);
-	void *dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	char real[PATH_MAX], why[PATH_MAX + 200];
+	int e = 0;
+	if (pw_trust_path(path, 0, real, sizeof(real), why, sizeof(why), &e) != 0) {
+		if (e == ENOENT)
+			return pw_error_set(err, "Plugin.NotFound", "%s: no such file", path);
+		return pw_error_set(err, "Plugin.Refused", "plugin %s refused: %s", path, why);
+	}
+	void *dl = dlopen(real, RTLD_NOW | RTLD_LOCAL);
 	if (dl == NULL)
 		return pw_error_set(err, "Plugin.Refused",
 				    "cannot load %s: %s (check its dependencies with ldd %s)",
@@ -190,11 +296,8 @@ static int load_file(pw_registry *r, const char *path, pw_error *err)
 			     path, d->struct_size, sizeof(struct pw_plugin));
 		goto refuse;
 	}
-	if (d->name == NULL || d->name[0] == '\0' || (d->n_actions > 0 && d->actions == NULL)) {
-		pw_error_set(err, "Plugin.Refused", "%s: descriptor has no name or no action table",
-			     path);
+	if (descriptor_ok(path, d, err) != PW_OK)
 		goto refuse;
-	}
 	for (size_t i = 0; i < r->n; i++) {
 		if (strcmp(r->plugins[i].desc->name, d->name) == 0) {
 			/* Earlier directories win; keep the first. */
@@ -245,8 +348,6 @@ static void scan_dir(pw_registry *r, const char *dir,
 		     void (*on_refused)(const char *, const pw_error *, void *),
 		     void *ud)
 {
-	if (!dir_is_safe(dir))
-		return;
 	DIR *d = opendir(dir);
 	if (d == NULL)
 		return;
@@ -316,6 +417,10 @@ static struct loaded *find_loaded(pw_registry *r, const char *name)
  * NAME.so is reported as such, not as "not found". */
 static struct loaded *find_plugin(pw_registry *r, const char *name, pw_error *err)
 {
+	if (!pw_plugin_name_ok(name, strlen(name))) { /* resolve() checked: never a path */
+		pw_error_set(err, "Plugin.NotFound", "'%.80s' is not a plugin name", name);
+		return NULL;
+	}
 	struct loaded *lp = find_loaded(r, name);
 	if (lp != NULL)
 		return lp;
@@ -323,7 +428,7 @@ static struct loaded *find_plugin(pw_registry *r, const char *name, pw_error *er
 	for (size_t i = 0; i < r->n_dirs; i++) {
 		char path[4096];
 		snprintf(path, sizeof(path), "%s/%s.so", r->dirs[i], name);
-		if (access(path, F_OK) != 0 || !dir_is_safe(r->dirs[i]))
+		if (access(path, F_OK) != 0)
 			continue;
 		if (load_file(r, path, &refusal) >= 0 && (lp = find_loaded(r, name)))
 			return lp;
@@ -354,7 +459,7 @@ static struct loaded *find_service(pw_registry *r, const char *service, pw_error
 		for (size_t i = 0; i < r->n; i++) {
 			const char *const *s = r->plugins[i].desc->sdk_services;
 			for (; s && *s; s++)
-				if (strcasecmp(*s, service) == 0)
+				if (strcmp(*s, service) == 0)
 					return &r->plugins[i];
 		}
 	}
@@ -391,55 +496,37 @@ static int resolve(pw_registry *r, const char *resource, struct target *t, pw_er
 {
 	memset(t, 0, sizeof(*t));
 	resource = mapped(r, resource);
-	if (strncmp(resource, "lua:", 4) == 0) {
-		t->is_lua = 1;
-		t->lua_path = resource + 4;
-		return PW_OK;
-	}
-	char plugin[128], action[128];
+	/* The name rule (pw_resource.c) runs before any file is looked at. */
+	struct pw_resource_ref ref;
 	struct loaded *lp;
-	const char *sdk = "arn:aws:states:::aws-sdk:";
-	const char *opt = "arn:aws:states:::";
-	if (strncmp(resource, sdk, strlen(sdk)) == 0 || strncmp(resource, opt, strlen(opt)) == 0) {
-		int is_sdk = strncmp(resource, sdk, strlen(sdk)) == 0;
-		const char *rest = resource + strlen(is_sdk ? sdk : opt);
-		const char *colon = strchr(rest, ':');
-		if (colon == NULL || colon == rest || colon[1] == '\0' ||
-		    (size_t)(colon - rest) >= sizeof(plugin) || strlen(colon + 1) >= sizeof(action))
-			return pw_error_set(err, "States.Runtime",
-					    "resource '%s': expected arn:aws:states:::aws-sdk:SERVICE:action",
-					    resource);
-		snprintf(plugin, sizeof(plugin), "%.*s", (int)(colon - rest), rest);
-		snprintf(action, sizeof(action), "%s", colon + 1);
-		if (strchr(action, '.') != NULL || strchr(action, ':') != NULL)
-			return pw_error_set(err, "States.Runtime",
-					    "resource '%s': integration patterns (.sync, "
-					    ".waitForTaskToken) are not supported", resource);
-		if ((lp = find_service(r, plugin, err)) == NULL)
-			return PW_ERR;
-		t->sdk_names = is_sdk;
-	} else if (strncmp(resource, "arn:", 4) == 0) {
+	char why[PW_ERROR_CAUSE_MAX];
+	if (pw_resource_parse(resource, &ref, why, sizeof(why)) != 0)
+		return pw_error_set(err, "States.Runtime", "resource '%s': %s", resource, why);
+	switch (ref.kind) {
+	case PW_RESOURCE_LUA:
+		t->is_lua = 1;
+		t->lua_path = ref.lua_path;
+		return PW_OK;
+	case PW_RESOURCE_OTHER_ARN:
 		return pw_error_set(err, "States.Runtime",
 				    "resource '%s' is not supported: map it to a lua: or "
 				    "PLUGIN:Action resource in the config's resource_map", resource);
-	} else {
-		const char *colon = strchr(resource, ':');
-		if (colon == NULL || colon == resource || colon[1] == '\0' ||
-		    (size_t)(colon - resource) >= sizeof(plugin) ||
-		    strlen(colon + 1) >= sizeof(action))
-			return pw_error_set(err, "States.Runtime",
-					    "resource '%s': expected PLUGIN:Action, lua:PATH or "
-					    "arn:aws:states:::aws-sdk:SERVICE:action", resource);
-		snprintf(plugin, sizeof(plugin), "%.*s", (int)(colon - resource), resource);
-		snprintf(action, sizeof(action), "%s", colon + 1);
-		if ((lp = find_plugin(r, plugin, err)) == NULL)
+	case PW_RESOURCE_AWS_SDK:
+	case PW_RESOURCE_AWS_OPT:
+		if ((lp = find_service(r, ref.name, err)) == NULL)
 			return PW_ERR;
+		t->sdk_names = ref.kind == PW_RESOURCE_AWS_SDK;
+		break;
+	default:
+		if ((lp = find_plugin(r, ref.name, err)) == NULL)
+			return PW_ERR;
+		break;
 	}
 	t->plugin = lp;
-	t->action = find_action(lp, action);
+	t->action = find_action(lp, ref.action);
 	if (t->action == NULL)
 		return pw_error_set(err, "States.Runtime", "plugin '%s' (%s) has no action '%s'",
-				    lp->desc->name, lp->path, action);
+				    lp->desc->name, lp->path, ref.action);
 	return PW_OK;
 }
 
@@ -700,6 +787,9 @@ int pw_registry_check_resource(void *ud, const char *resource, const char *workf
 	pw_error err = {{0}, {0}};
 	if (required)
 		*required = NULL;
+	struct pw_resource_ref ref; /* validate quotes the resource itself */
+	if (pw_resource_parse(resource, &ref, why, why_len) != 0)
+		return -1;
 	if (resolve(r, resource, &t, &err) != PW_OK) {
 		snprintf(why, why_len, "%s", err.cause);
 		return -1;

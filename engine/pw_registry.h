@@ -1,8 +1,10 @@
 /*
  * pw_registry - finding, loading and calling plugins.
  * Search path: the config's plugin_path, else $PREWARM_PLUGIN_PATH
- * (colon-separated), else the compiled-in $(pkglibdir). World-writable
- * directories and files are refused.
+ * (colon-separated), else the compiled-in $(pkglibdir). Entries must be
+ * absolute; directories and files must pass pw_trust_path (owner root or
+ * us, not group/world-writable, ancestors too). Plugin names follow
+ * pw_resource.h's rule, checked before any file is touched.
  * Owner: engine-runtime.
  */
 #ifndef PW_REGISTRY_H

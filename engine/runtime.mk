@@ -3,11 +3,14 @@
 engine_libpwengine_la_SOURCES += \
 	engine/pw_log.c engine/pw_log.h \
 	engine/pw_redact.c engine/pw_redact.h engine/pw_out.c engine/pw_out.h \
+	engine/pw_utf8.c engine/pw_utf8.h \
 	engine/pw_clock.c engine/pw_clock.h \
 	engine/pw_lua_sandbox.c engine/pw_lua_sandbox.h
 engine_libpwengine_la_SOURCES += \
 	engine/pw_retry.c engine/pw_retry.h \
 	engine/pw_registry.c engine/pw_registry.h \
+	engine/pw_resource.c engine/pw_resource.h \
+	engine/pw_trust.c engine/pw_trust.h \
 	engine/pw_lua_step.c engine/pw_lua_step.h
 engine_libpwengine_la_SOURCES += \
 	engine/pw_journal.c engine/pw_journal.h \
@@ -42,14 +45,28 @@ tests_plugins_nosym_la_SOURCES = tests/plugins/nosym.c
 tests_plugins_nosym_la_CPPFLAGS = $(AM_CPPFLAGS) $(JSONC_CFLAGS)
 tests_plugins_nosym_la_LDFLAGS = $(PW_TEST_PLUGIN_LINK)
 noinst_HEADERS += tests/plugins/rt_test.h
+# Plugins that must be refused (issue 8): kept out of tests/plugins so no
+# test's plugin directory holds them. evil's constructor writes a marker
+# file; malformed returns the broken descriptor $PW_MALFORMED names.
+check_LTLIBRARIES += tests/badplugins/evil.la tests/badplugins/malformed.la
+tests_badplugins_evil_la_SOURCES = tests/badplugins/evil.c
+tests_badplugins_evil_la_CPPFLAGS = $(AM_CPPFLAGS) $(JSONC_CFLAGS)
+tests_badplugins_evil_la_LDFLAGS = $(PW_TEST_PLUGIN_LINK)
+tests_badplugins_evil_la_LIBADD = $(JSONC_LIBS)
+tests_badplugins_malformed_la_SOURCES = tests/badplugins/malformed.c
+tests_badplugins_malformed_la_CPPFLAGS = $(AM_CPPFLAGS) $(JSONC_CFLAGS)
+tests_badplugins_malformed_la_LDFLAGS = $(PW_TEST_PLUGIN_LINK)
+tests_badplugins_malformed_la_LIBADD = $(JSONC_LIBS)
 
 # Unit tests of the runtime (Check).
 RT_CHECK_CPPFLAGS = $(AM_CPPFLAGS) $(JSONC_CFLAGS) $(LUA_CFLAGS) $(CHECK_CFLAGS) \
-	-DPW_TEST_PLUGIN_DIR='"$(abs_top_builddir)/tests/plugins/.libs"'
+	-DPW_TEST_PLUGIN_DIR='"$(abs_top_builddir)/tests/plugins/.libs"' \
+	-DPW_BAD_PLUGIN_DIR='"$(abs_top_builddir)/tests/badplugins/.libs"'
 RT_CHECK_LDADD = engine/libpwengine.la $(CHECK_LIBS) $(JSONC_LIBS)
 RT_TESTS = tests/unit/check_retry tests/unit/check_registry \
 	tests/unit/check_lua tests/unit/check_log tests/unit/check_journal \
-	tests/unit/check_exec tests/unit/check_config tests/unit/check_redact
+	tests/unit/check_exec tests/unit/check_config tests/unit/check_redact \
+	tests/unit/check_utf8 tests/unit/check_loader
 check_PROGRAMS += $(RT_TESTS)
 TESTS += $(RT_TESTS)
 tests_unit_check_retry_CPPFLAGS = $(RT_CHECK_CPPFLAGS)
@@ -68,14 +85,20 @@ tests_unit_check_config_CPPFLAGS = $(RT_CHECK_CPPFLAGS)
 tests_unit_check_config_LDADD = $(RT_CHECK_LDADD)
 tests_unit_check_redact_CPPFLAGS = $(RT_CHECK_CPPFLAGS)
 tests_unit_check_redact_LDADD = $(RT_CHECK_LDADD)
+tests_unit_check_utf8_CPPFLAGS = $(RT_CHECK_CPPFLAGS)
+tests_unit_check_utf8_LDADD = $(RT_CHECK_LDADD)
+tests_unit_check_loader_CPPFLAGS = $(RT_CHECK_CPPFLAGS)
+tests_unit_check_loader_LDADD = $(RT_CHECK_LDADD)
 
 # Integration tests of the command (pytest; tests/integration/fixtures/
 # prewarm_cli.py runs the built binary with the test plugins).
 TESTS += tests/integration/test_cli.py tests/integration/test_cli_resume.py \
-	tests/integration/test_redaction.py tests/integration/test_redaction_libpq.py
+	tests/integration/test_redaction.py tests/integration/test_redaction_libpq.py \
+	tests/integration/test_output_utf8.py tests/integration/test_plugin_loading.py
 EXTRA_DIST += tests/integration/test_cli.py tests/integration/test_cli_resume.py \
 	tests/integration/test_redaction.py tests/integration/test_redaction_libpq.py \
 	tests/integration/fixtures/secret_spellings.py \
+	tests/integration/test_output_utf8.py tests/integration/test_plugin_loading.py \
 	tests/integration/fixtures/prewarm_cli.py
 EXTRA_DIST += tests/bench/engine-bench.sh
 

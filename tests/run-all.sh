@@ -10,6 +10,11 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
 jobs=${PW_JOBS:-2}
+# The engine loads plugins only from directories nobody else can write to
+# (engine/RUNTIME.md, "Plugin search path"), build trees included: with a
+# umask of 002 libtool's .libs directories would be group-writable and
+# refused. Build with the usual 022 whatever the runner's default is.
+umask 022
 
 "$here/contrib/dev/install-deps.sh"
 export PREWARM_VENV="${PREWARM_VENV:-$here/.venv}"

@@ -163,7 +163,10 @@ typedef int (*pw_action_fn)(void *state, pw_call *call, json_object *params,
 #define PW_ACTION_MUTATES 0x1u /* changes something outside the process */
 
 struct pw_action {
-	const char *name;    /* "DescribeDBInstances"; unique in the plugin */
+	/* "DescribeDBInstances": 1-127 of [A-Za-z0-9_-], unique in the
+	 * plugin ignoring case. name, summary and run are required; the host
+	 * refuses a descriptor that lacks one or sets an unknown flag. */
+	const char *name;
 	const char *summary; /* one line for `prewarm plugins` */
 	unsigned flags;      /* PW_ACTION_* */
 	pw_action_fn run;
@@ -182,10 +185,12 @@ struct pw_plugin {
 	uint32_t abi_minor;
 	size_t struct_size; /* sizeof(struct pw_plugin) at build time */
 
-	const char *name;    /* resource prefix: "rds" in "rds:Describe..." */
+	/* Resource prefix: "rds" in "rds:Describe...". 1-64 of [a-z0-9-]:
+	 * a name, never a path. name, version and summary are required. */
+	const char *name;
 	const char *version;
 	const char *summary;
-	/* NULL-terminated AWS service names whose
+	/* NULL-terminated AWS service names (each 1-64 of [a-z0-9-]) whose
 	 * arn:aws:states:::aws-sdk:SERVICE:action and arn:aws:states:::SERVICE:action
 	 * resources map to this plugin (e.g. {"rds", NULL}); may be NULL. */
 	const char *const *sdk_services;

@@ -125,6 +125,33 @@ START_TEST(secret_vars_are_registered)
 }
 END_TEST
 
+/* Issue 8: native code never loads relative to the current directory, and
+ * a resource_map target is checked by the plugin name rule. */
+START_TEST(relative_plugin_dirs_and_path_resources_are_refused)
+{
+	static const struct {
+		const char *text, *says;
+		int line;
+	} bad[] = {
+		{"plugin_path: /opt/a:plugins\n", "entry 'plugins' is a relative path", 1},
+		{"vars: {}\nplugin_path:\n  - /opt/a\n  - ../x\n", "entry '../x' is a relative path", 4},
+		{"resource_map:\n  arn:aws:lambda:x:1:function:f: ../../tmp/evil:Act\n",
+		 "'../../tmp/evil' is not a plugin name", 2},
+		{"resource_map:\n  arn:aws:lambda:x:1:function:f: arn:aws:states:::aws-sdk:/tmp/e:a\n",
+		 "'/tmp/e' is not a plugin name", 2},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char *path = rt_write(dir, "t.yaml", bad[i].text);
+		struct pw_config *c = NULL;
+		pw_diag diag;
+		ck_assert_msg(pw_config_load(path, &c, &diag) == -1, "accepted: %s", bad[i].text);
+		ck_assert_msg(strstr(diag.message, bad[i].says), "%s", diag.message);
+		ck_assert_int_eq(diag.line, bad[i].line);
+		free(path);
+	}
+}
+END_TEST
+
 START_TEST(syntax_error_has_a_position)
 {
 	char *path = rt_write(dir, "syn.yaml", "vars:\n  a: [1, 2\n");
@@ -157,6 +184,7 @@ int main(void)
 	tcase_add_test(tc, full_config_loads);
 	tcase_add_test(tc, unknown_key_names_file_and_line);
 	tcase_add_test(tc, wrong_types_are_refused);
+	tcase_add_test(tc, relative_plugin_dirs_and_path_resources_are_refused);
 	tcase_add_test(tc, syntax_error_has_a_position);
 	tcase_add_test(tc, no_file_is_an_empty_config);
 	suite_add_tcase(s, tc);
