@@ -8,13 +8,15 @@ some places, not in others), JSON inside a JSON string, base64 alone and
 inside a longer base64 text, a conninfo in a JSON string, percent-encoded
 (form and path) by a Lua step that also print()s it. Then `run` (text and
 JSON logs), `run --dry-run`, `history` and `resume` (of a finished run and
-of a killed one) must show none of those spellings in stdout, stderr or
+of a killed one), and a notification posted to a webhook, must show none of those spellings in stdout, stderr or
 any file under the state directory. A control run with a var whose name
 does not say "secret" shows that the grep finds the spellings when they
 are there."""
 import base64
+import http.server
 import json
 import os
+import threading
 import signal
 import time
 import urllib.parse as up
@@ -214,3 +216,44 @@ def test_the_grep_finds_spellings_of_a_value_that_is_not_secret(moto_server, tmp
                      up.quote_plus(VAR_SECRET, safe="*").replace("~", "%7E")):
         assert expected in found, (expected, sorted(found))
     assert len(found) >= 8
+
+
+def test_a_notification_sent_out_holds_no_secret(moto_server, tmp_path):
+    """notify:Publish posts outside the process: the host redacts it too
+    (host->redact, plugin ABI 1.1)."""
+    bodies = []
+
+    class Hook(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            bodies.append(self.rfile.read(int(self.headers["Content-Length"])))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Hook)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        cli = make_cli(tmp_path, moto_server)
+        wf = cli.workflow({"StartAt": "Creds", "States": {
+            "Creds": {"Type": "Task", "Resource": "secrets:GetSecretValue",
+                      "Parameters": {"SecretId": "red/db"}, "ResultPath": "$.sm",
+                      "Next": "Alert"},
+            "Alert": {"Type": "Task", "Resource": "notify:Publish", "End": True,
+                      "Parameters": {
+                          "Target": "webhook",
+                          "Url": f"http://127.0.0.1:{server.server_port}/hook",
+                          "Subject.$": "$.sm.Credentials.password",
+                          "Template": "careless: password {sm.Credentials.password} "
+                                      "secret {sm.SecretString}",
+                          "Data.$": "$"}}}})
+        r = cli.run("run", wf)
+        assert r.returncode == 0, r.stderr
+    finally:
+        server.shutdown()
+    assert len(bodies) == 1
+    text = json.loads(bodies[0])["text"]
+    assert text == "*****\ncareless: password *** secret ***"  # *Subject*, then text
+    assert leaks(SM_PASSWORD, {"webhook body": bodies[0], "stdout": r.stdout.encode(),
+                               "stderr": r.stderr.encode()}) == []
