@@ -11,7 +11,7 @@
 static void usage(FILE *f)
 {
 	pw_out_printf(f, "usage: prewarm graph WORKFLOW [--format dot|mermaid]\n"
-		   "Prints the state machine as Graphviz DOT (default) or a Mermaid flowchart.\n");
+		          "Prints the state machine as Graphviz DOT (default) or a Mermaid flowchart.\n");
 }
 
 int pw_cli_graph(int argc, char **argv)

@@ -27,11 +27,11 @@ static int parse(struct pw_cli *cli, int argc, char **argv, const char *cmd)
 			pw_out_printf(f, "Prints execution ID's history events as JSON lines.\n");
 		else
 			pw_out_printf(f, "Continues execution ID from its last finished state: no finished\n"
-				   "mutating Task runs again; a Task that was in flight runs again.\n"
-				   "If the saved state data held a secret (journaled as ***), the\n"
-				   "read-only steps since the last clean state run again to fetch it;\n"
-				   "a finished mutating Task in that stretch ends the resume with\n"
-				   "Prewarm.ResumeLostSecret.\n");
+				          "mutating Task runs again; a Task that was in flight runs again.\n"
+				          "If the saved state data held a secret (journaled as ***), the\n"
+				          "read-only steps since the last clean state run again to fetch it;\n"
+				          "a finished mutating Task in that stretch ends the resume with\n"
+				          "Prewarm.ResumeLostSecret.\n");
 		return cli->help ? -1 : PW_EXIT_USAGE;
 	}
 	if (cli->no_journal) {

@@ -1,10 +1,11 @@
 /* cli_plugins - `prewarm plugins`: every plugin on the search path, its
  * actions, whether each mutates, and one line of help. */
 #include "pw_cli.h"
-#include "pw_out.h"
 
 #include <stdio.h>
 #include <string.h>
+
+#include "pw_out.h"
 
 static void on_refused(const char *path, const pw_error *e, void *ud)
 {
@@ -27,7 +28,7 @@ int pw_cli_plugins(int argc, char **argv)
 	}
 	if (cli.help) {
 		pw_out_printf(stdout, "usage: prewarm plugins [--plugin-path DIRS] [--config FILE]\n"
-		       "Lists every plugin found on the plugin search path and its actions.\n");
+		              "Lists every plugin found on the plugin search path and its actions.\n");
 		rc = PW_EXIT_OK;
 		goto out;
 	}
@@ -43,7 +44,7 @@ int pw_cli_plugins(int argc, char **argv)
 		const char *path;
 		const struct pw_plugin *p = pw_registry_plugin_at(cli.registry, i, &path);
 		pw_out_printf(stdout, "%s %s - %s\n  file: %s\n", p->name, p->version ? p->version : "?",
-		       p->summary ? p->summary : "", path);
+		              p->summary ? p->summary : "", path);
 		if (p->sdk_services && p->sdk_services[0]) {
 			pw_out_printf(stdout, "  aws-sdk services:");
 			for (const char *const *s = p->sdk_services; *s; s++)
@@ -55,8 +56,8 @@ int pw_cli_plugins(int argc, char **argv)
 			char res[300];
 			snprintf(res, sizeof(res), "%s:%s", p->name, act->name);
 			pw_out_printf(stdout, "  %-36s %-9s %s\n", res,
-			       (act->flags & PW_ACTION_MUTATES) ? "mutates" : "read-only",
-			       act->summary ? act->summary : "");
+			              (act->flags & PW_ACTION_MUTATES) ? "mutates" : "read-only",
+			              act->summary ? act->summary : "");
 		}
 	}
 	if (n == 0)

@@ -25,8 +25,8 @@ static const struct {
 static void usage(FILE *f)
 {
 	pw_out_printf(f, "usage: prewarm COMMAND [OPTIONS] [ARGS]\n\n"
-		   "Warms the buffer cache of a new Aurora PostgreSQL reader, driven by\n"
-		   "workflows in Amazon States Language (YAML, JSON or Lua).\n\nCommands:\n");
+		          "Warms the buffer cache of a new Aurora PostgreSQL reader, driven by\n"
+		          "workflows in Amazon States Language (YAML, JSON or Lua).\n\nCommands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		pw_out_printf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
 	pw_out_printf(f, "\nprewarm COMMAND --help shows a command's options; man prewarm has more.\n");
@@ -45,7 +45,7 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
 		pw_out_printf(stdout, "prewarm %s (plugin ABI %d.%d)\n", PACKAGE_VERSION, PW_PLUGIN_ABI_MAJOR,
-		       PW_PLUGIN_ABI_MINOR);
+		              PW_PLUGIN_ABI_MINOR);
 		return PW_EXIT_OK;
 	}
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
