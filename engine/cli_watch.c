@@ -8,10 +8,11 @@
 #include <string.h>
 
 #include "pw_watch.h"
+#include "pw_out.h"
 
 static void usage(FILE *f)
 {
-	fprintf(f,
+	pw_out_printf(f,
 		"usage: prewarm watch [--config FILE] [--state-dir DIR] [--plugin-path DIRS]\n"
 		"                     [--log-format text|json] [--log-level LEVEL]\n"
 		"       prewarm watch --check-health [--max-age SECONDS] [--config FILE]\n"
@@ -33,7 +34,7 @@ static int check_health_of(struct pw_cli *cli, int max_age)
 {
 	const char *dir = pw_cli_state_dir(cli);
 	if (dir == NULL) {
-		fprintf(stderr, "prewarm watch: --check-health needs a state directory\n");
+		pw_out_printf(stderr, "prewarm watch: --check-health needs a state directory\n");
 		return PW_EXIT_USAGE;
 	}
 	return pw_watch_health_check(dir, max_age, stdout);
@@ -75,7 +76,7 @@ int pw_cli_watch(int argc, char **argv)
 			char *end;
 			long v = strtol(optarg, &end, 10);
 			if (*optarg == '\0' || *end != '\0' || v < 1 || v > 86400) {
-				fprintf(stderr, "prewarm watch: --max-age: expected seconds (1..86400), got '%s'\n",
+				pw_out_printf(stderr, "prewarm watch: --max-age: expected seconds (1..86400), got '%s'\n",
 					optarg);
 				goto out;
 			}
@@ -103,7 +104,7 @@ int pw_cli_watch(int argc, char **argv)
 		goto out;
 	}
 	if (optind != argc) {
-		fprintf(stderr, "prewarm watch: unexpected argument '%s'\n", argv[optind]);
+		pw_out_printf(stderr, "prewarm watch: unexpected argument '%s'\n", argv[optind]);
 		usage(stderr);
 		goto out;
 	}
@@ -132,7 +133,7 @@ int pw_cli_watch(int argc, char **argv)
 	for (int i = 0; i < PW_WATCH_N_ROUTES; i++) {
 		pw_doc *doc = NULL;
 		if (pw_cli_load_workflow(&cli, wc.workflows[i], 1, &doc) != 0) {
-			fprintf(stderr, "prewarm watch: workflow for %s events (watch.workflows.%s) is "
+			pw_out_printf(stderr, "prewarm watch: workflow for %s events (watch.workflows.%s) is "
 					"not usable\n",
 				pw_watch_kind_name((enum pw_watch_kind)i),
 				pw_watch_kind_name((enum pw_watch_kind)i));

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "pw_clock.h"
+#include "pw_out.h"
 
 #define HEALTH_FILE "watch/health.json"
 
@@ -43,7 +44,7 @@ int pw_watch_health_beat(const char *state_dir, const char *why)
 		size_t len = strlen(text);
 		/* No fsync: after a crash a stale or missing file reads as unhealthy,
 		 * which is the truth. */
-		rc = write(fd, text, len) == (ssize_t)len ? 0 : -1;
+		rc = write(fd, text, len) == (ssize_t)len ? 0 : -1; /* pw-out-ok: pid and time */
 		if (close(fd) != 0 || rc != 0 || rename(tmp, path) != 0) {
 			unlink(tmp);
 			rc = -1;
@@ -57,33 +58,33 @@ int pw_watch_health_check(const char *state_dir, int max_age_seconds, FILE *out)
 {
 	char path[4200];
 	if (health_path(state_dir, path, sizeof(path)) != 0) {
-		fprintf(out, "unhealthy: state directory path too long\n");
+		pw_out_printf(out, "unhealthy: state directory path too long\n");
 		return 1;
 	}
 	json_object *v = json_object_from_file(path), *pid_o, *at_o;
 	if (v == NULL) {
-		fprintf(out, "unhealthy: %s: %s (has the service started?)\n", path,
+		pw_out_printf(out, "unhealthy: %s: %s (has the service started?)\n", path,
 			errno ? strerror(errno) : "not a JSON object");
 		return 1;
 	}
 	int rc = 1;
 	if (!json_object_object_get_ex(v, "pid", &pid_o) || !json_object_is_type(pid_o, json_type_int) ||
 	    !json_object_object_get_ex(v, "at_ms", &at_o) || !json_object_is_type(at_o, json_type_int)) {
-		fprintf(out, "unhealthy: %s: no pid or at_ms\n", path);
+		pw_out_printf(out, "unhealthy: %s: no pid or at_ms\n", path);
 		goto out;
 	}
 	int64_t pid = json_object_get_int64(pid_o);
 	int64_t age_ms = pw_clock_system()->wall_ms(NULL) - json_object_get_int64(at_o);
 	if (pid <= 0 || pid > INT32_MAX || (kill((pid_t)pid, 0) != 0 && errno == ESRCH)) {
-		fprintf(out, "unhealthy: the service (pid %lld) is not running\n", (long long)pid);
+		pw_out_printf(out, "unhealthy: the service (pid %lld) is not running\n", (long long)pid);
 		goto out;
 	}
 	if (age_ms > (int64_t)max_age_seconds * 1000) {
-		fprintf(out, "unhealthy: no progress for %lld s (limit %d s); see the service's log\n",
+		pw_out_printf(out, "unhealthy: no progress for %lld s (limit %d s); see the service's log\n",
 			(long long)(age_ms / 1000), max_age_seconds);
 		goto out;
 	}
-	fprintf(out, "healthy: pid %lld, last progress %lld s ago\n", (long long)pid,
+	pw_out_printf(out, "healthy: pid %lld, last progress %lld s ago\n", (long long)pid,
 		(long long)(age_ms < 0 ? 0 : age_ms / 1000));
 	rc = 0;
 out:
