@@ -18,7 +18,12 @@
 #define DEFAULT_MEMORY (64u * 1024u * 1024u)
 #define HOOK_EVERY 1000  /* instructions between deadline checks */
 #define MAX_DEPTH PW_LUA_MAX_DEPTH /* also stops cycles */
-#define JSON_NODE_COST 32 /* bytes a converted value counts against the cap */
+/* What json-c mallocs for a value (outside the Lua allocator), counted
+ * against the cap: an object's hash table of 16 entries, an array's 32
+ * slots, a scalar's json_object. */
+#define JSON_OBJECT_COST 640
+#define JSON_ARRAY_COST 320
+#define JSON_VALUE_COST 64
 #define CLOCK_EVERY 4096  /* converted values between deadline checks */
 
 struct pw_lua {
@@ -202,6 +207,46 @@ static int sandbox_tostring(lua_State *L)
 	return 1;
 }
 
+/* string.format without addresses: "%s" of a table goes through the
+ * sandbox's tostring ("table", not "table: 0x55..."), and "%p" (an
+ * object's address) is refused. */
+static int safe_format(lua_State *L)
+{
+	size_t len;
+	const char *fmt = luaL_checklstring(L, 1, &len);
+	for (size_t i = 0; i < len; i++) {
+		if (fmt[i] != '%')
+			continue;
+		i++;
+		if (i < len && fmt[i] == '%')
+			continue;
+		while (i < len && strchr("-+ #0123456789.", fmt[i]) != NULL)
+			i++;
+		if (i < len && fmt[i] == 'p')
+			return luaL_error(L, "string.format: '%%p' (an address) is not available "
+					  "in the sandbox");
+	}
+	int n = lua_gettop(L);
+	for (int i = 2; i <= n; i++) {
+		switch (lua_type(L, i)) {
+		case LUA_TTABLE:
+		case LUA_TFUNCTION:
+		case LUA_TUSERDATA:
+		case LUA_TLIGHTUSERDATA:
+		case LUA_TTHREAD:
+			pw_lua_tostring(L, i);
+			lua_replace(L, i);
+			break;
+		default:
+			break;
+		}
+	}
+	lua_pushvalue(L, lua_upvalueindex(1));
+	lua_insert(L, 1);
+	lua_call(L, n, 1);
+	return 1;
+}
+
 static void restrict_libs(lua_State *L)
 {
 	lua_pushglobaltable(L);
@@ -224,6 +269,9 @@ static void restrict_libs(lua_State *L)
 
 	lua_getfield(L, g, "string");
 	remove_field(L, -1, "dump");
+	lua_getfield(L, -1, "format");
+	lua_pushcclosure(L, safe_format, 1);
+	lua_setfield(L, -2, "format");
 	lua_pop(L, 1);
 
 	/* os: only time, clock and date survive. */
@@ -413,7 +461,7 @@ static int conv_charge(struct conv *c, size_t bytes, pw_error *err)
 {
 	if (c->sb == NULL)
 		return PW_OK;
-	c->spent += JSON_NODE_COST + bytes;
+	c->spent += bytes;
 	if (c->spent > c->sb->budget->limit)
 		return pw_error_set(err, PW_LUA_MEMORY_LIMIT,
 				    "Lua value converts to JSON larger than the memory limit "
@@ -446,7 +494,7 @@ static int to_json(lua_State *L, int idx, int depth, struct conv *c, json_object
 	size_t slen = 0;
 	if (lua_type(L, idx) == LUA_TSTRING)
 		lua_tolstring(L, idx, &slen); /* a string: no conversion */
-	if (conv_charge(c, slen, err) != PW_OK)
+	if (conv_charge(c, JSON_VALUE_COST + slen, err) != PW_OK)
 		return PW_ERR;
 	switch (lua_type(L, idx)) {
 	case LUA_TNIL:
@@ -490,6 +538,9 @@ static int to_json(lua_State *L, int idx, int depth, struct conv *c, json_object
 	lua_Integer n = array_length(L, idx);
 	if (n > INT32_MAX)
 		return pw_error_set(err, "States.Runtime", "array too long for JSON");
+	if (conv_charge(c, n > 0 ? JSON_ARRAY_COST + (size_t)n * sizeof(void *) : JSON_OBJECT_COST,
+			err) != PW_OK)
+		return PW_ERR;
 	json_object *res = n > 0 ? json_object_new_array_ext((int)n) : json_object_new_object();
 	if (n > 0) {
 		for (lua_Integer i = 1; i <= n; i++) {
@@ -534,6 +585,50 @@ static int to_json(lua_State *L, int idx, int depth, struct conv *c, json_object
 	}
 	*out = res;
 	return PW_OK;
+}
+
+/* An upper estimate of what json-c mallocs to parse text: containers and
+ * values counted outside strings. */
+static size_t json_text_cost(const char *s, size_t len)
+{
+	size_t cost = len + JSON_VALUE_COST;
+	int in_string = 0;
+	for (size_t i = 0; i < len; i++) {
+		char ch = s[i];
+		if (in_string) {
+			if (ch == '\\')
+				i++;
+			else if (ch == '"')
+				in_string = 0;
+			continue;
+		}
+		switch (ch) {
+		case '"': in_string = 1; break;
+		case '{': cost += JSON_OBJECT_COST; break;
+		case '[': cost += JSON_ARRAY_COST; break;
+		case ',': cost += JSON_VALUE_COST + sizeof(void *); break;
+		default: break;
+		}
+	}
+	return cost;
+}
+
+void pw_lua_check_json_text(lua_State *L, const char *s, size_t len)
+{
+	struct pw_lua *sb = sandbox_of(L);
+	if (sb == NULL)
+		return;
+	struct pw_lua *b = sb->budget;
+	size_t left = b->limit > b->used ? b->limit - b->used : 0;
+	if (json_text_cost(s, len) <= left)
+		return;
+	lua_createtable(L, 0, 2);
+	lua_pushliteral(L, PW_LUA_MEMORY_LIMIT);
+	lua_setfield(L, -2, "Error");
+	lua_pushfstring(L, "prewarm.json.decode: a %I-byte text would not fit the memory limit "
+			"(%I bytes)", (lua_Integer)len, (lua_Integer)b->limit);
+	lua_setfield(L, -2, "Cause");
+	lua_error(L);
 }
 
 int pw_lua_to_json(lua_State *L, int idx, json_object **out, pw_error *err)

@@ -78,6 +78,12 @@ void pw_lua_push_json(lua_State *L, json_object *v);
  * rest: no addresses. May raise; call it from Lua. */
 void pw_lua_tostring(lua_State *L, int idx);
 
+/* Raises {Error = "Lua.MemoryLimit"} when parsing the JSON text s with
+ * json-c (whose memory the Lua allocator does not see) would likely take
+ * more than what is left of the sandbox's memory budget. Call it from Lua
+ * before json_tokener_parse. */
+void pw_lua_check_json_text(lua_State *L, const char *s, size_t len);
+
 /* For C functions running inside a sandboxed state (the pattern matcher):
  * raises the step's timeout error when its deadline passed or a signal
  * asked the process to stop. */

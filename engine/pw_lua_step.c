@@ -186,6 +186,7 @@ static int l_decode(lua_State *L)
 {
 	size_t len;
 	const char *s = luaL_checklstring(L, 1, &len);
+	pw_lua_check_json_text(L, s, len); /* json-c's memory is not capped */
 	json_tokener *tok = json_tokener_new();
 	if (tok == NULL)
 		return luaL_error(L, "out of memory");

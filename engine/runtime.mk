@@ -69,7 +69,9 @@ tests_unit_check_config_LDADD = $(RT_CHECK_LDADD)
 
 # Integration tests of the command (pytest; tests/integration/fixtures/
 # prewarm_cli.py runs the built binary with the test plugins).
-TESTS += tests/integration/test_cli.py tests/integration/test_cli_resume.py
+TESTS += tests/integration/test_cli.py tests/integration/test_cli_resume.py \
+	tests/integration/test_lua_limits.py
 EXTRA_DIST += tests/integration/test_cli.py tests/integration/test_cli_resume.py \
+	tests/integration/test_lua_limits.py \
 	tests/integration/fixtures/prewarm_cli.py
 EXTRA_DIST += tests/bench/engine-bench.sh
