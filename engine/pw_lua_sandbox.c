@@ -5,6 +5,7 @@
 #include "pw_lua_sandbox.h"
 
 #include "pw_clock.h"
+#include "pw_lua_loops.h"
 #include "pw_lua_strmatch.h"
 
 #include <math.h>
@@ -17,6 +18,7 @@
 
 #define DEFAULT_MEMORY (64u * 1024u * 1024u)
 #define HOOK_EVERY 1000  /* instructions between deadline checks */
+#define CALLS_EVERY 64   /* calls between deadline checks */
 #define MAX_DEPTH PW_LUA_MAX_DEPTH /* also stops cycles */
 /* What json-c mallocs for a value (outside the Lua allocator), counted
  * against the cap: an object's hash table of 16 entries, an array's 32
@@ -34,6 +36,7 @@ struct pw_lua {
 	size_t limit;
 	int64_t deadline; /* CLOCK_MONOTONIC ms; 0: none */
 	int timed_out;
+	unsigned calls;   /* call-hook events since the last check */
 };
 
 /* The state running a chunk on this thread (innermost), so that a state
@@ -99,9 +102,17 @@ void pw_lua_check_deadline(lua_State *L)
 						    : "Lua step exceeded its time budget");
 }
 
+/* Count events (every HOOK_EVERY instructions) check the clock; call
+ * events (every function call, C functions included) every CALLS_EVERY:
+ * a C library loop that calls a C metamethod (an __index that is a
+ * builtin) runs no Lua instruction, so only the call hook sees it. */
 static void deadline_hook(lua_State *L, lua_Debug *ar)
 {
-	(void)ar;
+	if (ar->event != LUA_HOOKCOUNT) {
+		struct pw_lua *sb = sandbox_of(L);
+		if (sb != NULL && ++sb->calls % CALLS_EVERY != 0)
+			return;
+	}
 	pw_lua_check_deadline(L);
 }
 
@@ -296,6 +307,7 @@ static int open_sandbox(lua_State *L)
 	open_lib(L, LUA_OSLIBNAME, luaopen_os);
 	restrict_libs(L);
 	pw_lua_strmatch_install(L);
+	pw_lua_loops_install(L);
 	return 0;
 }
 
@@ -316,7 +328,7 @@ pw_lua *pw_lua_new(const struct pw_lua_limits *limits)
 	}
 	lua_State *L = sb->L;
 	/* The hook is set before any code runs and stays until lua_close. */
-	lua_sethook(L, deadline_hook, LUA_MASKCOUNT, HOOK_EVERY);
+	lua_sethook(L, deadline_hook, LUA_MASKCOUNT | LUA_MASKCALL, HOOK_EVERY);
 	lua_pushcfunction(L, open_sandbox);
 	if (lua_pcall(L, 0, 0, 0) != LUA_OK) {
 		pw_lua_free(sb);

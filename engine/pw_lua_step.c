@@ -274,7 +274,8 @@ int pw_lua_step_run(struct pw_call *call, const char *rel, json_object *input,
 	limits.deadline_ms = left > 0 ? left : 1;
 	sb = pw_lua_new(&limits);
 	if (sb == NULL) {
-		pw_error_set(err, "States.Runtime", "out of memory creating a Lua state");
+		/* a nested step's state draws on its caller's memory budget */
+		pw_error_set(err, PW_LUA_MEMORY_LIMIT, "out of memory creating a Lua state");
 		goto out;
 	}
 	if (pw_lua_step_install_api(sb, call, NULL, err) != PW_OK)

@@ -4,7 +4,8 @@ engine_libpwengine_la_SOURCES += \
 	engine/pw_log.c engine/pw_log.h \
 	engine/pw_clock.c engine/pw_clock.h \
 	engine/pw_lua_sandbox.c engine/pw_lua_sandbox.h \
-	engine/pw_lua_strmatch.c engine/pw_lua_strmatch.h
+	engine/pw_lua_strmatch.c engine/pw_lua_strmatch.h \
+	engine/pw_lua_loops.c engine/pw_lua_loops.h
 engine_libpwengine_la_SOURCES += \
 	engine/pw_retry.c engine/pw_retry.h \
 	engine/pw_registry.c engine/pw_registry.h \

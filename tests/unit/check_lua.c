@@ -217,6 +217,35 @@ START_TEST(slow_patterns_end_by_the_deadline)
 }
 END_TEST
 
+/* Other C library loops whose count the script picks, with no memory
+ * growth and no Lua instruction inside: they stop at the deadline too. */
+START_TEST(c_library_loops_end_by_the_deadline)
+{
+	expect_timeout_by_deadline("return table.move({}, 1, 1 << 50, 1)", 300);
+	expect_timeout_by_deadline("return table.move({}, 1, 1 << 50, 2)", 300);
+	expect_timeout_by_deadline("return table.move({}, 1, 1 << 50, 1, {})", 300);
+	expect_timeout_by_deadline("local t = setmetatable({}, {__len = function() "
+				   "return 1 << 50 end}) return table.remove(t, 1)", 300);
+	expect_timeout_by_deadline("local t = setmetatable({}, {__len = function() "
+				   "return 1 << 50 end}) table.insert(t, 1, 'x')", 300);
+	/* A builtin as comparator or metamethod runs no Lua instruction: the
+	 * call hook sees it. */
+	expect_timeout_by_deadline("local t = setmetatable({}, {__len = function() "
+				   "return 1 << 30 end}) table.sort(t, rawequal)", 300);
+	/* Same results as Lua where they end. */
+	json_object *out = NULL;
+	pw_error err;
+	ck_assert_int_eq(run("local t = {1, 2, 3} table.insert(t, 1, 0) table.insert(t, 4) "
+			     "local r = table.remove(t, 2) table.move(t, 1, 2, 3) "
+			     "return {t, r, string.rep('', 1 << 60), string.rep('ab', 3, ','), "
+			     "string.rep('', 3, '-'), table.remove({})}", 0, 1000, NULL, &out, &err),
+			 PW_OK);
+	ck_assert_str_eq(json_object_to_json_string_ext(out, JSON_C_TO_STRING_PLAIN),
+			 "[[0,2,0,2],1,\"\",\"ab,ab,ab\",\"--\"]");
+	json_object_put(out);
+}
+END_TEST
+
 /* The replacement matcher is Lua's: same results. */
 START_TEST(patterns_still_match_as_in_lua)
 {
@@ -611,6 +640,7 @@ int main(void)
 	tcase_add_test(tc, finalizers_cannot_run_user_code);
 	tcase_add_test(tc, slow_patterns_end_by_the_deadline);
 	tcase_add_test(tc, patterns_still_match_as_in_lua);
+	tcase_add_test(tc, c_library_loops_end_by_the_deadline);
 	tcase_add_test(tc, hostile_error_objects_are_named_errors);
 	tcase_add_test(tc, input_larger_than_the_cap_is_a_memory_error);
 	tcase_add_test(tc, deep_input_round_trips_up_to_the_limit);
