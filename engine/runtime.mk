@@ -5,7 +5,9 @@ engine_libpwengine_la_SOURCES += \
 	engine/pw_redact.c engine/pw_redact.h engine/pw_out.c engine/pw_out.h \
 	engine/pw_utf8.c engine/pw_utf8.h \
 	engine/pw_clock.c engine/pw_clock.h \
-	engine/pw_lua_sandbox.c engine/pw_lua_sandbox.h
+	engine/pw_lua_sandbox.c engine/pw_lua_sandbox.h \
+	engine/pw_lua_strmatch.c engine/pw_lua_strmatch.h \
+	engine/pw_lua_loops.c engine/pw_lua_loops.h
 engine_libpwengine_la_SOURCES += \
 	engine/pw_retry.c engine/pw_retry.h \
 	engine/pw_registry.c engine/pw_registry.h \
@@ -94,11 +96,13 @@ tests_unit_check_loader_LDADD = $(RT_CHECK_LDADD)
 # prewarm_cli.py runs the built binary with the test plugins).
 TESTS += tests/integration/test_cli.py tests/integration/test_cli_resume.py \
 	tests/integration/test_redaction.py tests/integration/test_redaction_libpq.py \
-	tests/integration/test_output_utf8.py tests/integration/test_plugin_loading.py
+	tests/integration/test_output_utf8.py tests/integration/test_plugin_loading.py \
+	tests/integration/test_lua_limits.py
 EXTRA_DIST += tests/integration/test_cli.py tests/integration/test_cli_resume.py \
 	tests/integration/test_redaction.py tests/integration/test_redaction_libpq.py \
 	tests/integration/fixtures/secret_spellings.py \
 	tests/integration/test_output_utf8.py tests/integration/test_plugin_loading.py \
+	tests/integration/test_lua_limits.py \
 	tests/integration/fixtures/prewarm_cli.py
 EXTRA_DIST += tests/bench/engine-bench.sh
 
