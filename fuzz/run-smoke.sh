@@ -93,8 +93,13 @@ for h in "$@"; do
 		echo "PASS: $h (${runs:-?} inputs in ${seconds} s)"
 	else
 		status=1
-		echo "FAIL: $h (exit $rc); end of $w/log:"
-		tail -n 40 "$w/log"
+		echo "FAIL: $h (exit $rc); from $w/log:"
+		# the report from its first line, else the end of the log
+		if grep -qE 'ERROR: |runtime error:' "$w/log"; then
+			sed -n '/ERROR: \|runtime error:/,$p' "$w/log" | head -n 80
+		else
+			tail -n 40 "$w/log"
+		fi
 		for a in "$w"/crash-* "$w"/leak-* "$w"/timeout-* "$w"/oom-*; do
 			[ -f "$a" ] && echo "reproduce: $build/$h $a"
 		done
