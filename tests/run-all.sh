@@ -2,12 +2,15 @@
 # The project's test command, on a fresh Debian 12 machine:
 #   installs the dependencies, builds with -Werror and runs `make check`,
 #   rebuilds with AddressSanitizer + UndefinedBehaviorSanitizer and runs the
-#   suite again, runs the engine's unit tests under valgrind, builds the
-#   container image and runs it (tests/integration/test_container_image.py),
-#   and checks the release tarball (`make distcheck`, unit tests only).
+#   suite again, runs the libFuzzer harnesses for a short time each (clang
+#   build in build/fuzz, fuzz/README.md), runs the engine's unit tests under
+#   valgrind, builds the container image and runs it
+#   (tests/integration/test_container_image.py), and checks the release
+#   tarball (`make distcheck`, unit tests only).
 # Usage: tests/run-all.sh            (build trees go to ./build/)
-# Env:   PW_SKIP_ASAN=1 / PW_SKIP_VALGRIND=1 / PW_SKIP_CONTAINER=1 / PW_SKIP_DISTCHECK=1
-#        for quicker local runs (CI, .ci/run, sets none of them). A skipped test fails the run.
+# Env:   PW_SKIP_ASAN=1 / PW_SKIP_FUZZ=1 / PW_SKIP_VALGRIND=1 / PW_SKIP_CONTAINER=1 /
+#        PW_SKIP_DISTCHECK=1 for quicker local runs (CI, .ci/run, sets none of
+#        them); FUZZ_SECONDS (20) per harness. A skipped test fails the run.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
@@ -78,6 +81,30 @@ if [ "${PW_SKIP_ASAN:-}" != 1 ]; then
 	export PW_PYTEST_ASAN_OPTIONS="detect_leaks=0:abort_on_error=0"
 	run_suite asan CFLAGS="-O1 -g $san" LDFLAGS="$san" || status=1
 	unset ASAN_OPTIONS UBSAN_OPTIONS PW_PYTEST_ASAN_OPTIONS
+fi
+
+if [ "${PW_SKIP_FUZZ:-}" != 1 ]; then
+	# One PASS/FAIL line per harness. A crash, leak, timeout or sanitizer
+	# report fails CI; the reproducer stays in build/fuzz/fuzz/work/NAME/
+	# and its path is printed with the end of the harness's log.
+	echo "=== [fuzz] smoke"
+	fdir="$here/build/fuzz" flog="$here/build/fuzz.log" frc=0
+	mkdir -p "$fdir"
+	(cd "$fdir" && "$here/configure" -q --enable-fuzzing CC=clang &&
+		make -s -j"$jobs" fuzz-smoke FUZZ_SECONDS="${FUZZ_SECONDS:-20}" FUZZ_JOBS="$jobs") >"$flog" 2>&1 || frc=$?
+	p=$(grep -cE '^PASS: fuzz_' "$flog" || true)
+	f=$(grep -cE '^FAIL: fuzz_' "$flog" || true)
+	passed=$((passed + p)); failed=$((failed + f))
+	if [ $frc -eq 0 ]; then
+		grep -E '^PASS: fuzz_' "$flog"
+	else
+		status=1
+		if [ "$p" -eq 0 ] && [ "$f" -eq 0 ]; then
+			failed=$((failed + 1)); echo "FAIL: fuzz build"; tail -n 40 "$flog"
+		else
+			sed -n '/^\(PASS\|FAIL\): fuzz_/,$p' "$flog"
+		fi
+	fi
 fi
 
 if [ "${PW_SKIP_VALGRIND:-}" != 1 ]; then
