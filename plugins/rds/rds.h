@@ -11,6 +11,7 @@
 struct rds_state {
 	const struct pw_host_api *host;
 	struct awsp_conn conn;
+	char *lock_dir; /* plugin config "lock_dir"; NULL: see rds_lock.c */
 };
 
 /* One RDS Query call; result NEW, with numbers and booleans typed. */
@@ -49,6 +50,30 @@ int rds_add_static_member_dry(void *st, pw_call *call, json_object *params,
 			      json_object **result, pw_error *err);
 int rds_remove_static_member_dry(void *st, pw_call *call, json_object *params,
 				 json_object **result, pw_error *err);
+
+/* rds_lock.c: an exclusive per-endpoint lock on this host, waited for
+ * up to wait_ms; *fd is released with rds_unlock_endpoint. */
+int rds_lock_endpoint(struct rds_state *st, pw_call *call, const char *region,
+		      const char *endpoint_id, int64_t wait_ms, int *fd,
+		      pw_error *err);
+void rds_unlock_endpoint(int fd);
+
+/* rds_intent.c: the durable record that an instance was warmed into an
+ * endpoint (a tag on the instance; see PLUGINS.md). instance_arn is the
+ * instance's ARN. */
+#define RDS_INTENT_TAG_PREFIX "aurora-prewarm:endpoint:"
+int rds_intent_record(struct rds_state *st, pw_call *call,
+		      const char *instance_arn, const char *endpoint_id,
+		      pw_error *err);
+int rds_intent_clear(struct rds_state *st, pw_call *call,
+		     const char *instance_arn, const char *endpoint_id,
+		     pw_error *err);
+int rds_add_tags(void *st, pw_call *call, json_object *params,
+		 json_object **result, pw_error *err);
+int rds_remove_tags(void *st, pw_call *call, json_object *params,
+		    json_object **result, pw_error *err);
+int rds_list_tags(void *st, pw_call *call, json_object *params,
+		  json_object **result, pw_error *err);
 
 /* rds_token.c */
 int rds_generate_auth_token(void *st, pw_call *call, json_object *params,

@@ -18,7 +18,7 @@ static const char *const list_names[] = {
 /* Filters.Filter.N.Values.Value.N, EventCategories.EventCategory.N */
 static const char *const request_items[] = {
 	"Filters", "Filter", "Values", "Value", "EventCategories",
-	"EventCategory", NULL,
+	"EventCategory", "Tags", "Tag", NULL,
 };
 
 static const struct pw_aws_query_shape rds_shape = {
