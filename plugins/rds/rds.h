@@ -62,12 +62,10 @@ void rds_unlock_endpoint(int fd);
  * endpoint (a tag on the instance; see PLUGINS.md). instance_arn is the
  * instance's ARN. */
 #define RDS_INTENT_TAG_PREFIX "aurora-prewarm:endpoint:"
-int rds_intent_record(struct rds_state *st, pw_call *call,
-		      const char *instance_arn, const char *endpoint_id,
-		      pw_error *err);
-int rds_intent_clear(struct rds_state *st, pw_call *call,
-		     const char *instance_arn, const char *endpoint_id,
-		     pw_error *err);
+/* Sets the instance's tag for endpoint_id to "<state> <UTC time>";
+ * state is "warm" or "removed". */
+int rds_intent_set(struct rds_state *st, pw_call *call, const char *instance_arn,
+		   const char *endpoint_id, const char *state, pw_error *err);
 int rds_add_tags(void *st, pw_call *call, json_object *params,
 		 json_object **result, pw_error *err);
 int rds_remove_tags(void *st, pw_call *call, json_object *params,

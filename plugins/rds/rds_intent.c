@@ -4,11 +4,15 @@
  *
  * After AddStaticMember verifies its change it tags the instance
  * "aurora-prewarm:endpoint:<endpoint-id>" = "warm <UTC time>";
- * RemoveStaticMember (a removal on purpose: failover's new writer, an
- * operator through prewarm) deletes that tag. One tag per endpoint, not a
- * list in one tag, because AddTagsToResource merges keys: two hosts that
- * record two endpoints never overwrite each other. `reconcile` re-adds a
- * tagged instance missing from its endpoint (PLUGINS.md, WORKFLOWS.md).
+ * RemoveStaticMember, before its write, sets the same key to
+ * "removed <UTC time>" (an operator's removal on purpose; the workflows'
+ * automatic removals - failover's new writer, a rollback, an ineligible
+ * instance - pass RecordIntent: false and leave the tag as it was). One
+ * key per endpoint, not a list in one tag, because AddTagsToResource
+ * merges keys: two hosts recording two endpoints never overwrite each
+ * other, and the newest state of one endpoint wins. `reconcile` restores a
+ * "warm" instance missing from its endpoint and never a "removed" one
+ * (PLUGINS.md, WORKFLOWS.md).
  *
  * Also the pass-through tag actions (AddTagsToResource,
  * RemoveTagsFromResource, ListTagsForResource) the workflows use.
@@ -29,11 +33,10 @@ static void tag_key(char *buf, size_t len, const char *endpoint_id)
 	buf[n] = '\0';
 }
 
-int rds_intent_record(struct rds_state *st, pw_call *call,
-		      const char *instance_arn, const char *endpoint_id,
-		      pw_error *err)
+int rds_intent_set(struct rds_state *st, pw_call *call, const char *instance_arn,
+		   const char *endpoint_id, const char *state, pw_error *err)
 {
-	char key[128], value[64];
+	char key[128], value[64], stamp[32];
 	time_t now = time(NULL);
 	struct tm tm;
 	json_object *params = json_object_new_object(), *tags = json_object_new_array(),
@@ -42,7 +45,8 @@ int rds_intent_record(struct rds_state *st, pw_call *call,
 
 	tag_key(key, sizeof(key), endpoint_id);
 	gmtime_r(&now, &tm);
-	strftime(value, sizeof(value), "warm %Y-%m-%dT%H:%M:%SZ", &tm);
+	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	snprintf(value, sizeof(value), "%s %s", state, stamp);
 	json_object_object_add(tag, "Key", json_object_new_string(key));
 	json_object_object_add(tag, "Value", json_object_new_string(value));
 	json_object_array_add(tags, tag);
@@ -50,25 +54,6 @@ int rds_intent_record(struct rds_state *st, pw_call *call,
 	json_object_object_add(params, "Tags", tags);
 	/* Idempotent (same key, newer value): the client's retries are safe. */
 	rc = rds_query(st, call, "AddTagsToResource", params, &res, err);
-	json_object_put(res);
-	json_object_put(params);
-	return rc;
-}
-
-int rds_intent_clear(struct rds_state *st, pw_call *call,
-		     const char *instance_arn, const char *endpoint_id,
-		     pw_error *err)
-{
-	char key[128];
-	json_object *params = json_object_new_object(), *keys = json_object_new_array(),
-		    *res = NULL;
-	int rc;
-
-	tag_key(key, sizeof(key), endpoint_id);
-	json_object_array_add(keys, json_object_new_string(key));
-	json_object_object_add(params, "ResourceName", json_object_new_string(instance_arn));
-	json_object_object_add(params, "TagKeys", keys);
-	rc = rds_query(st, call, "RemoveTagsFromResource", params, &res, err);
 	json_object_put(res);
 	json_object_put(params);
 	return rc;

@@ -14,8 +14,9 @@
  *   3. wait until available again and verify the whole intended list
  *      (every member we wrote, others' included, and for a removal the
  *      member's absence), not only our own member;
- *   4. record (add) or, before the write, clear (remove) the intent tag
- *      on the instance (rds_intent.c) that `reconcile` repairs from.
+ *   4. record the intent on the instance (rds_intent.c): "warm" after a
+ *      verified add, "removed" before a removal's write (unless
+ *      RecordIntent: false); `reconcile` repairs from it.
  *
  * Errors of the Modify, as the AWS SDKs class them:
  *   - Throttling: refused before it applied. The lock is held, so the
@@ -439,10 +440,10 @@ static enum attempt_outcome attempt_once(struct rds_state *st, pw_call *call,
 	if (!op->add && op->record_intent && view->instance_present &&
 	    view->instance_arn[0] != '\0') {
 		/* Intent first: if this fails nothing has changed, and a
-		 * member we removed on purpose must never carry a tag that
-		 * tells reconcile to put it back. */
-		if (rds_intent_clear(st, call, view->instance_arn, op->endpoint_id,
-				     err) != PW_OK)
+		 * member removed on purpose must never carry a "warm" tag
+		 * that tells reconcile to put it back. */
+		if (rds_intent_set(st, call, view->instance_arn, op->endpoint_id,
+				   "removed", err) != PW_OK)
 			goto out;
 	}
 	if (same_set(desired, static_members(ep))) {
@@ -511,8 +512,8 @@ static void record_intent(struct rds_state *st, pw_call *call,
 	if (view->instance_arn[0] == '\0')
 		pw_error_set(&e, "RDS.InvalidParameter", "the cluster has no ARN");
 	else
-		ok = rds_intent_record(st, call, view->instance_arn, op->endpoint_id,
-				       &e) == PW_OK;
+		ok = rds_intent_set(st, call, view->instance_arn, op->endpoint_id,
+				    "warm", &e) == PW_OK;
 	if (!ok)
 		st->host->log(call, PW_LOG_WARN,
 			      "endpoint %s: %s is in it, but its intent tag was not "

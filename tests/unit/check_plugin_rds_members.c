@@ -148,18 +148,19 @@ int pw_aws_query(pw_aws_client *c, const struct pw_aws_query_shape *shape,
 	    strcmp(action, "RemoveTagsFromResource") == 0) {
 		ck_assert(strncmp(json_object_get_string(json_object_object_get(params, "ResourceName")),
 				  "arn:aws:rds:us-east-1:123456789012:db:r", 39) == 0);
-		if (action[0] == 'A') {
-			json_object *t = json_object_array_get_idx(
-				json_object_object_get(params, "Tags"), 0);
+		json_object *t = json_object_array_get_idx(
+			json_object_object_get(params, "Tags"), 0);
+
+		ck_assert_str_eq(action, "AddTagsToResource");
+		snprintf(fake.last_tag, sizeof(fake.last_tag), "%s=%s",
+			 json_object_get_string(json_object_object_get(t, "Key")),
+			 json_object_get_string(json_object_object_get(t, "Value")));
+		if (strstr(fake.last_tag, "=warm 20") != NULL)
 			fake.tag_adds++;
-			snprintf(fake.last_tag, sizeof(fake.last_tag), "%s",
-				 json_object_get_string(json_object_object_get(t, "Key")));
-		} else {
+		else if (strstr(fake.last_tag, "=removed 20") != NULL)
 			fake.tag_removes++;
-			snprintf(fake.last_tag, sizeof(fake.last_tag), "%s",
-				 json_object_get_string(json_object_array_get_idx(
-					 json_object_object_get(params, "TagKeys"), 0)));
-		}
+		else
+			ck_abort_msg("unexpected tag %s", fake.last_tag);
 		*result = json_object_new_object();
 		return PW_OK;
 	}
@@ -540,7 +541,7 @@ START_TEST(an_add_records_its_intent_on_the_instance)
 
 	ck_assert_int_eq(member(1, "r2", NULL, &res, &err), PW_OK);
 	ck_assert_int_eq(fake.tag_adds, 1);
-	ck_assert_str_eq(fake.last_tag, "aurora-prewarm:endpoint:readers");
+	ck_assert(strncmp(fake.last_tag, "aurora-prewarm:endpoint:readers=warm ", 37) == 0);
 	ck_assert(json_object_get_boolean(json_object_object_get(res, "IntentRecorded")));
 	json_object_put(res);
 	ck_assert_int_eq(member(1, "r2", "\"RecordIntent\": false", &res, &err), PW_OK);
@@ -549,9 +550,10 @@ START_TEST(an_add_records_its_intent_on_the_instance)
 }
 END_TEST
 
-/* The tag goes before the member does: a failure in between leaves no
- * tag telling reconcile to put a deliberately removed member back. */
-START_TEST(a_removal_clears_the_intent_first)
+/* "removed" is recorded before the member goes: a failure in between
+ * leaves no "warm" tag telling reconcile to put it back. Automatic
+ * removals (RecordIntent: false) leave the tag alone. */
+START_TEST(a_removal_records_removed_first)
 {
 	json_object *res = NULL;
 	pw_error err;
@@ -561,10 +563,17 @@ START_TEST(a_removal_clears_the_intent_first)
 	fake.deny = "AWS.AccessDenied";
 	ck_assert_int_eq(member(0, "r2", NULL, &res, &err), PW_ERR);
 	ck_assert_int_eq(fake.tag_removes, 1);
-	ck_assert_str_eq(fake.last_tag, "aurora-prewarm:endpoint:readers");
+	ck_assert(strncmp(fake.last_tag, "aurora-prewarm:endpoint:readers=removed ", 40) == 0);
 	fake.deny = NULL;
 	ck_assert_int_eq(member(0, "r2", NULL, &res, &err), PW_OK);
 	ck_assert(!in_members("r2"));
+	ck_assert_int_eq(fake.tag_removes, 2);
+	json_object_put(res);
+	json_object_put(fake.members);
+	fake.members = json_tokener_parse("[\"r1\", \"r2\"]");
+	ck_assert_int_eq(member(0, "r2", "\"RecordIntent\": false", &res, &err), PW_OK);
+	ck_assert(!in_members("r2"));
+	ck_assert_int_eq(fake.tag_removes, 2);
 	json_object_put(res);
 }
 END_TEST
@@ -619,7 +628,7 @@ int main(void)
 	tcase_add_test(tc, a_throttled_write_is_resent_under_the_lock);
 	tcase_add_test(tc, an_ambiguous_write_is_resolved_by_reading_back);
 	tcase_add_test(tc, an_add_records_its_intent_on_the_instance);
-	tcase_add_test(tc, a_removal_clears_the_intent_first);
+	tcase_add_test(tc, a_removal_records_removed_first);
 	tcase_add_test(tc, a_held_lock_is_waited_for_then_named);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
