@@ -36,7 +36,10 @@ NEW = "app-prod-reader-2"       # warmed in, then lost: reconcile heals it
 OPERATOR = "app-prod-reader-3"  # removed by an operator: stays out
 SCALED = "app-prod-reader-4"    # warmed in, then deleted (scale-in)
 SECRET = "app-prod/prewarm"
-UNREACHABLE_BOUND = 90          # seconds; WORKFLOWS.md "RDS unreachable"
+# WORKFLOWS.md "RDS unreachable": the first RDS step's Retry waits
+# 2+4+8+16 s, and each of its 5 tries is 5 client attempts with <= 3 s of
+# backoff: <= 45 s when connections are refused or closed.
+UNREACHABLE_BOUND = 60
 
 
 @pytest.fixture(scope="module")
