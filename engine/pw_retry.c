@@ -1,8 +1,9 @@
 /* pw_retry - ErrorEquals matching and Retry backoff arithmetic. */
 #include "pw_retry.h"
 
-#include <math.h>
 #include <string.h>
+
+#include <prewarm/backoff.h>
 
 static int one_matches(const char *pattern, const char *name)
 {
@@ -64,18 +65,7 @@ void pw_retrier_parse(json_object *retrier, struct pw_retrier *out)
 
 int64_t pw_retry_delay_ms(const struct pw_retrier *r, int attempt, double rand01)
 {
-	double delay = r->interval_s * pow(r->backoff, attempt > 1 ? attempt - 1 : 0);
-	if (r->max_delay_s > 0 && delay > r->max_delay_s)
-		delay = r->max_delay_s;
-	if (r->jitter_full) {
-		if (rand01 < 0)
-			rand01 = 0;
-		if (rand01 > 1)
-			rand01 = 1;
-		delay *= rand01;
-	}
-	double ms = delay * 1000.0;
-	if (!(ms < 9.0e15)) /* also catches NaN and overflow of pow */
-		ms = 9.0e15;
-	return (int64_t)llround(ms);
+	return pw_backoff_ms(r->interval_s * 1000.0, r->backoff,
+			     r->max_delay_s > 0 ? r->max_delay_s * 1000.0 : 0,
+			     attempt, r->jitter_full ? rand01 : 1.0);
 }

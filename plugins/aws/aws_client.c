@@ -1,9 +1,8 @@
 /*
  * aws_client - the client every protocol goes through: resolves region
  * and endpoint, keeps credentials (refreshed before they expire), and
- * sends signed requests over one reused curl handle, retrying throttling,
- * 5xx, network errors and timeouts with capped exponential backoff and
- * full jitter.
+ * sends signed requests over one reused curl handle, retrying per call as
+ * the AWS SDKs do (aws_retry.h: standard, adaptive or legacy mode).
  */
 #include "aws_internal.h"
 
@@ -13,6 +12,7 @@
 #include <string.h>
 
 #include <openssl/rand.h>
+#include <prewarm/backoff.h>
 
 #include "aws_config_file.h"
 #include "aws_endpoint.h"
@@ -20,9 +20,16 @@
 
 #define DEFAULT_CONNECT_TIMEOUT_MS 3000
 #define DEFAULT_REQUEST_TIMEOUT_MS 30000
-#define DEFAULT_MAX_ATTEMPTS 5
-#define DEFAULT_RETRY_BASE_MS 200
-#define DEFAULT_RETRY_CAP_MS 20000
+#define DEFAULT_RETRY_BASE_MS AWS_RETRY_DEFAULT_BASE_MS
+#define DEFAULT_RETRY_CAP_MS AWS_RETRY_DEFAULT_CAP_MS
+
+/* Seconds on a clock that never jumps (the adaptive limiter's). */
+static double mono_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
 
 void aws_log(const pw_aws_client *c, enum pw_log_level level, const char *fmt,
 	     ...)
@@ -62,8 +69,6 @@ int pw_aws_client_new(const struct pw_aws_options *opts, pw_aws_client **out,
 	c->request_timeout_ms = opts->request_timeout_ms > 0
 					? opts->request_timeout_ms
 					: DEFAULT_REQUEST_TIMEOUT_MS;
-	c->max_attempts = opts->max_attempts > 0 ? opts->max_attempts
-						 : DEFAULT_MAX_ATTEMPTS;
 	c->retry_base_ms = opts->retry_base_ms > 0 ? opts->retry_base_ms
 						   : DEFAULT_RETRY_BASE_MS;
 	c->retry_cap_ms = opts->retry_cap_ms > 0 ? opts->retry_cap_ms
@@ -101,6 +106,13 @@ int pw_aws_client_new(const struct pw_aws_options *opts, pw_aws_client **out,
 	if (aws_resolve_region(opts->region, &files, c->profile, &c->region,
 			       err) != PW_OK)
 		goto out;
+	if (aws_retry_config_resolve(&files, c->profile, opts->retry_mode,
+				     opts->max_attempts, &c->retry,
+				     err) != PW_OK)
+		goto out;
+	c->max_attempts = c->retry.max_attempts;
+	aws_retry_quota_init(&c->quota);
+	aws_rate_limiter_init(&c->limiter, mono_s());
 	if (aws_resolve_endpoint(opts->endpoint_url, c->service, c->env_name,
 				 c->region, &c->endpoint,
 				 &c->endpoint_overridden, err) != PW_OK)
@@ -154,6 +166,16 @@ int pw_aws_client_set_max_attempts(pw_aws_client *c, int max_attempts)
 	return old;
 }
 
+int pw_aws_client_max_attempts(const pw_aws_client *c)
+{
+	return c->max_attempts;
+}
+
+enum pw_aws_retry_mode pw_aws_client_retry_mode(const pw_aws_client *c)
+{
+	return c->retry.mode;
+}
+
 int pw_aws_error_is_transient(const pw_error *e)
 {
 	return e != NULL && aws_error_retryable(e->name);
@@ -205,18 +227,19 @@ int aws_client_credentials(pw_aws_client *c, int force, pw_error *err)
 	return PW_OK;
 }
 
-/* Full jitter: uniform in [0, min(cap, base * 2^(attempt-1))]. */
-static long backoff_ms(const pw_aws_client *c, int attempt)
+static double rand01(void)
 {
-	long ceiling = c->retry_base_ms;
-	for (int i = 1; i < attempt && ceiling < c->retry_cap_ms; i++)
-		ceiling *= 2;
-	if (ceiling > c->retry_cap_ms)
-		ceiling = c->retry_cap_ms;
 	uint32_t r = 0;
 	if (RAND_bytes((unsigned char *)&r, sizeof(r)) != 1)
 		r = (uint32_t)rand();
-	return (long)((double)r / 4294967296.0 * (double)(ceiling + 1));
+	return (double)r / 4294967295.0;
+}
+
+/* Full jitter: uniform in [0, min(cap, base * 2^(attempt-1))]. */
+long pw_aws_client_backoff_ms(const pw_aws_client *c, int attempt)
+{
+	return (long)pw_backoff_ms((double)c->retry_base_ms, 2.0,
+				   (double)c->retry_cap_ms, attempt, rand01());
 }
 
 /* Sleeps through the host when it can (cancellable, fake clocks in
@@ -283,8 +306,10 @@ static char *signed_path(const char *url)
 
 static int attempt_once(pw_aws_client *c, const struct aws_call *call,
 			const char *url, const char *host, const char *path,
-			struct aws_http_response *resp, pw_error *err)
+			struct aws_http_response *resp, pw_error *err,
+			int *unsent)
 {
+	*unsent = 1;
 	struct aws_headers h;
 	aws_headers_init(&h);
 	int rc = -1;
@@ -325,7 +350,7 @@ static int attempt_once(pw_aws_client *c, const struct aws_call *call,
 		.timeout_ms = timeout,
 		.max_body = c->max_response_bytes,
 	};
-	rc = aws_http_perform(c->curl, &rq, resp, err);
+	rc = aws_http_perform_ex(c->curl, &rq, resp, err, unsent);
 	goto out;
 oom:
 	pw_error_set(err, "AWS.NetworkError", "%s: out of memory", call->what);
@@ -337,11 +362,38 @@ out:
 	return rc;
 }
 
+/* Waits for the adaptive limiter's token, if it has to. */
+static int rate_limit(pw_aws_client *c)
+{
+	if (c->retry.mode != PW_AWS_RETRY_ADAPTIVE)
+		return PW_OK;
+	double wait = aws_rate_limiter_acquire(&c->limiter, mono_s());
+	if (wait <= 0)
+		return PW_OK;
+	long ms = (long)(wait * 1000.0 + 0.5);
+	aws_log(c, PW_LOG_DEBUG, "adaptive retry mode: waiting %ld ms (%.2f "
+		"requests/s allowed)", ms, aws_rate_limiter_rate(&c->limiter));
+	return pause_ms(c, ms);
+}
+
+static void append_cause(pw_error *err, const char *text)
+{
+	size_t len = strlen(err->cause);
+	snprintf(err->cause + len, sizeof(err->cause) - len, "%s", text);
+}
+
 int aws_client_send(pw_aws_client *c, const struct aws_call *call,
 		    struct aws_http_response *resp, pw_error *err)
 {
 	char *url = NULL, *host = NULL, *path = NULL;
-	int refreshed = 0, rc = PW_ERR;
+	int refreshed = 0, rc = PW_ERR, attempt = 0, taken = 0;
+	int ambiguous_seen = 0, quota_out = 0;
+	enum pw_aws_failure failure = PW_AWS_FAILURE_NOT_APPLIED;
+	struct pw_aws_call_opts *co = c->call_opts;
+	int max_attempts = co && co->max_attempts > 0 ? co->max_attempts
+						      : c->max_attempts;
+	int not_idempotent = co && co->not_idempotent;
+	int quota = c->retry.mode != PW_AWS_RETRY_LEGACY;
 	pw_error e;
 	aws_http_response_init(resp);
 	if (build_target(c, call, &url, &host) != 0 ||
@@ -351,7 +403,7 @@ int aws_client_send(pw_aws_client *c, const struct aws_call *call,
 			     call->what, c->endpoint);
 		goto out;
 	}
-	for (int attempt = 1;; attempt++) {
+	for (attempt = 1;; attempt++) {
 		if (c->host && c->host->is_cancelled && c->call &&
 		    c->host->is_cancelled(c->call)) {
 			pw_error_set(err, "States.Timeout",
@@ -361,29 +413,41 @@ int aws_client_send(pw_aws_client *c, const struct aws_call *call,
 		}
 		if (aws_client_credentials(c, 0, err) != PW_OK)
 			goto out;
-		int retry;
-		long status = 0;
-		if (attempt_once(c, call, url, host, path, resp, &e) != 0) {
-			/* A passed deadline or an oversized answer would
-			 * only come again. */
-			retry = strcmp(e.name, "States.Timeout") != 0 &&
-				strcmp(e.name, "AWS.ResponseTooLarge") != 0;
+		if (rate_limit(c) != PW_OK) {
+			pw_error_set(err, "States.Timeout",
+				     "%s: cancelled before attempt %d",
+				     call->what, attempt);
+			goto out;
+		}
+		struct aws_attempt_failure f = { 0 };
+		char *code = NULL;
+		int unsent = 1;
+		if (attempt_once(c, call, url, host, path, resp, &e,
+				 &unsent) != 0) {
+			f.net_error = e.name;
+			f.unsent = unsent;
 		} else if (resp->status / 100 == 2) {
 			aws_log(c, PW_LOG_DEBUG, "%s: HTTP %ld (attempt %d)",
 				call->what, resp->status, attempt);
+			if (quota)
+				aws_retry_quota_release(&c->quota, taken);
+			if (c->retry.mode == PW_AWS_RETRY_ADAPTIVE)
+				aws_rate_limiter_update(&c->limiter, mono_s(), 0);
+			failure = PW_AWS_FAILURE_NONE;
 			rc = PW_OK;
 			goto out;
 		} else {
-			char *code = NULL, *msg = NULL;
-			status = resp->status;
+			char *msg = NULL;
+			f.status = resp->status;
 			call->read_error(resp, &code, &msg);
+			f.code = code;
 			aws_error_from_code(&e, call->error_prefix, code, msg,
-					    status);
-			free(code);
+					    f.status);
 			free(msg);
 			aws_http_response_free(resp);
 			if (strcmp(e.name, "AWS.ExpiredToken") == 0 &&
 			    !refreshed) {
+				free(code);
 				refreshed = 1;
 				aws_log(c, PW_LOG_INFO,
 					"%s: credentials expired; fetching new "
@@ -393,26 +457,49 @@ int aws_client_send(pw_aws_client *c, const struct aws_call *call,
 					goto out;
 				continue;
 			}
-			retry = status >= 500 || aws_error_retryable(e.name);
 		}
-		if (!retry || attempt >= c->max_attempts) {
+		enum aws_retry_kind kind = aws_retry_classify(&f);
+		enum pw_aws_failure cls = aws_retry_failure_class(&f);
+		free(code);
+		if (cls == PW_AWS_FAILURE_AMBIGUOUS)
+			ambiguous_seen = 1;
+		failure = cls;
+		if (c->retry.mode == PW_AWS_RETRY_ADAPTIVE)
+			aws_rate_limiter_update(&c->limiter, mono_s(),
+						kind == AWS_RETRY_THROTTLE);
+		int retry = kind != AWS_RETRY_NO && attempt < max_attempts;
+		if (retry && not_idempotent && cls == PW_AWS_FAILURE_AMBIGUOUS) {
+			/* It may have been applied: the caller reads back. */
+			aws_log(c, PW_LOG_WARN,
+				"%s: %s after the request was sent; not "
+				"resending a call that changes something",
+				call->what, e.name);
+			retry = 0;
+		}
+		if (retry && quota) {
+			taken = aws_retry_quota_acquire(&c->quota, kind);
+			if (taken == 0)
+				retry = 0, quota_out = 1;
+		}
+		if (!retry) {
 			if (err != NULL) {
 				*err = e;
-				if (attempt > 1) {
-					size_t n = strlen(err->cause);
-					snprintf(err->cause + n,
-						 sizeof(err->cause) - n,
-						 " (gave up after %d attempts)",
-						 attempt);
-				}
+				char note[64];
+				snprintf(note, sizeof(note),
+					 " (gave up after %d attempts)", attempt);
+				if (attempt > 1)
+					append_cause(err, note);
+				if (quota_out)
+					append_cause(err, " (retry quota "
+							  "exhausted)");
 			}
 			goto out;
 		}
-		long delay = backoff_ms(c, attempt);
+		long delay = pw_aws_client_backoff_ms(c, attempt);
 		aws_log(c, PW_LOG_WARN,
 			"%s: %s (attempt %d of %d, HTTP %ld: %.200s); retrying "
 			"in %ld ms",
-			call->what, e.name, attempt, c->max_attempts, status,
+			call->what, e.name, attempt, max_attempts, f.status,
 			e.cause, delay);
 		if (pause_ms(c, delay) != PW_OK) {
 			if (err != NULL)
@@ -421,6 +508,12 @@ int aws_client_send(pw_aws_client *c, const struct aws_call *call,
 		}
 	}
 out:
+	if (co != NULL) {
+		co->failure = rc == PW_OK ? PW_AWS_FAILURE_NONE
+			      : ambiguous_seen ? PW_AWS_FAILURE_AMBIGUOUS
+					       : failure;
+		co->attempts = attempt;
+	}
 	free(url);
 	free(host);
 	free(path);

@@ -1,8 +1,9 @@
 /*
  * aws_creds - the standard credential chain, in the order the issue and
  * the AWS SDKs use: environment variables, web identity token file (STS
- * AssumeRoleWithWebIdentity), shared credentials/config files, ECS
- * container credentials, EC2 instance metadata (IMDSv2).
+ * AssumeRoleWithWebIdentity), shared credentials/config files (role,
+ * SSO, static keys, credential_process), ECS container credentials, EC2
+ * instance metadata (IMDSv2).
  */
 #include "aws_internal.h"
 
@@ -300,6 +301,9 @@ static int profile_creds(const struct aws_creds_ctx *ctx,
 				    "than %d (a loop?)",
 				    p, MAX_ROLE_CHAIN);
 	if (role == NULL || depth > 0) {
+		/* SSO comes before static keys, as in botocore. */
+		if (role == NULL && aws_profile_is_sso(f, p))
+			return aws_creds_sso(ctx, f, p, out, err);
 		/* A source profile with keys uses them (as the SDKs do). */
 		const char *ak = aws_profile_get(f, p, "aws_access_key_id");
 		const char *sk = aws_profile_get(f, p, "aws_secret_access_key");
@@ -313,11 +317,16 @@ static int profile_creds(const struct aws_creds_ctx *ctx,
 						    "out of memory");
 			return PW_OK;
 		}
+		const char *proc = aws_profile_get(f, p, "credential_process");
+		if (role == NULL && proc != NULL)
+			return aws_creds_process(ctx, p, proc, out, err);
 		if (role == NULL)
 			return pw_error_set(err, "AWS.NoCredentials",
 					    "profile '%s' has no "
 					    "aws_access_key_id/"
-					    "aws_secret_access_key",
+					    "aws_secret_access_key, "
+					    "credential_process or sso_* "
+					    "settings",
 					    p);
 	}
 	if (aws_profile_get(f, p, "mfa_serial") != NULL)
@@ -388,13 +397,17 @@ static int from_profile(const struct aws_creds_ctx *ctx, struct aws_creds *out,
 		goto out;
 	}
 	if (aws_profile_get(&f, p, "role_arn") == NULL &&
-	    (aws_profile_get(&f, p, "aws_access_key_id") == NULL ||
-	     aws_profile_get(&f, p, "aws_secret_access_key") == NULL)) {
-		/* e.g. a [default] holding only region = ...: not an error */
+	    aws_profile_get(&f, p, "aws_access_key_id") == NULL &&
+	    aws_profile_get(&f, p, "aws_secret_access_key") == NULL &&
+	    aws_profile_get(&f, p, "credential_process") == NULL &&
+	    !aws_profile_is_sso(&f, p)) {
+		/* e.g. a [default] holding only region = ...: not an error.
+		 * A profile with any credential setting is used, or its
+		 * error is reported: never a silent fall-through. */
 		aws_buf_printf(tried,
 			       "shared files (profile '%s' has no "
-			       "aws_access_key_id/aws_secret_access_key or "
-			       "role_arn)",
+			       "credential settings: no aws_access_key_id, "
+			       "role_arn, credential_process or sso_*)",
 			       p);
 		goto out;
 	}

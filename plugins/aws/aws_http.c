@@ -79,6 +79,15 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud)
 int aws_http_perform(CURL *curl, const struct aws_http_request *rq,
 		     struct aws_http_response *resp, pw_error *err)
 {
+	int unsent;
+	return aws_http_perform_ex(curl, rq, resp, err, &unsent);
+}
+
+int aws_http_perform_ex(CURL *curl, const struct aws_http_request *rq,
+			struct aws_http_response *resp, pw_error *err,
+			int *unsent)
+{
+	*unsent = 1;
 	struct curl_slist *list = NULL;
 	char errbuf[CURL_ERROR_SIZE] = "";
 	int rc = -1;
@@ -146,6 +155,11 @@ int aws_http_perform(CURL *curl, const struct aws_http_request *rq,
 	CURLcode cc = curl_easy_perform(curl);
 	if (cc != CURLE_OK) {
 		const char *why = errbuf[0] ? errbuf : curl_easy_strerror(cc);
+		/* Nothing was written to the connection: no request headers
+		 * went out (curl counts what it sent). */
+		long sent = 0;
+		curl_easy_getinfo(curl, CURLINFO_REQUEST_SIZE, &sent);
+		*unsent = sent <= 0;
 		if (sink.too_large)
 			pw_error_set(err, "AWS.ResponseTooLarge",
 				     "%s %s: the response body is larger than "

@@ -45,5 +45,11 @@ void aws_http_response_free(struct aws_http_response *r);
  * (the transfer stops there). resp is filled on 0 and must be freed by the caller. */
 int aws_http_perform(CURL *curl, const struct aws_http_request *rq,
 		     struct aws_http_response *resp, pw_error *err);
+/* Same; on -1 *unsent says whether nothing of the request left this host
+ * (no connection, name not resolved, TLS handshake failed), so a service
+ * cannot have acted on it. */
+int aws_http_perform_ex(CURL *curl, const struct aws_http_request *rq,
+			struct aws_http_response *resp, pw_error *err,
+			int *unsent);
 
 #endif

@@ -13,6 +13,7 @@
 
 #include "aws_buf.h"
 #include "aws_http.h"
+#include "aws_retry.h"
 #include "pw_aws.h"
 
 /* ---- credentials (aws_creds.c) ---- */
@@ -62,6 +63,35 @@ int aws_sts_credentials(const struct aws_creds_ctx *ctx, const char *action,
 			const char *const *params, const struct aws_creds *signer,
 			const char *source, struct aws_creds *out, pw_error *err);
 
+/* A profile's credential_process (aws_creds_process.c): command split
+ * as shlex.split does, run without a shell, at most
+ * AWS_CREDENTIAL_PROCESS_TIMEOUT_MS (PREWARM_CREDENTIAL_PROCESS_TIMEOUT_MS
+ * overrides) and 64 KiB of output; its Version 1 JSON fills *out.
+ * Errors name the profile: AWS.CredentialProcessFailed (cannot run,
+ * non-zero exit with an excerpt of stderr, killed, too slow, too much
+ * output), AWS.InvalidCredentials (bad output), AWS.InvalidConfiguration
+ * (the command does not split). */
+#define AWS_CREDENTIAL_PROCESS_TIMEOUT_MS 30000
+int aws_creds_process(const struct aws_creds_ctx *ctx, const char *profile,
+		      const char *command, struct aws_creds *out, pw_error *err);
+/* Python shlex.split (POSIX mode, no comments): *argv is NULL-terminated,
+ * freed with aws_argv_free. -1 with *why on a bad or empty string. */
+int aws_shell_split(const char *s, char ***argv, const char **why);
+void aws_argv_free(char **argv);
+
+struct aws_profile_files;
+/* Nonzero when the profile has any sso_* setting (aws_creds_sso.c). */
+int aws_profile_is_sso(const struct aws_profile_files *f, const char *profile);
+/* An SSO profile's role credentials (see aws_creds_sso.c). Errors name
+ * the profile and the missing piece: AWS.InvalidConfiguration (settings),
+ * AWS.NoCredentials (no cached token), AWS.ExpiredToken (token expired),
+ * SSO.<Type> or AWS.InvalidCredentials (the portal refused). */
+int aws_creds_sso(const struct aws_creds_ctx *ctx,
+		  const struct aws_profile_files *f, const char *profile,
+		  struct aws_creds *out, pw_error *err);
+/* ~/.aws/sso/cache/<sha1 hex of key>.json (malloc'd). */
+char *aws_sso_cache_path(const char *key);
+
 /* Nonzero when c is empty or expires within the refresh margin. */
 int aws_creds_stale(const struct aws_creds *c, time_t now);
 
@@ -82,9 +112,13 @@ struct pw_aws_client {
 	int endpoint_overridden; /* from options or AWS_ENDPOINT_URL* */
 	long connect_timeout_ms;
 	long request_timeout_ms;
-	int max_attempts;
+	int max_attempts;        /* in effect: retry.max_attempts, or set */
 	long retry_base_ms;
 	long retry_cap_ms;
+	struct aws_retry_config retry; /* mode and attempts as resolved */
+	struct aws_retry_quota quota;  /* standard and adaptive */
+	struct aws_rate_limiter limiter; /* adaptive */
+	struct pw_aws_call_opts *call_opts; /* the current call's, or NULL */
 	size_t max_response_bytes;
 	const struct pw_host_api *host;
 	pw_call *call;
@@ -113,10 +147,13 @@ struct aws_call {
 };
 
 /* Sends call with fresh credentials and a new signature per attempt.
- * Retries network errors, timeouts, 5xx and throttling with capped
- * exponential backoff and full jitter (max_attempts in all); refreshes
- * credentials once on ExpiredToken. Returns 0 with a 2xx *resp (caller
- * frees), or -1 with the named error. */
+ * Retries what the SDKs retry (aws_retry_classify) by the client's retry
+ * mode: capped exponential backoff with full jitter, the retry quota,
+ * the adaptive rate limiter; max_attempts in all, or c->call_opts's;
+ * refreshes credentials once on ExpiredToken. A not_idempotent call is
+ * never resent after an ambiguous failure. Fills c->call_opts's out
+ * fields. Returns 0 with a 2xx *resp (caller frees), or -1 with the
+ * named error. */
 int aws_client_send(pw_aws_client *c, const struct aws_call *call,
 		    struct aws_http_response *resp, pw_error *err);
 

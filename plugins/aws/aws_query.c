@@ -223,3 +223,24 @@ out:
 	json_object_put(req);
 	return rc;
 }
+
+int pw_aws_query_opts(pw_aws_client *c, const struct pw_aws_query_shape *shape,
+		      const char *action, json_object *params,
+		      struct pw_aws_call_opts *opts, json_object **result,
+		      pw_error *err)
+{
+	if (opts != NULL) {
+		/* Until a request goes out, nothing can have been applied. */
+		opts->failure = PW_AWS_FAILURE_NOT_APPLIED;
+		opts->attempts = 0;
+	}
+	c->call_opts = opts;
+	int rc = pw_aws_query(c, shape, action, params, result, err);
+	c->call_opts = NULL;
+	/* Accepted (2xx) but the answer did not parse: it was applied, or
+	 * may have been; only a read-back tells. */
+	if (rc != PW_OK && opts != NULL &&
+	    opts->failure == PW_AWS_FAILURE_NONE)
+		opts->failure = PW_AWS_FAILURE_AMBIGUOUS;
+	return rc;
+}

@@ -17,6 +17,36 @@
 
 typedef struct pw_aws_client pw_aws_client;
 
+/* Retry modes, as the AWS SDKs name them (retry_mode / AWS_RETRY_MODE).
+ * standard: at most max_attempts (default 3) per call; waits
+ *   rand * min(base * 2^(n-1), cap) before retry n (full jitter, base 1 s,
+ *   cap 20 s); a retry quota (500 tokens, 5 per retry, 10 after a
+ *   timeout, refunded on success) stops retrying when most calls fail.
+ * adaptive: standard, plus a client-side rate limiter that starts after
+ *   the first throttling answer and adapts its rate with CUBIC; it may
+ *   delay a first attempt too.
+ * legacy: this library before retry modes: 5 attempts, no quota.
+ * See plugins/aws/README.md "Retries". */
+enum pw_aws_retry_mode {
+	PW_AWS_RETRY_DEFAULT = 0, /* in options: standard */
+	PW_AWS_RETRY_STANDARD,
+	PW_AWS_RETRY_ADAPTIVE,
+	PW_AWS_RETRY_LEGACY,
+};
+
+/* What a failed call means for the resource it wanted to change. */
+enum pw_aws_failure {
+	PW_AWS_FAILURE_NONE = 0, /* the call succeeded */
+	/* The service answered with an error below 500 (validation, state
+	 * fault, access denied, throttling in any status) or the request
+	 * never left this host (no connection, no credentials, deadline
+	 * already passed): nothing was applied. */
+	PW_AWS_FAILURE_NOT_APPLIED,
+	/* A 5xx, a timeout or a connection lost after the request was sent:
+	 * it may or may not have been applied. Resolve by reading back. */
+	PW_AWS_FAILURE_AMBIGUOUS,
+};
+
 struct pw_aws_options {
 	const char *service;      /* endpoint/config name: "rds", "monitoring"
 				     (CloudWatch), "s3", "sns", "sqs",
@@ -31,18 +61,24 @@ struct pw_aws_options {
 				     AWS_ENDPOINT_URL, else regional */
 	long connect_timeout_ms;  /* 0: 3000 */
 	long request_timeout_ms;  /* 0: 30000 */
-	int max_attempts;         /* throttling/5xx/network; 0: 5 */
+	/* The tool's default attempts per call (throttling, 5xx, network);
+	 * AWS_MAX_ATTEMPTS or the profile's max_attempts wins over it.
+	 * 0: the SDKs' default, 3 (legacy mode: 5). */
+	int max_attempts;
 	const struct pw_host_api *host; /* for logging, secret registration,
 					   cancellable sleeps; may be NULL */
 	/* Appended: retry backoff is full jitter, uniform in
 	 * [0, min(retry_cap_ms, retry_base_ms * 2^(attempt-1))]. */
-	long retry_base_ms;       /* 0: 200 */
+	long retry_base_ms;       /* 0: 1000 (the SDKs' standard mode) */
 	long retry_cap_ms;        /* 0: 20000 */
 	/* Appended: a response body longer than this fails the request with
 	 * AWS.ResponseTooLarge (never retried). 0: 64 MiB; values above
 	 * INT_MAX - 1 are lowered to it (json-c and libxml2 take int
 	 * lengths). */
 	size_t max_response_bytes;
+	/* Appended: the tool's default retry mode; AWS_RETRY_MODE or the
+	 * profile's retry_mode wins over it. 0: standard. */
+	enum pw_aws_retry_mode retry_mode;
 };
 
 /* Creates a client; resolves region and endpoint now, credentials lazily
@@ -62,11 +98,46 @@ const char *pw_aws_client_endpoint(const pw_aws_client *c);
  * sleeps and logging); may be NULL. Set before each call. */
 void pw_aws_client_set_call(pw_aws_client *c, pw_call *call);
 
-/* Sets how many attempts a request gets (>= 1) and returns the previous
- * value. A read-modify-write loop sets 1 around its write: resending a
- * write built from a stale read after a 5xx could overwrite a concurrent
- * change; the loop must read again instead. */
+/* Sets how many attempts a request gets (>= 1), over the config and the
+ * environment, and returns the previous value. For one call, prefer
+ * pw_aws_query_opts with struct pw_aws_call_opts (below), which also
+ * tells whether a failed write was applied. */
 int pw_aws_client_set_max_attempts(pw_aws_client *c, int max_attempts);
+
+/* Attempts a call gets now (after options, config, environment and
+ * pw_aws_client_set_max_attempts), and the retry mode in effect. */
+int pw_aws_client_max_attempts(const pw_aws_client *c);
+enum pw_aws_retry_mode pw_aws_client_retry_mode(const pw_aws_client *c);
+
+/* The wait before retry number `attempt` (1 = first) of a caller's own
+ * loop (e.g. read-modify-write rounds), by the same full-jitter formula
+ * as the library's retries: uniform in [0, min(cap, base * 2^(n-1))]. */
+long pw_aws_client_backoff_ms(const pw_aws_client *c, int attempt);
+
+/*
+ * Per-call retry control. in: max_attempts (0: the client's; a value set
+ * here is the tool's own choice for this call and wins over the config,
+ * e.g. more attempts for the endpoint-membership calls), not_idempotent
+ * (the call changes something and a resend could repeat or undo it:
+ * the library then resends only after a failure that proves nothing was
+ * applied (throttling, a refused connection); never after a 5xx, a
+ * timeout or a connection dropped after sending). out, filled when the
+ * call returns: failure (NONE on success; else NOT_APPLIED or AMBIGUOUS,
+ * see enum pw_aws_failure) and attempts (how many were sent or tried).
+ *
+ * A read-modify-write caller sets not_idempotent and max_attempts 1 on
+ * its write, and on PW_AWS_FAILURE_NOT_APPLIED reads again, rebuilds and
+ * writes after pw_aws_client_backoff_ms; on PW_AWS_FAILURE_AMBIGUOUS it
+ * reads back to learn whether the write landed, and never resends the
+ * old request.
+ */
+struct pw_aws_call_opts {
+	int max_attempts;
+	int not_idempotent;
+	enum pw_aws_failure failure; /* out */
+	int attempts;                /* out */
+};
+const char *pw_aws_failure_name(enum pw_aws_failure f); /* "not-applied"... */
 
 /* Nonzero for a failure that the same request might not meet again
  * (AWS.Throttling, AWS.ServiceError (5xx), AWS.NetworkError, AWS.Timeout). */
@@ -107,6 +178,12 @@ struct pw_aws_query_shape {
 int pw_aws_query(pw_aws_client *c, const struct pw_aws_query_shape *shape,
 		 const char *action, json_object *params, json_object **result,
 		 pw_error *err);
+
+/* pw_aws_query with per-call retry control (opts may be NULL). */
+int pw_aws_query_opts(pw_aws_client *c, const struct pw_aws_query_shape *shape,
+		      const char *action, json_object *params,
+		      struct pw_aws_call_opts *opts, json_object **result,
+		      pw_error *err);
 
 /* Same, following a pagination token (Marker or NextToken, as named)
  * until exhausted, concatenating the array member `items` of each page. */

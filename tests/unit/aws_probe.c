@@ -18,7 +18,10 @@
  * V (Query API version), --lists A,B (response list names), --items
  * A,B,C,D (request list item pairs), --max-attempts N, --retry-base-ms N,
  * --timeout-ms N, --connect-timeout-ms N, --max-response-bytes N,
- * --profile P, --region R,
+ * --profile P, --region R, --retry-mode standard|adaptive|legacy (the
+ * tool default), --call-attempts N and --not-idempotent (per-call
+ * options of a query: the outcome's failure class and attempts are
+ * printed on stderr as "probe: call failure=F attempts=N"),
  * --no-host (no host API: direct sleeps, no logging), --repeat N (run a
  * query N times on one client and report the mean time per call).
  *
@@ -221,12 +224,19 @@ int main(int argc, char **argv)
 	struct pw_aws_query_shape shape = { .error_prefix = "RDS",
 					    .api_version = "2014-10-31" };
 	long repeat = 1;
+	struct pw_aws_call_opts call_opts = { 0 };
+	int use_call_opts = 0;
 	int i = 1;
 	for (; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
 		const char *o = argv[i];
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
 		if (strcmp(o, "--no-host") == 0) {
 			opts.host = NULL;
+			continue;
+		}
+		if (strcmp(o, "--not-idempotent") == 0) {
+			call_opts.not_idempotent = 1;
+			use_call_opts = 1;
 			continue;
 		}
 		if (v == NULL)
@@ -256,6 +266,15 @@ int main(int argc, char **argv)
 			opts.profile = v;
 		else if (strcmp(o, "--region") == 0)
 			opts.region = v;
+		else if (strcmp(o, "--call-attempts") == 0) {
+			call_opts.max_attempts = (int)strtol(v, NULL, 10);
+			use_call_opts = 1;
+		} else if (strcmp(o, "--retry-mode") == 0)
+			opts.retry_mode = strcmp(v, "adaptive") == 0
+						  ? PW_AWS_RETRY_ADAPTIVE
+					  : strcmp(v, "legacy") == 0
+						  ? PW_AWS_RETRY_LEGACY
+						  : PW_AWS_RETRY_STANDARD;
 		else if (strcmp(o, "--repeat") == 0)
 			repeat = strtol(v, NULL, 10);
 		else
@@ -360,8 +379,16 @@ int main(int argc, char **argv)
 		for (long k = 0; k < repeat; k++) {
 			json_object_put(result);
 			result = NULL;
-			if (pw_aws_query(c, &shape, a[0], params, &result, &e) !=
-			    PW_OK) {
+			int qrc = pw_aws_query_opts(c, &shape, a[0], params,
+						    use_call_opts ? &call_opts
+								  : NULL,
+						    &result, &e);
+			if (use_call_opts)
+				fprintf(stderr,
+					"probe: call failure=%s attempts=%d\n",
+					pw_aws_failure_name(call_opts.failure),
+					call_opts.attempts);
+			if (qrc != PW_OK) {
 				rc = fail(&e);
 				goto out;
 			}

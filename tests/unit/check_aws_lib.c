@@ -1,7 +1,8 @@
 /*
  * check_aws_lib - units of the AWS library that need no network: XML to
  * json (lists, typing), error names, Step Functions member names, the
- * shared-file INI parser, timestamps.
+ * shared-file INI parser, timestamps, credential_process word splitting
+ * (as shlex.split) and the SSO token cache file name.
  */
 #include <check.h>
 #include <stdio.h>
@@ -330,6 +331,53 @@ START_TEST(client_free_null_and_bad_options)
 }
 END_TEST
 
+static void assert_split(const char *in, const char *const *want)
+{
+	char **argv = NULL;
+	const char *why = NULL;
+	ck_assert_msg(aws_shell_split(in, &argv, &why) == 0, "%s: %s", in, why);
+	size_t i = 0;
+	for (; want[i] != NULL; i++) {
+		ck_assert_ptr_nonnull(argv[i]);
+		ck_assert_str_eq(argv[i], want[i]);
+	}
+	ck_assert_ptr_null(argv[i]);
+	aws_argv_free(argv);
+}
+
+/* The same answers as Python's shlex.split. */
+START_TEST(shell_split_like_shlex)
+{
+	assert_split("aws-vault  exec\\tprod\tx", (const char *const[]){
+		"aws-vault", "exectprod", "x", NULL });
+	assert_split("a 'b c' \"d \\\" e\" f\\ g", (const char *const[]){
+		"a", "b c", "d \" e", "f g", NULL });
+	assert_split("x'y'\"z\" '' \"\\n\"", (const char *const[]){
+		"xyz", "", "\\n", NULL });
+	assert_split("'$HOME;rm' `id` |cat", (const char *const[]){
+		"$HOME;rm", "`id`", "|cat", NULL });
+	char **argv = NULL;
+	const char *why = NULL;
+	ck_assert_int_eq(aws_shell_split("a 'b", &argv, &why), -1);
+	ck_assert_ptr_nonnull(strstr(why, "no closing quotation"));
+	ck_assert_int_eq(aws_shell_split("a \"b", &argv, &why), -1);
+	ck_assert_int_eq(aws_shell_split("a\\", &argv, &why), -1);
+	ck_assert_int_eq(aws_shell_split("   ", &argv, &why), -1);
+	ck_assert_ptr_null(argv);
+}
+END_TEST
+
+START_TEST(sso_cache_file_name)
+{
+	setenv("HOME", "/home/u", 1);
+	char *p = aws_sso_cache_path("my-sso");
+	/* sha1("my-sso"), as hashlib.sha1(b"my-sso").hexdigest() */
+	ck_assert_str_eq(p, "/home/u/.aws/sso/cache/"
+			    "0ad374308c5a4e22f723adf10145eafad7c4031c.json");
+	free(p);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("aws_lib");
@@ -343,6 +391,8 @@ int main(void)
 	tcase_add_test(tc, timestamps_and_staleness);
 	tcase_add_test(tc, client_free_null_and_bad_options);
 	tcase_add_test(tc, parsers_survive_mutations);
+	tcase_add_test(tc, shell_split_like_shlex);
+	tcase_add_test(tc, sso_cache_file_name);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
