@@ -17,9 +17,10 @@ struct rds_state {
 /* One RDS Query call; result NEW, with numbers and booleans typed. */
 int rds_query(struct rds_state *st, pw_call *call, const char *action,
 	      json_object *params, json_object **result, pw_error *err);
-/* Same, in one attempt: for a write built from a read (see rds_members.c). */
-int rds_query_once(struct rds_state *st, pw_call *call, const char *action,
-		   json_object *params, json_object **result, pw_error *err);
+/* Same, with per-call retry control (pw_aws.h; opts may be NULL). */
+int rds_query_opts(struct rds_state *st, pw_call *call, const char *action,
+		   json_object *params, struct pw_aws_call_opts *opts,
+		   json_object **result, pw_error *err);
 /* Same, following Marker across pages and concatenating `items`. */
 int rds_query_all(struct rds_state *st, pw_call *call, const char *action,
 		  json_object *params, const char *items, json_object **result,
@@ -62,6 +63,10 @@ void rds_unlock_endpoint(int fd);
  * endpoint (a tag on the instance; see PLUGINS.md). instance_arn is the
  * instance's ARN. */
 #define RDS_INTENT_TAG_PREFIX "aurora-prewarm:endpoint:"
+/* Attempts per call for the membership reads and tag writes: above the
+ * SDKs' default 3, because scale-out storms, when these run, are when the
+ * RDS API throttles (standard mode's backoff and retry quota still apply). */
+#define RDS_MEMBERSHIP_ATTEMPTS 6
 /* Sets the instance's tag for endpoint_id to "<state> <UTC time>";
  * state is "warm" or "removed". */
 int rds_intent_set(struct rds_state *st, pw_call *call, const char *instance_arn,
@@ -77,8 +82,9 @@ int rds_list_tags(void *st, pw_call *call, json_object *params,
 int rds_generate_auth_token(void *st, pw_call *call, json_object *params,
 			    json_object **result, pw_error *err);
 
-/* Describes one custom endpoint; *endpoint NEW. */
+/* Describes one custom endpoint, with max_attempts per call (0: the
+ * client's); *endpoint NEW. */
 int rds_get_endpoint(struct rds_state *st, pw_call *call, const char *id,
-		     json_object **endpoint, pw_error *err);
+		     int max_attempts, json_object **endpoint, pw_error *err);
 
 #endif

@@ -52,8 +52,14 @@ int rds_intent_set(struct rds_state *st, pw_call *call, const char *instance_arn
 	json_object_array_add(tags, tag);
 	json_object_object_add(params, "ResourceName", json_object_new_string(instance_arn));
 	json_object_object_add(params, "Tags", tags);
-	/* Idempotent (same key, newer value): the client's retries are safe. */
-	rc = rds_query(st, call, "AddTagsToResource", params, &res, err);
+	/* Idempotent (same key, newer value): retried like a read, with the
+	 * membership calls' raised attempts. */
+	{
+		struct pw_aws_call_opts opts = {.max_attempts = RDS_MEMBERSHIP_ATTEMPTS};
+
+		rc = rds_query_opts(st, call, "AddTagsToResource", params, &opts, &res,
+				    err);
+	}
 	json_object_put(res);
 	json_object_put(params);
 	return rc;

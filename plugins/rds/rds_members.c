@@ -18,21 +18,22 @@
  *      verified add, "removed" before a removal's write (unless
  *      RecordIntent: false); `reconcile` repairs from it.
  *
- * Errors of the Modify, as the AWS SDKs class them:
- *   - Throttling: refused before it applied. The lock is held, so the
- *     list is as fresh as when we read it: resent as is, with backoff, up
- *     to MODIFY_THROTTLE_RESENDS times within MODIFY_RESEND_WINDOW_MS of
- *     the read; then a new round from a fresh read;
- *   - InvalidDBClusterEndpointStateFault (someone outside the lock is
- *     modifying it), DBInstanceNotFound (a member vanished): not applied;
+ * The Modify is a non-idempotent call (pw_aws_call_opts); its failures,
+ * as the AWS SDKs class them:
+ *   - not applied, throttling: the library resends it as is with the
+ *     SDKs' backoff, up to MODIFY_ATTEMPTS: the lock is held, so the list
+ *     is as fresh as when we read it; then a new round from a fresh read;
+ *   - not applied, InvalidDBClusterEndpointStateFault (someone outside
+ *     the lock is modifying it), DBInstanceNotFound (a member vanished):
  *     a new round from a fresh read;
- *   - 5xx, timeout, dropped connection: ambiguous. Resolved by reading
- *     back (after the endpoint is available again): the intended list is
- *     there -> done; otherwise a new round from a fresh read. A list is
- *     never resent blind;
+ *   - ambiguous (5xx, timeout, connection lost after sending): resolved by
+ *     reading back (after the endpoint is available again): the intended
+ *     list is there -> done; otherwise a new round from a fresh read. A
+ *     list is never resent blind;
  *   - anything else (access denied, validation): fails at once.
- * Reads are retried per call by the AWS client. Rounds are bounded by
- * MaxAttempts and the call's deadline.
+ * Reads are retried per call by the AWS client, with
+ * RDS_MEMBERSHIP_ATTEMPTS. Rounds are bounded by MaxAttempts and the
+ * call's deadline.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,8 +45,7 @@
 
 #define DEFAULT_MAX_ATTEMPTS 10
 #define DEFAULT_WAIT_SECONDS 900 /* per wait, when the step has no deadline */
-#define MODIFY_THROTTLE_RESENDS 4
-#define MODIFY_RESEND_WINDOW_MS 10000
+#define MODIFY_ATTEMPTS 5 /* resends only after "not applied" (see send_modify) */
 
 struct member_op {
 	int add; /* 1: AddStaticMember, 0: RemoveStaticMember */
@@ -124,7 +124,8 @@ static int wait_available(struct rds_state *st, pw_call *call,
 		char status[64];
 		const char *s;
 
-		if (rds_get_endpoint(st, call, op->endpoint_id, ep, err) != PW_OK)
+		if (rds_get_endpoint(st, call, op->endpoint_id, RDS_MEMBERSHIP_ATTEMPTS,
+				     ep, err) != PW_OK)
 			return PW_ERR;
 		s = awsp_get_str(*ep, "Status");
 		if (s != NULL && strcmp(s, "available") == 0)
@@ -156,12 +157,14 @@ static int cluster_instances(struct rds_state *st, pw_call *call,
 	const char *arn, *colon;
 	json_object *params = json_object_new_object(), *res = NULL, *clusters,
 		    *members;
+	struct pw_aws_call_opts opts = {.max_attempts = RDS_MEMBERSHIP_ATTEMPTS};
 	int rc = PW_ERR;
 
 	*ids = NULL;
 	json_object_object_add(params, "DBClusterIdentifier",
 			       json_object_new_string(cluster_id));
-	if (rds_query(st, call, "DescribeDBClusters", params, &res, err) != PW_OK)
+	if (rds_query_opts(st, call, "DescribeDBClusters", params, &opts, &res, err) !=
+	    PW_OK)
 		goto out;
 	if (!json_object_object_get_ex(res, "DBClusters", &clusters) ||
 	    json_object_array_length(clusters) == 0) {
@@ -214,7 +217,8 @@ static int plan(struct rds_state *st, pw_call *call, const struct member_op *op,
 	if (wait)
 		rc = wait_available(st, call, op, endpoint, err);
 	else
-		rc = rds_get_endpoint(st, call, op->endpoint_id, endpoint, err);
+		rc = rds_get_endpoint(st, call, op->endpoint_id, RDS_MEMBERSHIP_ATTEMPTS,
+				      endpoint, err);
 	if (rc != PW_OK)
 		return PW_ERR;
 	rc = PW_ERR;
@@ -294,22 +298,12 @@ out:
 	return rc;
 }
 
-static int is_throttle(const pw_error *e)
-{
-	return strcmp(e->name, "AWS.Throttling") == 0;
-}
-
-/* Refused before it applied: a fresh read and a new round. */
-static int not_applied(const pw_error *e)
+/* A refusal that a fresh read and a new round can get past. */
+static int worth_a_new_round(const pw_error *e)
 {
 	return strncmp(e->name, "RDS.InvalidDBClusterEndpointState", 33) == 0 ||
-	       strncmp(e->name, "RDS.DBInstanceNotFound", 22) == 0 || is_throttle(e);
-}
-
-/* The request may or may not have applied: 5xx, timeout, lost connection. */
-static int ambiguous(const pw_error *e)
-{
-	return !is_throttle(e) && pw_aws_error_is_transient(e);
+	       strncmp(e->name, "RDS.DBInstanceNotFound", 22) == 0 ||
+	       pw_aws_error_is_transient(e);
 }
 
 /* Our own PRNG state: reseeding the host's random() is not ours to do. */
@@ -369,51 +363,30 @@ static int change_visible(const struct member_op *op, json_object *desired,
 
 enum attempt_outcome { ATTEMPT_DONE, ATTEMPT_RETRY, ATTEMPT_FAILED };
 
-/* Full jitter in [0, min(2000, 100 * 2^n)] ms, as the SDKs back off. */
-static int64_t throttle_backoff_ms(int n)
-{
-	int64_t cap = 100LL << (n < 5 ? n : 5);
-
-	if (cap > 2000)
-		cap = 2000;
-	if (jitter_seed == 0)
-		jitter_seed = (unsigned)time(NULL) ^ ((unsigned)getpid() << 16) ^ 1u;
-	return rand_r(&jitter_seed) % (cap + 1);
-}
-
 /*
- * Sends the Modify built from a read made at read_ms (remaining_ms then).
- * PW_OK: it applied. Otherwise *last holds the error; a throttled Modify
- * is resent as is while the read is recent (see the top comment).
+ * Sends the Modify built from this round's read. PW_OK: it applied.
+ * Otherwise *failure says whether it may have (pw_aws.h). The library
+ * resends it only after an answer proving it was not applied
+ * (throttling, a refused connection), with the SDKs' backoff: under the
+ * endpoint's lock no cooperating writer can have changed the list since
+ * our read, so that resend is no staler than the first send.
  */
 static int send_modify(struct rds_state *st, pw_call *call,
 		       const struct member_op *op, json_object *desired,
-		       int64_t read_left_ms, pw_error *last)
+		       enum pw_aws_failure *failure, pw_error *last)
 {
 	json_object *params = json_object_new_object(), *res = NULL;
+	struct pw_aws_call_opts opts = {.max_attempts = MODIFY_ATTEMPTS,
+					.not_idempotent = 1};
 	int rc;
 
 	json_object_object_add(params, "DBClusterEndpointIdentifier",
 			       json_object_new_string(op->endpoint_id));
 	json_object_object_add(params, "StaticMembers", json_object_get(desired));
-	for (int resend = 0;; resend++) {
-		int64_t age;
-
-		/* One HTTP attempt: the retry decision is ours (see above). */
-		rc = rds_query_once(st, call, "ModifyDBClusterEndpoint", params, &res, last);
-		json_object_put(res);
-		res = NULL;
-		if (rc == PW_OK || !is_throttle(last) || resend >= MODIFY_THROTTLE_RESENDS)
-			break;
-		age = read_left_ms == INT64_MAX ? 0 : read_left_ms - st->host->remaining_ms(call);
-		if (age > MODIFY_RESEND_WINDOW_MS)
-			break;
-		st->host->log(call, PW_LOG_INFO,
-			      "endpoint %s: Modify throttled, resending the same list", op->endpoint_id);
-		if (sleep_or_timeout(st, call, throttle_backoff_ms(resend),
-				     "backing off a throttled Modify", last) != PW_OK)
-			break;
-	}
+	rc = rds_query_opts(st, call, "ModifyDBClusterEndpoint", params, &opts, &res,
+			    last);
+	*failure = opts.failure;
+	json_object_put(res);
 	json_object_put(params);
 	return rc;
 }
@@ -432,11 +405,10 @@ static enum attempt_outcome attempt_once(struct rds_state *st, pw_call *call,
 {
 	json_object *ep = NULL, *desired = NULL, *dropped = NULL, *after = NULL;
 	enum attempt_outcome verdict = ATTEMPT_FAILED;
-	int64_t read_left;
+	enum pw_aws_failure failure;
 
 	if (plan(st, call, op, 1, &ep, &desired, &dropped, view, err) != PW_OK)
 		return ATTEMPT_FAILED;
-	read_left = st->host->remaining_ms(call);
 	if (!op->add && op->record_intent && view->instance_present &&
 	    view->instance_arn[0] != '\0') {
 		/* Intent first: if this fails nothing has changed, and a
@@ -456,8 +428,8 @@ static enum attempt_outcome attempt_once(struct rds_state *st, pw_call *call,
 	for (size_t i = 0; i < json_object_array_length(dropped); i++)
 		json_object_array_add(all_dropped, json_object_get(
 			json_object_array_get_idx(dropped, i)));
-	if (send_modify(st, call, op, desired, read_left, last) != PW_OK) {
-		if (ambiguous(last)) {
+	if (send_modify(st, call, op, desired, &failure, last) != PW_OK) {
+		if (failure == PW_AWS_FAILURE_AMBIGUOUS) {
 			/* Did it apply? Read back; never resend blind. */
 			st->host->log(call, PW_LOG_INFO,
 				      "endpoint %s: Modify answered %s; reading back",
@@ -467,7 +439,7 @@ static enum attempt_outcome attempt_once(struct rds_state *st, pw_call *call,
 			if (change_visible(op, desired, after))
 				goto applied;
 			verdict = ATTEMPT_RETRY;
-		} else if (not_applied(last)) {
+		} else if (worth_a_new_round(last)) {
 			verdict = ATTEMPT_RETRY;
 		} else {
 			*err = *last;

@@ -32,12 +32,12 @@ static struct {
 	int server_errors;       /* next N Modifies: AWS.ServiceError (5xx), and
 				    meanwhile another writer adds "other" */
 	int max_attempts;        /* the client's attempts per request */
-	int modify_attempts;     /* max_attempts seen by the last Modify */
 	int throttles;           /* next N Modifies: AWS.Throttling */
 	int applied_server_errors; /* next N Modifies apply, then answer 5xx */
 	int tag_adds, tag_removes;
 	char last_tag[128];
 	int modifies, describes;
+	int modify_calls;        /* Modify calls the plugin made (not HTTP sends) */
 	int64_t now_ms, deadline_ms;
 	int64_t slept_ms;
 } fake;
@@ -54,14 +54,6 @@ int pw_aws_client_new(const struct pw_aws_options *opts, pw_aws_client **out,
 void pw_aws_client_free(pw_aws_client *c)
 {
 	free(c);
-}
-
-int pw_aws_client_set_max_attempts(pw_aws_client *c, int n)
-{
-	int old = fake.max_attempts;
-	(void)c;
-	fake.max_attempts = n;
-	return old;
 }
 
 int pw_aws_error_is_transient(const pw_error *e)
@@ -165,7 +157,6 @@ int pw_aws_query(pw_aws_client *c, const struct pw_aws_query_shape *shape,
 		return PW_OK;
 	}
 	ck_assert_str_eq(action, "ModifyDBClusterEndpoint");
-	fake.modify_attempts = fake.max_attempts;
 	if (fake.throttles > 0) {
 		fake.throttles--;
 		return pw_error_set(err, "AWS.Throttling", "Rate exceeded");
@@ -202,6 +193,39 @@ int pw_aws_query(pw_aws_client *c, const struct pw_aws_query_shape *shape,
 	}
 	*result = json_object_new_object();
 	return PW_OK;
+}
+
+/* The library's per-call retry, as pw_aws.h describes it: throttling is
+ * "not applied" and resent; a 5xx is "ambiguous" and, for a
+ * non-idempotent call, never resent. */
+int pw_aws_query_opts(pw_aws_client *c, const struct pw_aws_query_shape *shape,
+		      const char *action, json_object *params,
+		      struct pw_aws_call_opts *opts, json_object **result,
+		      pw_error *err)
+{
+	int max = opts && opts->max_attempts > 0 ? opts->max_attempts : fake.max_attempts;
+
+	if (strcmp(action, "ModifyDBClusterEndpoint") == 0) {
+		ck_assert(opts != NULL && opts->not_idempotent);
+		fake.modify_calls++;
+	}
+	for (int attempt = 1;; attempt++) {
+		int throttled, ambiguous;
+
+		if (pw_aws_query(c, shape, action, params, result, err) == PW_OK) {
+			if (opts)
+				opts->failure = PW_AWS_FAILURE_NONE;
+			return PW_OK;
+		}
+		throttled = strcmp(err->name, "AWS.Throttling") == 0;
+		ambiguous = strcmp(err->name, "AWS.ServiceError") == 0;
+		if (opts)
+			opts->failure = ambiguous ? PW_AWS_FAILURE_AMBIGUOUS
+						  : PW_AWS_FAILURE_NOT_APPLIED;
+		if (attempt >= max || !(throttled || ambiguous) ||
+		    (ambiguous && opts && opts->not_idempotent))
+			return PW_ERR;
+	}
 }
 
 int pw_aws_query_all(pw_aws_client *c, const struct pw_aws_query_shape *shape,
@@ -277,10 +301,9 @@ static void setup(void)
 	fake.refuse_modifies = fake.clobbers = fake.modifies = fake.describes = 0;
 	fake.deny = NULL;
 	fake.server_errors = fake.throttles = fake.applied_server_errors = 0;
-	fake.tag_adds = fake.tag_removes = 0;
+	fake.tag_adds = fake.tag_removes = fake.modify_calls = 0;
 	fake.last_tag[0] = '\0';
 	fake.max_attempts = 5;
-	fake.modify_attempts = 0;
 	fake.now_ms = fake.slept_ms = 0;
 	fake.deadline_ms = INT64_MAX;
 	st.host = &host;
@@ -476,8 +499,7 @@ START_TEST(a_failed_write_is_redone_from_a_fresh_read)
 
 	fake.server_errors = 1;
 	ck_assert_int_eq(member(1, "r2", NULL, &res, &err), PW_OK);
-	ck_assert_int_eq(fake.modify_attempts, 1);
-	ck_assert_int_eq(fake.max_attempts, 5); /* restored after the write */
+	ck_assert_int_eq(fake.modify_calls, 2); /* a new round, not a resend */
 	ck_assert(in_members("r2"));
 	ck_assert(in_members("other"));
 	ck_assert_int_eq(get_int(res, "Attempts"), 2);
@@ -511,7 +533,7 @@ START_TEST(a_throttled_write_is_resent_under_the_lock)
 	fake.throttles = 2;
 	ck_assert_int_eq(member(1, "r2", NULL, &res, &err), PW_OK);
 	ck_assert_int_eq(fake.modifies, 1);
-	ck_assert_int_eq(fake.modify_attempts, 1);
+	ck_assert_int_eq(fake.modify_calls, 1);
 	ck_assert_int_eq(get_int(res, "Attempts"), 1);
 	ck_assert(in_members("r1") && in_members("r2"));
 	json_object_put(res);
