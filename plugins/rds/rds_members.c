@@ -298,10 +298,17 @@ out:
 	return rc;
 }
 
-/* A refusal that a fresh read and a new round can get past. */
+/* A refusal that a fresh read and a new round can get past: the state
+ * faults the RDS API reference lists for ModifyDBClusterEndpoint
+ * (InvalidDBClusterEndpointStateFault, InvalidDBClusterStateFault - e.g.
+ * during a failover -, InvalidDBInstanceStateFault), a member that
+ * vanished (DBInstanceNotFoundFault), and throttling that outlasted the
+ * resends. */
 static int worth_a_new_round(const pw_error *e)
 {
 	return strncmp(e->name, "RDS.InvalidDBClusterEndpointState", 33) == 0 ||
+	       strncmp(e->name, "RDS.InvalidDBClusterState", 25) == 0 ||
+	       strncmp(e->name, "RDS.InvalidDBInstanceState", 26) == 0 ||
 	       strncmp(e->name, "RDS.DBInstanceNotFound", 22) == 0 ||
 	       pw_aws_error_is_transient(e);
 }

@@ -37,8 +37,8 @@ OPERATOR = "app-prod-reader-3"  # removed by an operator: stays out
 SCALED = "app-prod-reader-4"    # warmed in, then deleted (scale-in)
 SECRET = "app-prod/prewarm"
 # WORKFLOWS.md "RDS unreachable": the first RDS step's Retry waits
-# 2+4+8+16 s, and each of its 5 tries is 5 client attempts with <= 3 s of
-# backoff: <= 45 s when connections are refused or closed.
+# 2+4+8+16 s, and each of its 5 tries is 3 client attempts (standard
+# mode) with <= 1+2 s of backoff: <= 45 s when connections are refused.
 UNREACHABLE_BOUND = 60
 
 
