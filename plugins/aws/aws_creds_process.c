@@ -210,7 +210,24 @@ static int run(const char *profile, char **argv, struct aws_buf *out,
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
 	posix_spawn_file_actions_adddup2(&fa, op[1], 1);
 	posix_spawn_file_actions_adddup2(&fa, ep[1], 2);
-	int serr = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || __GLIBC_MINOR__ >= 34)
+	/* As Python's subprocess (close_fds): the helper sees none of our
+	 * sockets or files, even those opened without O_CLOEXEC. */
+	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
+#endif
+	/* Default signal dispositions and an empty mask in the helper, even
+	 * when we ignore SIGPIPE (prewarm watch) or block signals. */
+	posix_spawnattr_t sa;
+	sigset_t all, none;
+	sigfillset(&all);
+	sigemptyset(&none);
+	posix_spawnattr_init(&sa);
+	posix_spawnattr_setsigdefault(&sa, &all);
+	posix_spawnattr_setsigmask(&sa, &none);
+	posix_spawnattr_setflags(&sa, POSIX_SPAWN_SETSIGDEF |
+					      POSIX_SPAWN_SETSIGMASK);
+	int serr = posix_spawnp(&pid, argv[0], &fa, &sa, argv, environ);
+	posix_spawnattr_destroy(&sa);
 	posix_spawn_file_actions_destroy(&fa);
 	close(op[1]);
 	close(ep[1]);

@@ -55,6 +55,9 @@ import json, os, sys, time
 log = os.environ["PROC_LOG"]
 with open(log, "a") as f:
     f.write(json.dumps(sys.argv[1:]) + "\n")
+fds = [int(x) for x in os.listdir("/proc/self/fd")]  # what it inherited
+with open(log + ".fds", "w") as f:
+    json.dump({"fds": fds, "stdin": os.readlink("/proc/self/fd/0")}, f)
 mode = os.environ.get("PROC_MODE", "ok")
 if mode == "fail":
     sys.stderr.write("token for account expired: please log in\n")
@@ -105,6 +108,12 @@ def test_credential_process_runs_without_a_shell(tmp_path):
     assert abs(c["expiration"] - (time.time() + 3600)) < 60
     # split as shlex.split does; no shell: $HOME and ; are plain text
     assert runs(tmp_path) == [["two words", 'a"b', "$HOME", ";echo", "x y"]]
+    # stdin is /dev/null and none of the probe's descriptors (its pipe
+    # ends, sockets) leaked in; the one above 2 is listdir's own
+
+    inherited = json.loads((tmp_path / "runs.log.fds").read_text())
+    assert inherited["stdin"] == "/dev/null"
+    assert len([fd for fd in inherited["fds"] if fd > 2]) <= 1, inherited
     assert r.counter("secrets_registered") == 2
     no_leak(r, SECRET, TOKEN)
 
