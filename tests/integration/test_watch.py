@@ -12,7 +12,9 @@ counter plugin (tests/plugins/counter.c) so the point is the watcher itself:
     the execution resumes, its side effect happens once, the message is
     deleted once;
   - SIGTERM: exit 0, the running execution left resumable and finished by
-    the next start.
+    the next start;
+  - two watchers on one queue, each message adding a reader to one custom
+    endpoint with the real rds:AddStaticMember: no member lost.
 """
 import json
 import os
@@ -332,3 +334,54 @@ def test_check_health_follows_the_service_loop(sqs, queue, watcher_factory):
     assert rc == 1 and "is not running" in out, out
     rc, out = check_health(w, "--max-age", "0")
     assert rc == 2
+
+
+def test_two_watchers_on_one_queue_lose_no_endpoint_member(sqs, queue, tmp_path, moto_server):
+    """Two `prewarm watch` services (own state directories, as on two
+    machines, but one host's endpoint locks) serve one queue whose messages
+    each add a new reader to the same custom endpoint with the real
+    rds:AddStaticMember: every reader ends up in, both served."""
+    rds = moto_server.client("rds")
+    rds.create_db_cluster(DBClusterIdentifier="watch-pg", Engine="aurora-postgresql",
+                          MasterUsername="postgres", MasterUserPassword="not-used-1")
+    readers = [f"wr-{i}" for i in range(1, 9)]
+    for name in ["watch-writer", "wr-0"] + readers:  # the first one is the writer
+        rds.create_db_instance(DBInstanceIdentifier=name, DBClusterIdentifier="watch-pg",
+                               Engine="aurora-postgresql", DBInstanceClass="db.r6g.large")
+    rds.create_db_cluster_endpoint(DBClusterIdentifier="watch-pg",
+                                   DBClusterEndpointIdentifier="watch-readers",
+                                   EndpointType="READER", StaticMembers=["wr-0"])
+    add = {"StartAt": "Add", "States": {"Add": {
+        "Type": "Task", "Resource": "rds:AddStaticMember", "TimeoutSeconds": 120,
+        "Parameters": {"DBClusterEndpointIdentifier": "watch-readers",
+                       "DBInstanceIdentifier.$": "$.DBInstanceIdentifier"}, "End": True}}}
+    watchers = []
+    for side in ("a", "b"):
+        d = tmp_path / side
+        d.mkdir()
+        (d / "add.json").write_text(json.dumps(add))
+        (d / "noop.json").write_text(json.dumps(RECONCILE))
+        watchers.append(Watcher(d, {
+            "queue_url": queue, "visibility_timeout_seconds": 30, "receive_wait_seconds": 1,
+            "max_concurrent": 2,  # neither takes every message in one receive
+            "workflows": {"instance-created": "add.json", "failover": "noop.json",
+                          "reconcile": "noop.json"}}))
+    try:
+        for w in watchers:
+            w.start()
+        for name in readers:
+            sqs.send_message(QueueUrl=queue, MessageBody=direct(name))
+        wait_queue_empty(sqs, queue, timeout=90)
+        for w in watchers:
+            assert w.stop() == 0
+    finally:
+        for w in watchers:
+            w.close()
+    ep = rds.describe_db_cluster_endpoints(DBClusterEndpointIdentifier="watch-readers")
+    assert set(ep["DBClusterEndpoints"][0]["StaticMembers"]) == {"wr-0", *readers}
+    runs = [len(w.executions()) for w in watchers]
+    assert sum(runs) == len(readers) and min(runs) > 0, runs  # both served
+    for w in watchers:
+        for ex in w.executions():
+            assert w.history(ex)[-1]["type"] == "ExecutionSucceeded"
+    no_secrets(watchers[0])
