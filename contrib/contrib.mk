@@ -12,11 +12,15 @@ dist_sql_DATA = contrib/sql/prewarm-role.sql
 # Deployment files (contrib/DEPLOY.md), installed for reference under
 # $(pkgdatadir)/contrib/: the config example, the IAM policy, the
 # CloudFormation template and the systemd unit. The container build is
-# source-only.
+# source-only (contrib/container/build.sh).
 nobase_dist_pkgdata_DATA += contrib/config/prewarm.example.yaml \
 	contrib/iam/policy.json contrib/cloudformation/aurora-prewarm.yaml \
 	contrib/systemd/prewarm-watch.service
-EXTRA_DIST += contrib/DEPLOY.md contrib/container/Dockerfile
+EXTRA_DIST += contrib/DEPLOY.md contrib/container/Dockerfile contrib/container/build.sh \
+	.dockerignore
+# The image's own tests: run by tests/run-all.sh after build.sh, not by
+# make check (they need the built image).
+EXTRA_DIST += tests/integration/test_container_image.py
 
 # The local demo (contrib/demo/README.md): source-only, run from the tree.
 # Its end-to-end tests and the simulation fixtures they share with it.

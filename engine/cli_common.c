@@ -10,8 +10,8 @@
 #include "pw_clock.h"
 #include "pw_journal.h"
 #include "pw_log.h"
-#include "pw_utf8.h"
 #include "pw_validate.h"
+#include "pw_out.h"
 
 int pw_cli_common_option(struct pw_cli *cli, int c, const char *arg)
 {
@@ -24,7 +24,7 @@ int pw_cli_common_option(struct pw_cli *cli, int c, const char *arg)
 	case PW_OPT_LOG_FORMAT: {
 		enum pw_log_format f;
 		if (pw_log_format_parse(arg, &f) != 0) {
-			fprintf(stderr, "prewarm: --log-format must be text, json or auto, not '%s'\n", arg);
+			pw_out_printf(stderr, "prewarm: --log-format must be text, json or auto, not '%s'\n", arg);
 			return -1;
 		}
 		cli->log_format = arg;
@@ -33,7 +33,7 @@ int pw_cli_common_option(struct pw_cli *cli, int c, const char *arg)
 	case PW_OPT_LOG_LEVEL: {
 		enum pw_log_level l;
 		if (pw_log_level_parse(arg, &l) != 0) {
-			fprintf(stderr, "prewarm: --log-level must be debug, info, warn or error, not '%s'\n",
+			pw_out_printf(stderr, "prewarm: --log-level must be debug, info, warn or error, not '%s'\n",
 				arg);
 			return -1;
 		}
@@ -72,7 +72,7 @@ int pw_cli_setup(struct pw_cli *cli)
 	else
 		snprintf(from, sizeof(from), "%s: plugin_path", cfg ? cfg : "config");
 	if (pw_registry_open_from(path, from, cli->config->root, &cli->registry, &err) != PW_OK) {
-		fprintf(stderr, "prewarm: %s\n", err.cause);
+		pw_out_printf(stderr, "prewarm: %s\n", err.cause);
 		return PW_EXIT_USAGE;
 	}
 	return 0;
@@ -123,14 +123,7 @@ int pw_cli_load_workflow(struct pw_cli *cli, const char *path, int check_resourc
 
 void pw_cli_print_json(json_object *v)
 {
-	const char *text = json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN |
-								JSON_C_TO_STRING_NOSLASHESCAPE);
-	char *redacted = pw_redact(text);
-	char *safe = pw_utf8_sanitize(redacted);
-	printf("%s\n", safe ? safe : "null");
-	free(safe);
-	free(redacted);
-	fflush(stdout);
+	pw_out_json(stdout, v);
 }
 
 void pw_cli_print_error(const pw_error *e)

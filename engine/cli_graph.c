@@ -2,14 +2,16 @@
 #include "pw_cli.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "pw_graph.h"
+#include "pw_out.h"
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: prewarm graph WORKFLOW [--format dot|mermaid]\n"
-		   "Prints the state machine as Graphviz DOT (default) or a Mermaid flowchart.\n");
+	pw_out_printf(f, "usage: prewarm graph WORKFLOW [--format dot|mermaid]\n"
+		          "Prints the state machine as Graphviz DOT (default) or a Mermaid flowchart.\n");
 }
 
 int pw_cli_graph(int argc, char **argv)
@@ -33,7 +35,7 @@ int pw_cli_graph(int argc, char **argv)
 		} else if (c == 'f' && strcmp(optarg, "mermaid") == 0) {
 			fmt = PW_GRAPH_MERMAID;
 		} else {
-			fprintf(stderr, "prewarm graph: --format must be dot or mermaid\n");
+			pw_out_printf(stderr, "prewarm graph: --format must be dot or mermaid\n");
 			goto out;
 		}
 	}
@@ -51,7 +53,17 @@ int pw_cli_graph(int argc, char **argv)
 	/* A drawing needs a sound state machine, not loadable plugins. */
 	if ((rc = pw_cli_load_workflow(&cli, argv[optind], 0, &doc)) != 0)
 		goto out;
-	rc = pw_graph_write(pw_doc_root(doc), fmt, stdout) == 0 ? PW_EXIT_OK : PW_EXIT_FAILED;
+	/* Drawn in memory, then written through pw_out like every output. */
+	char *drawing = NULL;
+	size_t drawing_len = 0;
+	FILE *mem = open_memstream(&drawing, &drawing_len);
+	rc = PW_EXIT_FAILED;
+	if (mem != NULL) {
+		int drawn = pw_graph_write(pw_doc_root(doc), fmt, mem);
+		if (fclose(mem) == 0 && drawn == 0 && pw_out_puts(stdout, drawing) >= 0)
+			rc = PW_EXIT_OK;
+	}
+	free(drawing);
 out:
 	pw_doc_free(doc);
 	pw_cli_teardown(&cli);

@@ -7,6 +7,7 @@
 
 #include "pw_journal.h"
 #include "pw_log.h"
+#include "pw_out.h"
 
 /* Parses the options shared by history and resume; leaves the ID at
  * argv[optind]. 0, or an exit code. */
@@ -21,20 +22,20 @@ static int parse(struct pw_cli *cli, int argc, char **argv, const char *cmd)
 	}
 	if (cli->help || optind != argc - 1) {
 		FILE *f = cli->help ? stdout : stderr;
-		fprintf(f, "usage: prewarm %s ID [--state-dir DIR] [--config FILE]\n", cmd);
+		pw_out_printf(f, "usage: prewarm %s ID [--state-dir DIR] [--config FILE]\n", cmd);
 		if (strcmp(cmd, "history") == 0)
-			fprintf(f, "Prints execution ID's history events as JSON lines.\n");
+			pw_out_printf(f, "Prints execution ID's history events as JSON lines.\n");
 		else
-			fprintf(f, "Continues execution ID from its last finished state: no finished\n"
-				   "mutating Task runs again; a Task that was in flight runs again.\n"
-				   "If the saved state data held a secret (journaled as ***), the\n"
-				   "read-only steps since the last clean state run again to fetch it;\n"
-				   "a finished mutating Task in that stretch ends the resume with\n"
-				   "Prewarm.ResumeLostSecret.\n");
+			pw_out_printf(f, "Continues execution ID from its last finished state: no finished\n"
+				          "mutating Task runs again; a Task that was in flight runs again.\n"
+				          "If the saved state data held a secret (journaled as ***), the\n"
+				          "read-only steps since the last clean state run again to fetch it;\n"
+				          "a finished mutating Task in that stretch ends the resume with\n"
+				          "Prewarm.ResumeLostSecret.\n");
 		return cli->help ? -1 : PW_EXIT_USAGE;
 	}
 	if (cli->no_journal) {
-		fprintf(stderr, "prewarm %s: --no-journal makes no sense here\n", cmd);
+		pw_out_printf(stderr, "prewarm %s: --no-journal makes no sense here\n", cmd);
 		return PW_EXIT_USAGE;
 	}
 	return pw_cli_setup(cli);
@@ -52,7 +53,7 @@ int pw_cli_history(int argc, char **argv)
 		goto out;
 	}
 	if (pw_journal_read(pw_cli_state_dir(&cli), argv[optind], &events, &err) != PW_OK) {
-		fprintf(stderr, "prewarm history: %s\n", err.cause);
+		pw_out_printf(stderr, "prewarm history: %s\n", err.cause);
 		rc = PW_EXIT_USAGE;
 		goto out;
 	}
@@ -80,7 +81,7 @@ int pw_cli_resume(int argc, char **argv)
 	const char *id = argv[optind];
 	const char *dir = pw_cli_state_dir(&cli);
 	if (pw_exec_workflow_of(dir, id, workflow, sizeof(workflow), &err) != PW_OK) {
-		fprintf(stderr, "prewarm resume: %s\n", err.cause);
+		pw_out_printf(stderr, "prewarm resume: %s\n", err.cause);
 		rc = PW_EXIT_USAGE;
 		goto out;
 	}
@@ -93,7 +94,7 @@ int pw_cli_resume(int argc, char **argv)
 	eo.state_dir = dir;
 	pw_cli_signals();
 	if (pw_exec_resume(doc, id, &eo, &res, &err) != PW_OK) {
-		fprintf(stderr, "prewarm resume: %s\n", err.cause);
+		pw_out_printf(stderr, "prewarm resume: %s\n", err.cause);
 		rc = PW_EXIT_USAGE;
 		goto out;
 	}

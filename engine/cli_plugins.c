@@ -5,12 +5,14 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "pw_out.h"
+
 static void on_refused(const char *path, const pw_error *e, void *ud)
 {
 	int *refused = ud;
 	(*refused)++;
 	(void)path;
-	fprintf(stderr, "prewarm plugins: refused: %s\n", e->cause);
+	pw_out_printf(stderr, "prewarm plugins: refused: %s\n", e->cause);
 }
 
 int pw_cli_plugins(int argc, char **argv)
@@ -25,13 +27,13 @@ int pw_cli_plugins(int argc, char **argv)
 			goto out;
 	}
 	if (cli.help) {
-		printf("usage: prewarm plugins [--plugin-path DIRS] [--config FILE]\n"
-		       "Lists every plugin found on the plugin search path and its actions.\n");
+		pw_out_printf(stdout, "usage: prewarm plugins [--plugin-path DIRS] [--config FILE]\n"
+		              "Lists every plugin found on the plugin search path and its actions.\n");
 		rc = PW_EXIT_OK;
 		goto out;
 	}
 	if (optind != argc) {
-		fprintf(stderr, "usage: prewarm plugins [--plugin-path DIRS]\n");
+		pw_out_printf(stderr, "usage: prewarm plugins [--plugin-path DIRS]\n");
 		goto out;
 	}
 	if ((rc = pw_cli_setup(&cli)) != 0)
@@ -41,25 +43,25 @@ int pw_cli_plugins(int argc, char **argv)
 	for (size_t i = 0; i < n; i++) {
 		const char *path;
 		const struct pw_plugin *p = pw_registry_plugin_at(cli.registry, i, &path);
-		printf("%s %s - %s\n  file: %s\n", p->name, p->version ? p->version : "?",
-		       p->summary ? p->summary : "", path);
+		pw_out_printf(stdout, "%s %s - %s\n  file: %s\n", p->name, p->version ? p->version : "?",
+		              p->summary ? p->summary : "", path);
 		if (p->sdk_services && p->sdk_services[0]) {
-			printf("  aws-sdk services:");
+			pw_out_printf(stdout, "  aws-sdk services:");
 			for (const char *const *s = p->sdk_services; *s; s++)
-				printf(" %s", *s);
-			printf("\n");
+				pw_out_printf(stdout, " %s", *s);
+			pw_out_printf(stdout, "\n");
 		}
 		for (size_t a = 0; a < p->n_actions; a++) {
 			const struct pw_action *act = &p->actions[a];
 			char res[300];
 			snprintf(res, sizeof(res), "%s:%s", p->name, act->name);
-			printf("  %-36s %-9s %s\n", res,
-			       (act->flags & PW_ACTION_MUTATES) ? "mutates" : "read-only",
-			       act->summary ? act->summary : "");
+			pw_out_printf(stdout, "  %-36s %-9s %s\n", res,
+			              (act->flags & PW_ACTION_MUTATES) ? "mutates" : "read-only",
+			              act->summary ? act->summary : "");
 		}
 	}
 	if (n == 0)
-		fprintf(stderr, "prewarm plugins: no plugins found (set --plugin-path or "
+		pw_out_printf(stderr, "prewarm plugins: no plugins found (set --plugin-path or "
 				"PREWARM_PLUGIN_PATH)\n");
 	rc = PW_EXIT_OK;
 out:

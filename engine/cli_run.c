@@ -8,10 +8,11 @@
 #include <string.h>
 
 #include "pw_log.h"
+#include "pw_out.h"
 
 static void usage(FILE *f)
 {
-	fprintf(f,
+	pw_out_printf(f,
 		"usage: prewarm run WORKFLOW [--input FILE|-] [--dry-run] [--var KEY=VALUE]...\n"
 		"                   [--key KEY] [--name NAME] [--config FILE] [--state-dir DIR]\n"
 		"                   [--no-journal] [--plugin-path DIRS] [--log-format text|json]\n"
@@ -60,7 +61,7 @@ static int load_input(const char *path, json_object **out)
 	int is_stdin = strcmp(path, "-") == 0;
 	FILE *f = is_stdin ? stdin : fopen(path, "rb");
 	if (f == NULL) {
-		fprintf(stderr, "prewarm: cannot read input %s: %s\n", path, strerror(errno));
+		pw_out_printf(stderr, "prewarm: cannot read input %s: %s\n", path, strerror(errno));
 		return PW_EXIT_USAGE;
 	}
 	size_t len = 0;
@@ -68,7 +69,7 @@ static int load_input(const char *path, json_object **out)
 	if (!is_stdin)
 		fclose(f);
 	if (buf == NULL) {
-		fprintf(stderr, "prewarm: cannot read input %s\n", path);
+		pw_out_printf(stderr, "prewarm: cannot read input %s\n", path);
 		return PW_EXIT_USAGE;
 	}
 	pw_doc *doc = NULL;
@@ -127,7 +128,7 @@ int pw_cli_run(int argc, char **argv)
 		goto out;
 	}
 	if (optind != argc - 1) {
-		fprintf(stderr, "prewarm run: expected exactly one WORKFLOW\n");
+		pw_out_printf(stderr, "prewarm run: expected exactly one WORKFLOW\n");
 		usage(stderr);
 		goto out;
 	}
@@ -137,7 +138,7 @@ int pw_cli_run(int argc, char **argv)
 	for (int i = 0; i < n_vars; i++) {
 		char *eq = strchr(vars[i], '=');
 		if (eq == NULL || eq == vars[i]) {
-			fprintf(stderr, "prewarm run: --var expects KEY=VALUE, got '%s'\n", vars[i]);
+			pw_out_printf(stderr, "prewarm run: --var expects KEY=VALUE, got '%s'\n", vars[i]);
 			goto out;
 		}
 		*eq = '\0';
@@ -161,7 +162,7 @@ int pw_cli_run(int argc, char **argv)
 	int erc = key ? pw_exec_run_keyed(doc, input, key, &eo, &res, &err)
 		      : pw_exec_run(doc, input, &eo, &res, &err);
 	if (erc != PW_OK) {
-		fprintf(stderr, "prewarm run: %s\n", err.cause);
+		pw_out_printf(stderr, "prewarm run: %s\n", err.cause);
 		goto out;
 	}
 	rc = pw_cli_finish(&res);

@@ -6,10 +6,11 @@
 #include <string.h>
 
 #include "pw_vars_check.h"
+#include "pw_out.h"
 
 static void usage(FILE *f)
 {
-	fprintf(f,
+	pw_out_printf(f,
 		"usage: prewarm validate WORKFLOW... [--config FILE] [--var KEY=VALUE]...\n"
 		"                        [--plugin-path DIRS]\n"
 		"Checks each workflow without running it: syntax, states, paths, Choice rules,\n"
@@ -152,7 +153,7 @@ int pw_cli_validate(int argc, char **argv)
 	struct checked *done = calloc((size_t)argc + 1, sizeof(*done));
 	memset(&cli, 0, sizeof(cli));
 	if (vars == NULL || done == NULL) {
-		fprintf(stderr, "prewarm validate: out of memory\n");
+		pw_out_printf(stderr, "prewarm validate: out of memory\n");
 		goto out;
 	}
 	optind = 1;
@@ -174,7 +175,7 @@ int pw_cli_validate(int argc, char **argv)
 		goto out;
 	}
 	if (optind >= argc) {
-		fprintf(stderr, "prewarm validate: expected at least one WORKFLOW\n");
+		pw_out_printf(stderr, "prewarm validate: expected at least one WORKFLOW\n");
 		usage(stderr);
 		goto out;
 	}
@@ -183,7 +184,7 @@ int pw_cli_validate(int argc, char **argv)
 	for (int i = 0; i < n_vars; i++) {
 		char *eq = strchr(vars[i], '=');
 		if (eq == NULL || eq == vars[i]) {
-			fprintf(stderr, "prewarm validate: --var expects KEY=VALUE, got '%s'\n", vars[i]);
+			pw_out_printf(stderr, "prewarm validate: --var expects KEY=VALUE, got '%s'\n", vars[i]);
 			rc = PW_EXIT_USAGE;
 			goto out;
 		}
@@ -204,7 +205,7 @@ int pw_cli_validate(int argc, char **argv)
 			rc = PW_EXIT_USAGE;
 			continue;
 		}
-		printf("%s: valid\n", argv[i]);
+		pw_out_printf(stdout, "%s: valid\n", argv[i]);
 	}
 out:
 	pw_cli_teardown(&cli);

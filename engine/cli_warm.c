@@ -9,10 +9,11 @@
 #include <string.h>
 
 #include "pw_log.h"
+#include "pw_out.h"
 
 static void usage(FILE *f)
 {
-	fprintf(f,
+	pw_out_printf(f,
 		"usage: prewarm warm --target CONNINFO [--source CONNINFO]\n"
 		"          [--strategy queries|relations|mirror]... [--queries FILE]\n"
 		"          [--queries-s3 s3://BUCKET/KEY] [--relations a,b,...] [--top N]\n"
@@ -29,7 +30,7 @@ static int parse_long(const char *s, const char *flag, long long *out)
 	errno = 0;
 	long long v = strtoll(s, &end, 10);
 	if (errno != 0 || end == s || *end != '\0' || v < 0) {
-		fprintf(stderr, "prewarm warm: %s expects a non-negative integer, got '%s'\n", flag, s);
+		pw_out_printf(stderr, "prewarm warm: %s expects a non-negative integer, got '%s'\n", flag, s);
 		return -1;
 	}
 	*out = v;
@@ -114,7 +115,7 @@ int pw_cli_warm(int argc, char **argv)
 			const char *rest = strncmp(optarg, "s3://", 5) == 0 ? optarg + 5 : NULL;
 			const char *slash = rest ? strchr(rest, '/') : NULL;
 			if (slash == NULL || slash == rest || slash[1] == '\0') {
-				fprintf(stderr, "prewarm warm: --queries-s3 expects s3://BUCKET/KEY\n");
+				pw_out_printf(stderr, "prewarm warm: --queries-s3 expects s3://BUCKET/KEY\n");
 				goto out;
 			}
 			json_object *s3 = json_object_new_object();
@@ -156,7 +157,7 @@ int pw_cli_warm(int argc, char **argv)
 			errno = 0;
 			double f = strtod(optarg, &end);
 			if (errno != 0 || end == optarg || *end != '\0' || !(f > 0 && f <= 1)) {
-				fprintf(stderr, "prewarm warm: --max-buffer-fraction expects a number "
+				pw_out_printf(stderr, "prewarm warm: --max-buffer-fraction expects a number "
 						"in (0, 1], got '%s'\n", optarg);
 				goto out;
 			}
@@ -184,7 +185,7 @@ int pw_cli_warm(int argc, char **argv)
 		goto out;
 	}
 	if (optind != argc || !json_object_object_get_ex(params, "target", NULL)) {
-		fprintf(stderr, "prewarm warm: --target CONNINFO is required\n");
+		pw_out_printf(stderr, "prewarm warm: --target CONNINFO is required\n");
 		usage(stderr);
 		goto out;
 	}

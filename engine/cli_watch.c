@@ -8,12 +8,15 @@
 #include <string.h>
 
 #include "pw_watch.h"
+#include "pw_out.h"
 
 static void usage(FILE *f)
 {
-	fprintf(f,
+	pw_out_printf(f,
 		"usage: prewarm watch [--config FILE] [--state-dir DIR] [--plugin-path DIRS]\n"
 		"                     [--log-format text|json] [--log-level LEVEL]\n"
+		"       prewarm watch --check-health [--max-age SECONDS] [--config FILE]\n"
+		"                     [--state-dir DIR]\n"
 		"Consumes EventBridge events from the SQS queue named in the config's watch:\n"
 		"section and runs one execution per event (the event id is its idempotency\n"
 		"key): CreateDBInstance / RDS-EVENT-0005 -> aurora-replica-prewarm,\n"
@@ -21,19 +24,34 @@ static void usage(FILE *f)
 		"reconcile_interval_seconds timer -> reconcile. A message is deleted once its\n"
 		"execution is journaled as finished; malformed ones are moved aside.\n"
 		"SIGTERM/SIGINT stop it (exit 0), leaving running executions resumable;\n"
-		"the next start resumes them. See WATCH.md.\n");
+		"the next start resumes them. See WATCH.md.\n"
+		"--check-health exits 0 when the service of that state directory is running\n"
+		"and its loop made progress (SQS answered a receive, or every slot is busy)\n"
+		"within --max-age seconds (default: 3 x (receive_wait_seconds + 20)), else 1.\n");
+}
+
+static int check_health_of(struct pw_cli *cli, int max_age)
+{
+	const char *dir = pw_cli_state_dir(cli);
+	if (dir == NULL) {
+		pw_out_printf(stderr, "prewarm watch: --check-health needs a state directory\n");
+		return PW_EXIT_USAGE;
+	}
+	return pw_watch_health_check(dir, max_age, stdout);
 }
 
 int pw_cli_watch(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"execute", required_argument, NULL, 'x'},
+		{"check-health", no_argument, NULL, 'H'},
+		{"max-age", required_argument, NULL, 'A'},
 		PW_CLI_COMMON_OPTIONS,
 		{NULL, 0, NULL, 0}};
 	struct pw_cli cli;
 	struct pw_watch_config wc;
 	const char *record = NULL;
-	int c, rc = PW_EXIT_USAGE;
+	int c, rc = PW_EXIT_USAGE, check_health = 0, max_age = -1;
 	/* What each child gets: the options that shaped this process. */
 	char **pass = calloc((size_t)argc * 2 + 4, sizeof(*pass));
 	int n_pass = 0;
@@ -48,6 +66,21 @@ int pw_cli_watch(int argc, char **argv)
 			goto out;
 		if (c == 'x') {
 			record = optarg;
+			continue;
+		}
+		if (c == 'H') {
+			check_health = 1;
+			continue;
+		}
+		if (c == 'A') {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || v < 1 || v > 86400) {
+				pw_out_printf(stderr, "prewarm watch: --max-age: expected seconds (1..86400), got '%s'\n",
+					optarg);
+				goto out;
+			}
+			max_age = (int)v;
 			continue;
 		}
 		if (!common) {
@@ -71,7 +104,7 @@ int pw_cli_watch(int argc, char **argv)
 		goto out;
 	}
 	if (optind != argc) {
-		fprintf(stderr, "prewarm watch: unexpected argument '%s'\n", argv[optind]);
+		pw_out_printf(stderr, "prewarm watch: unexpected argument '%s'\n", argv[optind]);
 		usage(stderr);
 		goto out;
 	}
@@ -82,17 +115,25 @@ int pw_cli_watch(int argc, char **argv)
 		goto out;
 	}
 	pw_diag diag;
+	if (check_health && max_age > 0) { /* the config only gives the default age */
+		rc = check_health_of(&cli, max_age);
+		goto out;
+	}
 	if (pw_watch_config_load(cli.config, cli.config_path ? cli.config_path : getenv("PREWARM_CONFIG"),
 				 &wc, &diag) != 0) {
 		pw_diag_print(&diag, stderr);
 		rc = PW_EXIT_USAGE;
 		goto out;
 	}
+	if (check_health) {
+		rc = check_health_of(&cli, 3 * (wc.receive_wait + 20));
+		goto out;
+	}
 	/* Every workflow must load and validate before anything is received. */
 	for (int i = 0; i < PW_WATCH_N_ROUTES; i++) {
 		pw_doc *doc = NULL;
 		if (pw_cli_load_workflow(&cli, wc.workflows[i], 1, &doc) != 0) {
-			fprintf(stderr, "prewarm watch: workflow for %s events (watch.workflows.%s) is "
+			pw_out_printf(stderr, "prewarm watch: workflow for %s events (watch.workflows.%s) is "
 					"not usable\n",
 				pw_watch_kind_name((enum pw_watch_kind)i),
 				pw_watch_kind_name((enum pw_watch_kind)i));

@@ -33,6 +33,14 @@ static int lua_message_line(const char *msg, const char *name,
 	return line;
 }
 
+/* Under pcall: the global `null` (JSON null). */
+static int set_null_global(lua_State *L)
+{
+	pw_lua_push_json(L, NULL);
+	lua_setglobal(L, "null");
+	return 0;
+}
+
 int lang_lua_load(const char *name, const char *buf, size_t len,
 		  json_object **root, pw_diag *diag)
 {
@@ -48,9 +56,8 @@ int lang_lua_load(const char *name, const char *buf, size_t len,
 		lang_diag_set(diag, name, 0, 0, "out of memory");
 		return -1;
 	}
-	pw_lua_push_json(pw_lua_state(L), NULL);
-	lua_setglobal(pw_lua_state(L), "null");
-	if (pw_lua_run_chunk(L, name, buf, len, NULL, &res, &err) != PW_OK) {
+	if (pw_lua_protected(L, set_null_global, NULL, &err) != PW_OK ||
+	    pw_lua_run_chunk(L, name, buf, len, NULL, &res, &err) != PW_OK) {
 		const char *text;
 		int line = lua_message_line(err.cause, name, &text);
 		lang_diag_set(diag, name, line, 0, "Lua workflow: %s%s",

@@ -5,6 +5,7 @@
 #include "config.h"
 #include "pw_cli.h"
 #include "pw_watch.h"
+#include "pw_out.h"
 
 static const struct {
 	const char *name;
@@ -23,12 +24,12 @@ static const struct {
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: prewarm COMMAND [OPTIONS] [ARGS]\n\n"
-		   "Warms the buffer cache of a new Aurora PostgreSQL reader, driven by\n"
-		   "workflows in Amazon States Language (YAML, JSON or Lua).\n\nCommands:\n");
+	pw_out_printf(f, "usage: prewarm COMMAND [OPTIONS] [ARGS]\n\n"
+		          "Warms the buffer cache of a new Aurora PostgreSQL reader, driven by\n"
+		          "workflows in Amazon States Language (YAML, JSON or Lua).\n\nCommands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
-	fprintf(f, "\nprewarm COMMAND --help shows a command's options; man prewarm has more.\n");
+		pw_out_printf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
+	pw_out_printf(f, "\nprewarm COMMAND --help shows a command's options; man prewarm has more.\n");
 }
 
 int main(int argc, char **argv)
@@ -43,14 +44,14 @@ int main(int argc, char **argv)
 		return PW_EXIT_OK;
 	}
 	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
-		printf("prewarm %s (plugin ABI %d.%d)\n", PACKAGE_VERSION, PW_PLUGIN_ABI_MAJOR,
-		       PW_PLUGIN_ABI_MINOR);
+		pw_out_printf(stdout, "prewarm %s (plugin ABI %d.%d)\n", PACKAGE_VERSION, PW_PLUGIN_ABI_MAJOR,
+		              PW_PLUGIN_ABI_MINOR);
 		return PW_EXIT_OK;
 	}
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (strcmp(argv[1], commands[i].name) == 0)
 			return commands[i].fn(argc - 1, argv + 1);
-	fprintf(stderr, "prewarm: unknown command '%s'\n", argv[1]);
+	pw_out_printf(stderr, "prewarm: unknown command '%s'\n", argv[1]);
 	usage(stderr);
 	return PW_EXIT_USAGE;
 }

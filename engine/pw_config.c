@@ -4,8 +4,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "pw_lua_step.h"
+#include "pw_redact.h"
 #include "pw_resource.h"
 
 static int bad(const pw_doc *doc, const char *ptr, pw_diag *diag, const char *msg, const char *key)
@@ -46,6 +48,43 @@ static int path_value(json_object *v, char **out)
 	return 0;
 }
 
+static int scalar(json_object *v)
+{
+	return !json_object_is_type(v, json_type_object) &&
+	       !json_object_is_type(v, json_type_array);
+}
+
+/* A var is a scalar, or {value: SCALAR, secret: BOOLEAN} (secret optional). */
+static int var_value_ok(json_object *v)
+{
+	if (scalar(v))
+		return 1;
+	if (!json_object_is_type(v, json_type_object))
+		return 0;
+	json_object *value = NULL, *secret = NULL;
+	if (!json_object_object_get_ex(v, "value", &value) || !scalar(value))
+		return 0;
+	if (json_object_object_get_ex(v, "secret", &secret) &&
+	    !json_object_is_type(secret, json_type_boolean))
+		return 0;
+	return json_object_object_length(v) == (secret != NULL ? 2 : 1);
+}
+
+int pw_config_var_name_is_secret(const char *name)
+{
+	static const char *const words[] = {"password", "secret", "token"};
+	size_t n = strlen(name);
+	for (size_t i = 0; i < sizeof(words) / sizeof(*words); i++) {
+		size_t w = strlen(words[i]);
+		if (n == w && strcasecmp(name, words[i]) == 0)
+			return 1;
+		if (n >= w + 1 && strchr("_.-", name[n - w - 1]) != NULL &&
+		    strcasecmp(name + n - w, words[i]) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 /* Every plugin_path entry is absolute: a relative one would load native
  * code from wherever prewarm happens to be started. Points at the list
  * element when the value is a list. */
@@ -73,6 +112,33 @@ static int check_plugin_path(const pw_doc *doc, json_object *v, pw_diag *diag)
 		}
 	}
 	return 0;
+}
+
+/* Registers a var's value as a secret (its text, for a number or boolean). */
+static void register_secret_var(json_object *value)
+{
+	if (value != NULL)
+		pw_secret_add(json_object_get_string(value));
+}
+
+/* Replaces each {value, secret} var by its value; registers the values
+ * marked secret and those whose name says so. */
+static void unwrap_vars(json_object *vars)
+{
+	json_object_object_foreach(vars, name, v) {
+		int secret = pw_config_var_name_is_secret(name);
+		if (json_object_is_type(v, json_type_object)) {
+			json_object *value = NULL, *mark = NULL;
+			json_object_object_get_ex(v, "value", &value);
+			if (json_object_object_get_ex(v, "secret", &mark))
+				secret = secret || json_object_get_boolean(mark);
+			json_object_get(value);
+			json_object_object_add(vars, name, value); /* drops v */
+			v = value;
+		}
+		if (secret)
+			register_secret_var(v);
+	}
 }
 
 static int check(struct pw_config *c, int64_t *lua_timeout_ms_out, pw_diag *diag)
@@ -106,13 +172,12 @@ static int check(struct pw_config *c, int64_t *lua_timeout_ms_out, pw_diag *diag
 			if (!json_object_is_type(v, json_type_object))
 				return bad(doc, ptr, diag, "%s: expected a mapping of NAME: VALUE", key);
 			json_object_object_foreach(v, vk, vv) {
-				if (json_object_is_type(vv, json_type_object) ||
-				    json_object_is_type(vv, json_type_array)) {
-					char sub[700];
-					snprintf(sub, sizeof(sub), "/vars/%s", vk);
+				char sub[700];
+				snprintf(sub, sizeof(sub), "/vars/%s", vk);
+				if (!var_value_ok(vv))
 					return bad(doc, sub, diag,
-						   "vars.%s: expected a string, number or boolean", vk);
-				}
+						   "vars.%s: expected a string, number or boolean, "
+						   "or {value: VALUE, secret: true|false}", vk);
 			}
 		} else if (strcmp(key, "plugins") == 0) {
 			if (!json_object_is_type(v, json_type_object))
@@ -188,6 +253,7 @@ int pw_config_load(const char *path, struct pw_config **out, pw_diag *diag)
 		json_object_object_add(c->root, "vars", vars);
 	}
 	c->vars = vars;
+	unwrap_vars(vars);
 	/* The Lua step budget is process-wide: the loaded config sets it. */
 	pw_lua_step_set_default_timeout_ms(lua_timeout_ms);
 	*out = c;
@@ -198,6 +264,8 @@ int pw_config_set_var(struct pw_config *c, const char *key, const char *value)
 {
 	if (key[0] == '\0')
 		return -1;
+	if (pw_config_var_name_is_secret(key))
+		pw_secret_add(value);
 	return json_object_object_add(c->vars, key, json_object_new_string(value));
 }
 

@@ -3,7 +3,11 @@
  *   plugin_path: "/dir1:/dir2"   (or a list of directories)
  *   state_dir: /var/lib/prewarm
  *   log_format: text | json | auto
- *   vars: {KEY: VALUE, ...}       workflow variables ($$.Vars.KEY)
+ *   vars: {KEY: VALUE, ...}       workflow variables ($$.Vars.KEY); a
+ *         VALUE may be {value: V, secret: true}: V is registered as a
+ *         secret (redacted in every output), as is the value of a var
+ *         whose name is password/secret/token or ends in one of them
+ *         after "_", "." or "-" (any case), from the file or --var
  *   plugins: {NAME: {...}, ...}   each plugin's init() config
  *   resource_map: {ARN: RESOURCE} Lambda ARNs -> lua: or PLUGIN:Action
  * Owner: engine-runtime.
@@ -27,7 +31,13 @@ struct pw_config {
 int pw_config_load(const char *path, struct pw_config **out, pw_diag *diag);
 void pw_config_free(struct pw_config *c); /* NULL is a no-op */
 
-/* Sets vars[key] = value (a string; --var KEY=VALUE). 0 or -1. */
+/* Sets vars[key] = value (a string; --var KEY=VALUE), registered as a
+ * secret when the name says so. 0 or -1. */
 int pw_config_set_var(struct pw_config *c, const char *key, const char *value);
+
+/* 1 when a var of this name holds a secret: password, secret, token, or a
+ * name ending in one of them after "_", "." or "-" (db_password,
+ * clusters.x.database.password, slack-token); case-insensitive. */
+int pw_config_var_name_is_secret(const char *name);
 
 #endif

@@ -13,7 +13,7 @@
 
 #include "lang_doc.h"
 #include "pw_doc.h"
-#include "pw_utf8.h"
+#include "pw_out.h"
 
 #define LANG_POS_SHIFT 1048576LL /* columns beyond 2^20 are clamped */
 #define LANG_MAX_FILE (64L * 1024 * 1024)
@@ -134,18 +134,14 @@ void pw_diag_print(const pw_diag *d, FILE *f)
 {
 	if (d == NULL || f == NULL)
 		return;
-	if (d->file[0] != '\0')
-		fprintf(f, "%s:", d->file);
-	if (d->line > 0) {
-		fprintf(f, "%d:", d->line);
-		if (d->column > 0)
-			fprintf(f, "%d:", d->column);
-	}
-	/* the message may quote a name from the file: keep stderr UTF-8 */
-	char *msg = pw_utf8_sanitize(d->message);
-	fprintf(f, "%s%s\n", (d->file[0] || d->line > 0) ? " " : "",
-		msg ? msg : d->message);
-	free(msg);
+	/* One write, so the redaction sees the whole line. */
+	char where[64] = "";
+	if (d->line > 0 && d->column > 0)
+		snprintf(where, sizeof(where), "%d:%d:", d->line, d->column);
+	else if (d->line > 0)
+		snprintf(where, sizeof(where), "%d:", d->line);
+	pw_out_printf(f, "%s%s%s%s%s\n", d->file, d->file[0] ? ":" : "", where,
+		      (d->file[0] || d->line > 0) ? " " : "", d->message);
 }
 
 /* --- loading ------------------------------------------------------------ */

@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "pw_log.h"
-#include "pw_utf8.h"
+#include "pw_out.h"
 
 struct pw_journal {
 	int fd;
@@ -225,7 +225,7 @@ fail:
 /* A line that lost a secret to redaction says so, so resume knows its
  * data is not the real state data: `{...}` becomes `{...,"redacted":true}`.
  * Takes line (malloc'd, a serialized non-empty object); returns a malloc'd
- * copy with one spare byte, or NULL when out of memory. */
+ * copy, or NULL when out of memory. */
 static char *mark_redacted(char *line)
 {
 	static const char flag[] = ",\"redacted\":true}";
@@ -254,32 +254,25 @@ static int append(pw_journal *j, const char *type, const char *state, json_objec
 		json_object_object_foreach(details, k, v)
 			json_object_object_add(ev, k, json_object_get(v));
 	}
-	const char *text = json_object_to_json_string_ext(ev, JSON_C_TO_STRING_PLAIN |
-								 JSON_C_TO_STRING_NOSLASHESCAPE);
-	char *line = pw_redact(text);
-	if (line != NULL && strcmp(line, text) != 0)
+	int lost = 0;
+	char *line = pw_out_json_text(ev, &lost);
+	if (line != NULL && lost)
 		line = mark_redacted(line);
 	json_object_put(ev);
-	char *clean = pw_utf8_sanitize(line);
-	free(line);
-	line = clean;
 	if (line == NULL)
 		return pw_error_set(err, "States.Runtime", "out of memory");
 	size_t len = strlen(line);
-	line[len] = '\n'; /* the NUL's byte becomes the newline */
-	size_t done = 0;
-	int rc = PW_OK;
-	while (done < len + 1) {
-		ssize_t w = write(j->fd, line + done, len + 1 - done);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			rc = pw_error_set(err, "Journal.Unavailable", "cannot write %s: %s", j->path,
-					  strerror(errno));
-			break;
-		}
-		done += (size_t)w;
+	char *grown = realloc(line, len + 2);
+	if (grown == NULL) {
+		free(line);
+		return pw_error_set(err, "States.Runtime", "out of memory");
 	}
+	line = grown;
+	memcpy(line + len, "\n", 2);
+	int rc = PW_OK;
+	if (pw_out_write_fd(j->fd, line) != 0)
+		rc = pw_error_set(err, "Journal.Unavailable", "cannot write %s: %s", j->path,
+				  strerror(errno));
 	free(line);
 	if (rc == PW_OK)
 		j->next_id++;
@@ -434,7 +427,7 @@ int pw_journal_key_claim(const char *state_dir, const char *key, const char *id,
 		return pw_error_set(err, "Journal.Unavailable", "cannot write %s: %s", tmp,
 				    strerror(errno));
 	size_t n = strlen(id);
-	int ok = write(fd, id, n) == (ssize_t)n && fsync(fd) == 0;
+	int ok = write(fd, id, n) == (ssize_t)n && fsync(fd) == 0; /* pw-out-ok: an id */
 	close(fd);
 	if (!ok) {
 		unlink(tmp);

@@ -1,4 +1,4 @@
-/* pw_log - stderr logger with secret redaction. */
+/* pw_log - stderr logger; lines are written (redacted) through pw_out. */
 #include "pw_log.h"
 
 #include <stdarg.h>
@@ -9,14 +9,11 @@
 
 #include <json-c/json.h>
 
-#include "pw_utf8.h"
+#include "pw_out.h"
 
 static enum pw_log_format log_format = PW_LOG_AUTO;
 static enum pw_log_level log_min = PW_LOG_INFO;
 static FILE *log_stream;
-
-static char **secrets;
-static size_t n_secrets;
 
 void pw_log_setup(enum pw_log_format fmt, enum pw_log_level min_level)
 {
@@ -54,111 +51,6 @@ int pw_log_level_parse(const char *s, enum pw_log_level *out)
 	return -1;
 }
 
-static void secret_add_one(const char *secret);
-
-/* A secret printed inside JSON (a log line, a journal event, a dry-run
- * plan) appears escaped: json-c writes "/" as "\\/" and quotes as \\".
- * Both spellings are registered, so redaction does not depend on how the
- * text that carries the secret was serialized. */
-void pw_secret_add(const char *secret)
-{
-	if (secret == NULL || strlen(secret) < 4)
-		return;
-	secret_add_one(secret);
-	json_object *js = json_object_new_string(secret);
-	const char *esc = js ? json_object_to_json_string_ext(js, JSON_C_TO_STRING_PLAIN) : NULL;
-	size_t n = esc ? strlen(esc) : 0;
-	if (n >= 2 && (n - 2 != strlen(secret) || strncmp(esc + 1, secret, n - 2) != 0)) {
-		char *inner = strndup(esc + 1, n - 2); /* without the quotes */
-		if (inner != NULL)
-			secret_add_one(inner);
-		free(inner);
-	}
-	json_object_put(js);
-}
-
-static void secret_add_one(const char *secret)
-{
-	if (secret == NULL || strlen(secret) < 4)
-		return;
-	for (size_t i = 0; i < n_secrets; i++)
-		if (strcmp(secrets[i], secret) == 0)
-			return;
-	char *copy = strdup(secret);
-	char **grown = realloc(secrets, (n_secrets + 1) * sizeof(*secrets));
-	if (copy == NULL || grown == NULL) {
-		free(copy);
-		if (grown != NULL)
-			secrets = grown;
-		return;
-	}
-	secrets = grown;
-	/* Keep the list longest first: when one secret contains another (a
-	 * token and its signature), the whole token must be hidden, not just
-	 * the part registered first. */
-	size_t at = 0, clen = strlen(copy);
-	while (at < n_secrets && strlen(secrets[at]) >= clen)
-		at++;
-	memmove(secrets + at + 1, secrets + at, (n_secrets - at) * sizeof(*secrets));
-	secrets[at] = copy;
-	n_secrets++;
-}
-
-void pw_secret_clear(void)
-{
-	for (size_t i = 0; i < n_secrets; i++)
-		free(secrets[i]);
-	free(secrets);
-	secrets = NULL;
-	n_secrets = 0;
-}
-
-/* Replaces every occurrence of one secret in *s (malloc'd) by "***". */
-static int redact_one(char **s, const char *secret)
-{
-	size_t slen = strlen(secret);
-	size_t count = 0;
-	for (const char *p = strstr(*s, secret); p; p = strstr(p + slen, secret))
-		count++;
-	if (count == 0)
-		return 0;
-	size_t len = strlen(*s);
-	char *out = malloc(len - count * slen + count * 3 + 1);
-	if (out == NULL)
-		return -1;
-	char *w = out;
-	const char *r = *s;
-	for (const char *p = strstr(r, secret); p; p = strstr(r, secret)) {
-		memcpy(w, r, (size_t)(p - r));
-		w += p - r;
-		memcpy(w, "***", 3);
-		w += 3;
-		r = p + slen;
-	}
-	size_t rest = strlen(r);
-	memcpy(w, r, rest + 1);
-	free(*s);
-	*s = out;
-	return 0;
-}
-
-char *pw_redact(const char *s)
-{
-	if (s == NULL)
-		return NULL;
-	char *out = strdup(s);
-	if (out == NULL)
-		return NULL;
-	/* The list is kept longest first (see pw_secret_add). */
-	for (size_t i = 0; i < n_secrets; i++) {
-		if (redact_one(&out, secrets[i]) != 0) {
-			free(out);
-			return NULL;
-		}
-	}
-	return out;
-}
-
 static const char *level_name(enum pw_log_level level)
 {
 	switch (level) {
@@ -188,12 +80,11 @@ void pw_logv(enum pw_log_level level, const char *component, const char *fmt,
 	char *raw = NULL;
 	if (vasprintf(&raw, fmt, ap) < 0)
 		return;
-	char *redacted = pw_redact(raw);
+	/* Redacted here and again as a whole line by pw_out, which also
+	 * makes the line valid UTF-8 (json-c would copy a bad byte into the
+	 * JSON line unchanged). */
+	char *msg = pw_redact(raw);
 	free(raw);
-	/* Both formats: a text line is UTF-8 too, and json-c would copy a bad
-	 * byte into the JSON line unchanged. */
-	char *msg = pw_utf8_sanitize(redacted);
-	free(redacted);
 	if (msg == NULL)
 		return;
 	char ts[40];
@@ -202,8 +93,8 @@ void pw_logv(enum pw_log_level level, const char *component, const char *fmt,
 	if (fmt_now == PW_LOG_AUTO)
 		fmt_now = isatty(fileno(f)) ? PW_LOG_TEXT : PW_LOG_JSON;
 	if (fmt_now == PW_LOG_TEXT) {
-		fprintf(f, "%s %-5s %s: %s\n", ts, level_name(level),
-			component ? component : "engine", msg);
+		pw_out_printf(f, "%s %-5s %s: %s\n", ts, level_name(level),
+			      component ? component : "engine", msg);
 	} else {
 		json_object *o = json_object_new_object();
 		json_object_object_add(o, "time", json_object_new_string(ts));
@@ -212,9 +103,7 @@ void pw_logv(enum pw_log_level level, const char *component, const char *fmt,
 		json_object_object_add(o, "component",
 				       json_object_new_string(component ? component : "engine"));
 		json_object_object_add(o, "msg", json_object_new_string(msg));
-		fprintf(f, "%s\n",
-			json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-							JSON_C_TO_STRING_NOSLASHESCAPE));
+		pw_out_json(f, o);
 		json_object_put(o);
 	}
 	fflush(f);

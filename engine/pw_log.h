@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <prewarm/plugin.h>
 
+#include "pw_redact.h"
+
 enum pw_log_format { PW_LOG_AUTO, PW_LOG_TEXT, PW_LOG_JSON };
 
 void pw_log_setup(enum pw_log_format fmt, enum pw_log_level min_level);
@@ -30,15 +32,7 @@ void pw_log_set_stream(FILE *f);
 int pw_log_format_parse(const char *s, enum pw_log_format *out);
 int pw_log_level_parse(const char *s, enum pw_log_level *out);
 
-/* Secret registry (process-wide). The string is copied. Strings shorter
- * than 4 bytes are ignored (they would redact everything). */
-void pw_secret_add(const char *secret);
-
-/* Returns a malloc'd copy of s with every registered secret replaced by
- * "***". Caller frees. NULL only when out of memory (or s is NULL). */
-char *pw_redact(const char *s);
-
-/* Forgets all secrets (tests). */
-void pw_secret_clear(void);
+/* The secret registry (pw_secret_add, pw_redact) lives in pw_redact.h;
+ * every log line is written through pw_out, which redacts it. */
 
 #endif

@@ -123,7 +123,8 @@ static int l_log(lua_State *L)
 	struct pw_call *call = call_of(L);
 	enum pw_log_level level;
 	const char *lvl = luaL_checkstring(L, 1);
-	const char *msg = luaL_tolstring(L, 2, NULL);
+	pw_lua_tostring(L, 2); /* no addresses */
+	const char *msg = lua_tostring(L, -1);
 	if (pw_log_level_parse(lvl, &level) != 0)
 		return luaL_error(L, "prewarm.log: unknown level '%s' (debug, info, warn, error)", lvl);
 	const char *state = call ? call->state : NULL;
@@ -141,7 +142,7 @@ static int l_print(lua_State *L)
 	for (int i = 1; i <= n; i++) {
 		if (i > 1)
 			luaL_addchar(&b, '\t');
-		luaL_tolstring(L, i, NULL);
+		pw_lua_tostring(L, i); /* no addresses */
 		luaL_addvalue(&b);
 	}
 	luaL_pushresult(&b);
@@ -185,6 +186,7 @@ static int l_decode(lua_State *L)
 {
 	size_t len;
 	const char *s = luaL_checklstring(L, 1, &len);
+	pw_lua_check_json_text(L, s, len); /* json-c's memory is not capped */
 	json_tokener *tok = json_tokener_new();
 	if (tok == NULL)
 		return luaL_error(L, "out of memory");
@@ -204,8 +206,17 @@ static int l_decode(lua_State *L)
 	return 1;
 }
 
-void pw_lua_step_install_api(lua_State *L, struct pw_call *call, json_object *vars)
+struct api_args {
+	struct pw_call *call;
+	json_object *vars;
+};
+
+/* Under pcall (pw_lua_protected): building the table allocates. */
+static int install_api(lua_State *L)
 {
+	struct api_args *a = lua_touserdata(L, 1);
+	struct pw_call *call = a->call;
+	json_object *vars = a->vars;
 	static const luaL_Reg fns[] = {
 		{"call", l_call}, {"log", l_log}, {"var", l_var}, {NULL, NULL}};
 	lua_createtable(L, 0, 6);
@@ -227,6 +238,14 @@ void pw_lua_step_install_api(lua_State *L, struct pw_call *call, json_object *va
 	lua_pushlightuserdata(L, vars);
 	lua_pushcclosure(L, l_print, 2);
 	lua_setglobal(L, "print");
+	return 0;
+}
+
+int pw_lua_step_install_api(pw_lua *sb, struct pw_call *call, json_object *vars,
+			    pw_error *err)
+{
+	struct api_args a = {call, vars};
+	return pw_lua_protected(sb, install_api, &a, err);
 }
 
 int pw_lua_step_run(struct pw_call *call, const char *rel, json_object *input,
@@ -255,10 +274,12 @@ int pw_lua_step_run(struct pw_call *call, const char *rel, json_object *input,
 	limits.deadline_ms = left > 0 ? left : 1;
 	sb = pw_lua_new(&limits);
 	if (sb == NULL) {
-		pw_error_set(err, "States.Runtime", "out of memory creating a Lua state");
+		/* a nested step's state draws on its caller's memory budget */
+		pw_error_set(err, PW_LUA_MEMORY_LIMIT, "out of memory creating a Lua state");
 		goto out;
 	}
-	pw_lua_step_install_api(pw_lua_state(sb), call, NULL);
+	if (pw_lua_step_install_api(sb, call, NULL, err) != PW_OK)
+		goto out;
 	/* Show the path as written in the workflow in error messages. */
 	rc = pw_lua_run_chunk(sb, rel, src, len, input, result, err);
 	if (rc != PW_OK && by_default && strcmp(err->name, "States.Timeout") == 0)

@@ -39,12 +39,14 @@ int pw_lua_step_run(struct pw_call *call, const char *rel, json_object *input,
  * the caller frees). PW_OK, or PW_ERR with States.Runtime. */
 int pw_lua_step_read(const char *path, char **buf, size_t *len, pw_error *err);
 
-/* Installs the `prewarm` table and print() into L. call is the step's call
- * (borrowed, must outlive L); NULL outside a Task (a vars checker): then
- * prewarm.call raises States.Runtime, prewarm.dry_run is true and
- * prewarm.var reads `vars` (borrowed; may be NULL). */
-struct lua_State;
-void pw_lua_step_install_api(struct lua_State *L, struct pw_call *call, json_object *vars);
+/* Installs the `prewarm` table and print() into the sandbox (under
+ * lua_pcall: PW_ERR and *err when it runs out of memory). call is the
+ * step's call (borrowed, must outlive the state); NULL outside a Task (a
+ * vars checker): then prewarm.call raises States.Runtime, prewarm.dry_run
+ * is true and prewarm.var reads `vars` (borrowed; may be NULL). */
+struct pw_lua;
+int pw_lua_step_install_api(struct pw_lua *sb, struct pw_call *call, json_object *vars,
+			    pw_error *err);
 
 /* Compiles the script without running it (validation). 0, or -1 with
  * "file:line: message" in why. */

@@ -673,6 +673,7 @@ static const struct pw_host_api host_api = {
 	.sdk_names = host_sdk_names,
 	.invoke = host_invoke,
 	.var = host_var,
+	.redact = pw_redact,
 };
 
 const struct pw_host_api *pw_registry_host_api(void)

@@ -46,7 +46,8 @@ int pw_vars_check_run(const char *workflow_dir, json_object *vars, pw_error *err
 		goto out;
 	}
 	json_object_object_add(input, "vars", vars ? json_object_get(vars) : json_object_new_object());
-	pw_lua_step_install_api(pw_lua_state(sb), NULL, vars);
+	if (pw_lua_step_install_api(sb, NULL, vars, err) != PW_OK)
+		goto out;
 	rc = pw_lua_run_chunk(sb, path, src, len, input, &result, err);
 out:
 	json_object_put(result);

@@ -14,6 +14,7 @@
 #define PW_WATCH_H
 
 #include <json-c/json.h>
+#include <stdio.h>
 
 #include "pw_config.h"
 #include "pw_doc.h"
@@ -99,6 +100,14 @@ typedef void (*pw_watch_found_fn)(void *ud, enum pw_watch_kind kind, const char 
 				  json_object *input);
 int pw_watch_rds_poll(pw_registry *reg, const char *state_dir, json_object *clusters,
 		      pw_watch_found_fn found, void *ud);
+
+/* Liveness (watch_health.c). The service calls pw_watch_health_beat()
+ * whenever its loop makes progress (why: "receive", "busy", "rds-poll");
+ * it rewrites STATE_DIR/watch/health.json. pw_watch_health_check() prints
+ * one line to out and returns 0 when that file names a live process and
+ * is at most max_age_seconds old, 1 otherwise. */
+int pw_watch_health_beat(const char *state_dir, const char *why);
+int pw_watch_health_check(const char *state_dir, int max_age_seconds, FILE *out);
 
 /* `prewarm watch` (cli_watch.c), dispatched from main.c. */
 int pw_cli_watch(int argc, char **argv);

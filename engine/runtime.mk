@@ -2,9 +2,12 @@
 # executor, plugin registry, Lua sandbox, journal, logging, the CLI.
 engine_libpwengine_la_SOURCES += \
 	engine/pw_log.c engine/pw_log.h \
+	engine/pw_redact.c engine/pw_redact.h engine/pw_out.c engine/pw_out.h \
 	engine/pw_utf8.c engine/pw_utf8.h \
 	engine/pw_clock.c engine/pw_clock.h \
-	engine/pw_lua_sandbox.c engine/pw_lua_sandbox.h
+	engine/pw_lua_sandbox.c engine/pw_lua_sandbox.h \
+	engine/pw_lua_strmatch.c engine/pw_lua_strmatch.h \
+	engine/pw_lua_loops.c engine/pw_lua_loops.h
 engine_libpwengine_la_SOURCES += \
 	engine/pw_retry.c engine/pw_retry.h \
 	engine/pw_registry.c engine/pw_registry.h \
@@ -65,8 +68,8 @@ RT_CHECK_CPPFLAGS = $(AM_CPPFLAGS) $(JSONC_CFLAGS) $(LUA_CFLAGS) $(CHECK_CFLAGS)
 RT_CHECK_LDADD = engine/libpwengine.la $(CHECK_LIBS) $(JSONC_LIBS)
 RT_TESTS = tests/unit/check_retry tests/unit/check_registry \
 	tests/unit/check_lua tests/unit/check_log tests/unit/check_journal \
-	tests/unit/check_exec tests/unit/check_config tests/unit/check_utf8 \
-	tests/unit/check_loader tests/unit/check_lambda
+	tests/unit/check_exec tests/unit/check_config tests/unit/check_redact \
+	tests/unit/check_utf8 tests/unit/check_loader tests/unit/check_lambda
 check_PROGRAMS += $(RT_TESTS)
 TESTS += $(RT_TESTS)
 tests_unit_check_retry_CPPFLAGS = $(RT_CHECK_CPPFLAGS)
@@ -83,6 +86,8 @@ tests_unit_check_exec_CPPFLAGS = $(RT_CHECK_CPPFLAGS)
 tests_unit_check_exec_LDADD = $(RT_CHECK_LDADD)
 tests_unit_check_config_CPPFLAGS = $(RT_CHECK_CPPFLAGS)
 tests_unit_check_config_LDADD = $(RT_CHECK_LDADD)
+tests_unit_check_redact_CPPFLAGS = $(RT_CHECK_CPPFLAGS)
+tests_unit_check_redact_LDADD = $(RT_CHECK_LDADD)
 tests_unit_check_utf8_CPPFLAGS = $(RT_CHECK_CPPFLAGS)
 tests_unit_check_utf8_LDADD = $(RT_CHECK_LDADD)
 tests_unit_check_loader_CPPFLAGS = $(RT_CHECK_CPPFLAGS)
@@ -93,8 +98,17 @@ tests_unit_check_lambda_LDADD = $(RT_CHECK_LDADD)
 # Integration tests of the command (pytest; tests/integration/fixtures/
 # prewarm_cli.py runs the built binary with the test plugins).
 TESTS += tests/integration/test_cli.py tests/integration/test_cli_resume.py \
-	tests/integration/test_output_utf8.py tests/integration/test_plugin_loading.py
-EXTRA_DIST += tests/integration/test_cli.py tests/integration/test_cli_resume.py \
+	tests/integration/test_redaction.py tests/integration/test_redaction_libpq.py \
 	tests/integration/test_output_utf8.py tests/integration/test_plugin_loading.py \
+	tests/integration/test_lua_limits.py
+EXTRA_DIST += tests/integration/test_cli.py tests/integration/test_cli_resume.py \
+	tests/integration/test_redaction.py tests/integration/test_redaction_libpq.py \
+	tests/integration/fixtures/secret_spellings.py \
+	tests/integration/test_output_utf8.py tests/integration/test_plugin_loading.py \
+	tests/integration/test_lua_limits.py \
 	tests/integration/fixtures/prewarm_cli.py
 EXTRA_DIST += tests/bench/engine-bench.sh
+
+# No engine output around pw_out (the redaction choke point).
+TESTS += tests/unit/check-output-funnel.sh
+EXTRA_DIST += tests/unit/check-output-funnel.sh

@@ -30,7 +30,7 @@
 #include "pw_cli.h"
 #include "pw_clock.h"
 #include "pw_log.h"
-#include "pw_utf8.h"
+#include "pw_out.h"
 
 #define STOP_GRACE_MS 60000 /* children still running then are killed */
 
@@ -155,28 +155,17 @@ static int write_json_file(const char *path, json_object *v)
 {
 	char tmp[4500];
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	char *text = pw_utf8_sanitize(json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));
-	if (text == NULL)
-		return -1;
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		free(text);
-		return -1;
-	}
-	size_t len = strlen(text), off = 0;
-	while (off < len) {
-		ssize_t n = write(fd, text + off, len - off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			close(fd);
-			unlink(tmp);
-			free(text);
-			return -1;
-		}
-		off += (size_t)n;
-	}
+	char *text = pw_out_json_text(v, NULL);
+	int fd = text != NULL ? open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600) : -1;
+	int written = fd >= 0 && pw_out_write_fd(fd, text) == 0;
 	free(text);
+	if (fd < 0)
+		return -1;
+	if (!written) {
+		close(fd);
+		unlink(tmp);
+		return -1;
+	}
 	if (fsync(fd) != 0 || close(fd) != 0 || rename(tmp, path) != 0) {
 		unlink(tmp);
 		return -1;
@@ -416,6 +405,7 @@ static void receive(struct watcher *w, int max, int wait)
 			usleep(100000);
 		return;
 	}
+	pw_watch_health_beat(w->state_dir, "receive");
 	if (json_object_object_get_ex(res, "Messages", &msgs) &&
 	    json_object_is_type(msgs, json_type_array))
 		for (size_t i = 0; i < json_object_array_length(msgs); i++) {
@@ -667,7 +657,7 @@ int pw_watch_serve(struct pw_cli *cli, const struct pw_watch_config *wc, char *c
 	w.self_argv = self_argv;
 	w.state_dir = pw_cli_state_dir(cli);
 	if (w.state_dir == NULL) {
-		fprintf(stderr, "prewarm watch: needs a state directory (not --no-journal)\n");
+		pw_out_printf(stderr, "prewarm watch: needs a state directory (not --no-journal)\n");
 		return PW_EXIT_USAGE;
 	}
 	char watch_dir[4096];
@@ -676,7 +666,7 @@ int pw_watch_serve(struct pw_cli *cli, const struct pw_watch_config *wc, char *c
 	snprintf(w.rejected_dir, sizeof(w.rejected_dir), "%s/rejected", w.state_dir);
 	if (make_dir(w.state_dir) != 0 || make_dir(watch_dir) != 0 || make_dir(w.inflight_dir) != 0 ||
 	    make_dir(w.rejected_dir) != 0) {
-		fprintf(stderr, "prewarm watch: cannot create %s: %s\n", w.inflight_dir, strerror(errno));
+		pw_out_printf(stderr, "prewarm watch: cannot create %s: %s\n", w.inflight_dir, strerror(errno));
 		return PW_EXIT_USAGE;
 	}
 	w.cap_jobs = wc->max_concurrent * 4 + 16;
@@ -702,13 +692,16 @@ int pw_watch_serve(struct pw_cli *cli, const struct pw_watch_config *wc, char *c
 		rds_poll(&w);
 		if (stop_signal)
 			break;
-		if (wc->queue_url == NULL)
+		if (wc->queue_url == NULL) {
+			pw_watch_health_beat(w.state_dir, "rds-poll");
 			sleep_ms(200);
-		else if (w.n_jobs < wc->max_concurrent)
+		} else if (w.n_jobs < wc->max_concurrent) {
 			/* While executions run, short polls: their ends are seen within 1 s. */
 			receive(&w, wc->max_concurrent - w.n_jobs, w.n_jobs > 0 ? 1 : wc->receive_wait);
-		else
+		} else {
+			pw_watch_health_beat(w.state_dir, "busy");
 			sleep_ms(100);
+		}
 	}
 	stop_jobs(&w);
 	free(w.jobs);

@@ -2,11 +2,15 @@
 # The project's test command, on a fresh Debian 12 machine:
 #   installs the dependencies, builds with -Werror and runs `make check`,
 #   rebuilds with AddressSanitizer + UndefinedBehaviorSanitizer and runs the
-#   suite again, runs the engine's unit tests under valgrind, and checks the
-#   release tarball (`make distcheck`, unit tests only).
+#   suite again, runs the libFuzzer harnesses for a short time each (clang
+#   build in build/fuzz, fuzz/README.md), runs the engine's unit tests under
+#   valgrind, builds the container image and runs it
+#   (tests/integration/test_container_image.py), and checks the release
+#   tarball (`make distcheck`, unit tests only).
 # Usage: tests/run-all.sh            (build trees go to ./build/)
-# Env:   PW_SKIP_ASAN=1 / PW_SKIP_VALGRIND=1 / PW_SKIP_DISTCHECK=1 for quicker local runs
-#        (CI, .ci/run, sets none of them). A skipped test fails the run.
+# Env:   PW_SKIP_ASAN=1 / PW_SKIP_FUZZ=1 / PW_SKIP_VALGRIND=1 / PW_SKIP_CONTAINER=1 /
+#        PW_SKIP_DISTCHECK=1 for quicker local runs (CI, .ci/run, sets none of
+#        them); FUZZ_SECONDS (20) per harness. A skipped test fails the run.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
@@ -79,6 +83,30 @@ if [ "${PW_SKIP_ASAN:-}" != 1 ]; then
 	unset ASAN_OPTIONS UBSAN_OPTIONS PW_PYTEST_ASAN_OPTIONS
 fi
 
+if [ "${PW_SKIP_FUZZ:-}" != 1 ]; then
+	# One PASS/FAIL line per harness. A crash, leak, timeout or sanitizer
+	# report fails CI; the reproducer stays in build/fuzz/fuzz/work/NAME/
+	# and its path is printed with the end of the harness's log.
+	echo "=== [fuzz] smoke"
+	fdir="$here/build/fuzz" flog="$here/build/fuzz.log" frc=0
+	mkdir -p "$fdir"
+	(cd "$fdir" && "$here/configure" -q --enable-fuzzing CC=clang &&
+		make -s -j"$jobs" fuzz-smoke FUZZ_SECONDS="${FUZZ_SECONDS:-20}" FUZZ_JOBS="$jobs") >"$flog" 2>&1 || frc=$?
+	p=$(grep -cE '^PASS: fuzz_' "$flog" || true)
+	f=$(grep -cE '^FAIL: fuzz_' "$flog" || true)
+	passed=$((passed + p)); failed=$((failed + f))
+	if [ $frc -eq 0 ]; then
+		grep -E '^PASS: fuzz_' "$flog"
+	else
+		status=1
+		if [ "$p" -eq 0 ] && [ "$f" -eq 0 ]; then
+			failed=$((failed + 1)); echo "FAIL: fuzz build"; tail -n 40 "$flog"
+		else
+			sed -n '/^\(PASS\|FAIL\): fuzz_/,$p' "$flog"
+		fi
+	fi
+fi
+
 if [ "${PW_SKIP_VALGRIND:-}" != 1 ]; then
 	echo "=== [valgrind] engine unit tests"
 	vdir="$here/build/plain"
@@ -97,6 +125,30 @@ if [ "${PW_SKIP_VALGRIND:-}" != 1 ]; then
 			failed=$((failed + 1)); status=1; echo "FAIL: valgrind $(basename "$t")"; tail -n 40 "$t.valgrind.log"
 		fi
 	done
+fi
+
+if [ "${PW_SKIP_CONTAINER:-}" != 1 ]; then
+	# contrib/container/build.sh: docker/podman when an engine runs, else
+	# buildah (chroot isolation) on a debootstrap'd base, as in CI. Then the
+	# image's own tests: what it holds, and one real run inside it against
+	# this machine's PostgreSQL and moto.
+	echo "=== [container] image built from this tree and exercised"
+	image=aurora-prewarm:ci
+	t0=$(date +%s)
+	if "$here/contrib/container/build.sh" --tag "$image" >"$here/build/container-build.log" 2>&1; then
+		echo "container: built $image in $(( $(date +%s) - t0 )) s;" \
+			"size $(buildah --storage-driver vfs images --format '{{.Size}}' "$image" 2>/dev/null | head -1)"
+		if (cd "$here/build/plain" && env PW_CONTAINER_IMAGE="$image" PW_TOP_SRCDIR="$here" \
+			PW_TOP_BUILDDIR="$here/build/plain" PREWARM="$here/build/plain/prewarm" \
+			"$here/tests/run-pytest" "$here/tests/integration/test_container_image.py" \
+			>"$here/build/container-test.log" 2>&1); then
+			passed=$((passed + 1)); echo "PASS: container image"
+		else
+			failed=$((failed + 1)); status=1; echo "FAIL: container image"; tail -n 60 "$here/build/container-test.log"
+		fi
+	else
+		failed=$((failed + 1)); status=1; echo "FAIL: container build"; tail -n 60 "$here/build/container-build.log"
+	fi
 fi
 
 if [ "${PW_SKIP_DISTCHECK:-}" != 1 ]; then

@@ -42,7 +42,7 @@ extern "C" {
 #endif
 
 #define PW_PLUGIN_ABI_MAJOR 1
-#define PW_PLUGIN_ABI_MINOR 0
+#define PW_PLUGIN_ABI_MINOR 1
 #define PW_PLUGIN_ENTRY_SYMBOL "pw_plugin_entry"
 
 #define PW_OK 0
@@ -151,7 +151,22 @@ struct pw_host_api {
 	/* A workflow variable (config file `vars:` or --var KEY=VALUE), or
 	 * NULL. Borrowed; valid during the call. */
 	const char *(*var)(pw_call *call, const char *name);
+
+	/* ABI 1.1. A malloc'd copy of text in which every registered secret,
+	 * in every spelling (JSON-escaped, URL-encoded, base64...), is "***",
+	 * as in the host's own outputs; NULL when out of memory. For what a
+	 * plugin sends out of the process itself (a notification's text).
+	 * Check PW_HOST_HAS(host, redact) before use. */
+	char *(*redact)(const char *text);
 };
+
+/* Nonzero when host (a const struct pw_host_api *) is recent enough to
+ * have the member named field, and set it. */
+#define PW_HOST_HAS(host, field)                                               \
+	((host) != NULL &&                                                     \
+	 (host)->struct_size >= offsetof(struct pw_host_api, field) +          \
+					sizeof((host)->field) &&               \
+	 (host)->field != NULL)
 
 /* An action's entry point. params is the step's effective parameters
  * (borrowed, never NULL: {} when absent). On success set *result to a new

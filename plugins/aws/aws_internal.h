@@ -202,6 +202,17 @@ void aws_xml_add_missing_lists(json_object *obj, const char *const *list_names,
 void aws_xml_read_error(const struct aws_http_response *resp, char **code,
 			char **message);
 
+/* ---- JSON (aws_json.c) ---- */
+
+/* Parses a whole JSON response body (nothing but whitespace after the
+ * value); AWS.MalformedResponse naming the offset. *out NEW. */
+int aws_json_parse(const char *text, size_t len, json_object **out,
+		   pw_error *err);
+/* aws_error_reader for JSON bodies ({"__type": ..., "message": ...}, or
+ * the x-amzn-errortype header). */
+void aws_json_read_error(const struct aws_http_response *resp, char **code,
+			 char **message);
+
 /* ---- form encoding (aws_query.c) ---- */
 
 /* Appends "&key=value" with both parts encoded. */

@@ -8,9 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Parses a whole JSON document; AWS.MalformedResponse with the offset. */
-static int parse_json(const char *text, size_t len, json_object **out,
-		      pw_error *err)
+int aws_json_parse(const char *text, size_t len, json_object **out,
+		   pw_error *err)
 {
 	*out = NULL;
 	json_tokener *tok = json_tokener_new();
@@ -52,13 +51,13 @@ static char *member(json_object *o, const char *a, const char *b)
 	return NULL;
 }
 
-static void json_read_error(const struct aws_http_response *resp, char **code,
-			    char **message)
+void aws_json_read_error(const struct aws_http_response *resp, char **code,
+			 char **message)
 {
 	json_object *doc = NULL;
 	*code = *message = NULL;
 	if (resp->body.len > 0 &&
-	    parse_json(resp->body.data, resp->body.len, &doc, NULL) == PW_OK &&
+	    aws_json_parse(resp->body.data, resp->body.len, &doc, NULL) == PW_OK &&
 	    json_object_is_type(doc, json_type_object)) {
 		*code = member(doc, "__type", "code");
 		*message = member(doc, "message", "Message");
@@ -102,7 +101,7 @@ int pw_aws_json(pw_aws_client *c, const char *target_prefix,
 		.method = "POST", .path = "/", .headers = &h, .body = body,
 		.body_len = strlen(body),
 		.error_prefix = error_prefix ? error_prefix : "AWS",
-		.what = what, .read_error = json_read_error,
+		.what = what, .read_error = aws_json_read_error,
 	};
 	if (aws_client_send(c, &call, &resp, err) != PW_OK)
 		goto out;
@@ -112,7 +111,7 @@ int pw_aws_json(pw_aws_client *c, const char *target_prefix,
 		goto out;
 	}
 	json_object *v;
-	if (parse_json(resp.body.data, resp.body.len, &v, err) != PW_OK) {
+	if (aws_json_parse(resp.body.data, resp.body.len, &v, err) != PW_OK) {
 		char where[200];
 		snprintf(where, sizeof(where), "%s: ", what);
 		aws_error_prefix(err, where);

@@ -189,6 +189,16 @@ static const struct target_kind *find_kind(const char *name)
 	return NULL;
 }
 
+/* A notification leaves the process (SNS, a webhook): the host redacts
+ * it as it redacts its own outputs. A host older than ABI 1.1 cannot, and
+ * its copy is sent as rendered. NULL only when s is NULL or out of memory. */
+static char *redacted_copy(struct notify_state *st, const char *s)
+{
+	if (s == NULL)
+		return NULL;
+	return PW_HOST_HAS(st->host, redact) ? st->host->redact(s) : strdup(s);
+}
+
 /* Renders once per target (a target may bring its own Template/Data) and
  * delivers to each. Every target is tried; the first failure is returned
  * after the others had their chance, so one dead webhook does not
@@ -198,8 +208,7 @@ static int publish(struct notify_state *st, pw_call *call, json_object *params,
 {
 	json_object *targets = NULL, *deliveries = json_object_new_array();
 	json_object *res = NULL;
-	char *first_text = NULL;
-	const char *first_subject = NULL;
+	char *first_text = NULL, *first_subject = NULL;
 	pw_error first_err = {{0}, {0}};
 	int rc = PW_ERR, failed = 0;
 	size_t n;
@@ -236,12 +245,21 @@ static int publish(struct notify_state *st, pw_call *call, json_object *params,
 		struct notify_message msg = {0};
 		json_object *one = NULL;
 		pw_error e = {{0}, {0}};
-		char *text = NULL;
+		char *text = NULL, *rendered = NULL, *subject = NULL;
 
-		if (render_text(t, &text, err) != PW_OK)
+		if (render_text(t, &rendered, err) != PW_OK)
 			goto out;
+		text = redacted_copy(st, rendered);
+		free(rendered);
+		subject = redacted_copy(st, get_str(t, "Subject"));
+		if (text == NULL || (subject == NULL && get_str(t, "Subject") != NULL)) {
+			free(text);
+			free(subject);
+			pw_error_set(err, "States.Runtime", "out of memory");
+			goto out;
+		}
 		msg.text = text;
-		msg.subject = get_str(t, "Subject");
+		msg.subject = subject;
 		parse_level(get_str(t, "Level"), &msg.level, NULL);
 		if (find_kind(name)->deliver(st, call, t, &msg, dry, &one, &e) !=
 		    PW_OK) {
@@ -261,9 +279,10 @@ static int publish(struct notify_state *st, pw_call *call, json_object *params,
 		json_object_array_add(deliveries, one);
 		if (first_text == NULL) {
 			first_text = text;
-			first_subject = msg.subject;
+			first_subject = subject;
 		} else {
 			free(text);
+			free(subject);
 		}
 	}
 	if (failed) {
@@ -281,6 +300,7 @@ static int publish(struct notify_state *st, pw_call *call, json_object *params,
 	rc = PW_OK;
 out:
 	free(first_text);
+	free(first_subject);
 	json_object_put(deliveries);
 	json_object_put(targets);
 	return rc;

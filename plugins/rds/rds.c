@@ -4,6 +4,7 @@
  * IAM auth tokens. See plugins/PLUGINS.md.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "rds.h"
 
@@ -15,7 +16,8 @@ static const char *const api_names[] = {
 	"SourceIdentifier", "SourceType", "StartTime", "EndTime", "Duration",
 	"EventCategories", "DBHostname", "DBUsername", "Port", "ExpiresIn",
 	"MaxAttempts", "WaitSeconds", "AllowEmpty", "AllowNarrow", "PageSize",
-	NULL,
+	"RecordIntent", "ResourceName", "Tags", "TagKeys", "TagList", "Key",
+	"Value", NULL,
 };
 
 #define RDS_ACTION(fn, body)                                                  \
@@ -38,11 +40,15 @@ RDS_ACTION(act_add_member_dry, rds_add_static_member_dry)
 RDS_ACTION(act_remove_member, rds_remove_static_member)
 RDS_ACTION(act_remove_member_dry, rds_remove_static_member_dry)
 RDS_ACTION(act_generate_auth_token, rds_generate_auth_token)
+RDS_ACTION(act_add_tags, rds_add_tags)
+RDS_ACTION(act_remove_tags, rds_remove_tags)
+RDS_ACTION(act_list_tags, rds_list_tags)
 
 static const char *const req_endpoint[] = {"DBClusterEndpointIdentifier", NULL};
 static const char *const req_member[] = {"DBClusterEndpointIdentifier",
 					 "DBInstanceIdentifier", NULL};
 static const char *const req_token[] = {"DBUsername", NULL};
+static const char *const req_resource[] = {"ResourceName", NULL};
 
 static const struct pw_action rds_actions[] = {
 	{"DescribeDBInstances", "describe DB instances (all pages)", 0,
@@ -66,18 +72,34 @@ static const struct pw_action rds_actions[] = {
 	 PW_ACTION_MUTATES, act_remove_member, act_remove_member_dry, req_member},
 	{"GenerateAuthToken", "IAM database auth token (presigned, 15 min)", 0,
 	 act_generate_auth_token, NULL, req_token},
+	{"ListTagsForResource", "tags of an instance, cluster or endpoint (ARN)",
+	 0, act_list_tags, NULL, req_resource},
+	{"AddTagsToResource", "add or overwrite tags on a resource (ARN)",
+	 PW_ACTION_MUTATES, act_add_tags, NULL, req_resource},
+	{"RemoveTagsFromResource", "remove tags from a resource (ARN)",
+	 PW_ACTION_MUTATES, act_remove_tags, NULL, req_resource},
 };
 
 static int rds_init(const struct pw_host_api *host, json_object *config,
 		    void **state, pw_error *err)
 {
 	struct rds_state *st = calloc(1, sizeof(*st));
+	json_object *v;
 
 	if (st == NULL)
 		return pw_error_set(err, "States.Runtime", "out of memory");
 	st->host = host;
+	if (config != NULL && json_object_object_get_ex(config, "lock_dir", &v)) {
+		if (!json_object_is_type(v, json_type_string)) {
+			free(st);
+			return pw_error_set(err, "States.Runtime",
+					    "plugin config: lock_dir must be a string");
+		}
+		st->lock_dir = strdup(json_object_get_string(v));
+	}
 	if (awsp_conn_init(&st->conn, host, config, "rds", NULL, "RDS", err) !=
 	    PW_OK) {
+		free(st->lock_dir);
 		free(st);
 		return PW_ERR;
 	}
@@ -92,6 +114,7 @@ static void rds_fini(void *state)
 	if (st == NULL)
 		return;
 	awsp_conn_fini(&st->conn);
+	free(st->lock_dir);
 	free(st);
 }
 

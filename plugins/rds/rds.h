@@ -11,14 +11,16 @@
 struct rds_state {
 	const struct pw_host_api *host;
 	struct awsp_conn conn;
+	char *lock_dir; /* plugin config "lock_dir"; NULL: see rds_lock.c */
 };
 
 /* One RDS Query call; result NEW, with numbers and booleans typed. */
 int rds_query(struct rds_state *st, pw_call *call, const char *action,
 	      json_object *params, json_object **result, pw_error *err);
-/* Same, in one attempt: for a write built from a read (see rds_members.c). */
-int rds_query_once(struct rds_state *st, pw_call *call, const char *action,
-		   json_object *params, json_object **result, pw_error *err);
+/* Same, with per-call retry control (pw_aws.h; opts may be NULL). */
+int rds_query_opts(struct rds_state *st, pw_call *call, const char *action,
+		   json_object *params, struct pw_aws_call_opts *opts,
+		   json_object **result, pw_error *err);
 /* Same, following Marker across pages and concatenating `items`. */
 int rds_query_all(struct rds_state *st, pw_call *call, const char *action,
 		  json_object *params, const char *items, json_object **result,
@@ -50,12 +52,39 @@ int rds_add_static_member_dry(void *st, pw_call *call, json_object *params,
 int rds_remove_static_member_dry(void *st, pw_call *call, json_object *params,
 				 json_object **result, pw_error *err);
 
+/* rds_lock.c: an exclusive per-endpoint lock on this host, waited for
+ * up to wait_ms; *fd is released with rds_unlock_endpoint. */
+int rds_lock_endpoint(struct rds_state *st, pw_call *call, const char *region,
+		      const char *endpoint_id, int64_t wait_ms, int *fd,
+		      pw_error *err);
+void rds_unlock_endpoint(int fd);
+
+/* rds_intent.c: the durable record that an instance was warmed into an
+ * endpoint (a tag on the instance; see PLUGINS.md). instance_arn is the
+ * instance's ARN. */
+#define RDS_INTENT_TAG_PREFIX "aurora-prewarm:endpoint:"
+/* Attempts per call for the membership reads and tag writes: above the
+ * SDKs' default 3, because scale-out storms, when these run, are when the
+ * RDS API throttles (standard mode's backoff and retry quota still apply). */
+#define RDS_MEMBERSHIP_ATTEMPTS 6
+/* Sets the instance's tag for endpoint_id to "<state> <UTC time>";
+ * state is "warm" or "removed". */
+int rds_intent_set(struct rds_state *st, pw_call *call, const char *instance_arn,
+		   const char *endpoint_id, const char *state, pw_error *err);
+int rds_add_tags(void *st, pw_call *call, json_object *params,
+		 json_object **result, pw_error *err);
+int rds_remove_tags(void *st, pw_call *call, json_object *params,
+		    json_object **result, pw_error *err);
+int rds_list_tags(void *st, pw_call *call, json_object *params,
+		  json_object **result, pw_error *err);
+
 /* rds_token.c */
 int rds_generate_auth_token(void *st, pw_call *call, json_object *params,
 			    json_object **result, pw_error *err);
 
-/* Describes one custom endpoint; *endpoint NEW. */
+/* Describes one custom endpoint, with max_attempts per call (0: the
+ * client's); *endpoint NEW. */
 int rds_get_endpoint(struct rds_state *st, pw_call *call, const char *id,
-		     json_object **endpoint, pw_error *err);
+		     int max_attempts, json_object **endpoint, pw_error *err);
 
 #endif

@@ -10,7 +10,8 @@ AWSP_LIBADD = plugins/aws/libpwaws.la $(JSONC_LIBS)
 pkglib_LTLIBRARIES += plugins/rds/rds.la
 plugins_rds_rds_la_SOURCES = $(AWSP_SOURCES) plugins/rds/rds.h \
 	plugins/rds/rds.c plugins/rds/rds_describe.c \
-	plugins/rds/rds_members.c plugins/rds/rds_token.c
+	plugins/rds/rds_members.c plugins/rds/rds_lock.c \
+	plugins/rds/rds_intent.c plugins/rds/rds_token.c
 plugins_rds_rds_la_CPPFLAGS = $(AWSP_CPPFLAGS)
 plugins_rds_rds_la_LDFLAGS = $(PW_PLUGIN_LINK)
 plugins_rds_rds_la_LIBADD = $(AWSP_LIBADD)
@@ -19,6 +20,12 @@ TESTS += tests/integration/test_plugin_rds.py
 EXTRA_DIST += tests/integration/test_plugin_rds.py \
 	tests/integration/fixtures/moto_server.py \
 	tests/integration/fixtures/moto_custom_endpoints.py
+# Membership under contention and faults: moto playing `modifying`, a
+# fault-injecting proxy in between (slow read, 5xx, throttling, lock
+# holder killed).
+TESTS += tests/integration/test_endpoint_membership.py
+EXTRA_DIST += tests/integration/test_endpoint_membership.py \
+	tests/integration/fixtures/fault_proxy.py
 # The plugins through the prewarm binary (aws-sdk ARNs, validate, dry run,
 # redaction across plugins, logs and the journal).
 TESTS += tests/integration/test_plugin_workflows.py
@@ -42,6 +49,7 @@ check_PROGRAMS += tests/unit/check_plugin_rds_members
 TESTS += tests/unit/check_plugin_rds_members
 tests_unit_check_plugin_rds_members_SOURCES = \
 	tests/unit/check_plugin_rds_members.c $(AWSP_SOURCES) \
-	plugins/rds/rds_members.c plugins/rds/rds_describe.c
+	plugins/rds/rds_members.c plugins/rds/rds_describe.c \
+	plugins/rds/rds_lock.c plugins/rds/rds_intent.c
 tests_unit_check_plugin_rds_members_CPPFLAGS = $(AWSP_CPPFLAGS) $(CHECK_CFLAGS)
 tests_unit_check_plugin_rds_members_LDADD = $(JSONC_LIBS) $(CHECK_LIBS)

@@ -18,7 +18,7 @@ static const char *const list_names[] = {
 /* Filters.Filter.N.Values.Value.N, EventCategories.EventCategory.N */
 static const char *const request_items[] = {
 	"Filters", "Filter", "Values", "Value", "EventCategories",
-	"EventCategory", NULL,
+	"EventCategory", "Tags", "Tag", NULL,
 };
 
 static const struct pw_aws_query_shape rds_shape = {
@@ -56,19 +56,20 @@ int rds_query(struct rds_state *st, pw_call *call, const char *action,
 	return PW_OK;
 }
 
-int rds_query_once(struct rds_state *st, pw_call *call, const char *action,
-		   json_object *params, json_object **result, pw_error *err)
+int rds_query_opts(struct rds_state *st, pw_call *call, const char *action,
+		   json_object *params, struct pw_aws_call_opts *opts,
+		   json_object **result, pw_error *err)
 {
 	pw_aws_client *c;
-	int rc, old;
 
 	*result = NULL;
-	if (awsp_client(&st->conn, call, &c, err) != PW_OK)
+	if (awsp_client(&st->conn, call, &c, err) != PW_OK) {
+		if (opts != NULL)
+			opts->failure = PW_AWS_FAILURE_NOT_APPLIED;
 		return PW_ERR;
-	old = pw_aws_client_set_max_attempts(c, 1);
-	rc = pw_aws_query(c, &rds_shape, action, params, result, err);
-	pw_aws_client_set_max_attempts(c, old);
-	if (rc != PW_OK)
+	}
+	if (pw_aws_query_opts(c, &rds_shape, action, params, opts, result, err) !=
+	    PW_OK)
 		return PW_ERR;
 	awsp_coerce(*result, int_keys, bool_keys);
 	return PW_OK;
@@ -162,16 +163,17 @@ int rds_describe_events(void *st, pw_call *call, json_object *params,
 }
 
 int rds_get_endpoint(struct rds_state *st, pw_call *call, const char *id,
-		     json_object **endpoint, pw_error *err)
+		     int max_attempts, json_object **endpoint, pw_error *err)
 {
 	json_object *params = json_object_new_object(), *res = NULL, *list;
+	struct pw_aws_call_opts opts = {.max_attempts = max_attempts};
 	int rc = PW_ERR;
 
 	*endpoint = NULL;
 	json_object_object_add(params, "DBClusterEndpointIdentifier",
 			       json_object_new_string(id));
-	if (rds_query(st, call, "DescribeDBClusterEndpoints", params, &res, err) !=
-	    PW_OK)
+	if (rds_query_opts(st, call, "DescribeDBClusterEndpoints", params, &opts,
+			   &res, err) != PW_OK)
 		goto out;
 	if (!json_object_object_get_ex(res, "DBClusterEndpoints", &list) ||
 	    json_object_array_length(list) == 0) {
@@ -207,7 +209,7 @@ int rds_modify_db_cluster_endpoint_dry(void *state, pw_call *call,
 	*result = NULL;
 	if (awsp_str(params, "DBClusterEndpointIdentifier", 1, "RDS", &id, err) !=
 		    PW_OK ||
-	    rds_get_endpoint(st, call, id, &ep, err) != PW_OK)
+	    rds_get_endpoint(st, call, id, 0, &ep, err) != PW_OK)
 		return PW_ERR;
 	if (json_object_object_get_ex(params, "StaticMembers", &v))
 		json_object_object_add(ep, "StaticMembers", json_object_get(v));

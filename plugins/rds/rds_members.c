@@ -2,19 +2,38 @@
  * rds_members - AddStaticMember / RemoveStaticMember: change one member of
  * a custom endpoint's static list without losing a concurrent change.
  *
- * ModifyDBClusterEndpoint replaces the whole list, so two executions that
- * each read the list and write it back with their own member added would
- * lose one update. Aurora puts an endpoint into "modifying" while a
- * change applies and refuses another Modify meanwhile
- * (InvalidDBClusterEndpointStateFault). The loop below uses that:
+ * ModifyDBClusterEndpoint replaces the whole list and RDS has no
+ * conditional write, so two executions that each read the list and write
+ * it back with their own member would lose one update. Hence:
  *
- *   wait until the endpoint is available; read the cluster's members and
- *   the endpoint; drop static members that no longer exist (a Modify that
- *   keeps them fails); write the new list right after reading; wait until
- *   available again and re-read: the member must be (or not be) there.
- *   A refused Modify or a failed verification (someone else's write won)
- *   backs off with jitter and starts over, bounded by MaxAttempts and the
- *   call's deadline.
+ *   1. take the endpoint's lock (rds_lock.c): one writer at a time among
+ *      prewarm processes; held until the change is verified;
+ *   2. wait until the endpoint is available; read the cluster's members
+ *      and the endpoint; drop static members that no longer exist (a
+ *      Modify that keeps them fails); write the new list;
+ *   3. wait until available again and verify the whole intended list
+ *      (every member we wrote, others' included, and for a removal the
+ *      member's absence), not only our own member;
+ *   4. record the intent on the instance (rds_intent.c): "warm" after a
+ *      verified add, "removed" before a removal's write (unless
+ *      RecordIntent: false); `reconcile` repairs from it.
+ *
+ * The Modify is a non-idempotent call (pw_aws_call_opts); its failures,
+ * as the AWS SDKs class them:
+ *   - not applied, throttling: the library resends it as is with the
+ *     SDKs' backoff, up to MODIFY_ATTEMPTS: the lock is held, so the list
+ *     is as fresh as when we read it; then a new round from a fresh read;
+ *   - not applied, InvalidDBClusterEndpointStateFault (someone outside
+ *     the lock is modifying it), DBInstanceNotFound (a member vanished):
+ *     a new round from a fresh read;
+ *   - ambiguous (5xx, timeout, connection lost after sending): resolved by
+ *     reading back (after the endpoint is available again): the intended
+ *     list is there -> done; otherwise a new round from a fresh read. A
+ *     list is never resent blind;
+ *   - anything else (access denied, validation): fails at once.
+ * Reads are retried per call by the AWS client, with
+ * RDS_MEMBERSHIP_ATTEMPTS. Rounds are bounded by MaxAttempts and the
+ * call's deadline.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +45,7 @@
 
 #define DEFAULT_MAX_ATTEMPTS 10
 #define DEFAULT_WAIT_SECONDS 900 /* per wait, when the step has no deadline */
+#define MODIFY_ATTEMPTS 5 /* resends only after "not applied" (see send_modify) */
 
 struct member_op {
 	int add; /* 1: AddStaticMember, 0: RemoveStaticMember */
@@ -36,6 +56,13 @@ struct member_op {
 	int64_t wait_ms;
 	int allow_empty;
 	int allow_narrow;
+	int record_intent; /* tag the instance (add) / clear its tag (remove) */
+};
+
+/* What one read found besides the endpoint. */
+struct cluster_view {
+	char instance_arn[512]; /* "" when unknown */
+	int instance_present;   /* op->instance_id is a member of the cluster */
 };
 
 static int has(json_object *list, const char *id)
@@ -97,7 +124,8 @@ static int wait_available(struct rds_state *st, pw_call *call,
 		char status[64];
 		const char *s;
 
-		if (rds_get_endpoint(st, call, op->endpoint_id, ep, err) != PW_OK)
+		if (rds_get_endpoint(st, call, op->endpoint_id, RDS_MEMBERSHIP_ATTEMPTS,
+				     ep, err) != PW_OK)
 			return PW_ERR;
 		s = awsp_get_str(*ep, "Status");
 		if (s != NULL && strcmp(s, "available") == 0)
@@ -122,17 +150,21 @@ static int wait_available(struct rds_state *st, pw_call *call,
 
 /* The instance identifiers of the cluster; *ids NEW array. */
 static int cluster_instances(struct rds_state *st, pw_call *call,
-			     const char *cluster_id, json_object **ids,
+			     const char *cluster_id, const char *instance_id,
+			     json_object **ids, struct cluster_view *view,
 			     pw_error *err)
 {
+	const char *arn, *colon;
 	json_object *params = json_object_new_object(), *res = NULL, *clusters,
 		    *members;
+	struct pw_aws_call_opts opts = {.max_attempts = RDS_MEMBERSHIP_ATTEMPTS};
 	int rc = PW_ERR;
 
 	*ids = NULL;
 	json_object_object_add(params, "DBClusterIdentifier",
 			       json_object_new_string(cluster_id));
-	if (rds_query(st, call, "DescribeDBClusters", params, &res, err) != PW_OK)
+	if (rds_query_opts(st, call, "DescribeDBClusters", params, &opts, &res, err) !=
+	    PW_OK)
 		goto out;
 	if (!json_object_object_get_ex(res, "DBClusters", &clusters) ||
 	    json_object_array_length(clusters) == 0) {
@@ -141,6 +173,13 @@ static int cluster_instances(struct rds_state *st, pw_call *call,
 		goto out;
 	}
 	*ids = json_object_new_array();
+	/* arn:PARTITION:rds:REGION:ACCOUNT:cluster:ID -> ...:db:INSTANCE */
+	arn = awsp_get_str(json_object_array_get_idx(clusters, 0), "DBClusterArn");
+	colon = arn ? strstr(arn, ":cluster:") : NULL;
+	view->instance_arn[0] = '\0';
+	if (colon != NULL)
+		snprintf(view->instance_arn, sizeof(view->instance_arn), "%.*s:db:%s",
+			 (int)(colon - arn), arn, instance_id);
 	if (json_object_object_get_ex(json_object_array_get_idx(clusters, 0),
 				      "DBClusterMembers", &members)) {
 		size_t n = json_object_array_length(members);
@@ -167,7 +206,7 @@ out:
  */
 static int plan(struct rds_state *st, pw_call *call, const struct member_op *op,
 		int wait, json_object **endpoint, json_object **desired,
-		json_object **dropped, pw_error *err)
+		json_object **dropped, struct cluster_view *view, pw_error *err)
 {
 	json_object *instances = NULL, *current;
 	const char *cluster_id;
@@ -178,7 +217,8 @@ static int plan(struct rds_state *st, pw_call *call, const struct member_op *op,
 	if (wait)
 		rc = wait_available(st, call, op, endpoint, err);
 	else
-		rc = rds_get_endpoint(st, call, op->endpoint_id, endpoint, err);
+		rc = rds_get_endpoint(st, call, op->endpoint_id, RDS_MEMBERSHIP_ATTEMPTS,
+				      endpoint, err);
 	if (rc != PW_OK)
 		return PW_ERR;
 	rc = PW_ERR;
@@ -198,8 +238,10 @@ static int plan(struct rds_state *st, pw_call *call, const struct member_op *op,
 			     op->endpoint_id);
 		goto out;
 	}
-	if (cluster_instances(st, call, cluster_id, &instances, err) != PW_OK)
+	if (cluster_instances(st, call, cluster_id, op->instance_id, &instances,
+			      view, err) != PW_OK)
 		goto out;
+	view->instance_present = has(instances, op->instance_id);
 	if (op->add && !has(instances, op->instance_id)) {
 		pw_error_set(err, "RDS.DBInstanceNotFound",
 			     "DB instance %s is not a member of cluster %s",
@@ -256,12 +298,17 @@ out:
 	return rc;
 }
 
-static int retryable(const pw_error *e)
+/* A refusal that a fresh read and a new round can get past: the state
+ * faults the RDS API reference lists for ModifyDBClusterEndpoint
+ * (InvalidDBClusterEndpointStateFault, InvalidDBClusterStateFault - e.g.
+ * during a failover -, InvalidDBInstanceStateFault), a member that
+ * vanished (DBInstanceNotFoundFault), and throttling that outlasted the
+ * resends. */
+static int worth_a_new_round(const pw_error *e)
 {
-	/* Another change is applying, a member vanished between our read
-	 * and our write, or the write met a transient failure (it may or may
-	 * not have applied): read again, never resend the old list. */
 	return strncmp(e->name, "RDS.InvalidDBClusterEndpointState", 33) == 0 ||
+	       strncmp(e->name, "RDS.InvalidDBClusterState", 25) == 0 ||
+	       strncmp(e->name, "RDS.InvalidDBInstanceState", 26) == 0 ||
 	       strncmp(e->name, "RDS.DBInstanceNotFound", 22) == 0 ||
 	       pw_aws_error_is_transient(e);
 }
@@ -307,25 +354,77 @@ static json_object *member_result(const struct member_op *op,
 	return r;
 }
 
+/* The endpoint as read shows the whole change we wrote: every member of
+ * `desired` (others' included), and for a removal not ours. */
+static int change_visible(const struct member_op *op, json_object *desired,
+			  json_object *endpoint)
+{
+	json_object *now = static_members(endpoint);
+	size_t n = json_object_array_length(desired);
+
+	for (size_t i = 0; i < n; i++)
+		if (!has(now, json_object_get_string(json_object_array_get_idx(desired, i))))
+			return 0;
+	return op->add || !has(now, op->instance_id);
+}
+
 enum attempt_outcome { ATTEMPT_DONE, ATTEMPT_RETRY, ATTEMPT_FAILED };
 
 /*
- * One read-write-verify round. DONE: *result is set. RETRY: *last says
- * why (refused Modify, or our write was overwritten). FAILED: *err set.
- * *changed becomes 1 once a Modify of ours went through.
+ * Sends the Modify built from this round's read. PW_OK: it applied.
+ * Otherwise *failure says whether it may have (pw_aws.h). The library
+ * resends it only after an answer proving it was not applied
+ * (throttling, a refused connection), with the SDKs' backoff: under the
+ * endpoint's lock no cooperating writer can have changed the list since
+ * our read, so that resend is no staler than the first send.
+ */
+static int send_modify(struct rds_state *st, pw_call *call,
+		       const struct member_op *op, json_object *desired,
+		       enum pw_aws_failure *failure, pw_error *last)
+{
+	json_object *params = json_object_new_object(), *res = NULL;
+	struct pw_aws_call_opts opts = {.max_attempts = MODIFY_ATTEMPTS,
+					.not_idempotent = 1};
+	int rc;
+
+	json_object_object_add(params, "DBClusterEndpointIdentifier",
+			       json_object_new_string(op->endpoint_id));
+	json_object_object_add(params, "StaticMembers", json_object_get(desired));
+	rc = rds_query_opts(st, call, "ModifyDBClusterEndpoint", params, &opts, &res,
+			    last);
+	*failure = opts.failure;
+	json_object_put(res);
+	json_object_put(params);
+	return rc;
+}
+
+/*
+ * One read-write-verify round (under the endpoint's lock). DONE: *result
+ * is set. RETRY: *last says why. FAILED: *err set. *changed becomes 1 once
+ * a Modify of ours applied.
  */
 static enum attempt_outcome attempt_once(struct rds_state *st, pw_call *call,
 					 const struct member_op *op, int attempt,
 					 json_object *all_dropped, int *changed,
+					 struct cluster_view *view,
 					 json_object **result, pw_error *last,
 					 pw_error *err)
 {
-	json_object *ep = NULL, *desired = NULL, *dropped = NULL, *params = NULL,
-		    *res = NULL, *after = NULL;
+	json_object *ep = NULL, *desired = NULL, *dropped = NULL, *after = NULL;
 	enum attempt_outcome verdict = ATTEMPT_FAILED;
+	enum pw_aws_failure failure;
 
-	if (plan(st, call, op, 1, &ep, &desired, &dropped, err) != PW_OK)
+	if (plan(st, call, op, 1, &ep, &desired, &dropped, view, err) != PW_OK)
 		return ATTEMPT_FAILED;
+	if (!op->add && op->record_intent && view->instance_present &&
+	    view->instance_arn[0] != '\0') {
+		/* Intent first: if this fails nothing has changed, and a
+		 * member removed on purpose must never carry a "warm" tag
+		 * that tells reconcile to put it back. */
+		if (rds_intent_set(st, call, view->instance_arn, op->endpoint_id,
+				   "removed", err) != PW_OK)
+			goto out;
+	}
 	if (same_set(desired, static_members(ep))) {
 		/* Nothing to change (idempotent); what we read is the
 		 * verification. */
@@ -336,31 +435,37 @@ static enum attempt_outcome attempt_once(struct rds_state *st, pw_call *call,
 	for (size_t i = 0; i < json_object_array_length(dropped); i++)
 		json_object_array_add(all_dropped, json_object_get(
 			json_object_array_get_idx(dropped, i)));
-	params = json_object_new_object();
-	json_object_object_add(params, "DBClusterEndpointIdentifier",
-			       json_object_new_string(op->endpoint_id));
-	json_object_object_add(params, "StaticMembers", json_object_get(desired));
-	/* One attempt: the list was built from our read (see retryable()). */
-	if (rds_query_once(st, call, "ModifyDBClusterEndpoint", params, &res, last) !=
-	    PW_OK) {
-		if (retryable(last))
+	if (send_modify(st, call, op, desired, &failure, last) != PW_OK) {
+		if (failure == PW_AWS_FAILURE_AMBIGUOUS) {
+			/* Did it apply? Read back; never resend blind. */
+			st->host->log(call, PW_LOG_INFO,
+				      "endpoint %s: Modify answered %s; reading back",
+				      op->endpoint_id, last->name);
+			if (wait_available(st, call, op, &after, err) != PW_OK)
+				goto out;
+			if (change_visible(op, desired, after))
+				goto applied;
 			verdict = ATTEMPT_RETRY;
-		else
+		} else if (worth_a_new_round(last)) {
+			verdict = ATTEMPT_RETRY;
+		} else {
 			*err = *last;
+		}
 		goto out;
 	}
+	if (wait_available(st, call, op, &after, err) != PW_OK)
+		goto out;
+applied:
 	*changed = 1;
 	st->host->log(call, PW_LOG_INFO, "%s %s %s endpoint %s (attempt %d)",
 		      op->add ? "added" : "removed", op->instance_id,
 		      op->add ? "to" : "from", op->endpoint_id, attempt);
-	if (wait_available(st, call, op, &after, err) != PW_OK)
-		goto out;
-	if (has(static_members(after), op->instance_id) == op->add) {
+	if (change_visible(op, desired, after)) {
 		*result = member_result(op, after, 1, attempt, all_dropped);
 		verdict = ATTEMPT_DONE;
 	} else {
 		pw_error_set(last, "RDS.EndpointUpdateConflict",
-			     "a concurrent change replaced the static members of %s",
+			     "a change outside the lock replaced the static members of %s",
 			     op->endpoint_id);
 		verdict = ATTEMPT_RETRY;
 	}
@@ -368,10 +473,32 @@ out:
 	json_object_put(ep);
 	json_object_put(desired);
 	json_object_put(dropped);
-	json_object_put(params);
-	json_object_put(res);
 	json_object_put(after);
 	return verdict;
+}
+
+/* After a verified add: the durable record reconcile repairs from. A
+ * failure here does not undo the add; the result says so. */
+static void record_intent(struct rds_state *st, pw_call *call,
+			  const struct member_op *op,
+			  const struct cluster_view *view, json_object *result)
+{
+	pw_error e = {{0}, {0}};
+	int ok = 0;
+
+	if (!op->record_intent)
+		return;
+	if (view->instance_arn[0] == '\0')
+		pw_error_set(&e, "RDS.InvalidParameter", "the cluster has no ARN");
+	else
+		ok = rds_intent_set(st, call, view->instance_arn, op->endpoint_id,
+				    "warm", &e) == PW_OK;
+	if (!ok)
+		st->host->log(call, PW_LOG_WARN,
+			      "endpoint %s: %s is in it, but its intent tag was not "
+			      "recorded (%s: %s); reconcile will not restore it if lost",
+			      op->endpoint_id, op->instance_id, e.name, e.cause);
+	json_object_object_add(result, "IntentRecorded", json_object_new_boolean(ok));
 }
 
 static int run_op(struct rds_state *st, pw_call *call, const struct member_op *op,
@@ -379,13 +506,22 @@ static int run_op(struct rds_state *st, pw_call *call, const struct member_op *o
 {
 	json_object *all_dropped = json_object_new_array();
 	pw_error last = {{0}, {0}};
-	int changed = 0, rc = PW_ERR;
+	struct cluster_view view;
+	pw_aws_client *client;
+	int changed = 0, rc = PW_ERR, lock = -1;
 
 	*result = NULL;
+	memset(&view, 0, sizeof(view));
+	if (awsp_client(&st->conn, call, &client, err) != PW_OK ||
+	    rds_lock_endpoint(st, call, pw_aws_client_region(client),
+			      op->endpoint_id, op->wait_ms, &lock, err) != PW_OK)
+		goto out;
 	for (int attempt = 1; attempt <= op->max_attempts; attempt++) {
 		switch (attempt_once(st, call, op, attempt, all_dropped, &changed,
-				     result, &last, err)) {
+				     &view, result, &last, err)) {
 		case ATTEMPT_DONE:
+			if (op->add)
+				record_intent(st, call, op, &view, *result);
 			rc = PW_OK;
 			goto out;
 		case ATTEMPT_FAILED:
@@ -405,6 +541,7 @@ static int run_op(struct rds_state *st, pw_call *call, const struct member_op *o
 		     "gave up after %lld attempts; last: %s: %s",
 		     (long long)op->max_attempts, last.name, last.cause);
 out:
+	rds_unlock_endpoint(lock);
 	json_object_put(all_dropped);
 	return rc;
 }
@@ -417,6 +554,7 @@ static int parse_op(json_object *params, int add, struct member_op *op,
 	memset(op, 0, sizeof(*op));
 	op->add = add;
 	op->max_attempts = DEFAULT_MAX_ATTEMPTS;
+	op->record_intent = 1;
 	if (awsp_str(params, "DBClusterEndpointIdentifier", 1, "RDS",
 		     &op->endpoint_id, err) != PW_OK ||
 	    awsp_str(params, "DBInstanceIdentifier", 1, "RDS", &op->instance_id,
@@ -427,7 +565,8 @@ static int parse_op(json_object *params, int add, struct member_op *op,
 		    PW_OK ||
 	    awsp_int(params, "WaitSeconds", 0, "RDS", &wait_s, err) != PW_OK ||
 	    awsp_bool(params, "AllowEmpty", "RDS", &op->allow_empty, err) != PW_OK ||
-	    awsp_bool(params, "AllowNarrow", "RDS", &op->allow_narrow, err) != PW_OK)
+	    awsp_bool(params, "AllowNarrow", "RDS", &op->allow_narrow, err) != PW_OK ||
+	    awsp_bool(params, "RecordIntent", "RDS", &op->record_intent, err) != PW_OK)
 		return PW_ERR;
 	if (op->max_attempts < 1 || op->max_attempts > 100)
 		return pw_error_set(err, "RDS.InvalidParameter",
@@ -469,11 +608,12 @@ static int member_dry(void *state, pw_call *call, json_object *params, int add,
 {
 	struct member_op op;
 	json_object *ep = NULL, *desired = NULL, *dropped = NULL, *members;
+	struct cluster_view view;
 	int changed;
 
 	*result = NULL;
 	if (parse_op(params, add, &op, err) != PW_OK ||
-	    plan(state, call, &op, 0, &ep, &desired, &dropped, err) != PW_OK)
+	    plan(state, call, &op, 0, &ep, &desired, &dropped, &view, err) != PW_OK)
 		return PW_ERR;
 	members = static_members(ep);
 	changed = !same_set(desired, members);

@@ -30,11 +30,12 @@ IAM_FOR_ACTION = {
     "rds:DescribeDBInstances": {"rds:DescribeDBInstances"},
     "rds:DescribeDBClusters": {"rds:DescribeDBClusters"},
     "rds:DescribeDBClusterEndpoints": {"rds:DescribeDBClusterEndpoints"},
-    # read the endpoint and the cluster's members, write, re-read
+    # read the endpoint and the cluster's members, write, re-read, tag the
+    # instance with the intent (warm / removed)
     "rds:AddStaticMember": {"rds:DescribeDBClusterEndpoints", "rds:DescribeDBClusters",
-                            "rds:ModifyDBClusterEndpoint"},
+                            "rds:ModifyDBClusterEndpoint", "rds:AddTagsToResource"},
     "rds:RemoveStaticMember": {"rds:DescribeDBClusterEndpoints", "rds:DescribeDBClusters",
-                               "rds:ModifyDBClusterEndpoint"},
+                               "rds:ModifyDBClusterEndpoint", "rds:AddTagsToResource"},
     "rds:GenerateAuthToken": {"rds-db:connect"},
     "cloudwatch:GetMetricStatistics": {"cloudwatch:GetMetricStatistics"},
     "cloudwatch:PutMetricData": {"cloudwatch:PutMetricData"},

@@ -158,7 +158,7 @@ def test_two_executions_adding_readers_at_once_lose_neither(aurora, tmp_path):
     """20 rounds of two `prewarm run`s, started together, each adding a
     different reader: after every round both are in the endpoint."""
     wf = write(tmp_path, "add.yaml", ADD_WORKFLOW)
-    retried = 0
+    retried = waited = 0
     for rnd in range(20):
         procs = []
         for name in RACERS[2 * rnd:2 * rnd + 2]:
@@ -172,9 +172,12 @@ def test_two_executions_adding_readers_at_once_lose_neither(aurora, tmp_path):
             assert proc.returncode == 0, err
             result = json.loads(out)["endpoint"]
             retried += result["Attempts"] > 1
+            waited += "another prewarm process is changing it" in err
         now = static_members(aurora)
         assert all(name in now for name, _ in procs), f"round {rnd}: {now}"
-    assert retried > 0  # the executions really collided
+    # The executions really collided, and the endpoint lock made one wait
+    # for the other instead of both racing to a retry.
+    assert waited > 0 and retried == 0, (waited, retried)
 
 
 def test_no_secret_in_any_output_log_or_journal(aurora, moto_server, tmp_path):

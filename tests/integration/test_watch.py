@@ -12,16 +12,20 @@ counter plugin (tests/plugins/counter.c) so the point is the watcher itself:
     the execution resumes, its side effect happens once, the message is
     deleted once;
   - SIGTERM: exit 0, the running execution left resumable and finished by
-    the next start.
+    the next start;
+  - two watchers on one queue, each message adding a reader to one custom
+    endpoint with the real rds:AddStaticMember: no member lost.
 """
 import json
 import os
 import signal
+import subprocess
 import time
 
 import pytest
 
 from fixtures.moto_server import SECRET_KEY, SESSION_TOKEN, moto_server  # noqa: F401
+from fixtures.prewarm_cli import prewarm_bin
 from fixtures.watch import Watcher, queue_counts, wait_queue_empty
 
 # Test workflows: instance-created sleeps ($.SleepMs, on the host clock, so
@@ -298,3 +302,86 @@ def test_rds_polling_starts_executions_for_new_instances_and_writer_changes(
     assert w.stop() == 0
     assert sorted(c for c in w.calls_list() if c.startswith("Bump")) == ["Bump failover", "Bump poll-new"]
     assert not any("poll-writer" in c or "poll-reader" in c for c in w.calls_list())
+
+
+def check_health(w, *args):
+    p = subprocess.run([prewarm_bin(), "watch", "--check-health", "--config", str(w.config),
+                        "--state-dir", str(w.state)] + list(args),
+                       capture_output=True, text=True, env=w.env, timeout=30)
+    return p.returncode, p.stdout
+
+
+def test_check_health_follows_the_service_loop(sqs, queue, watcher_factory):
+    """The container's HEALTHCHECK: healthy while the loop receives from
+    SQS, unhealthy when it stops making progress or is gone."""
+    w = watcher_factory().start()
+    deadline = time.monotonic() + 20
+    while check_health(w)[0] != 0 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    rc, out = check_health(w)
+    assert rc == 0 and out.startswith("healthy: pid %d" % w.proc.pid), out
+    w.proc.send_signal(signal.SIGSTOP)  # a loop that hangs
+    try:
+        time.sleep(2.5)
+        rc, out = check_health(w, "--max-age", "2")
+        assert rc == 1 and "no progress for 2 s" in out, out
+    finally:
+        w.proc.send_signal(signal.SIGCONT)
+    time.sleep(1.5)  # receive_wait_seconds is 1
+    assert check_health(w, "--max-age", "2")[0] == 0
+    assert w.stop() == 0
+    rc, out = check_health(w)
+    assert rc == 1 and "is not running" in out, out
+    rc, out = check_health(w, "--max-age", "0")
+    assert rc == 2
+
+
+def test_two_watchers_on_one_queue_lose_no_endpoint_member(sqs, queue, tmp_path, moto_server):
+    """Two `prewarm watch` services (own state directories, as on two
+    machines, but one host's endpoint locks) serve one queue whose messages
+    each add a new reader to the same custom endpoint with the real
+    rds:AddStaticMember: every reader ends up in, both served."""
+    rds = moto_server.client("rds")
+    rds.create_db_cluster(DBClusterIdentifier="watch-pg", Engine="aurora-postgresql",
+                          MasterUsername="postgres", MasterUserPassword="not-used-1")
+    readers = [f"wr-{i}" for i in range(1, 9)]
+    for name in ["watch-writer", "wr-0"] + readers:  # the first one is the writer
+        rds.create_db_instance(DBInstanceIdentifier=name, DBClusterIdentifier="watch-pg",
+                               Engine="aurora-postgresql", DBInstanceClass="db.r6g.large")
+    rds.create_db_cluster_endpoint(DBClusterIdentifier="watch-pg",
+                                   DBClusterEndpointIdentifier="watch-readers",
+                                   EndpointType="READER", StaticMembers=["wr-0"])
+    add = {"StartAt": "Add", "States": {"Add": {
+        "Type": "Task", "Resource": "rds:AddStaticMember", "TimeoutSeconds": 120,
+        "Parameters": {"DBClusterEndpointIdentifier": "watch-readers",
+                       "DBInstanceIdentifier.$": "$.DBInstanceIdentifier"}, "End": True}}}
+    watchers = []
+    for side in ("a", "b"):
+        d = tmp_path / side
+        d.mkdir()
+        (d / "add.json").write_text(json.dumps(add))
+        (d / "noop.json").write_text(json.dumps(RECONCILE))
+        watchers.append(Watcher(d, {
+            "queue_url": queue, "visibility_timeout_seconds": 30, "receive_wait_seconds": 1,
+            "max_concurrent": 2,  # neither takes every message in one receive
+            "workflows": {"instance-created": "add.json", "failover": "noop.json",
+                          "reconcile": "noop.json"}}))
+    try:
+        for w in watchers:
+            w.start()
+        for name in readers:
+            sqs.send_message(QueueUrl=queue, MessageBody=direct(name))
+        wait_queue_empty(sqs, queue, timeout=90)
+        for w in watchers:
+            assert w.stop() == 0
+    finally:
+        for w in watchers:
+            w.close()
+    ep = rds.describe_db_cluster_endpoints(DBClusterEndpointIdentifier="watch-readers")
+    assert set(ep["DBClusterEndpoints"][0]["StaticMembers"]) == {"wr-0", *readers}
+    runs = [len(w.executions()) for w in watchers]
+    assert sum(runs) == len(readers) and min(runs) > 0, runs  # both served
+    for w in watchers:
+        for ex in w.executions():
+            assert w.history(ex)[-1]["type"] == "ExecutionSucceeded"
+    no_secrets(watchers[0])

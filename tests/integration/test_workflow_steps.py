@@ -472,6 +472,28 @@ def test_scale_in_and_young_or_rebooting_readers(stepdir):
     assert out["Warm"] == [{"DBInstanceIdentifier": "young", "Endpoints": ["app-prod-readers"]}]
 
 
+def tagged(i, endpoint, value):
+    i["TagList"] = [{"Key": "other", "Value": "x"},
+                    {"Key": "aurora-prewarm:endpoint:" + endpoint, "Value": value}]
+    return i
+
+
+def test_the_intent_tag_restores_lost_members_and_keeps_removed_ones_out(stepdir):
+    s = settings(stepdir)
+    lost = tagged(inst("lost"), "app-prod-readers", "warm 2026-11-18T10:00:00Z")
+    removed = tagged(inst("removed"), "app-prod-readers", "removed 2026-11-18T10:05:00Z")
+    # A tag for another endpoint says nothing about this one.
+    elsewhere = tagged(inst("untagged"), "other-endpoint", "removed 2026-11-18T10:05:00Z")
+    # The writer carries a "warm" tag from when it was a reader: not re-added.
+    writer = tagged(inst("w"), "app-prod-readers", "warm 2026-11-01T00:00:00Z")
+    out = diff(stepdir, s, "w", [writer, inst("r1"), lost, removed, elsewhere], endpoints(["r1"]))
+    assert out["Warm"] == [{"DBInstanceIdentifier": "lost", "Endpoints": ["app-prod-readers"]},
+                           {"DBInstanceIdentifier": "untagged", "Endpoints": ["app-prod-readers"]}]
+    assert out["Restored"] == ["lost (warmed into app-prod-readers 2026-11-18T10:00:00Z)"]
+    assert any(t.startswith("removed was removed from app-prod-readers on purpose (2026-11-18T10:05:00Z)")
+               for t in out["Skipped"])
+
+
 def test_reconcile_changes_nothing_when_all_is_well(stepdir):
     s = settings(stepdir)
     out = diff(stepdir, s, "w", [inst("w"), inst("r1"), inst("r2")], endpoints(["r1", "r2"]))

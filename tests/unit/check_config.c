@@ -1,6 +1,7 @@
 /* check_config - the config file: keys, types, errors with positions. */
 #include "../plugins/rt_test.h"
 #include "pw_config.h"
+#include "pw_redact.h"
 
 static char *dir;
 
@@ -57,6 +58,9 @@ START_TEST(wrong_types_are_refused)
 {
 	static const char *const bad[] = {
 		"log_format: xml\n", "vars: [1, 2]\n", "vars:\n  a: {b: 1}\n",
+		"vars:\n  a: {value: x, secret: yes please}\n", "vars:\n  a: {secret: true}\n",
+		"vars:\n  a: {value: [1], secret: true}\n",
+		"vars:\n  a: {value: x, secret: true, other: 1}\n",
 		"plugins:\n  rds: 3\n", "resource_map:\n  x: 1\n", "plugin_path: 3\n",
 		"- just\n- a list\n"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -67,6 +71,57 @@ START_TEST(wrong_types_are_refused)
 		ck_assert_msg(diag.message[0] != '\0', "no message for %s", bad[i]);
 		free(path);
 	}
+}
+END_TEST
+
+static void assert_redacted(const char *secret)
+{
+	char *r = pw_redact(secret);
+	ck_assert_msg(strcmp(r, "***") == 0, "%s not registered as a secret", secret);
+	free(r);
+}
+
+/* Values marked `secret: true` and vars named like a secret are
+ * registered, from the file and from --var; other vars are not. */
+START_TEST(secret_vars_are_registered)
+{
+	pw_secret_clear();
+	char *path = rt_write(dir, "s.yaml",
+			      "vars:\n"
+			      "  api_key: {value: \"k/e\\\\y\\\"1\", secret: true}\n"
+			      "  db_password: \"pw/\\\"\\\\2\"\n"
+			      "  Slack_TOKEN: 12345678\n"
+			      "  cluster: {value: prod-cluster, secret: false}\n"
+			      "  password_hint: not-a-secret\n");
+	struct pw_config *c = NULL;
+	pw_diag diag;
+	ck_assert_msg(pw_config_load(path, &c, &diag) == 0, "%s", diag.message);
+	ck_assert_str_eq(rt_str(c->vars, "api_key"), "k/e\\y\"1");
+	ck_assert_str_eq(rt_str(c->vars, "cluster"), "prod-cluster");
+	assert_redacted("k/e\\y\"1");
+	assert_redacted("pw/\"\\2");
+	assert_redacted("12345678");
+	char *r = pw_redact("prod-cluster not-a-secret");
+	ck_assert_str_eq(r, "prod-cluster not-a-secret");
+	free(r);
+	ck_assert_int_eq(pw_config_set_var(c, "target_secret", "from-the-command-line"), 0);
+	ck_assert_int_eq(pw_config_set_var(c, "region", "eu-west-1b"), 0);
+	assert_redacted("from-the-command-line");
+	r = pw_redact("eu-west-1b");
+	ck_assert_str_eq(r, "eu-west-1b");
+	free(r);
+	pw_config_free(c);
+	free(path);
+	pw_secret_clear();
+	ck_assert_int_eq(pw_config_var_name_is_secret("password"), 1);
+	ck_assert_int_eq(pw_config_var_name_is_secret("DB_PASSWORD"), 1);
+	ck_assert_int_eq(pw_config_var_name_is_secret("_token"), 1);
+	ck_assert_int_eq(pw_config_var_name_is_secret("clusters.a.database.Password"), 1);
+	ck_assert_int_eq(pw_config_var_name_is_secret("slack-token"), 1);
+	ck_assert_int_eq(pw_config_var_name_is_secret("clusters.a.database.secret_id"), 0);
+	ck_assert_int_eq(pw_config_var_name_is_secret("token_ttl"), 0);
+	ck_assert_int_eq(pw_config_var_name_is_secret("mytoken"), 0);
+	ck_assert_int_eq(pw_config_var_name_is_secret("secrets"), 0);
 }
 END_TEST
 
@@ -125,6 +180,7 @@ int main(void)
 	Suite *s = suite_create("config");
 	TCase *tc = tcase_create("config");
 	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, secret_vars_are_registered);
 	tcase_add_test(tc, full_config_loads);
 	tcase_add_test(tc, unknown_key_names_file_and_line);
 	tcase_add_test(tc, wrong_types_are_refused);

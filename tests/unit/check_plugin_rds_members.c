@@ -5,8 +5,12 @@
  * refusals, a write overwritten by a concurrent writer, attempts running
  * out, a deadline passing while waiting, a non-retryable error.
  */
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include <check.h>
 
@@ -28,8 +32,12 @@ static struct {
 	int server_errors;       /* next N Modifies: AWS.ServiceError (5xx), and
 				    meanwhile another writer adds "other" */
 	int max_attempts;        /* the client's attempts per request */
-	int modify_attempts;     /* max_attempts seen by the last Modify */
+	int throttles;           /* next N Modifies: AWS.Throttling */
+	int applied_server_errors; /* next N Modifies apply, then answer 5xx */
+	int tag_adds, tag_removes;
+	char last_tag[128];
 	int modifies, describes;
+	int modify_calls;        /* Modify calls the plugin made (not HTTP sends) */
 	int64_t now_ms, deadline_ms;
 	int64_t slept_ms;
 } fake;
@@ -48,17 +56,15 @@ void pw_aws_client_free(pw_aws_client *c)
 	free(c);
 }
 
-int pw_aws_client_set_max_attempts(pw_aws_client *c, int n)
-{
-	int old = fake.max_attempts;
-	(void)c;
-	fake.max_attempts = n;
-	return old;
-}
-
 int pw_aws_error_is_transient(const pw_error *e)
 {
 	return strcmp(e->name, "AWS.ServiceError") == 0 || strcmp(e->name, "AWS.Throttling") == 0;
+}
+
+const char *pw_aws_client_region(const pw_aws_client *c)
+{
+	(void)c;
+	return "us-east-1";
 }
 
 void pw_aws_client_set_call(pw_aws_client *c, pw_call *call)
@@ -106,6 +112,8 @@ static json_object *describe_cluster(void)
 		json_object_array_add(m, one);
 	}
 	json_object_object_add(c, "DBClusterMembers", m);
+	json_object_object_add(c, "DBClusterArn",
+			       json_object_new_string("arn:aws:rds:us-east-1:123456789012:cluster:c1"));
 	json_object_array_add(list, c);
 	json_object_object_add(res, "DBClusters", list);
 	return res;
@@ -128,8 +136,31 @@ int pw_aws_query(pw_aws_client *c, const struct pw_aws_query_shape *shape,
 		*result = describe_cluster();
 		return PW_OK;
 	}
+	if (strcmp(action, "AddTagsToResource") == 0 ||
+	    strcmp(action, "RemoveTagsFromResource") == 0) {
+		ck_assert(strncmp(json_object_get_string(json_object_object_get(params, "ResourceName")),
+				  "arn:aws:rds:us-east-1:123456789012:db:r", 39) == 0);
+		json_object *t = json_object_array_get_idx(
+			json_object_object_get(params, "Tags"), 0);
+
+		ck_assert_str_eq(action, "AddTagsToResource");
+		snprintf(fake.last_tag, sizeof(fake.last_tag), "%s=%s",
+			 json_object_get_string(json_object_object_get(t, "Key")),
+			 json_object_get_string(json_object_object_get(t, "Value")));
+		if (strstr(fake.last_tag, "=warm 20") != NULL)
+			fake.tag_adds++;
+		else if (strstr(fake.last_tag, "=removed 20") != NULL)
+			fake.tag_removes++;
+		else
+			ck_abort_msg("unexpected tag %s", fake.last_tag);
+		*result = json_object_new_object();
+		return PW_OK;
+	}
 	ck_assert_str_eq(action, "ModifyDBClusterEndpoint");
-	fake.modify_attempts = fake.max_attempts;
+	if (fake.throttles > 0) {
+		fake.throttles--;
+		return pw_error_set(err, "AWS.Throttling", "Rate exceeded");
+	}
 	if (fake.server_errors > 0) {
 		/* The write failed; another execution's write went in. A client
 		 * that resent our old list now would erase "other". */
@@ -148,6 +179,12 @@ int pw_aws_query(pw_aws_client *c, const struct pw_aws_query_shape *shape,
 	fake.modifies++;
 	json_object_put(fake.members);
 	fake.members = json_object_get(json_object_object_get(params, "StaticMembers"));
+	if (fake.applied_server_errors > 0) {
+		/* Applied, but the answer was lost: resending would be wrong
+		 * if someone changed it meanwhile; reading back finds it. */
+		fake.applied_server_errors--;
+		return pw_error_set(err, "AWS.ServiceError", "HTTP 503");
+	}
 	if (fake.clobbers > 0) {
 		/* Another execution wrote its own list from an older read. */
 		fake.clobbers--;
@@ -156,6 +193,39 @@ int pw_aws_query(pw_aws_client *c, const struct pw_aws_query_shape *shape,
 	}
 	*result = json_object_new_object();
 	return PW_OK;
+}
+
+/* The library's per-call retry, as pw_aws.h describes it: throttling is
+ * "not applied" and resent; a 5xx is "ambiguous" and, for a
+ * non-idempotent call, never resent. */
+int pw_aws_query_opts(pw_aws_client *c, const struct pw_aws_query_shape *shape,
+		      const char *action, json_object *params,
+		      struct pw_aws_call_opts *opts, json_object **result,
+		      pw_error *err)
+{
+	int max = opts && opts->max_attempts > 0 ? opts->max_attempts : fake.max_attempts;
+
+	if (strcmp(action, "ModifyDBClusterEndpoint") == 0) {
+		ck_assert(opts != NULL && opts->not_idempotent);
+		fake.modify_calls++;
+	}
+	for (int attempt = 1;; attempt++) {
+		int throttled, ambiguous;
+
+		if (pw_aws_query(c, shape, action, params, result, err) == PW_OK) {
+			if (opts)
+				opts->failure = PW_AWS_FAILURE_NONE;
+			return PW_OK;
+		}
+		throttled = strcmp(err->name, "AWS.Throttling") == 0;
+		ambiguous = strcmp(err->name, "AWS.ServiceError") == 0;
+		if (opts)
+			opts->failure = ambiguous ? PW_AWS_FAILURE_AMBIGUOUS
+						  : PW_AWS_FAILURE_NOT_APPLIED;
+		if (attempt >= max || !(throttled || ambiguous) ||
+		    (ambiguous && opts && opts->not_idempotent))
+			return PW_ERR;
+	}
 }
 
 int pw_aws_query_all(pw_aws_client *c, const struct pw_aws_query_shape *shape,
@@ -218,6 +288,7 @@ static const struct pw_host_api host = {
 /* ---- tests ------------------------------------------------------------- */
 
 static struct rds_state st;
+static char lock_dir[] = "/tmp/check_rds_locks.XXXXXX";
 
 static void setup(void)
 {
@@ -229,12 +300,14 @@ static void setup(void)
 	memcpy(fake.cluster, cluster, sizeof(cluster));
 	fake.refuse_modifies = fake.clobbers = fake.modifies = fake.describes = 0;
 	fake.deny = NULL;
-	fake.server_errors = 0;
+	fake.server_errors = fake.throttles = fake.applied_server_errors = 0;
+	fake.tag_adds = fake.tag_removes = fake.modify_calls = 0;
+	fake.last_tag[0] = '\0';
 	fake.max_attempts = 5;
-	fake.modify_attempts = 0;
 	fake.now_ms = fake.slept_ms = 0;
 	fake.deadline_ms = INT64_MAX;
 	st.host = &host;
+	st.lock_dir = lock_dir;
 	ck_assert_int_eq(awsp_conn_init(&st.conn, &host, NULL, "rds", NULL, "RDS", &err),
 			 PW_OK);
 }
@@ -426,8 +499,7 @@ START_TEST(a_failed_write_is_redone_from_a_fresh_read)
 
 	fake.server_errors = 1;
 	ck_assert_int_eq(member(1, "r2", NULL, &res, &err), PW_OK);
-	ck_assert_int_eq(fake.modify_attempts, 1);
-	ck_assert_int_eq(fake.max_attempts, 5); /* restored after the write */
+	ck_assert_int_eq(fake.modify_calls, 2); /* a new round, not a resend */
 	ck_assert(in_members("r2"));
 	ck_assert(in_members("other"));
 	ck_assert_int_eq(get_int(res, "Attempts"), 2);
@@ -451,13 +523,117 @@ START_TEST(dry_run_reads_only)
 }
 END_TEST
 
+/* A throttled Modify was refused before it applied; under the lock the
+ * list is still what we read, so it is resent as is (no new round). */
+START_TEST(a_throttled_write_is_resent_under_the_lock)
+{
+	json_object *res = NULL;
+	pw_error err;
+
+	fake.throttles = 2;
+	ck_assert_int_eq(member(1, "r2", NULL, &res, &err), PW_OK);
+	ck_assert_int_eq(fake.modifies, 1);
+	ck_assert_int_eq(fake.modify_calls, 1);
+	ck_assert_int_eq(get_int(res, "Attempts"), 1);
+	ck_assert(in_members("r1") && in_members("r2"));
+	json_object_put(res);
+}
+END_TEST
+
+/* A 5xx whose write did apply: reading back finds the whole list, so the
+ * write is neither resent nor redone. */
+START_TEST(an_ambiguous_write_is_resolved_by_reading_back)
+{
+	json_object *res = NULL;
+	pw_error err;
+
+	fake.applied_server_errors = 1;
+	ck_assert_int_eq(member(1, "r2", NULL, &res, &err), PW_OK);
+	ck_assert_int_eq(fake.modifies, 1);
+	ck_assert_int_eq(get_int(res, "Attempts"), 1);
+	ck_assert(json_object_get_boolean(json_object_object_get(res, "Changed")));
+	json_object_put(res);
+}
+END_TEST
+
+START_TEST(an_add_records_its_intent_on_the_instance)
+{
+	json_object *res = NULL;
+	pw_error err;
+
+	ck_assert_int_eq(member(1, "r2", NULL, &res, &err), PW_OK);
+	ck_assert_int_eq(fake.tag_adds, 1);
+	ck_assert(strncmp(fake.last_tag, "aurora-prewarm:endpoint:readers=warm ", 37) == 0);
+	ck_assert(json_object_get_boolean(json_object_object_get(res, "IntentRecorded")));
+	json_object_put(res);
+	ck_assert_int_eq(member(1, "r2", "\"RecordIntent\": false", &res, &err), PW_OK);
+	ck_assert_int_eq(fake.tag_adds, 1);
+	json_object_put(res);
+}
+END_TEST
+
+/* "removed" is recorded before the member goes: a failure in between
+ * leaves no "warm" tag telling reconcile to put it back. Automatic
+ * removals (RecordIntent: false) leave the tag alone. */
+START_TEST(a_removal_records_removed_first)
+{
+	json_object *res = NULL;
+	pw_error err;
+
+	json_object_put(fake.members);
+	fake.members = json_tokener_parse("[\"r1\", \"r2\"]");
+	fake.deny = "AWS.AccessDenied";
+	ck_assert_int_eq(member(0, "r2", NULL, &res, &err), PW_ERR);
+	ck_assert_int_eq(fake.tag_removes, 1);
+	ck_assert(strncmp(fake.last_tag, "aurora-prewarm:endpoint:readers=removed ", 40) == 0);
+	fake.deny = NULL;
+	ck_assert_int_eq(member(0, "r2", NULL, &res, &err), PW_OK);
+	ck_assert(!in_members("r2"));
+	ck_assert_int_eq(fake.tag_removes, 2);
+	json_object_put(res);
+	json_object_put(fake.members);
+	fake.members = json_tokener_parse("[\"r1\", \"r2\"]");
+	ck_assert_int_eq(member(0, "r2", "\"RecordIntent\": false", &res, &err), PW_OK);
+	ck_assert(!in_members("r2"));
+	ck_assert_int_eq(fake.tag_removes, 2);
+	json_object_put(res);
+}
+END_TEST
+
+/* Another process holds the endpoint's lock: nothing is read or written
+ * until it goes; a bounded wait ends in a named error. */
+START_TEST(a_held_lock_is_waited_for_then_named)
+{
+	char path[256];
+	json_object *res = NULL;
+	pw_error err;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/us-east-1.readers.lock", lock_dir);
+	fd = open(path, O_RDWR | O_CREAT, 0600);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(flock(fd, LOCK_EX), 0);
+	ck_assert_int_eq(member(1, "r2", "\"WaitSeconds\": 2", &res, &err), PW_ERR);
+	ck_assert_str_eq(err.name, "RDS.EndpointLocked");
+	ck_assert_int_eq(fake.describes, 0);
+	ck_assert_int_ge(fake.slept_ms, 2000);
+	close(fd); /* the holder "dies": the next run proceeds at once */
+	ck_assert_int_eq(member(1, "r2", NULL, &res, &err), PW_OK);
+	ck_assert(in_members("r2"));
+	json_object_put(res);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("rds_members");
+	char path[256];
 	TCase *tc = tcase_create("members");
 	SRunner *sr;
 	int failed;
 
+	if (mkdtemp(lock_dir) == NULL)
+		return 1;
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, adds_with_one_write);
 	tcase_add_test(tc, present_member_is_not_written_again);
@@ -471,10 +647,18 @@ int main(void)
 	tcase_add_test(tc, remove_refuses_to_empty_unless_allowed);
 	tcase_add_test(tc, a_failed_write_is_redone_from_a_fresh_read);
 	tcase_add_test(tc, dry_run_reads_only);
+	tcase_add_test(tc, a_throttled_write_is_resent_under_the_lock);
+	tcase_add_test(tc, an_ambiguous_write_is_resolved_by_reading_back);
+	tcase_add_test(tc, an_add_records_its_intent_on_the_instance);
+	tcase_add_test(tc, a_removal_records_removed_first);
+	tcase_add_test(tc, a_held_lock_is_waited_for_then_named);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
+	snprintf(path, sizeof(path), "%s/us-east-1.readers.lock", lock_dir);
+	unlink(path);
+	rmdir(lock_dir);
 	return failed == 0 ? 0 : 1;
 }

@@ -203,6 +203,7 @@ static const struct pw_host_api host = {
 	.sdk_names = host_sdk_names,
 	.invoke = host_invoke,
 	.var = host_var,
+	.redact = redact,
 };
 
 /* NAME -> first DIR/NAME.so on $PREWARM_PLUGIN_PATH; a path stays. */

@@ -23,10 +23,23 @@
 --                                    available readers to warm, then add
 --          "Pending": [ids],         readers not available yet
 --          "Urgent": [text],         endpoints with no eligible member
---          "Skipped": [text], "Warnings": [text]}
+--          "Skipped": [text], "Warnings": [text],
+--          "Restored": [text]       warmed members found missing}
 -- A removal that would leave a static list empty is held back (an empty
 -- list means "every instance" to Aurora): it is made after a warmed reader
 -- was added, when the diff runs again.
+--
+-- The record of intent (rds:AddStaticMember / RemoveStaticMember tag the
+-- instance "aurora-prewarm:endpoint:<endpoint>" = "warm <time>" or
+-- "removed <time>", DescribeDBInstances returns it in TagList) decides
+-- what a missing reader is:
+--   "warm"     a warmed member that got lost (a race, a hand edit):
+--              restored (warmed again, then added), noted in "Restored";
+--   "removed"  taken out on purpose by an operator: never re-added;
+--   no tag     never added by this tool (a lost execution, a reader that
+--              predates it): warmed and added as before.
+-- Scale-in (the instance is gone) and failover (it is the writer) never
+-- reach this: only existing non-writer instances are candidates.
 
 local input = ...
 
@@ -131,6 +144,21 @@ for _, ep in ipairs(input.endpoints or {}) do
   end
 end
 
+-- The intent recorded on an instance for one endpoint: "warm", "removed"
+-- or nil, and the text after it (the time).
+local INTENT = "aurora-prewarm:endpoint:"
+local function intent(i, endpoint)
+  local want = INTENT .. string.lower(endpoint)
+  for _, t in ipairs(i.TagList or {}) do
+    if type(t) == "table" and t.Key == want and type(t.Value) == "string" then
+      local state, rest = t.Value:match("^(%a+)%s*(.*)$")
+      return state, rest
+    end
+  end
+  return nil
+end
+out.Restored = {}
+
 local missing = {} -- reader id -> managed endpoints it is missing from
 for _, name in ipairs(cfg.Endpoints or {}) do
   local ep = eps[name]
@@ -175,8 +203,16 @@ for _, name in ipairs(cfg.Endpoints or {}) do
     end
     for id, i in pairs(inst) do
       if id ~= writer and not members[id] then
-        missing[id] = missing[id] or {}
-        add(missing[id], name)
+        local state, when = intent(i, name)
+        if state == "removed" then
+          add(out.Skipped, string.format("%s was removed from %s on purpose (%s): not re-added", id, name, when))
+        else
+          if state == "warm" then
+            add(out.Restored, string.format("%s (warmed into %s %s)", id, name, when))
+          end
+          missing[id] = missing[id] or {}
+          add(missing[id], name)
+        end
       end
     end
   end

@@ -1,0 +1,358 @@
+/* pw_redact - secret registry, the spellings of a secret, the redactor. */
+#include "pw_redact.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Shorter strings would redact common words. */
+#define MIN_SECRET 4
+/* A bound on one secret's spellings (a long value with every special
+ * character gives about 150). */
+#define MAX_SPELLINGS 512
+
+struct strlist {
+	char **v;
+	size_t n, cap;
+};
+
+/* Takes s (malloc'd); drops it when already listed or too short. -1 when
+ * out of memory (s is freed). */
+static int list_take(struct strlist *l, char *s)
+{
+	if (s == NULL)
+		return -1;
+	if (strlen(s) < MIN_SECRET || l->n >= MAX_SPELLINGS) {
+		free(s);
+		return 0;
+	}
+	for (size_t i = 0; i < l->n; i++) {
+		if (strcmp(l->v[i], s) == 0) {
+			free(s);
+			return 0;
+		}
+	}
+	if (l->n + 1 >= l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 16;
+		char **v = realloc(l->v, cap * sizeof(*v));
+		if (v == NULL) {
+			free(s);
+			return -1;
+		}
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->n++] = s;
+	l->v[l->n] = NULL;
+	return 0;
+}
+
+static void list_free(struct strlist *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = l->cap = 0;
+}
+
+/* --- spellings ------------------------------------------------------------ */
+
+/* libpq conninfo: key='value' with \ and ' backslash-escaped. */
+static char *conninfo_quoted(const char *s)
+{
+	char *out = malloc(2 * strlen(s) + 1), *w = out;
+	if (out == NULL)
+		return NULL;
+	for (; *s; s++) {
+		if (*s == '\\' || *s == '\'')
+			*w++ = '\\';
+		*w++ = *s;
+	}
+	*w = '\0';
+	return out;
+}
+
+enum url_style {
+	URL_STRICT,     /* curl_easy_escape, quote(safe=""): keep A-Za-z0-9-._~ */
+	URL_PLUS,       /* quote_plus: the same with space as + */
+	URL_FORM,       /* WHATWG urlencoded: keep A-Za-z0-9*-._, space as + */
+	URL_PATH,       /* quote(): keep A-Za-z0-9-._~/ */
+	URL_COMPONENT,  /* encodeURIComponent: keep A-Za-z0-9-_.!~*'() */
+	URL_URI,        /* encodeURI: encodeURIComponent's and ;,/?:@&=+$# */
+	URL_STYLES
+};
+
+static int url_keeps(enum url_style st, unsigned char c)
+{
+	if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))
+		return 1;
+	switch (st) {
+	case URL_STRICT:
+	case URL_PLUS: return strchr("-._~", c) != NULL && c;
+	case URL_FORM: return strchr("*-._", c) != NULL && c;
+	case URL_PATH: return strchr("-._~/", c) != NULL && c;
+	case URL_COMPONENT: return strchr("-_.!~*'()", c) != NULL && c;
+	default: return strchr("-_.!~*'();,/?:@&=+$#", c) != NULL && c;
+	}
+}
+
+static char *url_encoded(const char *s, enum url_style st, int lower)
+{
+	const char *hex = lower ? "0123456789abcdef" : "0123456789ABCDEF";
+	char *out = malloc(3 * strlen(s) + 1), *w = out;
+	if (out == NULL)
+		return NULL;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == ' ' && (st == URL_PLUS || st == URL_FORM)) {
+			*w++ = '+';
+		} else if (url_keeps(st, *p)) {
+			*w++ = (char)*p;
+		} else {
+			*w++ = '%';
+			*w++ = hex[*p >> 4];
+			*w++ = hex[*p & 15];
+		}
+	}
+	*w = '\0';
+	return out;
+}
+
+/* Base64 of `pad_before` zero bytes then s. With core, only the characters
+ * that depend on s alone (not on the bytes around it in a longer text);
+ * else all of them, '='-padded when pad. */
+static char *base64(const char *s, int url_safe, int pad_before, int core, int pad)
+{
+	static const char std[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	static const char url[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+	const char *abc = url_safe ? url : std;
+	size_t len = strlen(s), total = len + (size_t)pad_before;
+	char *out = malloc(4 * (total / 3 + 1) + 1);
+	if (out == NULL)
+		return NULL;
+	size_t w = 0;
+	for (size_t i = 0; i < total; i += 3) {
+		uint32_t v = 0;
+		size_t n = total - i < 3 ? total - i : 3;
+		for (size_t k = 0; k < 3; k++) {
+			size_t at = i + k;
+			unsigned char b = (k < n && at >= (size_t)pad_before)
+						  ? (unsigned char)s[at - (size_t)pad_before]
+						  : 0;
+			v = v << 8 | b;
+		}
+		for (size_t k = 0; k < n + 1; k++)
+			out[w++] = abc[(v >> (18 - 6 * k)) & 63];
+		for (size_t k = n + 1; pad && k < 4; k++)
+			out[w++] = '=';
+	}
+	out[w] = '\0';
+	if (core) {
+		/* Character i holds bits 6i..6i+5: keep those wholly inside
+		 * the secret's bits [8*pad_before, 8*total). */
+		size_t first = (8 * (size_t)pad_before + 5) / 6, last = 8 * total / 6;
+		if (last <= first) {
+			out[0] = '\0';
+		} else {
+			memmove(out, out + first, last - first);
+			out[last - first] = '\0';
+		}
+	}
+	return out;
+}
+
+enum ctrl_style { CTRL_JSONC, CTRL_UPPER_U };
+
+static char *json_escaped(const char *s, int slash, enum ctrl_style ctrl)
+{
+	const char *hex = ctrl == CTRL_JSONC ? "0123456789abcdef" : "0123456789ABCDEF";
+	char *out = malloc(6 * strlen(s) + 1), *w = out;
+	if (out == NULL)
+		return NULL;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		const char *shortform = NULL;
+		switch (*p) {
+		case '"': shortform = "\\\""; break;
+		case '\\': shortform = "\\\\"; break;
+		case '/': shortform = slash ? "\\/" : NULL; break;
+		case '\b': shortform = ctrl == CTRL_JSONC ? "\\b" : NULL; break;
+		case '\f': shortform = ctrl == CTRL_JSONC ? "\\f" : NULL; break;
+		case '\n': shortform = ctrl == CTRL_JSONC ? "\\n" : NULL; break;
+		case '\r': shortform = ctrl == CTRL_JSONC ? "\\r" : NULL; break;
+		case '\t': shortform = ctrl == CTRL_JSONC ? "\\t" : NULL; break;
+		default: break;
+		}
+		if (shortform != NULL) {
+			size_t n = strlen(shortform);
+			memcpy(w, shortform, n);
+			w += n;
+		} else if (*p < 0x20) {
+			w += sprintf(w, "\\u00%c%c", hex[*p >> 4], hex[*p & 15]);
+		} else {
+			*w++ = (char)*p;
+		}
+	}
+	*w = '\0';
+	return out;
+}
+
+/* Adds the JSON escapings of list[from..to) to the list; `all` adds the
+ * control-character variants too. */
+static int add_json_escapes(struct strlist *l, size_t from, size_t to, int all)
+{
+	for (size_t i = from; i < to; i++) {
+		for (int slash = 0; slash < 2; slash++) {
+			if (list_take(l, json_escaped(l->v[i], slash, CTRL_JSONC)) != 0)
+				return -1;
+			if (all && list_take(l, json_escaped(l->v[i], slash, CTRL_UPPER_U)) != 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+static int by_length_desc(const void *a, const void *b)
+{
+	size_t la = strlen(*(char *const *)a), lb = strlen(*(char *const *)b);
+	return la < lb ? 1 : la > lb ? -1 : strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+char **pw_secret_spellings(const char *secret)
+{
+	struct strlist l = {NULL, 0, 0};
+	if (secret == NULL || strlen(secret) < MIN_SECRET)
+		return calloc(1, sizeof(char *));
+	int rc = list_take(&l, strdup(secret));
+	rc = rc ? rc : list_take(&l, conninfo_quoted(secret));
+	for (int st = 0; rc == 0 && st < URL_STYLES; st++)
+		for (int lower = 0; rc == 0 && lower < 2; lower++)
+			rc = list_take(&l, url_encoded(secret, (enum url_style)st, lower));
+	for (int url_safe = 0; rc == 0 && url_safe < 2; url_safe++) {
+		rc = list_take(&l, base64(secret, url_safe, 0, 0, 1));
+		rc = rc ? rc : list_take(&l, base64(secret, url_safe, 0, 0, 0));
+		for (int k = 0; rc == 0 && k < 3; k++)
+			rc = list_take(&l, base64(secret, url_safe, k, 1, 0));
+	}
+	size_t bases = l.n;
+	rc = rc ? rc : add_json_escapes(&l, 0, bases, 1);
+	size_t once = l.n;
+	rc = rc ? rc : add_json_escapes(&l, bases, once, 0);
+	if (rc != 0) {
+		list_free(&l);
+		return NULL;
+	}
+	if (l.v == NULL)
+		return calloc(1, sizeof(char *));
+	qsort(l.v, l.n, sizeof(*l.v), by_length_desc);
+	return l.v;
+}
+
+void pw_spellings_free(char **list)
+{
+	for (size_t i = 0; list != NULL && list[i] != NULL; i++)
+		free(list[i]);
+	free(list);
+}
+
+/* --- the registry ----------------------------------------------------------- */
+
+/* Every spelling of every secret, longest first: when one secret contains
+ * another (a token and its signature), the whole token must be hidden,
+ * not just the part registered first. */
+static struct strlist registry;
+
+static void registry_insert(char *s)
+{
+	for (size_t i = 0; i < registry.n; i++) {
+		if (strcmp(registry.v[i], s) == 0) {
+			free(s);
+			return;
+		}
+	}
+	if (registry.n + 1 >= registry.cap) {
+		size_t cap = registry.cap ? registry.cap * 2 : 64;
+		char **v = realloc(registry.v, cap * sizeof(*v));
+		if (v == NULL) {
+			free(s);
+			return;
+		}
+		registry.v = v;
+		registry.cap = cap;
+	}
+	size_t at = 0, len = strlen(s);
+	while (at < registry.n && strlen(registry.v[at]) >= len)
+		at++;
+	memmove(registry.v + at + 1, registry.v + at, (registry.n - at) * sizeof(char *));
+	registry.v[at] = s;
+	registry.n++;
+	registry.v[registry.n] = NULL;
+}
+
+void pw_secret_add(const char *secret)
+{
+	char **sp = pw_secret_spellings(secret);
+	if (sp == NULL) {
+		/* Out of memory: keep at least the plain value. */
+		if (secret != NULL && strlen(secret) >= MIN_SECRET) {
+			char *copy = strdup(secret);
+			if (copy != NULL)
+				registry_insert(copy);
+		}
+		return;
+	}
+	for (size_t i = 0; sp[i] != NULL; i++)
+		registry_insert(sp[i]); /* takes it */
+	free(sp);
+}
+
+void pw_secret_clear(void)
+{
+	list_free(&registry);
+}
+
+/* Replaces every occurrence of one spelling in *s (malloc'd) by "***". */
+static int redact_one(char **s, const char *secret)
+{
+	size_t slen = strlen(secret);
+	size_t count = 0;
+	for (const char *p = strstr(*s, secret); p; p = strstr(p + slen, secret))
+		count++;
+	if (count == 0)
+		return 0;
+	size_t len = strlen(*s);
+	char *out = malloc(len - count * slen + count * 3 + 1);
+	if (out == NULL)
+		return -1;
+	char *w = out;
+	const char *r = *s;
+	for (const char *p = strstr(r, secret); p; p = strstr(r, secret)) {
+		memcpy(w, r, (size_t)(p - r));
+		w += p - r;
+		memcpy(w, "***", 3);
+		w += 3;
+		r = p + slen;
+	}
+	memcpy(w, r, strlen(r) + 1);
+	free(*s);
+	*s = out;
+	return 0;
+}
+
+char *pw_redact(const char *s)
+{
+	if (s == NULL)
+		return NULL;
+	char *out = strdup(s);
+	if (out == NULL)
+		return NULL;
+	for (size_t i = 0; i < registry.n; i++) {
+		if (redact_one(&out, registry.v[i]) != 0) {
+			free(out);
+			return NULL;
+		}
+	}
+	return out;
+}

@@ -1,0 +1,1 @@
+return {StartAt = "A", States = {A = {Type = "Pass", ResultPath = null, End = true}}}

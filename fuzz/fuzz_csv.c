@@ -1,0 +1,31 @@
+/*
+ * fuzz_csv - the CSV files the postgres-warm plugin reads: the exported
+ * top-queries file (header with a `query` column, RFC 4180 quoting) and a
+ * buffer snapshot (relation,fork,first_block,last_block,usage_count). The
+ * same bytes go to both readers.
+ */
+#include <stdlib.h>
+
+#include "fuzz_common.h"
+#include "pgw_csv.h"
+#include "pgw_warm.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const char *text = (const char *)data;
+	pw_error err;
+
+	pgw_query_set *set = NULL;
+	if (pgw_csv_parse_queries(text, size, "fuzz.csv", &set, &err) ==
+	    PW_OK)
+		pgw_query_set_free(set);
+
+	pgw_names names = {0};
+	pgw_range *ranges = NULL;
+	size_t n = 0;
+	if (pgw_snapshot_parse(text, size, "snapshot.csv", &names, &ranges, &n,
+			       &err) == PW_OK)
+		free(ranges);
+	pgw_names_clear(&names);
+	return 0;
+}

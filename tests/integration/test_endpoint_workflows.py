@@ -1,0 +1,220 @@
+"""The shipped workflows with fixtures/fault_proxy.py between `prewarm run`
+and moto (which plays `modifying` for 0.5 s after each Modify), real
+PostgreSQL servers as the instances (as in test_workflow_runs.py):
+
+  (e) reconcile heals a warmed member that got lost (its intent tag says
+      "warm"), and re-adds neither one an operator removed through
+      RemoveStaticMember (tag "removed") nor one scaled in (deleted);
+  (c) aurora-failover-adjust with every 3rd RDS call throttled: the new
+      writer leaves the endpoint, the former writer is warmed back in, the
+      run succeeds;
+  (d) RDS unreachable: aurora-replica-prewarm fails within a bounded time
+      (documented in WORKFLOWS.md) with one webhook alert, the endpoint
+      untouched.
+"""
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+
+import pytest
+
+from fixtures import moto_server as ms
+from fixtures.aurora_sim import CLUSTER, ENDPOINT, READER, WORKFLOWS, WRITER, seed_hot_table
+from fixtures.fault_proxy import FaultProxy
+from fixtures.http_stub import Reply, http_stub  # noqa: F401
+from fixtures.moto_server import plugin_call
+from fixtures.pg_cluster import PgCluster
+
+SRC = os.environ.get("PW_TOP_SRCDIR",
+                     os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..")))
+PREWARM = os.environ.get("PREWARM", os.path.join(os.getcwd(), "prewarm"))
+EVENTS = os.path.join(SRC, "tests", "data", "events")
+NEW = "app-prod-reader-2"       # warmed in, then lost: reconcile heals it
+OPERATOR = "app-prod-reader-3"  # removed by an operator: stays out
+SCALED = "app-prod-reader-4"    # warmed in, then deleted (scale-in)
+SECRET = "app-prod/prewarm"
+# WORKFLOWS.md "RDS unreachable": the first RDS step's Retry waits
+# 2+4+8+16 s, and each of its 5 tries is 3 client attempts (standard
+# mode) with <= 1+2 s of backoff: <= 45 s when connections are refused.
+UNREACHABLE_BOUND = 60
+
+
+@pytest.fixture(scope="module")
+def pg():
+    with PgCluster(standbys=2, shared_buffers="16MB") as c:
+        seed_hot_table(c)
+        yield c
+
+
+@pytest.fixture(scope="module")
+def aws(pg):
+    url, proc, log = ms.start(endpoint_delay=0.5)
+    saved = dict(os.environ)
+    os.environ.pop("AWS_PROFILE", None)
+    os.environ.pop("PREWARM_CONFIG", None)
+    os.environ.update({
+        "AWS_ACCESS_KEY_ID": ms.ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": ms.SECRET_KEY,
+        "AWS_SESSION_TOKEN": ms.SESSION_TOKEN, "AWS_REGION": ms.REGION,
+        "AWS_DEFAULT_REGION": ms.REGION, "AWS_CONFIG_FILE": "/nonexistent/aws-config",
+        "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent/aws-credentials",
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "PREWARM_LOCK_DIR": tempfile.mkdtemp(prefix="pw-locks-"),
+    })
+    rds = url.client("rds")
+    rds.create_db_cluster(DBClusterIdentifier=CLUSTER, Engine="aurora-postgresql",
+                          MasterUsername="postgres", MasterUserPassword="not-used-1")
+    for name in (WRITER, READER, NEW, OPERATOR, SCALED):  # the first is the writer
+        rds.create_db_instance(DBInstanceIdentifier=name, DBClusterIdentifier=CLUSTER,
+                               Engine="aurora-postgresql", DBInstanceClass="db.r6g.large")
+    rds.create_db_cluster_endpoint(DBClusterIdentifier=CLUSTER, DBClusterEndpointIdentifier=ENDPOINT,
+                                   EndpointType="READER", StaticMembers=[READER])
+    arn = url.client("secretsmanager").create_secret(Name=SECRET, SecretString=json.dumps(
+        {"username": "postgres", "password": pg.password, "engine": "postgres",
+         "host": "unused", "port": 5432, "dbname": "postgres"}))["ARN"]
+    proxy = FaultProxy(str(url), rds_client=rds).start()
+    os.environ["AWS_ENDPOINT_URL"] = proxy.url
+    try:
+        yield {"rds": rds, "proxy": proxy, "secret_arn": arn}
+    finally:
+        proxy.stop()
+        ms.stop(proc, log)
+        os.unlink(url.log_path)
+        shutil.rmtree(os.environ["PREWARM_LOCK_DIR"], ignore_errors=True)
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+@pytest.fixture
+def proxy(aws):
+    aws["proxy"].clear()
+    yield aws["proxy"]
+    aws["proxy"].clear()
+
+
+def members(rds):
+    ep = rds.describe_db_cluster_endpoints(DBClusterEndpointIdentifier=ENDPOINT)["DBClusterEndpoints"][0]
+    return sorted(ep.get("StaticMembers", []))
+
+
+def wait_available(rds):
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        ep = rds.describe_db_cluster_endpoints(DBClusterEndpointIdentifier=ENDPOINT)
+        if ep["DBClusterEndpoints"][0]["Status"] == "available":
+            return
+        time.sleep(0.1)
+    raise AssertionError("endpoint never available")
+
+
+def config(tmp_path, pg, aws, **extra):
+    hosts = {READER: pg.primary, NEW: pg.standbys[0], WRITER: pg.standbys[1],
+             OPERATOR: pg.standbys[0]}
+    v = {
+        "clusters.%s.endpoints" % CLUSTER: ENDPOINT,
+        "clusters.%s.database.auth" % CLUSTER: "secret",
+        "clusters.%s.database.secret_id" % CLUSTER: aws["secret_arn"],
+        "clusters.%s.database.sslmode" % CLUSTER: "disable",
+        "available_wait.initial_seconds": 1,
+        "lag.window_seconds": 120, "lag.period_seconds": 60, "lag.min_datapoints": 2,
+        "lag.initial_seconds": 1, "lag.max_delay_seconds": 2, "lag.max_wait_seconds": 6,
+        "warm.budget_seconds": 60, "warm.parallel": 2,
+        "reconcile.grace_minutes": 0,
+    }
+    for name, inst in hosts.items():
+        v["clusters.%s.database.hosts.%s" % (CLUSTER, name)] = "127.0.0.1:%d" % inst.port
+    v.update(extra)
+    path = tmp_path / "prewarm.json"
+    path.write_text(json.dumps({"vars": v}))
+    return str(path)
+
+
+def run(tmp_path, workflow, event, cfg):
+    inp = tmp_path / "event.json"
+    inp.write_text(json.dumps(event))
+    t0 = time.monotonic()
+    p = subprocess.run([PREWARM, "run", os.path.join(WORKFLOWS, workflow), "--input", str(inp),
+                        "--config", cfg, "--state-dir", str(tmp_path / "state"), "--log-format", "json"],
+                       capture_output=True, text=True, timeout=300)
+    took = time.monotonic() - t0
+    assert p.returncode in (0, 1), f"exit {p.returncode}: {p.stdout}\n{p.stderr}"
+    return p.returncode, json.loads(p.stdout), p.stderr, took
+
+
+def event(name, **changes):
+    with open(os.path.join(EVENTS, name)) as f:
+        e = json.load(f)
+    e["detail"].update(changes)
+    return e
+
+
+def member_call(action, who, **extra):
+    rc, out, err = plugin_call("rds", action, {"DBClusterEndpointIdentifier": ENDPOINT,
+                                               "DBInstanceIdentifier": who, **extra})
+    assert rc == 0, (out, err)
+    return out
+
+
+def test_e_reconcile_heals_a_lost_member_and_respects_removals(tmp_path, pg, aws, proxy):
+    rds = aws["rds"]
+    for who in (NEW, OPERATOR, SCALED):  # each warmed and added (tag "warm")
+        assert member_call("AddStaticMember", who)["IntentRecorded"] is True
+    member_call("RemoveStaticMember", OPERATOR)  # tag "removed"
+    wait_available(rds)
+    # NEW is lost (a hand edit, or a writer on a host without the lock).
+    rds.modify_db_cluster_endpoint(DBClusterEndpointIdentifier=ENDPOINT,
+                                   StaticMembers=[READER, SCALED])
+    wait_available(rds)
+    rds.delete_db_instance(DBInstanceIdentifier=SCALED, SkipFinalSnapshot=True)
+    assert members(rds) == sorted([READER, SCALED])
+    rc, out, err, _ = run(tmp_path, "reconcile.yaml", {}, config(tmp_path, pg, aws))
+    assert rc == 0, (out, err)
+    assert members(rds) == sorted([READER, NEW])
+    changes = {(c["Action"], c["DBInstanceIdentifier"]) for c in out["Clusters"][0]["Changes"]}
+    assert changes == {("add", NEW), ("remove", SCALED)}, out
+    # Again: nothing to do, and the operator's removal still holds.
+    rc, out, err, _ = run(tmp_path, "reconcile.yaml", {}, config(tmp_path, pg, aws))
+    assert rc == 0 and out["Clusters"][0]["Changes"] in ({}, []), (out, err)
+    assert OPERATOR not in members(rds)
+
+
+def test_c_failover_under_throttling(tmp_path, pg, aws, proxy):
+    rds = aws["rds"]
+    wait_available(rds)
+    before = set(members(rds))
+    assert READER in before and WRITER not in before
+    rds.failover_db_cluster(DBClusterIdentifier=CLUSTER, TargetDBInstanceIdentifier=READER)
+    proxy.every_nth(3, "throttle")
+    rc, out, err, took = run(tmp_path, "aurora-failover-adjust.yaml",
+                             event("rds-event-0071.json",
+                                   Message="Completed failover to DB instance: " + READER),
+                             config(tmp_path, pg, aws))
+    assert rc == 0, (out, err)
+    assert proxy.calls() >= 6 and took < 60, (proxy.calls(), took)
+    (summary,) = out["Clusters"]
+    changes = {(c["Action"], c["DBInstanceIdentifier"]) for c in summary["Changes"]}
+    assert changes == {("remove", READER), ("add", WRITER)}
+    assert set(members(rds)) == (before - {READER}) | {WRITER}
+    for before_m, sent, _ in proxy.modifies:
+        # Only the new writer may leave; nobody else is dropped.
+        assert set(before_m) - set(sent) <= {READER}, (before_m, sent)
+
+
+def test_d_rds_unreachable_fails_bounded_with_one_alert(tmp_path, pg, aws, proxy, http_stub):
+    rds = aws["rds"]
+    wait_available(rds)
+    before = members(rds)
+    http_stub.route("POST", "/hook", [Reply(200, "ok")])
+    proxy.down()
+    cfg = config(tmp_path, pg, aws, **{"notify.webhook_url": http_stub.url + "/hook"})
+    rc, out, err, took = run(tmp_path, "aurora-replica-prewarm.yaml",
+                             event("rds-event-0005.json", SourceIdentifier="rds:" + OPERATOR), cfg)
+    proxy.down(False)
+    assert rc == 1, (out, err)
+    assert out["Error"] in ("AWS.NetworkError", "AWS.Timeout"), out
+    assert took < UNREACHABLE_BOUND, f"took {took:.1f} s"
+    hooks = [r for r in http_stub.requests if r.path == "/hook"]
+    assert len(hooks) == 1, hooks
+    assert members(rds) == before

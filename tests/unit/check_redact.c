@@ -1,0 +1,296 @@
+/* check_redact - the redactor over every spelling an output can give a
+ * secret. The expected spellings were produced by other encoders (Python's
+ * json, urllib.parse and base64; tests/unit/check_redact.c's table was
+ * generated once, see the comment above it), not by pw_redact itself. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "pw_out.h"
+#include "pw_redact.h"
+
+struct spelling {
+	const char *secret, *how, *text;
+};
+
+struct embedded {
+	const char *secret;
+	int pad_before, url_safe;
+	const char *text, *expected;
+};
+
+/* S1 mixes /, ", \, +, %, space and '; S2 is "Aa1" and the whole default
+ * punctuation set of Secrets Manager's GetRandomPassword
+ * (!"#$%&'()*+,-./:;<=>?@[\]^_`{|}~) plus space (IncludeSpace); S3 has
+ * control characters. Rows: json.dumps (with .replace("/", "\\/") for
+ * json-c's default), libpq conninfo quoting, urllib.parse.quote/quote_plus
+ * with the safe sets of curl, WHATWG forms, quote(), encodeURIComponent
+ * and encodeURI (and lower-case hex), base64.b64encode/urlsafe_b64encode;
+ * embedded: base64 of b"k"*n + secret + b"tail". */
+#define S1 "p/w\"d\\x+y% z~*'q"
+#define S2 "Aa1!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~ "
+#define S3 "ab\001c\012d/e\011f"
+static const struct spelling spellings[] = {
+	{S1, "plain", "p/w\"d\\x+y% z~*'q"},
+	{S1, "json, / kept", "p/w\\\"d\\\\x+y% z~*'q"},
+	{S1, "json, / as \\/", "p\\/w\\\"d\\\\x+y% z~*'q"},
+	{S1, "conninfo-quoted", "p/w\"d\\\\x+y% z~*\\'q"},
+	{S1, "conninfo-quoted in json", "p/w\\\"d\\\\\\\\x+y% z~*\\\\'q"},
+	{S1, "conninfo-quoted in json, \\/", "p\\/w\\\"d\\\\\\\\x+y% z~*\\\\'q"},
+	{S1, "json in json (inner \\/)", "p\\\\/w\\\\\\\"d\\\\\\\\x+y% z~*'q"},
+	{S1, "json in json, both \\/", "p\\\\\\/w\\\\\\\"d\\\\\\\\x+y% z~*'q"},
+	{S1, "json in json (no \\/)", "p/w\\\\\\\"d\\\\\\\\x+y% z~*'q"},
+	{S1, "quote(safe='')", "p%2Fw%22d%5Cx%2By%25%20z~%2A%27q"},
+	{S1, "quote(safe='') lower hex", "p%2fw%22d%5cx%2by%25%20z~%2a%27q"},
+	{S1, "quote_plus", "p%2Fw%22d%5Cx%2By%25+z~%2A%27q"},
+	{S1, "quote_plus lower hex", "p%2fw%22d%5cx%2by%25+z~%2a%27q"},
+	{S1, "WHATWG form", "p%2Fw%22d%5Cx%2By%25+z%7E*%27q"},
+	{S1, "WHATWG form lower hex", "p%2fw%22d%5cx%2by%25+z%7e*%27q"},
+	{S1, "quote() path", "p/w%22d%5Cx%2By%25%20z~%2A%27q"},
+	{S1, "quote() path lower hex", "p/w%22d%5cx%2by%25%20z~%2a%27q"},
+	{S1, "quote() path in json \\/", "p\\/w%22d%5Cx%2By%25%20z~%2A%27q"},
+	{S1, "encodeURIComponent", "p%2Fw%22d%5Cx%2By%25%20z~*'q"},
+	{S1, "encodeURIComponent lower hex", "p%2fw%22d%5cx%2by%25%20z~*'q"},
+	{S1, "encodeURI", "p/w%22d%5Cx+y%25%20z~*'q"},
+	{S1, "encodeURI lower hex", "p/w%22d%5cx+y%25%20z~*'q"},
+	{S1, "encodeURI in json \\/", "p\\/w%22d%5Cx+y%25%20z~*'q"},
+	{S1, "base64", "cC93ImRceCt5JSB6fioncQ=="},
+	{S1, "base64 unpadded", "cC93ImRceCt5JSB6fioncQ"},
+	{S2, "plain", "Aa1!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~ "},
+	{S2, "json, / kept", "Aa1!\\\"#$%&'()*+,-./:;<=>?@[\\\\]^_`{|}~ "},
+	{S2, "json, / as \\/", "Aa1!\\\"#$%&'()*+,-.\\/:;<=>?@[\\\\]^_`{|}~ "},
+	{S2, "conninfo-quoted", "Aa1!\"#$%&\\'()*+,-./:;<=>?@[\\\\]^_`{|}~ "},
+	{S2, "conninfo-quoted in json", "Aa1!\\\"#$%&\\\\'()*+,-./:;<=>?@[\\\\\\\\]^_`{|}~ "},
+	{S2, "conninfo-quoted in json, \\/", "Aa1!\\\"#$%&\\\\'()*+,-.\\/:;<=>?@[\\\\\\\\]^_`{|}~ "},
+	{S2, "json in json (inner \\/)", "Aa1!\\\\\\\"#$%&'()*+,-.\\\\/:;<=>?@[\\\\\\\\]^_`{|}~ "},
+	{S2, "json in json, both \\/", "Aa1!\\\\\\\"#$%&'()*+,-.\\\\\\/:;<=>?@[\\\\\\\\]^_`{|}~ "},
+	{S2, "json in json (no \\/)", "Aa1!\\\\\\\"#$%&'()*+,-./:;<=>?@[\\\\\\\\]^_`{|}~ "},
+	{S2, "quote(safe='')", "Aa1%21%22%23%24%25%26%27%28%29%2A%2B%2C-.%2F%3A%3B%3C%3D%3E%3F%40%5B%5C%5D%5E_%60%7B%7C%7D~%20"},
+	{S2, "quote(safe='') lower hex", "Aa1%21%22%23%24%25%26%27%28%29%2a%2b%2c-.%2f%3a%3b%3c%3d%3e%3f%40%5b%5c%5d%5e_%60%7b%7c%7d~%20"},
+	{S2, "quote_plus", "Aa1%21%22%23%24%25%26%27%28%29%2A%2B%2C-.%2F%3A%3B%3C%3D%3E%3F%40%5B%5C%5D%5E_%60%7B%7C%7D~+"},
+	{S2, "quote_plus lower hex", "Aa1%21%22%23%24%25%26%27%28%29%2a%2b%2c-.%2f%3a%3b%3c%3d%3e%3f%40%5b%5c%5d%5e_%60%7b%7c%7d~+"},
+	{S2, "WHATWG form", "Aa1%21%22%23%24%25%26%27%28%29*%2B%2C-.%2F%3A%3B%3C%3D%3E%3F%40%5B%5C%5D%5E_%60%7B%7C%7D%7E+"},
+	{S2, "WHATWG form lower hex", "Aa1%21%22%23%24%25%26%27%28%29*%2b%2c-.%2f%3a%3b%3c%3d%3e%3f%40%5b%5c%5d%5e_%60%7b%7c%7d%7e+"},
+	{S2, "quote() path", "Aa1%21%22%23%24%25%26%27%28%29%2A%2B%2C-./%3A%3B%3C%3D%3E%3F%40%5B%5C%5D%5E_%60%7B%7C%7D~%20"},
+	{S2, "quote() path lower hex", "Aa1%21%22%23%24%25%26%27%28%29%2a%2b%2c-./%3a%3b%3c%3d%3e%3f%40%5b%5c%5d%5e_%60%7b%7c%7d~%20"},
+	{S2, "quote() path in json \\/", "Aa1%21%22%23%24%25%26%27%28%29%2A%2B%2C-.\\/%3A%3B%3C%3D%3E%3F%40%5B%5C%5D%5E_%60%7B%7C%7D~%20"},
+	{S2, "encodeURIComponent", "Aa1!%22%23%24%25%26'()*%2B%2C-.%2F%3A%3B%3C%3D%3E%3F%40%5B%5C%5D%5E_%60%7B%7C%7D~%20"},
+	{S2, "encodeURIComponent lower hex", "Aa1!%22%23%24%25%26'()*%2b%2c-.%2f%3a%3b%3c%3d%3e%3f%40%5b%5c%5d%5e_%60%7b%7c%7d~%20"},
+	{S2, "encodeURI", "Aa1!%22#$%25&'()*+,-./:;%3C=%3E?@%5B%5C%5D%5E_%60%7B%7C%7D~%20"},
+	{S2, "encodeURI lower hex", "Aa1!%22#$%25&'()*+,-./:;%3c=%3e?@%5b%5c%5d%5e_%60%7b%7c%7d~%20"},
+	{S2, "encodeURI in json \\/", "Aa1!%22#$%25&'()*+,-.\\/:;%3C=%3E?@%5B%5C%5D%5E_%60%7B%7C%7D~%20"},
+	{S2, "base64", "QWExISIjJCUmJygpKissLS4vOjs8PT4/QFtcXV5fYHt8fX4g"},
+	{S2, "base64 in json \\/", "QWExISIjJCUmJygpKissLS4vOjs8PT4\\/QFtcXV5fYHt8fX4g"},
+	{S2, "base64url", "QWExISIjJCUmJygpKissLS4vOjs8PT4_QFtcXV5fYHt8fX4g"},
+	{S3, "plain", "ab\001c\012d/e\011f"},
+	{S3, "json, / kept", "ab\\u0001c\\nd/e\\tf"},
+	{S3, "json, / as \\/", "ab\\u0001c\\nd\\/e\\tf"},
+	{S3, "json in json (inner \\/)", "ab\\\\u0001c\\\\nd\\\\/e\\\\tf"},
+	{S3, "json in json, both \\/", "ab\\\\u0001c\\\\nd\\\\\\/e\\\\tf"},
+	{S3, "json in json (no \\/)", "ab\\\\u0001c\\\\nd/e\\\\tf"},
+	{S3, "quote(safe='')", "ab%01c%0Ad%2Fe%09f"},
+	{S3, "quote(safe='') lower hex", "ab%01c%0ad%2fe%09f"},
+	{S3, "quote() path", "ab%01c%0Ad/e%09f"},
+	{S3, "quote() path lower hex", "ab%01c%0ad/e%09f"},
+	{S3, "quote() path in json \\/", "ab%01c%0Ad\\/e%09f"},
+	{S3, "base64", "YWIBYwpkL2UJZg=="},
+	{S3, "base64 unpadded", "YWIBYwpkL2UJZg"},
+};
+static const struct embedded embedded[] = {
+	{S1, 0, 0, "cC93ImRceCt5JSB6fioncXRhaWw=", "***XRhaWw="},
+	{S1, 0, 1, "cC93ImRceCt5JSB6fioncXRhaWw=", "***XRhaWw="},
+	{S1, 1, 0, "a3AvdyJkXHgreSUgen4qJ3F0YWls", "a3***F0YWls"},
+	{S1, 1, 1, "a3AvdyJkXHgreSUgen4qJ3F0YWls", "a3***F0YWls"},
+	{S1, 2, 0, "a2twL3ciZFx4K3klIHp+KidxdGFpbA==", "a2t***dGFpbA=="},
+	{S1, 2, 1, "a2twL3ciZFx4K3klIHp-KidxdGFpbA==", "a2t***dGFpbA=="},
+	{S2, 0, 0, "QWExISIjJCUmJygpKissLS4vOjs8PT4/QFtcXV5fYHt8fX4gdGFpbA==", "***dGFpbA=="},
+	{S2, 0, 1, "QWExISIjJCUmJygpKissLS4vOjs8PT4_QFtcXV5fYHt8fX4gdGFpbA==", "***dGFpbA=="},
+	{S2, 1, 0, "a0FhMSEiIyQlJicoKSorLC0uLzo7PD0+P0BbXF1eX2B7fH1+IHRhaWw=", "a0***HRhaWw="},
+	{S2, 1, 1, "a0FhMSEiIyQlJicoKSorLC0uLzo7PD0-P0BbXF1eX2B7fH1-IHRhaWw=", "a0***HRhaWw="},
+	{S2, 2, 0, "a2tBYTEhIiMkJSYnKCkqKywtLi86Ozw9Pj9AW1xdXl9ge3x9fiB0YWls", "a2t***B0YWls"},
+	{S2, 2, 1, "a2tBYTEhIiMkJSYnKCkqKywtLi86Ozw9Pj9AW1xdXl9ge3x9fiB0YWls", "a2t***B0YWls"},
+};
+
+START_TEST(every_spelling_of_a_secret_is_redacted)
+{
+	const struct spelling *s = &spellings[_i];
+	pw_secret_clear();
+	pw_secret_add(s->secret);
+	char text[1024], want[1024];
+	snprintf(text, sizeof(text), "before<%s>after", s->text);
+	snprintf(want, sizeof(want), "before<***>after");
+	char *got = pw_redact(text);
+	ck_assert_msg(got != NULL && strcmp(got, want) == 0, "%s: %s -> %s", s->how, text,
+		      got ? got : "(null)");
+	free(got);
+	pw_secret_clear();
+}
+END_TEST
+
+/* A secret base64-encoded inside a longer text (a basic-auth header, a
+ * token) starts at any of the 3 byte alignments: the characters that
+ * depend on the secret alone are redacted, the 0-2 next to it that also
+ * hold neighbouring bits are kept. */
+START_TEST(a_secret_inside_a_longer_base64_text_is_redacted)
+{
+	const struct embedded *e = &embedded[_i];
+	pw_secret_clear();
+	pw_secret_add(e->secret);
+	char *got = pw_redact(e->text);
+	ck_assert_msg(got != NULL && strcmp(got, e->expected) == 0,
+		      "alignment %d%s: %s -> %s (want %s)", e->pad_before,
+		      e->url_safe ? " url-safe" : "", e->text, got ? got : "(null)", e->expected);
+	free(got);
+	pw_secret_clear();
+}
+END_TEST
+
+/* Text serialized by json-c, as the engine's outputs are: a conninfo
+ * holding the password inside a JSON string, and a dry-run line (the
+ * parameters serialized with \/ escapes) inside a JSON log line. Redacted
+ * output equals the same document built with "***" for the secret. */
+static char *conninfo_doc(const char *password, int quote, int flags)
+{
+	char *quoted = malloc(2 * strlen(password) + 1), *w = quoted;
+	for (const char *p = password; *p; p++) {
+		if (quote && (*p == '\\' || *p == '\''))
+			*w++ = '\\';
+		*w++ = *p;
+	}
+	*w = '\0';
+	char *conninfo = NULL;
+	ck_assert_int_ge(asprintf(&conninfo, "host=db user=app password='%s' dbname=shop", quoted),
+			 0);
+	json_object *params = json_object_new_object();
+	json_object_object_add(params, "Target", json_object_new_string(conninfo));
+	json_object_object_add(params, "Password", json_object_new_string(password));
+	/* The dry-run log: parameters serialized with json-c's defaults... */
+	char *line = NULL;
+	ck_assert_int_ge(asprintf(&line, "would call postgres-warm:Warm with %s",
+				  json_object_to_json_string_ext(params, JSON_C_TO_STRING_PLAIN)),
+			 0);
+	/* ...inside a JSON log line or journal event. */
+	json_object *log = json_object_new_object();
+	json_object_object_add(log, "msg", json_object_new_string(line));
+	json_object_object_add(log, "params", params);
+	char *out = strdup(json_object_to_json_string_ext(log, flags));
+	json_object_put(log);
+	free(line);
+	free(conninfo);
+	free(quoted);
+	return out;
+}
+
+START_TEST(a_password_in_a_conninfo_in_json_in_json_is_redacted)
+{
+	static const char *const secrets[] = {S1, S2, S3};
+	static const int flags[] = {JSON_C_TO_STRING_PLAIN,
+				    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE};
+	for (size_t i = 0; i < 3; i++) {
+		for (size_t f = 0; f < 2; f++) {
+			pw_secret_clear();
+			pw_secret_add(secrets[i]);
+			char *text = conninfo_doc(secrets[i], 1, flags[f]);
+			char *want = conninfo_doc("***", 0, flags[f]);
+			char *got = pw_redact(text);
+			ck_assert_msg(strcmp(got, want) == 0, "secret %zu flags %d:\n%s\n-> %s", i,
+				      flags[f], text, got);
+			free(got);
+			free(want);
+			free(text);
+		}
+	}
+	pw_secret_clear();
+}
+END_TEST
+
+/* Redaction is not over-eager: text without the secret is unchanged,
+ * even text made of other secrets' spellings, and no spelling is shorter
+ * than 4 bytes. */
+START_TEST(text_without_the_secret_is_left_alone)
+{
+	pw_secret_clear();
+	pw_secret_add(S1);
+	for (size_t i = 0; i < sizeof(spellings) / sizeof(*spellings); i++) {
+		if (strcmp(spellings[i].secret, S1) == 0)
+			continue;
+		char *got = pw_redact(spellings[i].text);
+		ck_assert_str_eq(got, spellings[i].text);
+		free(got);
+	}
+	char *got = pw_redact("p/w\"d and z~*'q and cC93 are parts, not the secret");
+	ck_assert_str_eq(got, "p/w\"d and z~*'q and cC93 are parts, not the secret");
+	free(got);
+	pw_secret_clear();
+	char **sp = pw_secret_spellings(S2);
+	ck_assert_ptr_nonnull(sp);
+	size_t n = 0;
+	for (; sp[n] != NULL; n++) {
+		ck_assert_uint_ge(strlen(sp[n]), 4);
+		if (n > 0)
+			ck_assert_uint_ge(strlen(sp[n - 1]), strlen(sp[n])); /* longest first */
+	}
+	ck_assert_uint_ge(n, 20);
+	pw_spellings_free(sp);
+	sp = pw_secret_spellings("abc");
+	ck_assert_ptr_nonnull(sp);
+	ck_assert_ptr_null(sp[0]);
+	pw_spellings_free(sp);
+}
+END_TEST
+
+/* pw_out writes redacted text whatever the way in: printf arguments that
+ * split a secret, a JSON document, a file descriptor. */
+START_TEST(every_pw_out_writer_redacts)
+{
+	pw_secret_clear();
+	pw_secret_add(S1);
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	pw_out_printf(f, "a %.4s%s b\n", S1, S1 + 4);
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "p", json_object_new_string(S1));
+	pw_out_json(f, o);
+	pw_out_puts(f, "x " S1 "\n");
+	fclose(f);
+	ck_assert_str_eq(buf, "a *** b\n{\"p\":\"***\"}\nx ***\n");
+	free(buf);
+	int changed = 0;
+	char *t = pw_out_json_text(o, &changed);
+	ck_assert_str_eq(t, "{\"p\":\"***\"}");
+	ck_assert_int_eq(changed, 1);
+	free(t);
+	json_object_put(o);
+	FILE *tf = tmpfile();
+	ck_assert_int_eq(pw_out_write_fd(fileno(tf), "fd " S1 " end"), 0);
+	char back[64] = {0};
+	rewind(tf);
+	ck_assert_uint_gt(fread(back, 1, sizeof(back) - 1, tf), 0);
+	fclose(tf);
+	ck_assert_str_eq(back, "fd *** end");
+	pw_secret_clear();
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("redact");
+	TCase *tc = tcase_create("redact");
+	tcase_add_loop_test(tc, every_spelling_of_a_secret_is_redacted, 0,
+			    (int)(sizeof(spellings) / sizeof(*spellings)));
+	tcase_add_loop_test(tc, a_secret_inside_a_longer_base64_text_is_redacted, 0,
+			    (int)(sizeof(embedded) / sizeof(*embedded)));
+	tcase_add_test(tc, a_password_in_a_conninfo_in_json_in_json_is_redacted);
+	tcase_add_test(tc, text_without_the_secret_is_left_alone);
+	tcase_add_test(tc, every_pw_out_writer_redacts);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
