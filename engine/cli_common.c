@@ -129,7 +129,8 @@ void pw_cli_print_json(json_object *v)
 void pw_cli_print_error(const pw_error *e)
 {
 	json_object *o = json_object_new_object();
-	json_object_object_add(o, "Error", json_object_new_string(e->name));
+	/* a Fail state without Error has no error name: null, as AWS leaves it out */
+	json_object_object_add(o, "Error", e->name[0] ? json_object_new_string(e->name) : NULL);
 	json_object_object_add(o, "Cause", json_object_new_string(e->cause));
 	pw_cli_print_json(o);
 	json_object_put(o);
@@ -143,8 +144,8 @@ int pw_cli_finish(const struct pw_exec_result *res)
 		pw_cli_print_json(res->output);
 		return PW_EXIT_OK;
 	}
-	pw_log(PW_LOG_ERROR, "engine", "execution %s failed: %s: %s", res->id, res->error.name,
-	       res->error.cause);
+	pw_log(PW_LOG_ERROR, "engine", "execution %s failed: %s: %s", res->id,
+	       res->error.name[0] ? res->error.name : "(no error name)", res->error.cause);
 	pw_cli_print_error(&res->error);
 	return PW_EXIT_FAILED;
 }

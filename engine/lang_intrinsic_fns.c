@@ -63,6 +63,39 @@ static int want_int(const char *fn, int argno, json_object *v, int64_t *out,
 			    argno, type_name(v));
 }
 
+/*
+ * A number argument made integral by rule: 'r' rounds half up as Java's
+ * Math.round does (1.5 -> 2, -1.5 -> -1, -2.5 -> -2; what States.MathAdd
+ * does with decimals), 't' truncates toward zero (2.9 -> 2, -2.9 -> -2; what
+ * States.MathRandom does with decimal bounds and seed).
+ */
+static int want_number_as_int(const char *fn, int argno, json_object *v,
+			      char rule, int64_t *out, pw_error *err)
+{
+	if (json_object_is_type(v, json_type_int)) {
+		*out = json_object_get_int64(v);
+		return 0;
+	}
+	if (json_object_is_type(v, json_type_double)) {
+		double d = json_object_get_double(v);
+		if (isfinite(d) && fabs(d) < 9.0e18) {
+			double fl = floor(d);
+			if (rule == 'r')
+				d = d - fl >= 0.5 ? fl + 1 : fl;
+			else
+				d = trunc(d);
+			*out = (int64_t)d;
+			return 0;
+		}
+		return pw_error_set(err, LANG_IF_ERR,
+				    "%s: argument %d is out of the integer "
+				    "range", fn, argno);
+	}
+	return pw_error_set(err, LANG_IF_ERR,
+			    "%s: argument %d must be a number, not %s", fn,
+			    argno, type_name(v));
+}
+
 /* json_object_equal treats int 1 and double 1.0 as different; ASL values
  * compare as JSON numbers. */
 static int json_equal(json_object *a, json_object *b)
@@ -108,26 +141,10 @@ static int json_equal(json_object *a, json_object *b)
 
 /* --- the functions ------------------------------------------------------- */
 
-/* Appends v's text form to a growing buffer, as States.Format does. */
-static int format_value(json_object *v, char **buf, size_t *len,
-			size_t *cap)
+/* Appends n bytes of s to a growing buffer. */
+static int buf_add(const char *s, size_t n, char **buf, size_t *len,
+		   size_t *cap)
 {
-	const char *s;
-	char tmp[64];
-	if (v == NULL)
-		s = "null";
-	else if (json_object_is_type(v, json_type_string))
-		s = json_object_get_string(v);
-	else if (json_object_is_type(v, json_type_double)) {
-		/* shortest round-trip text, like JSON serializers */
-		s = json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
-	} else {
-		snprintf(tmp, sizeof(tmp), "%s",
-			 json_object_to_json_string_ext(
-				 v, JSON_C_TO_STRING_PLAIN));
-		s = tmp;
-	}
-	size_t n = strlen(s);
 	if (*len + n + 1 > *cap) {
 		size_t c = *cap ? *cap : 64;
 		while (c < *len + n + 1)
@@ -142,6 +159,53 @@ static int format_value(json_object *v, char **buf, size_t *len,
 	*len += n;
 	(*buf)[*len] = '\0';
 	return 0;
+}
+
+/*
+ * Appends v's text form to a growing buffer, as States.Format does. Step
+ * Functions runs on Java and prints an object or array argument the way
+ * java.util.Map/List toString does: {k1=v1, k2=v2} and [a, b], with
+ * strings unquoted at every depth and null as "null".
+ */
+static int format_value(json_object *v, char **buf, size_t *len,
+			size_t *cap)
+{
+	const char *s;
+	if (v == NULL)
+		s = "null";
+	else if (json_object_is_type(v, json_type_string))
+		return buf_add(json_object_get_string(v),
+			       (size_t)json_object_get_string_len(v), buf, len,
+			       cap);
+	else if (json_object_is_type(v, json_type_array)) {
+		size_t n = json_object_array_length(v);
+		if (buf_add("[", 1, buf, len, cap) != 0)
+			return -1;
+		for (size_t i = 0; i < n; i++)
+			if ((i > 0 && buf_add(", ", 2, buf, len, cap) != 0) ||
+			    format_value(json_object_array_get_idx(v, i), buf,
+					 len, cap) != 0)
+				return -1;
+		return buf_add("]", 1, buf, len, cap);
+	} else if (json_object_is_type(v, json_type_object)) {
+		int first = 1;
+		if (buf_add("{", 1, buf, len, cap) != 0)
+			return -1;
+		json_object_object_foreach(v, key, val)
+		{
+			if ((!first && buf_add(", ", 2, buf, len, cap) != 0) ||
+			    buf_add(key, strlen(key), buf, len, cap) != 0 ||
+			    buf_add("=", 1, buf, len, cap) != 0 ||
+			    format_value(val, buf, len, cap) != 0)
+				return -1;
+			first = 0;
+		}
+		return buf_add("}", 1, buf, len, cap);
+	} else {
+		/* numbers: shortest round-trip text, like JSON serializers */
+		s = json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
+	}
+	return buf_add(s, strlen(s), buf, len, cap);
 }
 
 static int fn_format(struct lang_inode *call, json_object **argv,
@@ -160,15 +224,6 @@ static int fn_format(struct lang_inode *call, json_object **argv,
 	if (call->args[0]->kind != LANG_IA_STRING &&
 	    want_type("States.Format", 1, argv[0], json_type_string, err))
 		return PW_ERR;
-	for (size_t k = 1; k < call->nargs; k++) {
-		if (json_object_is_type(argv[k], json_type_array) ||
-		    json_object_is_type(argv[k], json_type_object))
-			return pw_error_set(err, LANG_IF_ERR,
-					    "States.Format: argument %zu must "
-					    "be a string, number, boolean or "
-					    "null, not %s",
-					    k + 1, type_name(argv[k]));
-	}
 	for (size_t i = 0; t[i] != '\0'; i++) {
 		char ch[2] = {t[i], '\0'};
 		if (escapes && t[i] == '\\' && t[i + 1] != '\0') {
@@ -186,10 +241,7 @@ static int fn_format(struct lang_inode *call, json_object **argv,
 			i++;
 			continue;
 		}
-		json_object *tmp = json_object_new_string(ch);
-		int r = format_value(tmp, &buf, &len, &cap);
-		json_object_put(tmp);
-		if (r != 0)
+		if (buf_add(ch, 1, &buf, &len, &cap) != 0)
 			goto oom;
 	}
 	if (used != call->nargs) {
@@ -218,6 +270,11 @@ static int fn_string_to_json(struct lang_inode *call, json_object **argv,
 		return PW_ERR;
 	enum json_tokener_error e = json_tokener_success;
 	const char *s = json_object_get_string(argv[0]);
+	/* Step Functions returns null for an empty or all-blank string */
+	if (s[strspn(s, " \t\r\n")] == '\0') {
+		*out = NULL;
+		return PW_OK;
+	}
 	json_tokener *tok = json_tokener_new();
 	if (tok == NULL)
 		return pw_error_set(err, LANG_IF_ERR, "out of memory");
@@ -510,11 +567,12 @@ static int fn_math_random(struct lang_inode *call, json_object **argv,
 			  json_object **out, pw_error *err)
 {
 	int64_t a, b, seed = 0;
-	if (want_int("States.MathRandom", 1, argv[0], &a, err) ||
-	    want_int("States.MathRandom", 2, argv[1], &b, err))
+	if (want_number_as_int("States.MathRandom", 1, argv[0], 't', &a, err) ||
+	    want_number_as_int("States.MathRandom", 2, argv[1], 't', &b, err))
 		return PW_ERR;
 	if (call->nargs == 3 &&
-	    want_int("States.MathRandom", 3, argv[2], &seed, err))
+	    want_number_as_int("States.MathRandom", 3, argv[2], 't', &seed,
+			       err))
 		return PW_ERR;
 	if (b <= a)
 		return pw_error_set(err, LANG_IF_ERR,
@@ -538,29 +596,20 @@ static int fn_math_random(struct lang_inode *call, json_object **argv,
 	return PW_OK;
 }
 
+/* Decimal arguments are rounded (half up, as Java's Math.round) before
+ * adding, as Step Functions does: MathAdd(1.5, 1.51) is 4. */
 static int fn_math_add(struct lang_inode *call, json_object **argv,
 		       json_object **out, pw_error *err)
 {
 	(void)call;
-	for (int k = 0; k < 2; k++)
-		if (!json_object_is_type(argv[k], json_type_int) &&
-		    !json_object_is_type(argv[k], json_type_double))
-			return pw_error_set(err, LANG_IF_ERR,
-					    "States.MathAdd: argument %d must "
-					    "be a number, not %s",
-					    k + 1, type_name(argv[k]));
-	if (json_object_is_type(argv[0], json_type_int) &&
-	    json_object_is_type(argv[1], json_type_int)) {
-		int64_t a = json_object_get_int64(argv[0]);
-		int64_t b = json_object_get_int64(argv[1]), s;
-		if (__builtin_add_overflow(a, b, &s))
-			return pw_error_set(err, LANG_IF_ERR,
-					    "States.MathAdd: integer overflow");
-		*out = json_object_new_int64(s);
-	} else {
-		*out = json_object_new_double(json_object_get_double(argv[0]) +
-					      json_object_get_double(argv[1]));
-	}
+	int64_t a, b, s;
+	if (want_number_as_int("States.MathAdd", 1, argv[0], 'r', &a, err) ||
+	    want_number_as_int("States.MathAdd", 2, argv[1], 'r', &b, err))
+		return PW_ERR;
+	if (__builtin_add_overflow(a, b, &s))
+		return pw_error_set(err, LANG_IF_ERR,
+				    "States.MathAdd: integer overflow");
+	*out = json_object_new_int64(s);
 	return PW_OK;
 }
 

@@ -84,7 +84,11 @@ static void skip_sp(struct pparse *p)
 		p->i++;
 }
 
-/* A quoted string ('...' or "...") with \ escapes; *out malloc'd. */
+/*
+ * A quoted string ('...' or "...") with \ escapes; *out malloc'd. Inside
+ * single quotes only \' and \\ are escapes and any other backslash is kept,
+ * as Step Functions reads $['Test\""Name"'] (the member Test\""Name").
+ */
 static int parse_quoted(struct pparse *p, char **out)
 {
 	char q = p->s[p->i++];
@@ -105,7 +109,11 @@ static int parse_quoted(struct pparse *p, char **out)
 				free(b);
 				return perr(p, "unterminated quoted name");
 			}
-			c = p->s[p->i++];
+			char next = p->s[p->i];
+			if (q == '"' || next == '\'' || next == '\\') {
+				c = next;
+				p->i++;
+			}
 		}
 		if (n + 2 > cap) {
 			cap *= 2;

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "pw_dataflow.h"
 #include "pw_lua_step.h"
 #include "pw_redact.h"
 #include "pw_resource.h"
@@ -213,12 +214,18 @@ static int check(struct pw_config *c, int64_t *lua_timeout_ms_out, pw_diag *diag
 				return bad(doc, ptr, diag,
 					   "%s: expected a positive whole number of seconds", key);
 			lua_timeout_ms = json_object_get_int64(v) * 1000;
+		} else if (strcmp(key, "payload_limit_bytes") == 0) {
+			if (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) <= 0 ||
+			    json_object_get_int64(v) > ((int64_t)1 << 40))
+				return bad(doc, ptr, diag,
+					   "%s: expected a positive whole number of bytes", key);
 		} else if (strcmp(key, "watch") == 0) {
 			/* `prewarm watch` checks it (pw_watch_config_load). */
 		} else {
 			return bad(doc, ptr, diag,
 				   "unknown key '%s' (known: plugin_path, state_dir, log_format, vars, "
-				   "plugins, resource_map, lua_timeout_seconds, watch)", key);
+				   "plugins, resource_map, lua_timeout_seconds, payload_limit_bytes, watch)",
+				   key);
 		}
 	}
 	*lua_timeout_ms_out = lua_timeout_ms;
@@ -256,6 +263,9 @@ int pw_config_load(const char *path, struct pw_config **out, pw_diag *diag)
 	unwrap_vars(vars);
 	/* The Lua step budget is process-wide: the loaded config sets it. */
 	pw_lua_step_set_default_timeout_ms(lua_timeout_ms);
+	json_object *limit = NULL;
+	json_object_object_get_ex(c->root, "payload_limit_bytes", &limit);
+	pw_payload_limit_set(limit ? (size_t)json_object_get_int64(limit) : 0);
 	*out = c;
 	return 0;
 }

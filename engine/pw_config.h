@@ -10,6 +10,8 @@
  *         after "_", "." or "-" (any case), from the file or --var
  *   plugins: {NAME: {...}, ...}   each plugin's init() config
  *   resource_map: {ARN: RESOURCE} Lambda ARNs -> lua: or PLUGIN:Action
+ *   lua_timeout_seconds: N       budget of an unbounded lua: step
+ *   payload_limit_bytes: N       States.DataLimitExceeded above it (256 KiB)
  * Owner: engine-runtime.
  */
 #ifndef PW_CONFIG_H

@@ -209,3 +209,28 @@ out:
 	json_object_put(merged);
 	return rc;
 }
+
+static size_t payload_limit = PW_PAYLOAD_LIMIT_DEFAULT;
+
+void pw_payload_limit_set(size_t bytes)
+{
+	payload_limit = bytes ? bytes : PW_PAYLOAD_LIMIT_DEFAULT;
+}
+
+size_t pw_payload_limit(void)
+{
+	return payload_limit;
+}
+
+int pw_payload_check(json_object *v, const char *what, pw_error *err)
+{
+	/* json-c writes UTF-8 as is, so the text's length is its size */
+	size_t n = strlen(json_object_to_json_string_ext(
+		v, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	if (n <= payload_limit)
+		return PW_OK;
+	return pw_error_set(err, "States.DataLimitExceeded",
+			    "%s has a size of %zu bytes, exceeding the "
+			    "maximum of %zu bytes (config payload_limit_bytes)",
+			    what, n, payload_limit);
+}

@@ -46,4 +46,19 @@ int pw_state_output(json_object *state, json_object *raw_input,
 		    json_object *result, json_object *context,
 		    json_object **out, pw_error *err);
 
+/*
+ * The payload limit: a state's input, a task's result or a state's output
+ * larger than this many bytes of UTF-8 JSON raises
+ * States.DataLimitExceeded, as Step Functions does at 256 KiB. The limit
+ * is process-wide: the config's payload_limit_bytes sets it
+ * (pw_config_load); 0 restores the default.
+ */
+#define PW_PAYLOAD_LIMIT_DEFAULT 262144
+void pw_payload_limit_set(size_t bytes);
+size_t pw_payload_limit(void);
+
+/* PW_OK when v (NULL is JSON null) fits the limit; else PW_ERR with
+ * States.DataLimitExceeded naming what ("the input of state 'S'"). */
+int pw_payload_check(json_object *v, const char *what, pw_error *err);
+
 #endif

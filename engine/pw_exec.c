@@ -44,6 +44,9 @@ struct exec {
 	struct pw_sim_clock sim;
 	json_object *visits;
 	int loop_cut;
+	/* History events so far (journaled or not): AWS-style event ids in
+	 * runtime error causes ("entered at the event id #N"). */
+	int64_t events;
 	char id[160];
 };
 
@@ -107,6 +110,7 @@ static void set_wall_time(struct exec *x, json_object *obj, const char *key)
 static int journal(struct exec *x, const char *type, const char *state, const char *scope,
 		   json_object *details, pw_error *err)
 {
+	x->events++;
 	if (x->j == NULL) {
 		json_object_put(details);
 		return PW_OK;
@@ -257,7 +261,7 @@ static int do_task(struct exec *x, const char *name, const char *scope, json_obj
 	call.deadline = x->deadline;
 	if (timeout > 0 && now_ms(x) + timeout < call.deadline)
 		call.deadline = now_ms(x) + timeout;
-	if (x->j) {
+	{
 		json_object *d = details2("resource", NULL, "parameters", eff);
 		json_object_object_add(d, "resource", json_object_new_string(resource));
 		json_object_object_add(d, "attempt", json_object_new_int(attempt));
@@ -374,6 +378,14 @@ out:
 	return rc;
 }
 
+/* A state's output over the payload limit is States.DataLimitExceeded. */
+static int work_output_fits(const char *name, json_object *out, pw_error *err)
+{
+	char what[300];
+	snprintf(what, sizeof(what), "the output of state '%s'", name);
+	return pw_payload_check(out, what, err);
+}
+
 /*
  * Task, Parallel and Map: effective input, the work with Retry, output
  * processing, and Catch. Sets *next (borrowed from state; NULL at End)
@@ -405,8 +417,14 @@ static int run_work_state(struct exec *x, const char *name, const char *scope,
 			rc = do_map(x, name, scope, state, eff, &result, err);
 		if (rc == CANCELLED)
 			goto done;
-		if (rc == PW_OK)
-			break;
+		if (rc == PW_OK) {
+			char what[300];
+			snprintf(what, sizeof(what), "the result of state '%s'", name);
+			if (pw_payload_check(result, what, err) == PW_OK)
+				break;
+			rc = PW_ERR;
+			goto caught; /* terminal: no retry */
+		}
 		int idx = pw_retry_find(retry, err->name);
 		if (idx < 0 || idx >= MAX_RETRIERS)
 			goto caught;
@@ -439,6 +457,11 @@ static int run_work_state(struct exec *x, const char *name, const char *scope,
 		json_object_object_add(x->state_ctx, "RetryCount", json_object_new_int(attempt - 1));
 	}
 	rc = pw_state_output(state, raw, result, x->ctx, out, err);
+	if (rc == 0 && work_output_fits(name, *out, err) != PW_OK) {
+		json_object_put(*out);
+		*out = NULL;
+		goto caught;
+	}
 	if (rc == 0) {
 		*next = str_field(state, "Next");
 		goto done;
@@ -539,7 +562,8 @@ static int run_fail(struct exec *x, json_object *state, json_object *raw, pw_err
 			goto out;
 		cause = json_object_get_string(cv);
 	}
-	pw_error_set(err, error ? error : "States.Fail", "%s", cause ? cause : "");
+	/* no Error: no error name, as in Step Functions */
+	pw_error_set(err, error ? error : "", "%s", cause ? cause : "");
 out:
 	json_object_put(ev);
 	json_object_put(cv);
@@ -615,6 +639,35 @@ static int dry_run_loop(struct exec *x, const char *scope, const char *name)
 	return 1;
 }
 
+/* A runtime error's cause in Step Functions' words: "An error occurred
+ * while executing the state 'S' (entered at the event id #N). ..." (once:
+ * a Map/Parallel keeps the cause its inner state gave). */
+static void aws_runtime_cause(const char *name, int64_t entered, pw_error *err)
+{
+	static const char head[] = "An error occurred while executing the state '";
+	if (strcmp(err->name, "States.Runtime") != 0 ||
+	    strncmp(err->cause, head, sizeof(head) - 1) == 0)
+		return;
+	char prefix[400];
+	int n = snprintf(prefix, sizeof(prefix), "%s%.256s' (entered at the event id #%lld). ",
+			 head, name, (long long)entered);
+	size_t plen = strlen(prefix), clen = strlen(err->cause);
+	if (n < 0 || plen + 1 >= sizeof(err->cause))
+		return;
+	if (plen + clen + 1 > sizeof(err->cause))
+		clen = sizeof(err->cause) - plen - 1; /* the cause's tail is cut */
+	memmove(err->cause + plen, err->cause, clen);
+	memcpy(err->cause, prefix, plen);
+	err->cause[plen + clen] = '\0';
+}
+
+static int is_work_state(json_object *state)
+{
+	const char *type = str_field(state, "Type");
+	return type != NULL && (strcmp(type, "Task") == 0 || strcmp(type, "Map") == 0 ||
+				strcmp(type, "Parallel") == 0);
+}
+
 /* Runs a state machine (the workflow or a branch/iterator) from `start`
  * (NULL: StartAt) on input (borrowed). *out: NEW reference on PW_OK. */
 static int run_machine(struct exec *x, json_object *machine, const char *start,
@@ -646,11 +699,21 @@ static int run_machine(struct exec *x, json_object *machine, const char *start,
 			*out = cur; /* the plan ends here, successfully */
 			return PW_OK;
 		}
-		enter_state(x, name, 0);
-		if (x->j && (rc = journal(x, "StateEntered", name, scope,
-					  details2("input", cur, NULL, NULL), err)) != PW_OK)
+		char what[300];
+		snprintf(what, sizeof(what), "the input of state '%s'", name);
+		if ((rc = pw_payload_check(cur, what, err)) != PW_OK)
 			break;
+		enter_state(x, name, 0);
+		if ((rc = journal(x, "StateEntered", name, scope,
+				  details2("input", cur, NULL, NULL), err)) != PW_OK)
+			break;
+		int64_t entered = x->events;
 		rc = run_state(x, name, scope, state, cur, &next, &output, err);
+		if (rc == PW_ERR)
+			aws_runtime_cause(name, entered, err);
+		if (rc == PW_OK && !is_work_state(state) &&
+		    (rc = work_output_fits(name, output, err)) != PW_OK)
+			json_object_put(output);
 		if (rc != PW_OK)
 			break;
 		if (next == NULL && !json_object_get_boolean(field(state, "End")) &&
@@ -660,7 +723,7 @@ static int run_machine(struct exec *x, json_object *machine, const char *start,
 					  name);
 			break;
 		}
-		if (x->j) {
+		{
 			const char *type = str_field(state, "Type");
 			json_object *d = details2("output", output, NULL, NULL);
 			json_object_object_add(d, "next", next ? json_object_new_string(next) : NULL);
@@ -1098,6 +1161,7 @@ static int resume_locked(const pw_doc *doc, const char *id, const struct pw_exec
 	ro.dry_run = 0;
 	json_object *input = field(s.started, "input");
 	exec_init(&x, doc, &ro, id, input, str_field(s.started, "startTime"));
+	x.events = (int64_t)json_object_array_length(events);
 	x.j = j;
 	j = NULL;
 	res->resumed = 1;

@@ -9,8 +9,11 @@ static int one_matches(const char *pattern, const char *name)
 {
 	if (strcmp(pattern, name) == 0)
 		return 1;
-	if (strcmp(name, "States.Runtime") == 0)
-		return 0; /* only an explicit name catches a runtime error */
+	/* only an explicit name catches a runtime error or the terminal
+	 * States.DataLimitExceeded, as in Step Functions */
+	if (strcmp(name, "States.Runtime") == 0 ||
+	    strcmp(name, "States.DataLimitExceeded") == 0)
+		return 0;
 	if (strcmp(pattern, "States.ALL") == 0)
 		return 1;
 	if (strcmp(pattern, "States.TaskFailed") == 0)

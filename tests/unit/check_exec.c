@@ -3,6 +3,7 @@
  * Map/Parallel, journal and resume, idempotency keys. */
 #include "../plugins/rt_test.h"
 #include "pw_config.h"
+#include "pw_dataflow.h"
 #include "pw_exec.h"
 #include "pw_journal.h"
 #include "pw_log.h"
@@ -485,6 +486,110 @@ START_TEST(config_lua_timeout_bounds_a_lua_step_without_timeout)
 }
 END_TEST
 
+/* The payload limit (config payload_limit_bytes, default 256 KiB): a
+ * state's input or output, or a Task/Map/Parallel result, above it is
+ * States.DataLimitExceeded, which only an explicit name catches. */
+START_TEST(payload_limit_raises_data_limit_exceeded)
+{
+	struct pw_config *cfg = NULL;
+	pw_diag diag;
+	char *path = rt_write(tmp, "prewarm.yaml", "payload_limit_bytes: 100\n");
+	ck_assert_int_eq(pw_config_load(path, &cfg, &diag), 0);
+	free(path);
+	pw_config_free(cfg);
+	ck_assert_uint_eq(pw_payload_limit(), 100);
+	/* 101 bytes of input */
+	struct pw_exec_result res = run_wf(
+		"{\"StartAt\":\"P\",\"States\":{\"P\":{\"Type\":\"Pass\",\"End\":true}}}",
+		"{\"s\":\"0123456789012345678901234567890123456789012345678901234567890123456789"
+		"01234567890123456789012\"}", 0);
+	ck_assert_int_eq(res.status, PW_EXEC_FAILED);
+	ck_assert_str_eq(res.error.name, "States.DataLimitExceeded");
+	ck_assert_msg(strstr(res.error.cause, "input of state 'P'") != NULL, "%s", res.error.cause);
+	pw_exec_result_clear(&res);
+	/* exactly 100 bytes fit */
+	res = run_wf("{\"StartAt\":\"P\",\"States\":{\"P\":{\"Type\":\"Pass\",\"End\":true}}}",
+		     "{\"s\":\"0123456789012345678901234567890123456789012345678901234567890123456789"
+		     "0123456789012345678901\"}", 0);
+	ck_assert_int_eq(res.status, PW_EXEC_SUCCEEDED);
+	pw_exec_result_clear(&res);
+	/* a Parallel result twice its 60-byte input: States.ALL does not
+	 * catch it, the explicit name does */
+	const char *par =
+		"{\"StartAt\":\"Par\",\"States\":{\"Par\":{\"Type\":\"Parallel\",\"Branches\":["
+		"{\"StartAt\":\"A\",\"States\":{\"A\":{\"Type\":\"Pass\",\"End\":true}}},"
+		"{\"StartAt\":\"B\",\"States\":{\"B\":{\"Type\":\"Pass\",\"End\":true}}}],"
+		"\"Catch\":[{\"ErrorEquals\":[\"%s\"],\"ResultPath\":null,\"Next\":\"Ok\"}],"
+		"\"End\":true},\"Ok\":{\"Type\":\"Succeed\"}}}";
+	const char *in60 = "{\"s\":\"01234567890123456789012345678901234567890123456789\"}";
+	char wf[1200];
+	snprintf(wf, sizeof(wf), par, "States.ALL");
+	res = run_wf(wf, in60, 0);
+	ck_assert_int_eq(res.status, PW_EXEC_FAILED);
+	ck_assert_str_eq(res.error.name, "States.DataLimitExceeded");
+	ck_assert_msg(strstr(res.error.cause, "result of state 'Par'") != NULL, "%s",
+		      res.error.cause);
+	pw_exec_result_clear(&res);
+	snprintf(wf, sizeof(wf), par, "States.DataLimitExceeded");
+	res = run_wf(wf, in60, 0);
+	ck_assert_int_eq(res.status, PW_EXEC_SUCCEEDED);
+	pw_exec_result_clear(&res);
+
+	static const char *const bad[] = {"payload_limit_bytes: 0\n",
+					  "payload_limit_bytes: 1.5\n",
+					  "payload_limit_bytes: big\n"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		path = rt_write(tmp, "bad.yaml", bad[i]);
+		ck_assert_msg(pw_config_load(path, &cfg, &diag) == -1, "accepted %s", bad[i]);
+		ck_assert_msg(strstr(diag.message, "payload_limit_bytes") != NULL, "%s",
+			      diag.message);
+		free(path);
+	}
+	/* a config without the key restores 256 KiB */
+	ck_assert_int_eq(pw_config_load(NULL, &cfg, &diag), 0);
+	pw_config_free(cfg);
+	ck_assert_uint_eq(pw_payload_limit(), 262144);
+}
+END_TEST
+
+/* A Fail state without Error has no error name, as in Step Functions; a
+ * runtime error's cause is worded as Step Functions words it. */
+START_TEST(fail_without_error_and_runtime_cause_wording)
+{
+	struct pw_exec_result res = run_wf(
+		"{\"StartAt\":\"F\",\"States\":{\"F\":{\"Type\":\"Fail\",\"Cause\":\"why\"}}}",
+		"{}", 0);
+	ck_assert_int_eq(res.status, PW_EXEC_FAILED);
+	ck_assert_str_eq(res.error.name, "");
+	ck_assert_str_eq(res.error.cause, "why");
+	pw_exec_result_clear(&res);
+	res = run_wf("{\"StartAt\":\"A\",\"States\":{"
+		     "\"A\":{\"Type\":\"Pass\",\"Next\":\"P\"},"
+		     "\"P\":{\"Type\":\"Pass\",\"Parameters\":{\"x.$\":\"$.missing\"},\"End\":true}}}",
+		     "{}", 0);
+	ck_assert_int_eq(res.status, PW_EXEC_FAILED);
+	ck_assert_str_eq(res.error.name, "States.Runtime");
+	/* events: ExecutionStarted #1, A entered #2, exited #3, P entered #4 */
+	static const char want[] =
+		"An error occurred while executing the state 'P' (entered at the event id #4). ";
+	ck_assert_msg(strncmp(res.error.cause, want, sizeof(want) - 1) == 0, "%s",
+		      res.error.cause);
+	ck_assert_msg(strstr(res.error.cause, "$.missing") != NULL, "%s", res.error.cause);
+	pw_exec_result_clear(&res);
+	/* inside a Map the inner state's words are kept, not wrapped again */
+	res = run_wf("{\"StartAt\":\"M\",\"States\":{\"M\":{\"Type\":\"Map\",\"ItemProcessor\":{"
+		     "\"StartAt\":\"I\",\"States\":{\"I\":{\"Type\":\"Pass\","
+		     "\"Parameters\":{\"x.$\":\"$.missing\"},\"End\":true}}},\"End\":true}}}",
+		     "[1]", 0);
+	ck_assert_int_eq(res.status, PW_EXEC_FAILED);
+	ck_assert_msg(strncmp(res.error.cause,
+			      "An error occurred while executing the state 'I' ", 48) == 0,
+		      "%s", res.error.cause);
+	ck_assert_ptr_null(strstr(res.error.cause + 10, "An error occurred"));
+	pw_exec_result_clear(&res);
+}
+END_TEST
+
 static const char *journal_wf =
 	"{\"StartAt\":\"A\",\"States\":{"
 	"\"A\":{\"Type\":\"Task\",\"Resource\":\"counter:Bump\",\"Parameters\":{\"Name\":\"a\"},"
@@ -751,6 +856,8 @@ int main(void)
 	tcase_add_test(tc, fail_state_and_no_choice_matched);
 	tcase_add_test(tc, lua_step_runs_relative_to_the_workflow);
 	tcase_add_test(tc, config_lua_timeout_bounds_a_lua_step_without_timeout);
+	tcase_add_test(tc, payload_limit_raises_data_limit_exceeded);
+	tcase_add_test(tc, fail_without_error_and_runtime_cause_wording);
 	tcase_add_test(tc, journal_records_history_events);
 	tcase_add_test(tc, resume_continues_after_the_last_finished_state);
 	tcase_add_test(tc, resume_inside_a_map_runs_no_finished_item_again);

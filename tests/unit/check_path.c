@@ -9,7 +9,8 @@ static const char *INPUT =
 	"\"n\":null,"
 	"\"items\":[{\"id\":1,\"s\":\"on\",\"w\":2.5},{\"id\":2,\"s\":\"off\"},"
 	"{\"id\":3,\"s\":\"on\",\"w\":7}],"
-	"\"odd key\":{\"x.y\":5},\"deep\":{\"id\":9,\"k\":{\"id\":10}}}";
+	"\"odd key\":{\"x.y\":5},\"Test\\\\\\\"\\\"Name\\\"\":6,\"it's\":7,"
+	"\"b\\\\s\":8,\"deep\":{\"id\":9,\"k\":{\"id\":10}}}";
 static const char *CONTEXT =
 	"{\"Execution\":{\"Id\":\"exec-1\",\"Input\":{\"v\":1}},"
 	"\"State\":{\"Name\":\"S\"}}";
@@ -29,6 +30,11 @@ static const struct get_case get_cases[] = {
 	{"$['a']['c']", "\"x\""},
 	{"$[\"a\"].c", "\"x\""},
 	{"$['odd key']['x.y']", "5"},
+	/* in single quotes a backslash is kept unless it escapes ' or \\ */
+	{"$['Test\\\"\"Name\"']", "6"},
+	{"$['it\\'s']", "7"},
+	{"$['b\\\\s']", "8"},
+	{"$[\"b\\\\s\"]", "8"},
 	{"$.a.b[*]", "[10,20,30,40]"},
 	{"$.a.b[1:3]", "[20,30]"},
 	{"$.a.b[:2]", "[10,20]"},
