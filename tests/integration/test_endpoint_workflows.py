@@ -71,9 +71,9 @@ def aws(pg):
                                Engine="aurora-postgresql", DBInstanceClass="db.r6g.large")
     rds.create_db_cluster_endpoint(DBClusterIdentifier=CLUSTER, DBClusterEndpointIdentifier=ENDPOINT,
                                    EndpointType="READER", StaticMembers=[READER])
+    # prewarm's least-privilege role (contrib/sql/prewarm-role.sql), scram over TCP.
     arn = url.client("secretsmanager").create_secret(Name=SECRET, SecretString=json.dumps(
-        {"username": "postgres", "password": pg.password, "engine": "postgres",
-         "host": "unused", "port": 5432, "dbname": "postgres"}))["ARN"]
+        pg.secret()))["ARN"]
     proxy = FaultProxy(str(url), rds_client=rds).start()
     os.environ["AWS_ENDPOINT_URL"] = proxy.url
     try:
