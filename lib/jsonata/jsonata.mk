@@ -2,7 +2,7 @@
 # engine dependency). lib/jsonata/README.md describes it and its numbers.
 noinst_LTLIBRARIES += lib/jsonata/libjsonata.la
 lib_jsonata_libjsonata_la_SOURCES = lib/jsonata/jsonata.h lib/jsonata/jn.h \
-	lib/jsonata/lexer.h lib/jsonata/functions.h \
+	lib/jsonata/lexer.h lib/jsonata/functions.h lib/jsonata/numfmt.h \
 	lib/jsonata/arena.c lib/jsonata/value.c lib/jsonata/lexer.c \
 	lib/jsonata/parser.c lib/jsonata/eval.c lib/jsonata/tuple.c \
 	lib/jsonata/signature.c lib/jsonata/functions.c lib/jsonata/strings.c \
