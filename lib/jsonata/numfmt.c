@@ -303,10 +303,11 @@ double jn_parse_int(jn_ctx *c, const char *s, size_t len, const jn_ipic *p, size
 	case PK_WORDS: case PK_WORDS_UP: case PK_WORDS_TITLE: {
 		double total = 0, cur = 0, last_scale = 0;
 		while (i < len) {
+			size_t before = i;
 			while (i < len && (s[i] == ' ' || s[i] == ',' || s[i] == '-')) i++;
 			size_t j = i;
 			while (j < len && isalpha((unsigned char)s[j])) j++;
-			if (j == i) break;
+			if (j == i) { i = before; break; }
 			char w[32];
 			snprintf(w, sizeof w, "%.*s", (int)(j - i), s + i);
 			for (char *q = w; *q; q++) *q = (char)tolower((unsigned char)*q);
@@ -314,7 +315,7 @@ double jn_parse_int(jn_ctx *c, const char *s, size_t len, const jn_ipic *p, size
 			if (!strcmp(w, "and")) continue;
 			double wv;
 			bool sc;
-			if (word_value(w, &wv, &sc)) { i -= strlen(w); break; }
+			if (word_value(w, &wv, &sc)) { i = before; break; }
 			if (!sc) cur += wv;
 			else if (wv == 100) cur *= 100;
 			else if (wv >= last_scale && last_scale) { total = (total + cur) * wv; cur = 0; last_scale = wv; }
@@ -345,7 +346,9 @@ double jn_parse_int(jn_ctx *c, const char *s, size_t len, const jn_ipic *p, size
 		if (!digits)
 			jn_fail(c, "D3137", -1, "could not parse an integer");
 		if (neg) v = -v;
-		if (p->ordinal) while (i < len && isalpha((unsigned char)s[i])) i++;
+		if (p->ordinal && i + 2 <= len && (!strncmp(s + i, "st", 2) || !strncmp(s + i, "nd", 2) ||
+						   !strncmp(s + i, "rd", 2) || !strncmp(s + i, "th", 2)))
+			i += 2;
 		break;
 	}
 	}
