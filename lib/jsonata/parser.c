@@ -425,6 +425,7 @@ static node *proc(jn_ctx *c, node *n)
 	case N_NAME:
 	case N_WILD:
 	case N_DESC:
+	case N_PARENT:
 		return as_path(c, n);
 	case N_NEG:
 		n->lhs = proc(c, n->lhs);
@@ -516,9 +517,12 @@ static node *proc(jn_ctx *c, node *n)
 			if (s->type == N_STR)
 				s->type = N_NAME;
 		}
-		for (int i = 0; i < pth->nkids; i++)
+		for (int i = 0; i < pth->nkids; i++) {
 			if (pth->kids[i]->keep_array)
 				pth->keep_single = true;
+			if (pth->kids[i]->tuple)
+				pth->tuple = true;
+		}
 		if (pth->kids[0]->type == N_ARRAY)
 			pth->kids[0]->cons_array = true;
 		if (pth->kids[pth->nkids - 1]->type == N_ARRAY)
