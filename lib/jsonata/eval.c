@@ -575,7 +575,7 @@ static jv *eval_args_call(jn_ctx *c, node *n, jv *in, env *e, bool chained, jv *
 	for (int i = 0; i < n->nkids; i++)
 		args[k++] = jn_eval(c, n->kids[i], in, e);
 	if (!f || f->t != JT_FUNC) {
-		if (n->lhs->type == N_PATH && n->lhs->kids[0]->type == N_NAME) {
+		if (n->lhs->type == N_PATH && n->lhs->kids[0]->type == N_NAME && jn_builtin(c, n->lhs->kids[0]->str)) {
 			snprintf(c->err->token, sizeof(c->err->token), "%s", n->lhs->kids[0]->str);
 			jn_fail(c, "T1005", n->pos, "Attempted to invoke a non-function. Did you mean $%s?", n->lhs->kids[0]->str);
 		}
@@ -644,11 +644,11 @@ static jv *apply_once(jn_ctx *c, jv *fv, jv **args, int nargs, jv *in, env *e, i
 	switch (f->kind) {
 	case JF_NATIVE:
 		if (f->sig)
-			args = jn_sig_validate(c, f->sig, args, &nargs, in, pos, f->name);
+			args = jn_sig_validate(c, f->sig, args, &nargs, in, pos, f->name, false);
 		return f->fn(c, args, nargs, in, e);
 	case JF_LAMBDA: {
 		if (f->sig)
-			args = jn_sig_validate(c, f->sig, args, &nargs, in, pos, NULL);
+			args = jn_sig_validate(c, f->sig, args, &nargs, in, pos, NULL, true);
 		env *le = jn_env_new(c, f->closure);
 		node *lam = f->lam;
 		for (int i = 0; i < lam->nparams; i++)
@@ -726,8 +726,21 @@ static jv *make_partial(jn_ctx *c, node *n, jv *in, env *e)
 static jv *apply_chain(jn_ctx *c, node *n, jv *in, env *e)
 {
 	jv *l = jn_eval(c, n->lhs, in, e);
-	if (n->rhs->type == N_CALL)
-		return eval_args_call(c, n->rhs, in, e, true, l, NULL);
+	if (n->rhs->type == N_CALL) {
+		node *call = n->rhs;
+		jv *r = eval_args_call(c, call, in, e, true, l, NULL);
+		for (int i = 0; i < call->npreds; i++)
+			r = filter(c, call->preds[i]->lhs, r, e);
+		if (call->keep_array && r && r->t == JT_ARR) {
+			if (!r->seq) {
+				jv *s = jv_seq(c);
+				for (size_t j = 0; j < r->u.a.n; j++) jv_push(c, s, r->u.a.v[j]);
+				r = s;
+			}
+			r->keep = 1;
+		}
+		return r;
+	}
 	jv *f = jn_eval(c, n->rhs, in, e);
 	if (!f || f->t != JT_FUNC)
 		jn_fail(c, "T2006", n->pos, "The right side of the function application operator ~> must be a function");
