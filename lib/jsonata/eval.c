@@ -313,6 +313,8 @@ static int sort_cmp(sortctx *s, jv *a, jv *b)
 		if (!av && !bv) continue;
 		if (!av) return 1;
 		if (!bv) return -1;
+		if ((av->t == JT_NUM || av->t == JT_STR) && (bv->t == JT_NUM || bv->t == JT_STR) && av->t != bv->t)
+			jn_fail(s->c, "T2007", t->pos, "Type mismatch when comparing values in order-by clause");
 		if (!((av->t == JT_NUM || av->t == JT_STR) && av->t == bv->t))
 			jn_fail(s->c, "T2008", t->pos, "The expressions within an order-by clause must evaluate to numeric or string values");
 		int r;
@@ -708,7 +710,7 @@ static jv *make_partial(jn_ctx *c, node *n, jv *in, env *e)
 {
 	jv *t = jn_eval(c, n->lhs, in, e);
 	if (!t || t->t != JT_FUNC) {
-		if (n->lhs->type == N_PATH && n->lhs->kids[0]->type == N_NAME)
+		if (n->lhs->type == N_PATH && n->lhs->kids[0]->type == N_NAME && jn_builtin(c, n->lhs->kids[0]->str))
 			jn_fail(c, "T1007", n->pos, "Attempted to partially apply a non-function. Did you mean $%s?", n->lhs->kids[0]->str);
 		jn_fail(c, "T1008", n->pos, "Attempted to partially apply a non-function");
 	}

@@ -83,6 +83,8 @@ static int cmp_tuple(tsort *s, tup *a, tup *b)
 		if (!av && !bv) continue;
 		if (!av) return 1;
 		if (!bv) return -1;
+		if ((av->t == JT_NUM || av->t == JT_STR) && (bv->t == JT_NUM || bv->t == JT_STR) && av->t != bv->t)
+			jn_fail(s->c, "T2007", t->pos, "Type mismatch when comparing values in order-by clause");
 		if (!((av->t == JT_NUM || av->t == JT_STR) && av->t == bv->t))
 			jn_fail(s->c, "T2008", t->pos, "The expressions within an order-by clause must evaluate to numeric or string values");
 		int r;
