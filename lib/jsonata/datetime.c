@@ -146,14 +146,19 @@ static void put_tz(jn_ctx *c, jn_buf *b, int off, const marker *m)
 	if (digits > 4)
 		jn_fail(c, "D3134", -1, "The timezone integer format specifier cannot have more than four digits");
 	int a = abs(off), h = a / 60, mi = a % 60;
-	char buf[32];
-	char sign = off < 0 ? '-' : '+';
-	if (colon) snprintf(buf, sizeof buf, "%c%0*d:%02d", sign, before, h, mi);
-	else if (digits <= 2) {
-		if (mi) snprintf(buf, sizeof buf, "%c%0*d:%02d", sign, digits, h, mi);
-		else snprintf(buf, sizeof buf, "%c%0*d", sign, digits, h);
-	} else snprintf(buf, sizeof buf, "%c%0*d%02d", sign, digits - 2, h, mi);
-	jb_adds(b, buf);
+	char hh[8], mm[8];
+	/* hours padded to the pattern's hour digits (at most 2 here) */
+	int hw = colon ? before : digits <= 2 ? digits : digits - 2;
+	snprintf(hh, sizeof hh, hw >= 2 ? "%02d" : "%d", h % 100);
+	snprintf(mm, sizeof mm, "%02d", mi);
+	jb_addc(b, off < 0 ? '-' : '+');
+	jb_adds(b, hh);
+	if (colon || (digits <= 2 && mi)) {
+		jb_addc(b, ':');
+		jb_adds(b, mm);
+	} else if (digits > 2) {
+		jb_adds(b, mm);
+	}
 }
 
 typedef struct dt { long y; int mo, d, h, mi, s, ms; long days; } dt;

@@ -870,11 +870,17 @@ jv *jn_eval(jn_ctx *c, node *n, jv *in, env *e)
 			jv *v = jn_eval(c, n->kids[i], in, e);
 			if (!v)
 				continue;
-			if (n->kids[i]->type == N_ARRAY || v->t != JT_ARR)
+			if (n->kids[i]->type == N_ARRAY || v->t != JT_ARR) {
 				jv_push(c, r, v);
-			else
+			} else if (r->u.a.n == 0 && i == n->nkids - 1) {
+				/* the only contents: one exact copy, no regrowth ([1..1e7]) */
+				r->u.a.v = jn_alloc(c, (v->u.a.n ? v->u.a.n : 1) * sizeof(jv *));
+				memcpy(r->u.a.v, v->u.a.v, v->u.a.n * sizeof(jv *));
+				r->u.a.n = r->u.a.cap = v->u.a.n;
+			} else {
 				for (size_t j = 0; j < v->u.a.n; j++)
 					jv_push(c, r, v->u.a.v[j]);
+			}
 		}
 		if (n->cons_array)
 			r->cons = 1;
