@@ -178,7 +178,7 @@ void lang_check_path_field(struct lang_sctx *s, json_object *state,
 		    "state '%s': %s must be a reference path (only .name, "
 		    "['name'] and [index] steps%s): '%s'",
 		    s->name, fname,
-		    reference == 2 ? ", into the input: not $$ or a variable"
+		    reference == 2 ? ", not into $$ or a variable"
 				   : "",
 		    json_object_get_string(v));
 	}

@@ -263,7 +263,7 @@ static void mark(json_object *lostset, json_object *names, json_object *assigned
 		(void)val;
 		json_object_object_del(lostset, name);
 	}
-	for (size_t i = 0; i < json_object_array_length(names); i++) {
+	for (size_t i = 0; names != NULL && i < json_object_array_length(names); i++) {
 		const char *n = json_object_get_string(json_object_array_get_idx(names, i));
 		if (n != NULL)
 			json_object_object_add(lostset, n, json_object_new_boolean(1));
