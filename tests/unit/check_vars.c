@@ -2,6 +2,8 @@
  * executor and the validator): Assign in each state type, parallel
  * assignment, `$name` in each field, Map/Parallel scopes, size limits,
  * validation with positions, journal, history and resume. */
+#include <pthread.h>
+
 #include "../plugins/rt_test.h"
 #include "pw_exec.h"
 #include "pw_ident.h"
@@ -563,6 +565,66 @@ START_TEST(dry_run_assigns)
 }
 END_TEST
 
+/* One iteration per thread (sfn-concurrency): each reads the shared outer
+ * scope while the others assign in their own; nothing writes the outer
+ * one meanwhile. Run under TSan to see it is race-free. */
+struct iter {
+	const pw_vars *outer;
+	int id, ok;
+};
+
+static void *iterate(void *arg)
+{
+	struct iter *it = arg;
+	pw_error err = {{0}, {0}};
+	pw_vars *mine = pw_vars_new(it->outer);
+	json_object *in = json_object_new_int(it->id);
+	json_object *a = json_tokener_parse(
+		"{\"mine.$\":\"States.Format('{}-{}', $shared.k, $)\",\"n.$\":\"$shared.list[1]\"}");
+	it->ok = 1;
+	for (int i = 0; i < 200 && it->ok; i++) {
+		json_object *pending = NULL, *got = NULL;
+		pw_vars_bind(mine);
+		if (pw_vars_eval(mine, a, in, NULL, "Assign", &pending, &err) != PW_OK ||
+		    pw_vars_commit(mine, pending, NULL, &err) != PW_OK)
+			it->ok = 0;
+		json_object_put(pending);
+		char want[32];
+		snprintf(want, sizeof(want), "v-%d", it->id);
+		if (!pw_vars_get(mine, "mine", &got) || strcmp(json_object_get_string(got), want) != 0)
+			it->ok = 0;
+		json_object_put(got);
+	}
+	pw_vars_bind(NULL);
+	json_object_put(a);
+	json_object_put(in);
+	pw_vars_free(mine);
+	return NULL;
+}
+
+START_TEST(scopes_on_threads)
+{
+	pw_error err = {{0}, {0}};
+	pw_vars *outer = pw_vars_new(NULL);
+	json_object *shared = json_tokener_parse("{\"shared\":{\"k\":\"v\",\"list\":[1,2.5,3]}}");
+	ck_assert_int_eq(pw_vars_commit(outer, shared, NULL, &err), PW_OK);
+	size_t before = pw_vars_total(outer);
+	pthread_t th[4];
+	struct iter it[4];
+	for (int i = 0; i < 4; i++) {
+		it[i] = (struct iter){outer, i, 0};
+		ck_assert_int_eq(pthread_create(&th[i], NULL, iterate, &it[i]), 0);
+	}
+	for (int i = 0; i < 4; i++) {
+		pthread_join(th[i], NULL);
+		ck_assert_msg(it[i].ok, "iteration %d", i);
+	}
+	ck_assert_uint_eq(pw_vars_total(outer), before); /* the inner scopes are gone */
+	json_object_put(shared);
+	pw_vars_free(outer);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("vars");
@@ -579,6 +641,7 @@ int main(void)
 	tcase_add_test(tc, secret_variable_is_redacted_and_fetched_again_on_resume);
 	tcase_add_test(tc, variable_names);
 	tcase_add_test(tc, dry_run_assigns);
+	tcase_add_test(tc, scopes_on_threads);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
