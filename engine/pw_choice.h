@@ -10,6 +10,7 @@
 #define PW_CHOICE_H
 
 #include <prewarm/plugin.h>
+#include <prewarm/timestamp.h> /* pw_timestamp_parse: Choice and Wait */
 
 /* Evaluates one rule (a Choices element or a nested And/Or/Not rule).
  * Sets *matched to 0/1. A Variable that is not present in the input makes
@@ -38,7 +39,5 @@ const char *pw_choice_pick(json_object *state, json_object *input,
 int pw_choice_rule_check(json_object *rule, char *why, size_t why_len,
 			 char *where, size_t where_len);
 
-/* RFC 3339 timestamp -> seconds since the epoch (fractional). 0 or -1. */
-int pw_timestamp_parse(const char *s, double *epoch_seconds);
 
 #endif
