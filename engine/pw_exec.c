@@ -1220,6 +1220,8 @@ static int restore_vars(struct exec *x, json_object *events, json_object *last, 
 	for (long i = 0; i < n && last != NULL; i++)
 		if (json_object_array_get_idx(events, (size_t)i) == last)
 			k = i;
+	if (x->vars == NULL)
+		return pw_error_set(err, "States.Runtime", "out of memory");
 	json_object *lost = NULL, *vals = pw_vars_replay(events, k, &lost);
 	json_object_put(lost); /* empty: resume_point walked back past any */
 	int rc = pw_vars_restore(x->vars, vals, err);
