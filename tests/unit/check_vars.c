@@ -142,6 +142,16 @@ START_TEST(assign_in_each_state_type)
 	ck_assert_str_eq(r.error.name, "States.Runtime");
 	ck_assert_msg(strstr(r.error.cause, "no variable named $own"), "%s", r.error.cause);
 	pw_exec_result_clear(&r);
+	/* A matched rule without Assign assigns nothing: the state's Assign
+	 * is only for Default. */
+	r = run_wf("{\"StartAt\":\"C\",\"States\":{\"C\":{\"Type\":\"Choice\",\"Choices\":["
+		   "{\"Variable\":\"$\",\"IsPresent\":true,\"Next\":\"O\"}],\"Default\":\"O\","
+		   "\"Assign\":{\"d\":1}},"
+		   "\"O\":{\"Type\":\"Choice\",\"Choices\":[{\"Variable\":\"$d\",\"IsPresent\":true,"
+		   "\"Next\":\"Y\"}],\"Default\":\"N\"},"
+		   "\"Y\":{\"Type\":\"Fail\",\"Error\":\"Y\"},\"N\":{\"Type\":\"Succeed\"}}}",
+		   "{}", PW_EXEC_SUCCEEDED);
+	pw_exec_result_clear(&r);
 }
 END_TEST
 
