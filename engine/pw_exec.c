@@ -1130,18 +1130,6 @@ static int build_replay(struct exec *x, json_object *events, pw_error *err)
 	return PW_OK;
 }
 
-/* Nonzero when a variable live after events[k] (the top scope, as the
- * journal rebuilds it) lost its value to redaction: continuing there
- * would read "***" where a secret was. */
-static int vars_lost_at(json_object *events, long k)
-{
-	json_object *lost = NULL;
-	json_object_put(pw_vars_replay(events, k, &lost));
-	int n = (int)json_object_array_length(lost);
-	json_object_put(lost);
-	return n > 0;
-}
-
 /* Index of the top-level StateExited before events[i] (exclusive), or
  * -1 when there is none. */
 static long prev_top_exit(json_object *events, long i)
@@ -1180,7 +1168,7 @@ static int resume_point(struct exec *x, json_object *events, const struct pw_jou
 		if (json_object_array_get_idx(events, (size_t)i) == s->last_exit)
 			k = i;
 	while (k >= 0 && (pw_journal_event_redacted(json_object_array_get_idx(events, (size_t)k)) ||
-			  vars_lost_at(events, k))) {
+			  pw_vars_lost_at(events, k))) {
 		long prev = prev_top_exit(events, k);
 		const char *resource = NULL; /* of the latest TaskScheduled */
 		for (long i = prev + 1; i <= k; i++) {
@@ -1208,27 +1196,6 @@ static int resume_point(struct exec *x, json_object *events, const struct pw_jou
 		*data = field(*last, "output");
 	}
 	return PW_OK;
-}
-
-/* The top scope's variables as they were after `last` (NULL: the start,
- * none), put in x->vars and recorded in the ExecutionResumed details d
- * ("variables"), from which a later resume rebuilds them (pw_vars_replay). */
-static int restore_vars(struct exec *x, json_object *events, json_object *last, json_object *d,
-			pw_error *err)
-{
-	long k = -1, n = (long)json_object_array_length(events);
-	for (long i = 0; i < n && last != NULL; i++)
-		if (json_object_array_get_idx(events, (size_t)i) == last)
-			k = i;
-	if (x->vars == NULL)
-		return pw_error_set(err, "States.Runtime", "out of memory");
-	json_object *lost = NULL, *vals = pw_vars_replay(events, k, &lost);
-	json_object_put(lost); /* empty: resume_point walked back past any */
-	int rc = pw_vars_restore(x->vars, vals, err);
-	if (rc == PW_OK && json_object_object_length(vals) > 0)
-		json_object_object_add(d, "variables", json_object_get(vals));
-	json_object_put(vals);
-	return rc;
 }
 
 /* keyed (may be NULL): the run_keyed caller's input and key. With it, a
@@ -1317,7 +1284,7 @@ static int resume_locked(const pw_doc *doc, const char *id, const struct pw_exec
 	       next ? next : last ? "its end" : "the start");
 	json_object *d = json_object_new_object();
 	json_object_object_add(d, "next", next ? json_object_new_string(next) : NULL);
-	if (restore_vars(&x, events, last, d, err) != PW_OK) {
+	if (pw_vars_resume(x.vars, events, last, d, err) != PW_OK) {
 		json_object_put(d);
 		exec_fini(&x);
 		goto out;

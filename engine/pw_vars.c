@@ -309,3 +309,30 @@ json_object *pw_vars_replay(json_object *events, long upto, json_object **lost)
 	json_object_put(lostset);
 	return out;
 }
+
+int pw_vars_lost_at(json_object *events, long k)
+{
+	json_object *lost = NULL;
+	json_object_put(pw_vars_replay(events, k, &lost));
+	int n = (int)json_object_array_length(lost);
+	json_object_put(lost);
+	return n > 0;
+}
+
+int pw_vars_resume(pw_vars *v, json_object *events, json_object *last, json_object *resumed,
+		   pw_error *err)
+{
+	long k = -1, n = (long)json_object_array_length(events);
+	if (v == NULL)
+		return pw_error_set(err, "States.Runtime", "out of memory");
+	for (long i = 0; i < n && last != NULL; i++)
+		if (json_object_array_get_idx(events, (size_t)i) == last)
+			k = i;
+	json_object *lost = NULL, *vals = pw_vars_replay(events, k, &lost);
+	json_object_put(lost); /* empty: the resume point is before any loss */
+	int rc = pw_vars_restore(v, vals, err);
+	if (rc == PW_OK && json_object_object_length(vals) > 0)
+		json_object_object_add(resumed, "variables", json_object_get(vals));
+	json_object_put(vals);
+	return rc;
+}

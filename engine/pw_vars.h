@@ -86,4 +86,15 @@ json_object *pw_vars_replay(json_object *events, long upto, json_object **lost);
  * beyond the sizes (resume restores what a run had assigned). */
 int pw_vars_restore(pw_vars *v, json_object *values, pw_error *err);
 
+/* Nonzero when a variable live after events[k] lost its value to
+ * redaction: a resume must not continue there (it would read "***"). */
+int pw_vars_lost_at(json_object *events, long k);
+
+/* Resume: fills the top scope v with the variables as they were after
+ * event `last` of events (NULL: the start, none) and records them in
+ * the ExecutionResumed details `resumed` ("variables"), from which a
+ * later resume rebuilds them. */
+int pw_vars_resume(pw_vars *v, json_object *events, json_object *last, json_object *resumed,
+		   pw_error *err);
+
 #endif
