@@ -313,7 +313,16 @@ int pw_choice_rule_eval(json_object *rule, json_object *input,
 const char *pw_choice_next(json_object *state, json_object *input,
 			   json_object *context, pw_error *err)
 {
+	json_object *rule;
+	return pw_choice_pick(state, input, context, &rule, err);
+}
+
+const char *pw_choice_pick(json_object *state, json_object *input,
+			   json_object *context, json_object **matched,
+			   pw_error *err)
+{
 	json_object *choices = NULL, *def = NULL;
+	*matched = NULL;
 	if (json_object_object_get_ex(state, "Choices", &choices) &&
 	    json_object_is_type(choices, json_type_array)) {
 		size_t n = json_object_array_length(choices);
@@ -324,8 +333,10 @@ const char *pw_choice_next(json_object *state, json_object *input,
 			if (pw_choice_rule_eval(rule, input, context, &m,
 						err) != PW_OK)
 				return NULL;
-			if (m && json_object_object_get_ex(rule, "Next", &next))
+			if (m && json_object_object_get_ex(rule, "Next", &next)) {
+				*matched = rule;
 				return json_object_get_string(next);
+			}
 		}
 	}
 	if (json_object_object_get_ex(state, "Default", &def) &&
@@ -376,13 +387,13 @@ static int check_rule(struct rcheck *c, json_object *rule, const char *at,
 		snprintf(sub, sizeof(sub), "%s/%s", at, key);
 		if (strcmp(key, "Comment") == 0)
 			continue;
-		if (strcmp(key, "Next") == 0) {
+		if (strcmp(key, "Next") == 0 || strcmp(key, "Assign") == 0) {
 			if (!top)
 				return rfail(c, sub,
-					     "Next is only allowed in a "
+					     "%s is only allowed in a "
 					     "top-level Choice rule, not "
-					     "inside And/Or/Not");
-			continue;
+					     "inside And/Or/Not", key);
+			continue; /* Assign: lang_check_assign */
 		}
 		if (strcmp(key, "Variable") == 0) {
 			char why[256];

@@ -26,6 +26,11 @@ int pw_choice_rule_eval(json_object *rule, json_object *input,
  * NULL with States.NoChoiceMatched (or the rule's evaluation error). */
 const char *pw_choice_next(json_object *state, json_object *input,
 			   json_object *context, pw_error *err);
+/* Same, and *matched (borrowed) is the rule that matched, NULL when the
+ * Default was taken (whose Assign applies then: the state's own). */
+const char *pw_choice_pick(json_object *state, json_object *input,
+			   json_object *context, json_object **matched,
+			   pw_error *err);
 
 /* Checks a rule's shape for `prewarm validate`: exactly one operator,
  * operand types, Variable a valid path, timestamps RFC 3339, patterns.
