@@ -119,6 +119,17 @@ START_TEST(bounds_stop_runaway_expressions)
 	expect_error("$sum([1..100000].($ * 2))", NULL, &s, "U1004", -1);
 	jsonata_limits i = { .interrupt = stop_now };
 	expect_error("$sum([1..100000].($ * 2))", NULL, &i, "U1002", -1);
+	/* catastrophic backtracking stops at the regex step bound; a long
+	 * greedy match does not go deep */
+	expect_error("$contains($pad('', 40, 'a') & 'c', /(a+)+b/)", NULL, NULL, "D1010", -1);
+	expect("$length($match($pad('', 100000, 'x') & 'y', /x.*y/).match)", NULL, "100001");
+	/* nesting deep enough to threaten the parser's stack */
+	char deep[2100];
+	memset(deep, '(', 1000);
+	strcpy(deep + 1000, "1");
+	memset(deep + 1001, ')', 1000);
+	deep[2001] = 0;
+	expect_error(deep, NULL, NULL, "U1001", -1);
 }
 END_TEST
 
