@@ -878,6 +878,7 @@ jv *jn_eval(jn_ctx *c, node *n, jv *in, env *e)
 				if (v->u.a.n)
 					memcpy(r->u.a.v, v->u.a.v, v->u.a.n * sizeof(jv *));
 				r->u.a.n = r->u.a.cap = v->u.a.n;
+				r->nest = v->nest;
 			} else {
 				for (size_t j = 0; j < v->u.a.n; j++)
 					jv_push(c, r, v->u.a.v[j]);

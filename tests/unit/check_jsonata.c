@@ -123,6 +123,9 @@ START_TEST(bounds_stop_runaway_expressions)
 	 * greedy match does not go deep */
 	expect_error("$contains($pad('', 40, 'a') & 'c', /(a+)+b/)", NULL, NULL, "D1010", -1);
 	expect("$length($match($pad('', 100000, 'x') & 'y', /x.*y/).match)", NULL, "100001");
+	/* tail recursion may build values of any depth: bounded */
+	expect_error("($f := function($n, $a){ $n = 0 ? $a : $f($n - 1, {\"a\": $a}) }; $f(5000, {}))",
+		     NULL, NULL, "U1005", -1);
 	/* nesting deep enough to threaten the parser's stack */
 	char deep[2100];
 	memset(deep, '(', 1000);
