@@ -53,7 +53,8 @@ static unsigned decode(const char *s, size_t n, size_t *i)
 	else if ((ch & 0xF8) == 0xF0) { cp = ch & 0x07; k = 3; }
 	else { (*i)++; return ch; }
 	(*i)++;
-	for (int j = 0; j < k && *i < n; j++, (*i)++)
+	/* stop at a byte that does not continue the sequence (invalid UTF-8) */
+	for (int j = 0; j < k && *i < n && ((unsigned char)s[*i] & 0xC0) == 0x80; j++, (*i)++)
 		cp = cp << 6 | ((unsigned char)s[*i] & 0x3F);
 	return cp;
 }
@@ -468,9 +469,13 @@ static bool rep_single(M *m, rnode *nd, long pos, K *after)
 			jn_fail(m->c, "D1010", -1, "regular expression exceeded %ld matching steps", MAX_STEPS);
 		if (cnt >= nd->min && run(m, after, p)) return true;
 		if (cnt == 0 || cnt <= nd->min) return false;
-		p--; /* back one code point */
+		p--; /* back one code point (never before where the loop began) */
 		while (p > pos && ((unsigned char)m->s[p] & 0xC0) == 0x80) p--;
 		cnt--;
+		if (p <= pos) {
+			p = pos;
+			cnt = 0;
+		}
 	}
 }
 
