@@ -88,5 +88,8 @@ int pw_cli_graph(int argc, char **argv);
 int pw_cli_history(int argc, char **argv);
 int pw_cli_resume(int argc, char **argv);
 int pw_cli_warm(int argc, char **argv);
+int pw_cli_executions(int argc, char **argv);
+/* `history --format text` (cli_history_text.c): prints the timeline. */
+int pw_cli_history_text(const char *state_dir, const char *id, json_object *events);
 
 #endif

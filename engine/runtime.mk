@@ -18,6 +18,7 @@ engine_libpwengine_la_SOURCES += \
 engine_libpwengine_la_SOURCES += \
 	engine/pw_journal.c engine/pw_journal.h \
 	engine/pw_exec.c engine/pw_exec.h
+engine_libpwengine_la_SOURCES += engine/pw_history.c engine/pw_history.h
 engine_libpwengine_la_SOURCES += engine/pw_config.c engine/pw_config.h
 
 # The prewarm command.
@@ -25,6 +26,7 @@ bin_PROGRAMS += prewarm
 prewarm_SOURCES = engine/main.c engine/pw_cli.h engine/cli_common.c \
 	engine/cli_run.c engine/cli_validate.c engine/cli_plugins.c \
 	engine/cli_graph.c engine/cli_history.c engine/cli_warm.c \
+	engine/cli_executions.c engine/cli_history_text.c \
 	engine/pw_vars_check.c engine/pw_vars_check.h
 prewarm_CPPFLAGS = $(AM_CPPFLAGS) $(JSONC_CFLAGS) $(LUA_CFLAGS)
 prewarm_LDADD = engine/libpwengine.la $(LIBS)
