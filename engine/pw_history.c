@@ -184,3 +184,26 @@ void pw_history_format_duration(double s, char *buf, size_t len)
 	else
 		snprintf(buf, len, "%dh%02dm", (int)(s / 3600), (int)(s / 60) % 60);
 }
+
+void pw_history_path(json_object *events, json_object *visited, json_object *edges)
+{
+	size_t n = json_object_array_length(events);
+	for (size_t i = 0; i < n; i++) {
+		json_object *ev = json_object_array_get_idx(events, i), *v;
+		const char *type = str_field(ev, "type"), *state = str_field(ev, "state");
+		char key[600];
+		if (type == NULL || state == NULL)
+			continue;
+		if (strcmp(type, "StateEntered") == 0) {
+			json_object_object_add(visited, state, json_object_new_boolean(1));
+		} else if (strcmp(type, "StateExited") == 0) {
+			const char *next = str_field(ev, "next");
+			snprintf(key, sizeof(key), "%s\x1f%s", state, next ? next : "");
+			json_object_object_add(edges, key, json_object_new_boolean(1));
+		} else if (strcmp(type, "TaskScheduled") == 0 &&
+			   json_object_object_get_ex(ev, "attempt", &v) && json_object_get_int(v) > 1) {
+			snprintf(key, sizeof(key), "%s\x1f%s", state, state);
+			json_object_object_add(edges, key, json_object_new_boolean(1));
+		}
+	}
+}

@@ -67,6 +67,11 @@ int pw_history_event_nested(json_object *ev);
 /* A duration for people: "0.004s", "12.3s", "4m05s", "2h07m". */
 void pw_history_format_duration(double seconds, char *buf, size_t len);
 
+/* The path an execution took, for drawing it (pw_graph_marks): adds each
+ * state entered (at any depth) to visited, and each transition taken to
+ * edges as "FROM\x1fTO" ("FROM\x1f": to the end; "X\x1fX": X retried). */
+void pw_history_path(json_object *events, json_object *visited, json_object *edges);
+
 /* Parses "90s", "15m", "2h", "7d" (or plain seconds) into seconds; -1 if bad. */
 double pw_history_parse_duration(const char *s);
 

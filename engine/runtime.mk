@@ -26,7 +26,7 @@ bin_PROGRAMS += prewarm
 prewarm_SOURCES = engine/main.c engine/pw_cli.h engine/cli_common.c \
 	engine/cli_run.c engine/cli_validate.c engine/cli_plugins.c \
 	engine/cli_graph.c engine/cli_history.c engine/cli_warm.c \
-	engine/cli_executions.c engine/cli_history_text.c \
+	engine/cli_executions.c engine/cli_history_text.c engine/cli_graph_svg.c \
 	engine/pw_vars_check.c engine/pw_vars_check.h
 prewarm_CPPFLAGS = $(AM_CPPFLAGS) $(JSONC_CFLAGS) $(LUA_CFLAGS)
 prewarm_LDADD = engine/libpwengine.la $(LIBS)
