@@ -20,6 +20,8 @@ struct visit {
 	const char *error;         /* the last error seen in this visit */
 	int resumed_before;        /* an ExecutionResumed came just before it */
 	int killed;                /* never exited: the process died in it */
+	int task_ok;               /* a TaskSucceeded: errors before it were retried */
+	const char *next;          /* where it went (a Catch's target after an error) */
 };
 
 static const char *str_field(json_object *o, const char *key)
@@ -78,15 +80,16 @@ static void print_row(const char *at, const char *state, const char *dur, const 
 	pw_out_printf(stdout, "%s\n", line);
 }
 
-static void print_visit(const struct visit *v, double start, double last, int ended)
+static void print_visit(const struct visit *v, double start, double last, int status)
 {
 	char off[32], dur[32], size[32], name[400], err[300] = "";
 	if (v->entered >= 0 && start >= 0)
 		snprintf(off, sizeof(off), "+%.3fs", v->entered - start);
 	else
 		snprintf(off, sizeof(off), "?");
-	if (v->killed)
-		snprintf(dur, sizeof(dur), "?");
+	int ended = status == PW_HISTORY_SUCCEEDED || status == PW_HISTORY_FAILED;
+	if (v->killed || (v->exited < 0 && status == PW_HISTORY_INTERRUPTED))
+		snprintf(dur, sizeof(dur), "?"); /* the process died in it: unknown */
 	else if (v->exited >= 0 && v->entered >= 0)
 		pw_history_format_duration(v->exited - v->entered, dur, sizeof(dur));
 	else if (v->entered >= 0 && last >= v->entered) {
@@ -102,8 +105,12 @@ static void print_visit(const struct visit *v, double start, double last, int en
 		snprintf(name, sizeof(name), "%s", v->state ? v->state : "?");
 	if (v->killed)
 		snprintf(err, sizeof(err), "%s", v->error);
+	else if (v->error && v->exited >= 0 && v->task_ok)
+		snprintf(err, sizeof(err), "%s, retried: succeeded on attempt %d", v->error, v->attempts);
 	else if (v->error && v->exited >= 0)
-		snprintf(err, sizeof(err), "%s (caught or retried; %d attempts)", v->error, v->attempts);
+		snprintf(err, sizeof(err), "%s, caught: went to %s", v->error, v->next ? v->next : "the end");
+	else if (v->exited < 0 && status == PW_HISTORY_INTERRUPTED && v->error == NULL)
+		snprintf(err, sizeof(err), "(interrupted here)");
 	else if (v->error)
 		snprintf(err, sizeof(err), "%s%s", v->error, v->attempts > 1 ? " (after retries)" : "");
 	else if (v->attempts > 1)
@@ -122,6 +129,8 @@ int pw_cli_history_text(const char *state_dir, const char *id, json_object *even
 	if (visits == NULL)
 		return PW_EXIT_FAILED;
 	pw_history_summarize(state_dir, id, events, &s);
+	if (s.status == PW_HISTORY_RUNNING) /* durations so far: up to now */
+		s.last = (double)pw_clock_system()->wall_ms(NULL) / 1000.0;
 	pw_history_workflow_name(s.workflow, wf, sizeof(wf));
 	int resumed = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -155,10 +164,12 @@ int pw_cli_history_text(const char *state_dir, const char *id, json_object *even
 				v->attempts++;
 		} else if (strcmp(type, "TaskSucceeded") == 0) {
 			v->result_bytes = json_size(ev, "output");
+			v->task_ok = 1;
 		} else if (strcmp(type, "TaskFailed") == 0) {
 			v->error = str_field(ev, "error");
 		} else if (strcmp(type, "StateExited") == 0) {
 			v->exited = t >= 0 ? t : v->entered;
+			v->next = str_field(ev, "next");
 			if (v->result_bytes < 0)
 				v->result_bytes = json_size(ev, "output");
 		}
@@ -175,8 +186,7 @@ int pw_cli_history_text(const char *state_dir, const char *id, json_object *even
 		if (v->exited < 0 && v->error == NULL && s.status == PW_HISTORY_FAILED &&
 		    v->scope == NULL && same(v->state, s.state))
 			v->error = s.error;
-		print_visit(v, s.started, s.last,
-			    s.status == PW_HISTORY_SUCCEEDED || s.status == PW_HISTORY_FAILED);
+		print_visit(v, s.started, s.last, s.status);
 	}
 	pw_history_format_duration(s.started >= 0 && s.last >= s.started ? s.last - s.started : -1, dur,
 				   sizeof(dur));

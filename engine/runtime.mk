@@ -111,6 +111,13 @@ EXTRA_DIST += tests/integration/test_cli.py tests/integration/test_cli_resume.py
 	tests/integration/fixtures/prewarm_cli.py
 EXTRA_DIST += tests/bench/engine-bench.sh
 
+# The operator views (executions, history --format text, graph --execution)
+# against golden files.
+TESTS += tests/integration/test_ops_views.py
+EXTRA_DIST += tests/integration/test_ops_views.py tests/data/ops-views/executions.txt \
+	tests/data/ops-views/history.txt tests/data/ops-views/graph-execution.dot \
+	tests/data/ops-views/graph-execution.mmd
+
 # No engine output around pw_out (the redaction choke point).
 TESTS += tests/unit/check-output-funnel.sh
 EXTRA_DIST += tests/unit/check-output-funnel.sh

@@ -1,7 +1,8 @@
 # `prewarm watch` (engine/WATCH.md): the SQS-driven service. Included from
 # the top Makefile.am after engine/runtime.mk (it extends the prewarm binary).
 prewarm_SOURCES += engine/cli_watch.c engine/pw_watch.c engine/pw_watch.h \
-	engine/watch_loop.c engine/watch_execute.c engine/watch_rds.c engine/watch_health.c
+	engine/watch_loop.c engine/watch_execute.c engine/watch_rds.c engine/watch_health.c \
+	engine/watch_metrics.c
 # Where the shipped workflows are installed: the default routes.
 prewarm_CPPFLAGS += -DPW_WORKFLOW_DIR='"$(pkgdatadir)/workflows"'
 EXTRA_DIST += engine/WATCH.md

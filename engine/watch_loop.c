@@ -29,6 +29,7 @@
 
 #include "pw_cli.h"
 #include "pw_clock.h"
+#include "pw_journal.h"
 #include "pw_log.h"
 #include "pw_out.h"
 
@@ -45,6 +46,7 @@ struct job {
 	int receipt_stale;    /* from a record left by a crash: do not extend */
 	char *body;           /* the message body (for moving it aside) */
 	enum pw_watch_kind kind;
+	char *workflow;       /* the workflow file (for the metrics) */
 	int64_t started_ms;
 	int64_t extend_at_ms;
 };
@@ -60,6 +62,7 @@ struct watcher {
 	int n_jobs, cap_jobs;
 	int64_t next_timer_ms;
 	int64_t next_rds_poll_ms;
+	struct pw_watch_metrics *metrics; /* NULL: no metrics file */
 };
 
 static volatile sig_atomic_t stop_signal;
@@ -303,6 +306,7 @@ static void start_job(struct watcher *w, struct job *j, json_object *input, cons
 		free(j->body);
 		return;
 	}
+	j->workflow = strdup(workflow);
 	w->jobs[w->n_jobs++] = *j;
 	pw_log(PW_LOG_INFO, "watch", "started %s for %s (key %s, message %s, pid %d)", workflow,
 	       pw_watch_kind_name(j->kind), j->key, j->message_id[0] ? j->message_id : "-",
@@ -406,6 +410,7 @@ static void receive(struct watcher *w, int max, int wait)
 		return;
 	}
 	pw_watch_health_beat(w->state_dir, "receive");
+	pw_watch_metrics_polled(w->metrics);
 	if (json_object_object_get_ex(res, "Messages", &msgs) &&
 	    json_object_is_type(msgs, json_type_array))
 		for (size_t i = 0; i < json_object_array_length(msgs); i++) {
@@ -451,6 +456,30 @@ static int flag(json_object *o, const char *k)
 	return o && json_object_object_get_ex(o, k, &v) && json_object_get_boolean(v);
 }
 
+/* Counts an ended execution in the metrics, with its journaled result (a
+ * warm report in it feeds the per-cluster gauges). */
+static void count_execution(struct watcher *w, struct job *j, json_object *r, const char *exec_id)
+{
+	json_object *events = NULL, *output = NULL;
+	pw_error err;
+	if (w->metrics == NULL || flag(r, "reused")) /* a duplicate's run is the first one's */
+		return;
+	const char *st = flag(r, "finished") ? str(r, "status") : NULL;
+	const char *outcome = st == NULL ? "interrupted"
+			      : strcmp(st, "SUCCEEDED") == 0 ? "succeeded"
+							     : "failed";
+	if (strcmp(outcome, "succeeded") == 0 &&
+	    pw_journal_read(w->state_dir, exec_id, &events, &err) == PW_OK) {
+		struct pw_journal_summary s;
+		pw_journal_summarize(events, &s);
+		if (s.finished != NULL)
+			json_object_object_get_ex(s.finished, "output", &output);
+	}
+	pw_watch_metrics_execution(w->metrics, j->workflow ? j->workflow : "?",
+				   j->kind == PW_WATCH_RECONCILE, outcome, output);
+	json_object_put(events);
+}
+
 /* A child ended: delete (or move aside) its message if the execution is
  * journaled as finished; otherwise leave the message to come back. */
 static void job_done(struct watcher *w, struct job *j, int status)
@@ -459,6 +488,8 @@ static void job_done(struct watcher *w, struct job *j, int status)
 	close(j->out_fd);
 	const char *exec_id = str(r, "execution") ? str(r, "execution") : "?";
 	double secs = (double)(now_ms() - j->started_ms) / 1000.0;
+	if (!stop_signal || flag(r, "finished"))
+		count_execution(w, j, r, exec_id);
 	if (flag(r, "finished")) {
 		const char *st = str(r, "status") ? str(r, "status") : "?";
 		const char *error = str(r, "error");
@@ -496,6 +527,7 @@ static void job_done(struct watcher *w, struct job *j, int status)
 	json_object_put(r);
 	free(j->receipt);
 	free(j->body);
+	free(j->workflow);
 }
 
 static void reap(struct watcher *w)
@@ -618,13 +650,23 @@ static void rds_poll(struct watcher *w)
 	if (w->wc->rds_poll_interval <= 0 || now_ms() < w->next_rds_poll_ms)
 		return;
 	w->next_rds_poll_ms = now_ms() + (int64_t)w->wc->rds_poll_interval * 1000;
-	pw_watch_rds_poll(w->cli->registry, w->state_dir, w->wc->clusters, rds_found, w);
+	if (pw_watch_rds_poll(w->cli->registry, w->state_dir, w->wc->clusters, rds_found, w) == 0)
+		pw_watch_metrics_polled(w->metrics);
 }
 
 static void sleep_ms(int ms)
 {
 	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
 	nanosleep(&ts, NULL);
+}
+
+/* Messages being worked on: jobs that hold a receipt. */
+static int in_flight(const struct watcher *w)
+{
+	int n = 0;
+	for (int i = 0; i < w->n_jobs; i++)
+		n += w->jobs[i].receipt != NULL;
+	return n;
 }
 
 static void stop_jobs(struct watcher *w)
@@ -684,8 +726,10 @@ int pw_watch_serve(struct pw_cli *cli, const struct pw_watch_config *wc, char *c
 	pw_log(PW_LOG_INFO, "watch", "watching %s%s (at most %d executions, visibility %d s, state %s)",
 	       wc->queue_url ? wc->queue_url : "RDS", wc->queue_url && wc->rds_poll_interval ? " and RDS" : "",
 	       wc->max_concurrent, wc->visibility_timeout, w.state_dir);
+	w.metrics = pw_watch_metrics_new(wc->metrics_file, wc);
 	resume_records(&w);
 	while (!stop_signal) {
+		pw_watch_metrics_flush(w.metrics, in_flight(&w), w.n_jobs);
 		reap(&w);
 		extend(&w);
 		timer(&w);
@@ -704,6 +748,8 @@ int pw_watch_serve(struct pw_cli *cli, const struct pw_watch_config *wc, char *c
 		}
 	}
 	stop_jobs(&w);
+	pw_watch_metrics_flush(w.metrics, in_flight(&w), w.n_jobs);
+	pw_watch_metrics_free(w.metrics);
 	free(w.jobs);
 	pw_log(PW_LOG_INFO, "watch", "stopped");
 	return PW_EXIT_OK;
