@@ -8,9 +8,10 @@ prewarm_CPPFLAGS += -DPW_WORKFLOW_DIR='"$(pkgdatadir)/workflows"'
 EXTRA_DIST += engine/WATCH.md
 
 # The service against moto's SQS, with test workflows on the counter plugin.
-TESTS += tests/integration/test_watch.py tests/integration/test_watch_replicas.py
+TESTS += tests/integration/test_watch.py tests/integration/test_watch_replicas.py \
+	tests/integration/test_watch_metrics.py
 EXTRA_DIST += tests/integration/test_watch.py tests/integration/fixtures/watch.py \
-	tests/integration/test_watch_replicas.py
+	tests/integration/test_watch_replicas.py tests/integration/test_watch_metrics.py
 
 # Event classification and the watch: config section (Check).
 check_PROGRAMS += tests/unit/check_watch

@@ -162,7 +162,7 @@ static void warm_gauge(FILE *f, json_object *warms, const char *name, const char
 			header(f, name, "gauge", help);
 		fprintf(f, "%s{cluster=\"", name);
 		put_label(f, cluster);
-		fprintf(f, "\"} %.17g\n", v);
+		fprintf(f, "\"} %.15g\n", v);
 	}
 }
 
