@@ -44,6 +44,7 @@ struct job {
 	char message_id[128]; /* "" for timer executions */
 	char *receipt;        /* current receipt handle; NULL: none */
 	int receipt_stale;    /* from a record left by a crash: do not extend */
+	int from_record;      /* resumed at start from a record */
 	char *body;           /* the message body (for moving it aside) */
 	enum pw_watch_kind kind;
 	char *workflow;       /* the workflow file (for the metrics) */
@@ -517,9 +518,12 @@ static void job_done(struct watcher *w, struct job *j, int status)
 		       stop_signal ? "resumable: resumed at the next start or by another watcher"
 				   : "its message comes back after the visibility timeout");
 		if (stop_signal && j->receipt != NULL && !j->receipt_stale) {
-			/* Let another watcher take it over now rather than later. */
+			/* Let another watcher take it over now rather than later; the
+			 * record's mtime at 0 says the message is visible (handed back). */
 			pw_error err = {{0}, {0}};
 			change_visibility(w, j->receipt, 0, &err);
+			static const struct timespec epoch[2] = {{0, 0}, {0, 0}};
+			utimensat(AT_FDCWD, j->record, epoch, 0);
 		}
 		if (!stop_signal)
 			unlink(j->record);
@@ -558,10 +562,16 @@ static void extend(struct watcher *w)
 			pw_log(PW_LOG_WARN, "watch", "could not extend message %s's visibility (%s: %s)",
 			       j->message_id, err.name, err.cause);
 			j->extend_at_ms = now + 1000;
+			/* A recorded receipt that no longer works: when the message
+			 * comes back, this execution takes over the new receipt. */
+			j->receipt_stale = j->from_record;
 		} else {
 			pw_log(PW_LOG_DEBUG, "watch", "message %s hidden for %d s more", j->message_id,
 			       w->wc->visibility_timeout);
 			j->extend_at_ms = now + (int64_t)w->wc->visibility_timeout * 500;
+			/* The record's mtime: the message is hidden until mtime +
+			 * visibility timeout (what resume_records() trusts). */
+			utimensat(AT_FDCWD, j->record, NULL, 0);
 		}
 	}
 }
@@ -593,8 +603,29 @@ static void resume_records(struct watcher *w)
 		snprintf(j.name, sizeof(j.name), "%.*s", (int)(len - 5), de->d_name);
 		snprintf(j.key, sizeof(j.key), "%s", key);
 		snprintf(j.message_id, sizeof(j.message_id), "%s", str(r, "message_id") ? str(r, "message_id") : "");
+		/* A message is hidden until the record's mtime + the visibility
+		 * timeout. Past that, another watcher (another host) may have
+		 * received it and be running or have finished the event: running
+		 * it here too would repeat the warm and the alert. It is left to
+		 * come back: if it does, its keyed run resumes this journal. */
+		struct stat st;
+		int64_t hidden_until = stat(path, &st) == 0
+					       ? (int64_t)st.st_mtime * 1000 + (int64_t)w->wc->visibility_timeout * 1000
+					       : 0;
+		if (j.message_id[0] != '\0' && pw_clock_system()->wall_ms(NULL) >= hidden_until) {
+			pw_log(PW_LOG_INFO, "watch", "not resuming key %s here: message %s has been visible "
+						     "to other watchers since; if it comes back, its run resumes "
+						     "the journal", key, j.message_id);
+			unlink(path);
+			json_object_put(r);
+			continue;
+		}
 		j.receipt = str(r, "receipt_handle") ? strdup(str(r, "receipt_handle")) : NULL;
-		j.receipt_stale = 1;
+		/* Still hidden: nobody has received it since, so the recorded
+		 * receipt is the latest one. Keep it hidden from now on. */
+		j.receipt_stale = j.receipt == NULL;
+		j.from_record = 1;
+		j.extend_at_ms = now_ms();
 		j.body = str(r, "body") ? strdup(str(r, "body")) : NULL;
 		const char *kind = str(r, "kind");
 		j.kind = PW_WATCH_INSTANCE_CREATED;
