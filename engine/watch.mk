@@ -9,9 +9,10 @@ EXTRA_DIST += engine/WATCH.md
 
 # The service against moto's SQS, with test workflows on the counter plugin.
 TESTS += tests/integration/test_watch.py tests/integration/test_watch_replicas.py \
-	tests/integration/test_watch_metrics.py
+	tests/integration/test_watch_metrics.py tests/integration/test_watch_two_hosts.py
 EXTRA_DIST += tests/integration/test_watch.py tests/integration/fixtures/watch.py \
-	tests/integration/test_watch_replicas.py tests/integration/test_watch_metrics.py
+	tests/integration/test_watch_replicas.py tests/integration/test_watch_metrics.py \
+	tests/integration/test_watch_two_hosts.py tests/integration/fixtures/tcp_gate.py
 
 # Event classification and the watch: config section (Check).
 check_PROGRAMS += tests/unit/check_watch
