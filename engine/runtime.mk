@@ -72,7 +72,7 @@ RT_TESTS = tests/unit/check_retry tests/unit/check_registry \
 	tests/unit/check_lua tests/unit/check_log tests/unit/check_journal \
 	tests/unit/check_exec tests/unit/check_config tests/unit/check_redact \
 	tests/unit/check_utf8 tests/unit/check_loader tests/unit/check_lambda \
-	tests/unit/check_history
+	tests/unit/check_vars tests/unit/check_history
 check_PROGRAMS += $(RT_TESTS)
 TESTS += $(RT_TESTS)
 tests_unit_check_retry_CPPFLAGS = $(RT_CHECK_CPPFLAGS)
@@ -97,6 +97,8 @@ tests_unit_check_loader_CPPFLAGS = $(RT_CHECK_CPPFLAGS)
 tests_unit_check_loader_LDADD = $(RT_CHECK_LDADD)
 tests_unit_check_lambda_CPPFLAGS = $(RT_CHECK_CPPFLAGS)
 tests_unit_check_lambda_LDADD = $(RT_CHECK_LDADD)
+tests_unit_check_vars_CPPFLAGS = $(RT_CHECK_CPPFLAGS)
+tests_unit_check_vars_LDADD = $(RT_CHECK_LDADD)
 tests_unit_check_history_CPPFLAGS = $(RT_CHECK_CPPFLAGS)
 tests_unit_check_history_LDADD = $(RT_CHECK_LDADD)
 
@@ -105,12 +107,12 @@ tests_unit_check_history_LDADD = $(RT_CHECK_LDADD)
 TESTS += tests/integration/test_cli.py tests/integration/test_cli_resume.py \
 	tests/integration/test_redaction.py tests/integration/test_redaction_libpq.py \
 	tests/integration/test_output_utf8.py tests/integration/test_plugin_loading.py \
-	tests/integration/test_lua_limits.py
+	tests/integration/test_lua_limits.py tests/integration/test_variables.py
 EXTRA_DIST += tests/integration/test_cli.py tests/integration/test_cli_resume.py \
 	tests/integration/test_redaction.py tests/integration/test_redaction_libpq.py \
 	tests/integration/fixtures/secret_spellings.py \
 	tests/integration/test_output_utf8.py tests/integration/test_plugin_loading.py \
-	tests/integration/test_lua_limits.py \
+	tests/integration/test_lua_limits.py tests/integration/test_variables.py \
 	tests/integration/fixtures/prewarm_cli.py
 EXTRA_DIST += tests/bench/engine-bench.sh
 
