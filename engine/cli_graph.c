@@ -121,9 +121,10 @@ int pw_cli_graph(int argc, char **argv)
 	if (mem != NULL) {
 		int drawn = pw_graph_write_marked(pw_doc_root(doc), fmt, execution ? &marks : NULL, mem);
 		if (fclose(mem) == 0 && drawn == 0) {
-			if (svg && pw_cli_graph_svg(drawing, &rendered, why, sizeof(why)) != 0) {
+			int svg_rc = svg ? pw_cli_graph_svg(drawing, &rendered, why, sizeof(why)) : 0;
+			if (svg_rc != 0) {
 				pw_out_printf(stderr, "prewarm graph: %s\n", why);
-				rc = PW_EXIT_USAGE;
+				rc = svg_rc;
 			} else if (pw_out_puts(stdout, svg ? rendered : drawing) >= 0) {
 				rc = PW_EXIT_OK;
 			}

@@ -202,5 +202,14 @@ def test_graph_svg_needs_graphviz(runs):
                        text=True, env=env, timeout=60)
     assert p.returncode == 2 and "needs Graphviz's `dot`" in p.stderr, p.stderr
     assert p.stdout == ""
+    # A dot that fails: its message is relayed (through the redactor), exit 1.
+    fake = cli.tmp / "fakebin"
+    fake.mkdir(exist_ok=True)
+    (fake / "dot").write_text("#!/bin/sh\necho 'Error: dot broke' >&2\nexit 3\n")
+    (fake / "dot").chmod(0o755)
+    p = subprocess.run([prewarm_bin(), "graph", wf, "--format", "svg"], capture_output=True,
+                       text=True, env=dict(cli.env, PATH=str(fake)), timeout=60)
+    assert p.returncode == 1 and "Error: dot broke" in p.stderr and "failed" in p.stderr, p.stderr
+    assert p.stdout == ""
     p = views(cli, "graph", wf, "--execution", "no-such-execution")
     assert p.returncode == 2 and "no execution no-such-execution" in p.stderr, p.stderr
