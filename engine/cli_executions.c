@@ -12,26 +12,43 @@
 #include "pw_journal.h"
 #include "pw_out.h"
 
-enum { OPT_STATUS = 1, OPT_WORKFLOW, OPT_SINCE, OPT_JSON };
+enum { OPT_STATUS = 1, OPT_WORKFLOW, OPT_SINCE, OPT_JSON, OPT_LIMIT };
 
 static void usage(FILE *f)
 {
 	pw_out_printf(f, "usage: prewarm executions [--status running|succeeded|failed|interrupted]\n"
-		         "                          [--workflow NAME] [--since DURATION] [--json]\n"
+		         "                          [--workflow NAME] [--since DURATION] [--limit N] [--json]\n"
 		         "                          [--state-dir DIR] [--config FILE]\n"
 		         "Lists the journaled executions, newest first: id, workflow, status,\n"
 		         "start, duration, and the failing (or current) state with its error.\n"
 		         "running: a live process holds the journal; interrupted: no end event and\n"
 		         "no process (killed or crashed: `prewarm resume ID` continues it).\n"
-		         "DURATION: 90s, 15m, 2h, 7d.\n");
+		         "DURATION: 90s, 15m, 2h, 7d. --limit N: the N newest only.\n"
+		         "Each listed journal is read whole: --since and --limit also skip reading\n"
+		         "the journals that cannot qualify (by their last write).\n");
 }
 
 struct row {
-	struct pw_history_summary s;
-	json_object *events; /* owns what s borrows */
+	struct pw_history_summary s; /* its strings point into `own` */
+	json_object *own;            /* copies of them: the journal itself is not kept */
 	char name[128];
 	double duration;
 };
+
+/* Keeps the summary's strings in r->own, so the events can go. */
+static void keep_strings(struct row *r)
+{
+	const char **fields[] = {&r->s.id, &r->s.workflow, &r->s.key, &r->s.state, &r->s.error,
+				 &r->s.cause};
+	r->own = json_object_new_array();
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		if (*fields[i] == NULL)
+			continue;
+		json_object *copy = json_object_new_string(*fields[i]);
+		json_object_array_add(r->own, copy);
+		*fields[i] = json_object_get_string(copy);
+	}
+}
 
 static int newest_first(const void *a, const void *b)
 {
@@ -104,15 +121,17 @@ int pw_cli_executions(int argc, char **argv)
 		{"workflow", required_argument, NULL, OPT_WORKFLOW},
 		{"since", required_argument, NULL, OPT_SINCE},
 		{"json", no_argument, NULL, OPT_JSON},
+		{"limit", required_argument, NULL, OPT_LIMIT},
 		PW_CLI_COMMON_OPTIONS,
 		{NULL, 0, NULL, 0}};
 	struct pw_cli cli;
 	const char *status = NULL, *workflow = NULL;
 	double since = -1;
+	long limit = -1;
 	int c, json = 0, rc = PW_EXIT_USAGE;
 	json_object *ids = NULL;
 	struct row *rows = NULL;
-	size_t n_rows = 0;
+	size_t n_rows = 0, n_shown = 0;
 	pw_error err = {{0}, {0}};
 	memset(&cli, 0, sizeof(cli));
 	optind = 1;
@@ -139,6 +158,14 @@ int pw_cli_executions(int argc, char **argv)
 			}
 		} else if (c == OPT_JSON) {
 			json = 1;
+		} else if (c == OPT_LIMIT) {
+			char *end;
+			limit = strtol(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || limit < 1 || limit > 1000000) {
+				pw_out_printf(stderr, "prewarm executions: --limit must be a number from 1 "
+						      "to 1000000, not '%s'\n", optarg);
+				goto out;
+			}
 		} else {
 			usage(stderr);
 			goto out;
@@ -168,15 +195,31 @@ int pw_cli_executions(int argc, char **argv)
 		rc = PW_EXIT_FAILED;
 		goto out;
 	}
+	/* Most recently written first. A journal's last write is no earlier
+	 * than its start: one written before the --since cutoff cannot
+	 * qualify, and neither can any once --limit rows have started after
+	 * the next journal's last write. Those are not read. */
 	for (size_t i = 0; i < n; i++) {
 		struct row *r = &rows[n_rows];
-		const char *id = json_object_get_string(json_object_array_get_idx(ids, i));
-		if (pw_journal_read(dir, id, &r->events, &err) != PW_OK) {
+		json_object *events = NULL, *item = json_object_array_get_idx(ids, i), *v;
+		double mtime = json_object_object_get_ex(item, "mtime", &v) ? json_object_get_double(v) : 0;
+		if (since >= 0 && mtime < now - since)
+			break;
+		if (limit > 0 && (long)n_rows >= limit) {
+			qsort(rows, n_rows, sizeof(*rows), newest_first);
+			if (rows[limit - 1].s.started > mtime)
+				break;
+		}
+		json_object_object_get_ex(item, "id", &v);
+		const char *id = json_object_get_string(v);
+		if (pw_journal_read(dir, id, &events, &err) != PW_OK) {
 			/* One bad journal does not hide the others. */
 			pw_out_printf(stderr, "prewarm executions: %s\n", err.cause);
 			continue;
 		}
-		pw_history_summarize(dir, id, r->events, &r->s);
+		pw_history_summarize(dir, id, events, &r->s);
+		keep_strings(r);
+		json_object_put(events);
 		pw_history_workflow_name(r->s.workflow, r->name, sizeof(r->name));
 		double end = r->s.status == PW_HISTORY_RUNNING ? now : r->s.last;
 		r->duration = r->s.started >= 0 && end >= r->s.started ? end - r->s.started : -1;
@@ -187,13 +230,14 @@ int pw_cli_executions(int argc, char **argv)
 		if (keep)
 			n_rows++;
 		else
-			json_object_put(r->events);
+			json_object_put(r->own);
 	}
 	qsort(rows, n_rows, sizeof(*rows), newest_first);
+	n_shown = limit > 0 && (long)n_rows > limit ? (size_t)limit : n_rows;
 	if (!json)
 		print_row("ID", "WORKFLOW", "STATUS", "STARTED", "DURATION",
 			      "STATE / ERROR");
-	for (size_t i = 0; i < n_rows; i++) {
+	for (size_t i = 0; i < n_shown; i++) {
 		if (json)
 			print_json(&rows[i]);
 		else
@@ -202,7 +246,7 @@ int pw_cli_executions(int argc, char **argv)
 	rc = PW_EXIT_OK;
 out:
 	for (size_t i = 0; i < n_rows; i++)
-		json_object_put(rows[i].events);
+		json_object_put(rows[i].own);
 	free(rows);
 	json_object_put(ids);
 	pw_cli_teardown(&cli);

@@ -6,8 +6,10 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "pw_choice.h"
 #include "pw_journal.h"
@@ -97,16 +99,26 @@ void pw_history_summarize(const char *state_dir, const char *id, json_object *ev
 				      : PW_HISTORY_INTERRUPTED;
 }
 
-static int by_name(const void *a, const void *b)
+static double mtime_of(json_object *item)
 {
-	return strcmp(json_object_get_string(*(json_object *const *)a),
-		      json_object_get_string(*(json_object *const *)b));
+	json_object *v;
+	return json_object_object_get_ex(item, "mtime", &v) ? json_object_get_double(v) : 0;
+}
+
+static int newest_written_first(const void *a, const void *b)
+{
+	json_object *x = *(json_object *const *)a, *y = *(json_object *const *)b;
+	double mx = mtime_of(x), my = mtime_of(y);
+	if (mx != my)
+		return mx < my ? 1 : -1;
+	return strcmp(str_field(x, "id"), str_field(y, "id"));
 }
 
 /* The journals' layout is pw_journal's: STATE_DIR/executions/ID.jsonl. */
-int pw_history_list(const char *state_dir, json_object **ids, pw_error *err)
+int pw_history_list(const char *state_dir, json_object **list, pw_error *err)
 {
 	char dir[4096];
+	json_object **ids = list;
 	*ids = json_object_new_array();
 	snprintf(dir, sizeof(dir), "%s/executions", state_dir);
 	DIR *d = opendir(dir);
@@ -128,11 +140,18 @@ int pw_history_list(const char *state_dir, json_object **ids, pw_error *err)
 			continue;
 		memcpy(id, de->d_name, len - 6);
 		id[len - 6] = '\0';
-		if (pw_journal_id_valid(id))
-			json_object_array_add(*ids, json_object_new_string(id));
+		struct stat st;
+		if (!pw_journal_id_valid(id) || fstatat(dirfd(d), de->d_name, &st, 0) != 0)
+			continue;
+		json_object *item = json_object_new_object();
+		json_object_object_add(item, "id", json_object_new_string(id));
+		json_object_object_add(item, "mtime",
+				       json_object_new_double((double)st.st_mtim.tv_sec +
+							      (double)st.st_mtim.tv_nsec / 1e9));
+		json_object_array_add(*ids, item);
 	}
 	closedir(d);
-	json_object_array_sort(*ids, by_name);
+	json_object_array_sort(*ids, newest_written_first);
 	return PW_OK;
 }
 

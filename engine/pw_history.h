@@ -49,9 +49,11 @@ struct pw_history_summary {
 void pw_history_summarize(const char *state_dir, const char *id, json_object *events,
 			  struct pw_history_summary *out);
 
-/* The ids of every journal in STATE_DIR/executions (NEW ref, an array of
- * strings, sorted). A missing directory is an empty list. */
-int pw_history_list(const char *state_dir, json_object **ids, pw_error *err);
+/* Every journal in STATE_DIR/executions (NEW ref): an array of {"id",
+ * "mtime"} (the journal's last write, epoch seconds: an execution started
+ * no later than that), the most recently written first. A missing
+ * directory is an empty list. */
+int pw_history_list(const char *state_dir, json_object **list, pw_error *err);
 
 /* The workflow's display name: the file's base name without .yaml, .yml,
  * .json or .lua, into buf. */

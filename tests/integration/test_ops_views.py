@@ -159,7 +159,11 @@ def test_executions_filters(runs):
     assert listed("--workflow", str(cli.tmp / "slow.json")) == [ids[3], ids[2]]
     assert listed("--since", "1h") == ids[::-1]
     assert listed("--since", "0s") == []
-    for bad in (["--status", "dead"], ["--since", "yesterday"], ["extra"]):
+    assert listed("--limit", "1") == [ids[3]]
+    assert listed("--limit", "3") == ids[:0:-1]
+    assert listed("--limit", "2", "--workflow", "views") == [ids[1], ids[0]]
+    for bad in (["--status", "dead"], ["--since", "yesterday"], ["--limit", "0"],
+                ["--limit", "x"], ["extra"]):
         p = views(cli, "executions", *bad)
         assert p.returncode == 2 and p.stderr, (bad, p.stderr)
 

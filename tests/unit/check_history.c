@@ -2,6 +2,9 @@
  * (running told from interrupted by the journal lock), failing and current
  * state, the path taken, durations, listing, and events with fields or
  * scopes it does not know. */
+#include <fcntl.h>
+#include <sys/stat.h>
+
 #include "../plugins/rt_test.h"
 #include "pw_history.h"
 #include "pw_journal.h"
@@ -114,7 +117,14 @@ START_TEST(unfinished_is_running_only_while_locked)
 }
 END_TEST
 
-START_TEST(list_sorted_ids_only)
+static const char *item_id(json_object *list, size_t i)
+{
+	json_object *v;
+	json_object_object_get_ex(json_object_array_get_idx(list, i), "id", &v);
+	return json_object_get_string(v);
+}
+
+START_TEST(list_newest_written_first_ids_only)
 {
 	json_object *ids = NULL;
 	pw_error err;
@@ -124,13 +134,20 @@ START_TEST(list_sorted_ids_only)
 	write_journal("zz", UNFINISHED, 0);
 	write_journal("aa", FAILED, 0);
 	char path[700];
+	/* zz written last: first */
+	snprintf(path, sizeof(path), "%s/executions/aa.jsonl", dir);
+	struct timespec old[2] = {{1000, 0}, {1000, 0}};
+	ck_assert_int_eq(utimensat(AT_FDCWD, path, old, 0), 0);
 	snprintf(path, sizeof(path), "%s/executions/notes.txt", dir);
 	FILE *f = fopen(path, "w");
 	fclose(f);
 	ck_assert_int_eq(pw_history_list(dir, &ids, &err), PW_OK);
 	ck_assert_int_eq(json_object_array_length(ids), 2);
-	ck_assert_str_eq(json_object_get_string(json_object_array_get_idx(ids, 0)), "aa");
-	ck_assert_str_eq(json_object_get_string(json_object_array_get_idx(ids, 1)), "zz");
+	ck_assert_str_eq(item_id(ids, 0), "zz");
+	ck_assert_str_eq(item_id(ids, 1), "aa");
+	json_object *mt;
+	ck_assert(json_object_object_get_ex(json_object_array_get_idx(ids, 1), "mtime", &mt));
+	ck_assert(json_object_get_double(mt) == 1000.0);
 	json_object_put(ids);
 }
 END_TEST
@@ -176,7 +193,7 @@ int main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, failed_names_the_state_error_and_path);
 	tcase_add_test(tc, unfinished_is_running_only_while_locked);
-	tcase_add_test(tc, list_sorted_ids_only);
+	tcase_add_test(tc, list_newest_written_first_ids_only);
 	tcase_add_test(tc, durations_and_names);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
