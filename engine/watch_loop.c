@@ -34,6 +34,7 @@
 #include "pw_out.h"
 
 #define STOP_GRACE_MS 60000 /* children still running then are killed */
+#define RECORD_MARGIN_MS 2000 /* see resume_records() */
 
 struct job {
 	pid_t pid;
@@ -463,7 +464,8 @@ static void count_execution(struct watcher *w, struct job *j, json_object *r, co
 {
 	json_object *events = NULL, *output = NULL;
 	pw_error err;
-	if (w->metrics == NULL || flag(r, "reused")) /* a duplicate's run is the first one's */
+	/* A duplicate's result is the first run's: counted once. */
+	if (w->metrics == NULL || (flag(r, "reused") && !flag(r, "resumed")))
 		return;
 	const char *st = flag(r, "finished") ? str(r, "status") : NULL;
 	const char *outcome = st == NULL ? "interrupted"
@@ -608,9 +610,12 @@ static void resume_records(struct watcher *w)
 		 * received it and be running or have finished the event: running
 		 * it here too would repeat the warm and the alert. It is left to
 		 * come back: if it does, its keyed run resumes this journal. */
+		/* The record is written (and touched) just after SQS hid the
+		 * message: a margin covers that moment and the mtime's rounding. */
 		struct stat st;
 		int64_t hidden_until = stat(path, &st) == 0
-					       ? (int64_t)st.st_mtime * 1000 + (int64_t)w->wc->visibility_timeout * 1000
+					       ? (int64_t)st.st_mtime * 1000 +
+							 (int64_t)w->wc->visibility_timeout * 1000 - RECORD_MARGIN_MS
 					       : 0;
 		if (j.message_id[0] != '\0' && pw_clock_system()->wall_ms(NULL) >= hidden_until) {
 			pw_log(PW_LOG_INFO, "watch", "not resuming key %s here: message %s has been visible "
