@@ -115,8 +115,9 @@ def test_the_other_watcher_finishes_an_event_whose_host_died_mid_warm(tmp_path, 
     # One alert for the event: B's success notification.
     assert len(notes) == 1, notes
     assert "warmed and in service" in notes[0]["Subject"], notes
-    # B took over after the visibility timeout, not before.
-    assert VISIBILITY - 1 <= took_over < VISIBILITY + 60, took_over
+    # B took over only once the message's visibility ran out: A renewed it
+    # every VISIBILITY / 2 s, so at least that much was left at the kill.
+    assert VISIBILITY / 2 <= took_over < VISIBILITY + 60, took_over
     (ra,) = executions(a)
     assert ra["status"] == "interrupted" and ra["state"] == "Warm", ra
     assert a.executions() == [ex_a]  # the restart ran nothing
