@@ -9,6 +9,7 @@ engine_libpwengine_la_SOURCES += \
 	engine/lang_intrinsic.h engine/lang_intrinsic_fns.c \
 	engine/pw_dataflow.c engine/pw_dataflow.h \
 	engine/pw_choice.c engine/pw_choice.h \
+	engine/pw_wait.c engine/pw_wait.h \
 	engine/pw_validate.c engine/pw_validate.h \
 	engine/lang_validate.h engine/lang_validate_fields.c \
 	engine/pw_graph.c engine/pw_graph.h

@@ -9,7 +9,7 @@ from ls_fakes import EXEC_NAME, MACHINE_NAME
 _SUBS = [
     (re.compile(r"arn:[A-Za-z0-9<>_:/.\-$]+"), "<arn>"),
     (re.compile(r"\bsnf_role_arn\b"), "<arn>"),
-    (re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)"), "<date>"),
+    (re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?"), "<date>"),
     (re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"),
      "<uuid>"),
     (re.compile(r"<uuid:\d+>"), "<uuid>"),
