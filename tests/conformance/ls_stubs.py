@@ -31,6 +31,11 @@ class Stub:
     def __iter__(self):
         return iter(())
 
+    def __or__(self, other):      # type annotations such as `Stub | None`
+        return self
+
+    __ror__ = __or__
+
     def __mro_entries__(self, bases):
         return (object,)
 
@@ -49,7 +54,7 @@ OVERRIDES = {}   # module name -> {attribute: value}
 
 
 class _Finder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
-    PREFIXES = ("localstack", "localstack_snapshot", "json5")
+    PREFIXES = ("localstack", "localstack_snapshot", "json5", "rolo", "aws_cdk")
 
     def find_spec(self, fullname, path, target=None):
         top = fullname.split(".")[0]
