@@ -167,6 +167,8 @@ def main():
     ap.add_argument("--only", default="", help="run test ids containing this text")
     ap.add_argument("--verbose", "-v", action="store_true", help="print every difference")
     ap.add_argument("--list", action="store_true", help="print every compared execution")
+    ap.add_argument("--family", choices=("core", "map-parallel", "variables"),
+                    help="report only this family")
     args = ap.parse_args()
 
     root = os.path.abspath(args.localstack)
@@ -215,11 +217,13 @@ def main():
 def print_report(report, args):
     fams = collections.defaultdict(lambda: collections.defaultdict(collections.Counter))
     for fam, cat, key, level, detail in report.rows:
+        if args.family and fam != args.family:
+            continue
         c = fams[fam][cat]
         c["total"] += 1
         c[level or "differ"] += 1
         if args.list or (args.verbose and level != "exact"):
-            print(f"{(level or 'DIFFER'):6} {key}" + (f"\n       {detail}" if detail else ""))
+            print(f"{(level or 'DIFFER'):6} [{fam}] {key}" + (f"\n       {detail}" if detail else ""))
     print()
     print(f"{'family':13} {'category':11} {'exact':>6} {'prefix':>6} {'differ':>6} {'total':>6}")
     summary = {}
@@ -233,10 +237,11 @@ def print_report(report, args):
         summary[fam] = t
         print(f"{fam:13} {'ALL':11} {t['exact']:6} {t['prefix']:6} {t['differ']:6} "
               f"{t['total']:6}")
-    core = summary.get("core", collections.Counter())
-    print(f"\nTOTAL (core): {core['exact'] + core['prefix']}/{core['total']} match "
-          f"({core['exact']} exactly, {core['prefix']} with the same error and the cause "
-          f"equal up to AWS's state/event prefix)")
+    print()
+    for fam, t in summary.items():
+        print(f"TOTAL ({fam}): {t['exact'] + t['prefix']}/{t['total']} match "
+              f"({t['exact']} exactly, {t['prefix']} with the same error and the cause "
+              f"equal up to AWS's state/event prefix)")
     print("not comparable (left out):")
     for why, n in report.skipped.most_common():
         print(f"  {n:5}  {why}")
