@@ -33,13 +33,19 @@ def walk_states(machine):
                 yield from walk_states(state[key])
 
 
+INCLUDE_JSONATA = False   # --jsonata: run JSONata definitions too (family "jsonata")
+
+
+def uses_jsonata(definition):
+    return definition.get("QueryLanguage") == "JSONata" or any(
+        st.get("QueryLanguage") == "JSONata" for _, st in walk_states(definition))
+
+
 def scope_of(definition):
     """None when the engine can run the definition as it is, else the reason."""
-    if definition.get("QueryLanguage") == "JSONata":
+    if uses_jsonata(definition) and not INCLUDE_JSONATA:
         return "JSONata"
     for _, st in walk_states(definition):
-        if st.get("QueryLanguage") == "JSONata":
-            return "JSONata"
         if st.get("Type") == "Task":
             return "Task (AWS service or Lambda)"
         if st.get("Type") == "Map" and ("ItemReader" in st or any(
@@ -50,7 +56,9 @@ def scope_of(definition):
 
 
 def kind_of(definition):
-    """The separately counted families: Variables, then Map/Parallel."""
+    """The separately counted families: JSONata, Variables, then Map/Parallel."""
+    if uses_jsonata(definition):
+        return "jsonata"
     states = [st for _, st in walk_states(definition)]
     if any("Assign" in st for st in states):
         return "variables"

@@ -167,8 +167,10 @@ def main():
     ap.add_argument("--only", default="", help="run test ids containing this text")
     ap.add_argument("--verbose", "-v", action="store_true", help="print every difference")
     ap.add_argument("--list", action="store_true", help="print every compared execution")
-    ap.add_argument("--family", choices=("core", "map-parallel", "variables"),
+    ap.add_argument("--family", choices=("core", "map-parallel", "variables", "jsonata"),
                     help="report only this family")
+    ap.add_argument("--jsonata", action="store_true",
+                    help="also run the JSONata definitions (family jsonata)")
     args = ap.parse_args()
 
     root = os.path.abspath(args.localstack)
@@ -177,6 +179,7 @@ def main():
     prewarm = os.path.abspath(args.prewarm)
     if not os.access(prewarm, os.X_OK):
         sys.exit(f"{prewarm}: not an executable prewarm")
+    ls_fakes.INCLUDE_JSONATA = args.jsonata
     ls_stubs.install(ls_fakes.OVERRIDES)
     sys.path.insert(0, root)
 
