@@ -325,6 +325,9 @@ static void bracket_form(const char *expr, char *buf, size_t len)
 int pw_path_get_field(const char *expr, const char *field, json_object *input,
 		      json_object *context, json_object **out, pw_error *err)
 {
+	/* $name: a variable keeps this engine's words (no variable named ...) */
+	if (expr != NULL && expr[0] == '$' && expr[1] != '\0' && strchr(".[$", expr[1]) == NULL)
+		return pw_path_get(expr, input, context, out, "States.Runtime", err);
 	int rc = pw_path_get(expr, input, context, out, NULL, err);
 	if (rc != 1)
 		return rc;

@@ -39,6 +39,7 @@ int pw_path_get(const char *expr, json_object *input, json_object *context,
  * OutputPath): "Invalid path '$.a' : No results for path: $['a']";
  * otherwise "The JSONPath '$.a' specified for the field 'F' could not be
  * found in the input '{...}'" (the input is the context object for $$).
+ * A variable path ($name...) fails as pw_path_get does.
  */
 int pw_path_get_field(const char *expr, const char *field, json_object *input,
 		      json_object *context, json_object **out, pw_error *err);

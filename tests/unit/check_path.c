@@ -255,6 +255,10 @@ START_TEST(test_missing_field_wording)
 	ck_assert_str_eq(err.cause, "The JSONPath '$$.Execution.Input.no_such_jsonpath' "
 				    "specified for the field 'value.$' could not be found in the "
 				    "input '{\"X\":1}'");
+	/* a variable keeps the engine's words */
+	ck_assert_int_eq(pw_path_get_field("$nope", "k.$", in, ctx, &out, &err), PW_ERR);
+	ck_assert_str_eq(err.name, "States.Runtime");
+	ck_assert_msg(strstr(err.cause, "no variable named $nope") != NULL, "%s", err.cause);
 	/* found: the value, as pw_path_get gives it */
 	ck_assert_int_eq(pw_path_get_field("$.a.b[0]", "k.$", in, ctx, &out, &err), 0);
 	ck_assert_int_eq(json_object_get_int(out), 1);
