@@ -16,7 +16,7 @@ sys.path.insert(0, HERE)
 
 import ls_stubs  # noqa: E402
 import ls_fakes  # noqa: E402
-from compare import NOT_COMPARABLE, compare_history, compare_output  # noqa: E402
+from compare import NOT_COMPARABLE, compare_history, compare_output, same_input  # noqa: E402
 
 V2 = os.path.join("tests", "aws", "services", "stepfunctions", "v2")
 # The directory of a test file names its category (language feature).
@@ -126,7 +126,9 @@ def run_test(fn, kwargs, recorded, runner, key, category, report):
                 if ex is None or i >= len(ours):
                     report.add(fam, cat, f"{key}::cases[{i}]", None, "not run")
                     continue
-                if ex.refused:
+                if "input" in case and not same_input(case["input"], ex.input_text):
+                    level, detail = None, "pairing: AWS's input is not the run's"
+                elif ex.refused:
                     level, detail = None, f"prewarm refused or crashed: {ex.refused}"
                 elif not ex.ok:
                     level, detail = None, f"prewarm failed: {ex.error}: {ex.cause}"
