@@ -26,8 +26,9 @@ CATEGORY = {"choice_operators": "choice", "intrinsic_functions": "intrinsic",
 
 
 def param_sets(fn):
-    """[(id, kwargs)] for a test function's pytest.mark.parametrize marks."""
-    sets = [("", {})]
+    """[(id, kwargs)] for a test function's pytest.mark.parametrize marks;
+    id None when it has none (an empty id is "name[]")."""
+    sets = [(None, {})]
     for mark in reversed(getattr(fn, "pytestmark", [])):
         if mark.name != "parametrize":
             continue
@@ -52,7 +53,7 @@ def param_sets(fn):
                         parts.append(f"{n}{i}")
                 pid = "-".join(parts)
             expanded.append((str(pid), dict(zip(names, val))))
-        sets = [((a + "-" + b) if a else b, {**ka, **kb})
+        sets = [((a + "-" + b) if a is not None else b, {**ka, **kb})
                 for a, ka in sets for b, kb in expanded]
     return sets
 
@@ -208,14 +209,22 @@ def main():
                         for rkey, rec in (entry.get("recorded-content") or {}).items():
                             report.skipped[why] += recorded_count(rkey, rec)
                     continue
+                visited = set()
                 for tname, fn in test_functions(module):
                     for pid, kwargs in param_sets(fn):
-                        key = f"{rel}::{tname}" + (f"[{pid}]" if pid else "")
+                        key = f"{rel}::{tname}" + (f"[{pid}]" if pid is not None else "")
+                        visited.add(key)
                         if args.only and args.only not in key:
                             continue
                         rec = (snapshot.get(key) or {}).get("recorded-content")
                         if rec:
                             run_test(fn, kwargs, rec, runner, key, category, report)
+                # Recorded entries no test (or parameter id) of the file names.
+                for key, entry in snapshot.items():
+                    if key not in visited and not (args.only and args.only not in key):
+                        for rkey, rec in (entry.get("recorded-content") or {}).items():
+                            report.skipped["stale: no test of that name any more"] += \
+                                recorded_count(rkey, rec)
     return print_report(report, args)
 
 
