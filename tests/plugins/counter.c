@@ -5,6 +5,8 @@
  *   Bump   (mutates)   "Bump <Name>"  -> {"Name": ..., "Count": n}
  *   Read   (read-only) "Read <Name>"  -> {"Name": ..., "DryRun": bool}
  *   Sleep  (read-only) sleeps Ms on the host clock, then "Sleep <Name>"
+ *   Nap    (read-only, PW_ACTION_THREAD_SAFE) the same as Sleep, but may
+ *          run in several threads at once ("NapStart", "Nap <Name>")
  *   Fail   (read-only) fails with Error/Cause the first Times calls per
  *          Name, then succeeds with {"Attempts": n}
  *   Secret (read-only) "Secret <Name>": registers Secret (or, with
@@ -108,6 +110,21 @@ static int sleep_action(void *state, pw_call *call, json_object *params, json_ob
 	return PW_OK;
 }
 
+/* Touches nothing shared (each record() opens the file O_APPEND itself). */
+static int nap_action(void *state, pw_call *call, json_object *params, json_object **result,
+		      pw_error *err)
+{
+	struct counter *c = state;
+	const char *name = str_param(params, "Name", "-");
+	record("NapStart", name);
+	if (c->host->sleep_ms(call, int_param(params, "Ms", 1000)) != PW_OK)
+		return pw_error_set(err, "States.Timeout", "nap %s interrupted", name);
+	record("Nap", name);
+	*result = json_object_new_object();
+	json_object_object_add(*result, "Napped", json_object_new_string(name));
+	return PW_OK;
+}
+
 static int fail_action(void *state, pw_call *call, json_object *params, json_object **result,
 		       pw_error *err)
 {
@@ -160,6 +177,8 @@ static const struct pw_action actions[] = {
 	{"Bump", "count one mutating call", PW_ACTION_MUTATES, bump, NULL, bump_required},
 	{"Read", "record one read-only call", 0, read_action, NULL, NULL},
 	{"Sleep", "sleep Ms milliseconds on the host clock", 0, sleep_action, NULL, NULL},
+	{"Nap", "sleep Ms milliseconds, in any number of threads at once",
+	 PW_ACTION_THREAD_SAFE, nap_action, NULL, NULL},
 	{"Fail", "fail the first Times calls per Name", 0, fail_action, NULL, NULL},
 	{"Secret", "register and log a secret", 0, secret_action, NULL, NULL},
 	{"Echo", "return the parameters", 0, echo, NULL, NULL},
