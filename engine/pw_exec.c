@@ -704,7 +704,11 @@ static int exec_init(struct exec *x, const pw_doc *doc, const struct pw_exec_opt
 {
 	char abs[4096], name[300];
 	memset(x, 0, sizeof(*x));
-	x->sh = &x->shared;
+	/* Not inside *x: an iteration's context is a copy of its parent's,
+	 * made while the other iterations update this. */
+	x->sh = calloc(1, sizeof(*x->sh));
+	if (x->sh == NULL)
+		abort(); /* a few bytes at start: no sane way on */
 	pthread_mutex_init(&x->sh->lock, NULL);
 	x->o = o;
 	x->doc = doc;
@@ -757,7 +761,9 @@ static void exec_fini(struct exec *x)
 	json_object_put(x->ctx);
 	pw_journal_close(x->j);
 	x->j = NULL;
-	pthread_mutex_destroy(&x->shared.lock);
+	pthread_mutex_destroy(&x->sh->lock);
+	free(x->sh);
+	x->sh = NULL;
 }
 
 /* Runs from `start` (NULL: StartAt) and records the end in the journal. */

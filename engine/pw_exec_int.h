@@ -50,8 +50,7 @@ struct exec {
 	 * event ids in runtime error causes ("entered at the event id #N"). */
 	int64_t events;
 	char id[160];
-	struct exec_shared *sh;      /* &shared of the top-level context */
-	struct exec_shared shared;   /* used by the top-level context only */
+	struct exec_shared *sh;      /* the top-level context owns it */
 };
 
 /* Runs a state machine (the workflow or a branch/item processor) from

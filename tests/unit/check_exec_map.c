@@ -36,6 +36,15 @@ static void teardown(void)
 	rt_rmdir(dir);
 }
 
+/* Upper bounds on wall time stretch under valgrind, which runs one
+ * thread at a time and everything ~20x slower (run-all.sh runs these
+ * units under it too); lower bounds never do. */
+static double slack(void)
+{
+	const char *pre = getenv("LD_PRELOAD");
+	return pre != NULL && strstr(pre, "vgpreload") != NULL ? 4.5 : 1.0;
+}
+
 static double now_s(void)
 {
 	struct timespec ts;
@@ -109,7 +118,7 @@ START_TEST(eight_waits_of_one_second_overlap_with_max_concurrency_8)
 	ck_assert_int_eq(res.status, PW_EXEC_SUCCEEDED);
 	assert_indexes(res.output, 8);
 	fprintf(stderr, "8 x Wait 1 s, MaxConcurrency 8: %.3f s\n", secs);
-	ck_assert_msg(secs >= 0.98 && secs < 1.6, "took %.3f s", secs);
+	ck_assert_msg(secs >= 0.98 && secs < 1.6 * slack(), "took %.3f s", secs);
 	pw_exec_result_clear(&res);
 	free(wf);
 }
@@ -156,7 +165,7 @@ START_TEST(max_concurrency_path_and_the_configured_default)
 	pw_exec_set_default_concurrency(0); /* back to 16 */
 	ck_assert_int_eq(pw_exec_default_concurrency(), PW_MAP_DEFAULT_CONCURRENCY);
 	res = run_timed(wf, "[0,0,0,0]", 0, NULL, &secs);
-	ck_assert_msg(secs < 0.55, "default 16 took %.3f s", secs);
+	ck_assert_msg(secs < 0.55 * slack(), "default 16 took %.3f s", secs);
 	pw_exec_result_clear(&res);
 	free(wf);
 }
@@ -189,7 +198,7 @@ START_TEST(results_are_in_item_and_branch_order)
 END_TEST
 
 /* Item 1 fails at once: it is the Map's error (name and cause); item 0,
- * waiting 3 s before a mutating Bump, is stopped in its Wait; items 2..5
+ * waiting 10 s before a mutating Bump, is stopped in its Wait; items 2..5
  * never start (MaxConcurrency 2). The Map's Catch sees the error. */
 START_TEST(first_failure_fails_fast_and_cancels_the_others)
 {
@@ -201,7 +210,7 @@ START_TEST(first_failure_fails_fast_and_cancels_the_others)
 		"\"Bad?\":{\"Type\":\"Choice\",\"Choices\":[{\"Variable\":\"$.bad\","
 		"\"BooleanEquals\":true,\"Next\":\"Fail\"}],\"Default\":\"W\"},"
 		"\"Fail\":{\"Type\":\"Fail\",\"Error\":\"Item.Bad\",\"Cause\":\"item 1 is bad\"},"
-		"\"W\":{\"Type\":\"Wait\",\"Seconds\":3,\"Next\":\"B\"},"
+		"\"W\":{\"Type\":\"Wait\",\"Seconds\":10,\"Next\":\"B\"},"
 		"\"B\":{\"Type\":\"Task\",\"Resource\":\"counter:Bump\","
 		"\"Parameters\":{\"Name.$\":\"States.Format('item{}', $.i)\"},\"End\":true}}},"
 		"\"End\":true}%s}}";
@@ -218,7 +227,7 @@ START_TEST(first_failure_fails_fast_and_cancels_the_others)
 	ck_assert_int_eq(res.status, PW_EXEC_FAILED);
 	ck_assert_str_eq(res.error.name, "Item.Bad");
 	ck_assert_str_eq(res.error.cause, "item 1 is bad");
-	ck_assert_msg(secs < 1.0, "took %.3f s", secs);
+	ck_assert_msg(secs < 1.0 * slack(), "took %.3f s", secs);
 	ck_assert_int_eq(calls_of("Bump item0"), 0);
 	/* The journal: items 0 and 1 entered, none of 2..5. */
 	json_object *events = NULL;
@@ -245,7 +254,7 @@ START_TEST(first_failure_fails_fast_and_cancels_the_others)
 	json_object *e = json_object_object_get(res.output, "err");
 	ck_assert_str_eq(rt_str(e, "Error"), "Item.Bad");
 	ck_assert_str_eq(rt_str(e, "Cause"), "item 1 is bad");
-	ck_assert_msg(secs < 1.0, "took %.3f s", secs);
+	ck_assert_msg(secs < 1.0 * slack(), "took %.3f s", secs);
 	pw_exec_result_clear(&res);
 	free(plain);
 	free(caught);
@@ -270,7 +279,7 @@ START_TEST(failure_stops_a_lua_loop_and_a_plugin_sleep)
 		"{}", 0, NULL, &secs);
 	ck_assert_int_eq(res.status, PW_EXEC_FAILED);
 	ck_assert_str_eq(res.error.name, "Branch.Failed");
-	ck_assert_msg(secs < 2.5, "took %.3f s", secs);
+	ck_assert_msg(secs < 2.5 * slack(), "took %.3f s", secs);
 	ck_assert_int_eq(calls_of("NapStart long"), 1);
 	ck_assert_int_eq(calls_of("Nap long"), 0);
 	pw_exec_result_clear(&res);
@@ -349,7 +358,7 @@ START_TEST(nested_map_in_parallel_runs_everything_at_once)
 	ck_assert_int_eq(json_object_array_length(res.output), 2);
 	assert_indexes(json_object_array_get_idx(res.output, 0), 4);
 	assert_indexes(json_object_array_get_idx(res.output, 1), 4);
-	ck_assert_msg(secs >= 0.48 && secs < 1.2, "took %.3f s", secs);
+	ck_assert_msg(secs >= 0.48 && secs < 1.2 * slack(), "took %.3f s", secs);
 	pw_exec_result_clear(&res);
 	free(wf);
 	free(map_state);
@@ -379,7 +388,7 @@ START_TEST(actions_without_the_thread_safe_flag_are_serialised)
 	res = run_timed(parallel, "[1,2,3,4]", 0, NULL, &secs);
 	ck_assert_int_eq(res.status, PW_EXEC_SUCCEEDED);
 	ck_assert_str_eq(rt_str(json_object_array_get_idx(res.output, 3), "Napped"), "n3");
-	ck_assert_msg(secs < 0.9, "Nap took %.3f s", secs);
+	ck_assert_msg(secs < 0.9 * slack(), "Nap took %.3f s", secs);
 	pw_exec_result_clear(&res);
 	free(serial);
 	free(parallel);
@@ -443,7 +452,7 @@ START_TEST(dry_run_map_waits_on_simulated_clocks)
 		"{\"items\":[1,2,3,4]}", 1, NULL, &secs);
 	ck_assert_int_eq(res.status, PW_EXEC_SUCCEEDED);
 	ck_assert_int_eq(calls_of("Bump dry"), 0);
-	ck_assert_msg(secs < 1.0, "took %.3f s", secs);
+	ck_assert_msg(secs < 1.0 * slack(), "took %.3f s", secs);
 	double start, later;
 	ck_assert_int_eq(pw_timestamp_parse(rt_str(res.output, "s"), &start), 0);
 	ck_assert_int_eq(pw_timestamp_parse(rt_str(res.output, "t"), &later), 0);
