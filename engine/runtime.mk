@@ -105,12 +105,12 @@ tests_unit_check_lambda_LDADD = $(RT_CHECK_LDADD)
 TESTS += tests/integration/test_cli.py tests/integration/test_cli_resume.py \
 	tests/integration/test_redaction.py tests/integration/test_redaction_libpq.py \
 	tests/integration/test_output_utf8.py tests/integration/test_plugin_loading.py \
-	tests/integration/test_lua_limits.py
+	tests/integration/test_lua_limits.py tests/integration/test_map_concurrency.py
 EXTRA_DIST += tests/integration/test_cli.py tests/integration/test_cli_resume.py \
 	tests/integration/test_redaction.py tests/integration/test_redaction_libpq.py \
 	tests/integration/fixtures/secret_spellings.py \
 	tests/integration/test_output_utf8.py tests/integration/test_plugin_loading.py \
-	tests/integration/test_lua_limits.py \
+	tests/integration/test_lua_limits.py tests/integration/test_map_concurrency.py \
 	tests/integration/fixtures/prewarm_cli.py
 EXTRA_DIST += tests/bench/engine-bench.sh
 
