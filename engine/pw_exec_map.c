@@ -46,6 +46,7 @@ struct iter {
 	json_object *out;       /* NEW on PW_OK */
 	pw_error err;
 	int rc;
+	int64_t sim_advanced;   /* dry run: its simulated time */
 	char scope[600];
 };
 
@@ -182,7 +183,19 @@ static int prepare(void *ud, size_t i)
 	return 0;
 }
 
-/* pw_pool run: one iteration/branch, in a worker thread. */
+/* Frees what prepare() built; keeps it->out. */
+static void iter_fini(struct iter *it)
+{
+	json_object_put(it->x.ctx);
+	json_object_put((json_object *)it->o.vars);
+	json_object_put(it->machine);
+	json_object_put(it->input);
+	it->x.ctx = it->machine = it->input = NULL;
+	it->o.vars = NULL;
+}
+
+/* pw_pool run: one iteration/branch, in a worker thread. Its context
+ * is freed at once (a Map of thousands keeps only the outputs). */
 static void run(void *ud, size_t i)
 {
 	struct fan *f = ud;
@@ -194,22 +207,13 @@ static void run(void *ud, size_t i)
 		it->rc = pw_exec_machine(&it->x, it->machine, NULL, it->scope, it->input, &it->out,
 					 &it->err);
 	pw_cancel_enter(outer);
+	it->sim_advanced = it->x.sim.advanced;
+	iter_fini(it);
 	if (it->rc == PW_ERR) {
 		pthread_mutex_lock(&f->lock);
 		record_failure(f, &it->err);
 		pthread_mutex_unlock(&f->lock);
 	}
-}
-
-/* Frees what prepare() built; keeps it->out. */
-static void iter_fini(struct iter *it)
-{
-	json_object_put(it->x.ctx);
-	json_object_put((json_object *)it->o.vars);
-	json_object_put(it->machine);
-	json_object_put(it->input);
-	it->x.ctx = it->machine = it->input = NULL;
-	it->o.vars = NULL;
 }
 
 /* A non-negative integer field or its Path form (on the effective
@@ -281,9 +285,9 @@ static int fan_run(struct fan *f, size_t width, json_object **result, pw_error *
 	for (size_t i = 0; i < ran; i++) {
 		if (f->it[i].rc == CANCELLED)
 			cancelled = 1;
-		if (f->parent->o->dry_run && f->it[i].x.sim.advanced > slowest)
-			slowest = f->it[i].x.sim.advanced;
-		iter_fini(&f->it[i]);
+		if (f->parent->o->dry_run && f->it[i].sim_advanced > slowest)
+			slowest = f->it[i].sim_advanced;
+		iter_fini(&f->it[i]); /* prepared but never run (none today) */
 	}
 	/* A dry run's simulated time moves on by the slowest item, as if all
 	 * ran at once. */
