@@ -102,9 +102,12 @@ static int journal(struct exec *x, const char *type, const char *state, const ch
 	 * and a crash can only lose pure steps, which resume runs again. */
 	int lazy = strcmp(type, "StateEntered") == 0 ||
 		   (strcmp(type, "StateExited") == 0 && !x->exiting_work_state);
-	int rc = lazy ? pw_journal_append_nosync(x->j, type, state, details, err)
-		      : pw_journal_append(x->j, type, state, details, err);
+	int rc = pw_journal_append_nosync(x->j, type, state, details, err);
 	pthread_mutex_unlock(&x->sh->lock);
+	/* fsync outside the lock: Map items journaling at once share it
+	 * (it flushes every line written before it, theirs too). */
+	if (rc == PW_OK && !lazy)
+		rc = pw_journal_sync(x->j, err);
 	json_object_put(details);
 	return rc;
 }
