@@ -96,33 +96,33 @@ static int read_action(void *state, pw_call *call, json_object *params, json_obj
 	return PW_OK;
 }
 
-static int sleep_action(void *state, pw_call *call, json_object *params, json_object **result,
-			pw_error *err)
+/* Sleep and Nap: records START NAME, sleeps Ms on the host clock, then
+ * records DONE NAME and returns {KEY: NAME}. */
+static int sleep_as(void *state, pw_call *call, json_object *params, json_object **result,
+		    pw_error *err, const char *start, const char *done, const char *key)
 {
 	struct counter *c = state;
 	const char *name = str_param(params, "Name", "-");
-	record("SleepStart", name);
+	record(start, name);
 	if (c->host->sleep_ms(call, int_param(params, "Ms", 1000)) != PW_OK)
-		return pw_error_set(err, "States.Timeout", "sleep %s interrupted", name);
-	record("Sleep", name);
+		return pw_error_set(err, "States.Timeout", "%s %s interrupted", done, name);
+	record(done, name);
 	*result = json_object_new_object();
-	json_object_object_add(*result, "Slept", json_object_new_string(name));
+	json_object_object_add(*result, key, json_object_new_string(name));
 	return PW_OK;
+}
+
+static int sleep_action(void *state, pw_call *call, json_object *params, json_object **result,
+			pw_error *err)
+{
+	return sleep_as(state, call, params, result, err, "SleepStart", "Sleep", "Slept");
 }
 
 /* Touches nothing shared (each record() opens the file O_APPEND itself). */
 static int nap_action(void *state, pw_call *call, json_object *params, json_object **result,
 		      pw_error *err)
 {
-	struct counter *c = state;
-	const char *name = str_param(params, "Name", "-");
-	record("NapStart", name);
-	if (c->host->sleep_ms(call, int_param(params, "Ms", 1000)) != PW_OK)
-		return pw_error_set(err, "States.Timeout", "nap %s interrupted", name);
-	record("Nap", name);
-	*result = json_object_new_object();
-	json_object_object_add(*result, "Napped", json_object_new_string(name));
-	return PW_OK;
+	return sleep_as(state, call, params, result, err, "NapStart", "Nap", "Napped");
 }
 
 static int fail_action(void *state, pw_call *call, json_object *params, json_object **result,
