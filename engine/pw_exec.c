@@ -21,6 +21,7 @@
 #include "pw_log.h"
 #include "pw_path.h"
 #include "pw_retry.h"
+#include "pw_vars.h"
 
 #define MAX_RETRIERS 64
 
@@ -121,6 +122,22 @@ static json_object *details2(const char *k1, json_object *v1, const char *k2, js
 	if (k2)
 		json_object_object_add(d, k2, json_object_get(v2));
 	return d;
+}
+
+/* Evaluates obj's Assign (a state, a matched Choice rule or a catcher;
+ * none: nothing) on input into x->pending, which run_machine commits when
+ * the state exits: every `$name` of the state reads the values before it. */
+static int eval_assign(struct exec *x, json_object *obj, json_object *input, const char *where,
+		       pw_error *err)
+{
+	json_object *a = field(obj, "Assign");
+	json_object_put(x->pending);
+	x->pending = NULL;
+	if (a == NULL)
+		return PW_OK;
+	if (x->vars == NULL)
+		return pw_error_set(err, "States.Runtime", "out of memory");
+	return pw_vars_eval(x->vars, a, input, x->ctx, where, &x->pending, err);
 }
 
 static int timed_out(struct exec *x, pw_error *err)
@@ -358,7 +375,16 @@ static int run_work_state(struct exec *x, const char *name, const char *scope,
 		attempt++;
 		json_object_object_add(x->state_ctx, "RetryCount", json_object_new_int(attempt - 1));
 	}
-	rc = pw_state_output(state, raw, result, x->ctx, out, err);
+	json_object *sel = NULL;
+	rc = pw_state_output_sel(state, raw, result, x->ctx, &sel, out, err);
+	if (rc == 0)
+		rc = eval_assign(x, state, sel, "Assign", err);
+	json_object_put(sel);
+	if (rc != 0) {
+		json_object_put(*out);
+		*out = NULL;
+		goto caught;
+	}
 	if (rc == 0 && work_output_fits(name, *out, err) != PW_OK) {
 		json_object_put(*out);
 		*out = NULL;
@@ -384,9 +410,17 @@ caught:
 		const char *rp = path_field(c, "ResultPath", &is_null);
 		json_object *eo = error_object(err);
 		pw_error perr;
+		char where[64];
+		snprintf(where, sizeof(where), "Catch[%zu].Assign", i);
 		rc = pw_apply_result_path(rp, is_null, raw, eo, out, &perr);
+		/* The catcher's Assign reads the error output; the state's own
+		 * Assign does not apply. */
+		if (rc == 0)
+			rc = eval_assign(x, c, eo, where, &perr);
 		json_object_put(eo);
 		if (rc != 0) {
+			json_object_put(*out);
+			*out = NULL;
 			*err = perr;
 			rc = PW_ERR;
 			goto done;
@@ -490,7 +524,9 @@ static int run_state(struct exec *x, const char *name, const char *scope, json_o
 		json_object *result = field(state, "Result");
 		if (pw_state_effective_input(state, raw, x->ctx, &eff, err) != 0)
 			return PW_ERR;
-		rc = pw_state_output(state, raw, result ? result : eff, x->ctx, out, err);
+		rc = eval_assign(x, state, result ? result : eff, "Assign", err);
+		if (rc == 0)
+			rc = pw_state_output(state, raw, result ? result : eff, x->ctx, out, err);
 		json_object_put(eff);
 		*next = str_field(state, "Next");
 		return rc == 0 ? PW_OK : PW_ERR;
@@ -501,11 +537,16 @@ static int run_state(struct exec *x, const char *name, const char *scope, json_o
 	if (pw_apply_path(ip, is_null, raw, x->ctx, &eff, err) != 0)
 		return PW_ERR;
 	if (strcmp(type, "Choice") == 0) {
-		*next = pw_choice_next(state, eff, x->ctx, err);
-		if (*next == NULL)
+		json_object *rule = NULL;
+		*next = pw_choice_pick(state, eff, x->ctx, &rule, err);
+		/* A matched rule's Assign, or the state's when Default is taken */
+		if (*next == NULL || eval_assign(x, rule ? rule : state, eff, "Assign", err) != 0) {
+			*next = NULL;
 			goto out;
+		}
 	} else if (strcmp(type, "Wait") == 0) {
-		if ((rc = run_wait(x, name, state, eff, err)) != PW_OK)
+		if ((rc = run_wait(x, name, state, eff, err)) != PW_OK ||
+		    (rc = eval_assign(x, state, eff, "Assign", err)) != PW_OK)
 			goto out;
 		*next = str_field(state, "Next");
 	} else if (strcmp(type, "Succeed") != 0) {
@@ -616,17 +657,28 @@ static int run_machine(struct exec *x, json_object *machine, const char *start,
 				  details2("input", cur, NULL, NULL), err)) != PW_OK)
 			break;
 		int64_t entered = x->events;
+		pw_vars_bind(x->vars);
 		rc = run_state(x, name, scope, state, cur, &next, &output, err);
+		/* The state's assignments take effect as it exits. */
+		json_object *assigned = x->pending, *lost = NULL;
+		x->pending = NULL;
+		if (rc == PW_OK && assigned != NULL &&
+		    (rc = pw_vars_commit(x->vars, assigned, &lost, err)) != PW_OK)
+			json_object_put(output);
 		if (rc == PW_ERR)
 			aws_runtime_cause(name, entered, err);
 		if (rc == PW_OK && !is_work_state(state) &&
 		    (rc = work_output_fits(name, output, err)) != PW_OK)
 			json_object_put(output);
-		if (rc != PW_OK)
+		if (rc != PW_OK) {
+			json_object_put(assigned);
 			break;
+		}
 		if (next == NULL && !json_object_get_boolean(field(state, "End")) &&
 		    strcmp(str_field(state, "Type"), "Succeed") != 0) {
 			json_object_put(output);
+			json_object_put(assigned);
+			json_object_put(lost);
 			rc = pw_error_set(err, "States.Runtime", "state %s has neither Next nor End",
 					  name);
 			break;
@@ -635,6 +687,12 @@ static int run_machine(struct exec *x, json_object *machine, const char *start,
 			const char *type = str_field(state, "Type");
 			json_object *d = details2("output", output, NULL, NULL);
 			json_object_object_add(d, "next", next ? json_object_new_string(next) : NULL);
+			if (assigned != NULL && json_object_object_length(assigned) > 0)
+				json_object_object_add(d, "assignedVariables", json_object_get(assigned));
+			if (lost != NULL) /* which values the journal line will not keep */
+				json_object_object_add(d, "variablesRedacted", json_object_get(lost));
+			json_object_put(assigned);
+			json_object_put(lost);
 			x->exiting_work_state = strcmp(type, "Task") == 0 ||
 						strcmp(type, "Map") == 0 ||
 						strcmp(type, "Parallel") == 0;
@@ -751,7 +809,8 @@ static int exec_init(struct exec *x, const pw_doc *doc, const struct pw_exec_opt
 	json_object_object_add(x->ctx, "State", x->state_ctx);
 	json_object_object_add(x->ctx, "Vars",
 			       o->vars ? json_object_get(o->vars) : json_object_new_object());
-	return PW_OK;
+	x->vars = pw_vars_new(NULL);
+	return x->vars != NULL ? PW_OK : PW_ERR;
 }
 
 static void exec_fini(struct exec *x)
@@ -764,6 +823,10 @@ static void exec_fini(struct exec *x)
 	json_object_put(x->ctx);
 	pw_journal_close(x->j);
 	x->j = NULL;
+	json_object_put(x->pending);
+	x->pending = NULL;
+	pw_vars_free(x->vars);
+	x->vars = NULL;
 	pthread_mutex_destroy(&x->sh->lock);
 	free(x->sh);
 	x->sh = NULL;
@@ -1000,7 +1063,8 @@ static int resume_point(struct exec *x, json_object *events, const struct pw_jou
 	for (long i = 0; i < n && s->last_exit != NULL; i++)
 		if (json_object_array_get_idx(events, (size_t)i) == s->last_exit)
 			k = i;
-	while (k >= 0 && pw_journal_event_redacted(json_object_array_get_idx(events, (size_t)k))) {
+	while (k >= 0 && (pw_journal_event_redacted(json_object_array_get_idx(events, (size_t)k)) ||
+			  pw_vars_lost_at(events, k))) {
 		long prev = prev_top_exit(events, k);
 		/* scope ("" at the top) -> its latest TaskScheduled's resource */
 		json_object *scheduled = json_object_new_object();
@@ -1025,7 +1089,8 @@ static int resume_point(struct exec *x, json_object *events, const struct pw_jou
 		}
 		json_object_put(scheduled);
 		pw_log(PW_LOG_INFO, "engine",
-		       "%s: its output held a secret the history does not keep: it runs again",
+		       "%s: its output or a variable held a secret the history does not keep: "
+		       "it runs again",
 		       str_field(json_object_array_get_idx(events, (size_t)k), "state"));
 		k = prev;
 	}
@@ -1123,6 +1188,11 @@ static int resume_locked(const pw_doc *doc, const char *id, const struct pw_exec
 	       next ? next : last ? "its end" : "the start");
 	json_object *d = json_object_new_object();
 	json_object_object_add(d, "next", next ? json_object_new_string(next) : NULL);
+	if (pw_vars_resume(x.vars, events, last, d, err) != PW_OK) {
+		json_object_put(d);
+		exec_fini(&x);
+		goto out;
+	}
 	if (journal(&x, "ExecutionResumed", NULL, NULL, d, err) != PW_OK) {
 		exec_fini(&x);
 		goto out;

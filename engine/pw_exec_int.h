@@ -17,6 +17,7 @@
 
 #include "pw_exec.h"
 #include "pw_journal.h"
+#include "pw_vars.h"
 
 #define CANCELLED (-2) /* run_machine: stopped by a signal or a sibling, resumable */
 
@@ -51,6 +52,12 @@ struct exec {
 	int64_t events;
 	char id[160];
 	struct exec_shared *sh;      /* the top-level context owns it */
+	/* Workflow variables: the scope the running state reads and assigns
+	 * (an iteration's own while it runs, reading its parent's), and the
+	 * Assign of the state being run, evaluated and committed when it
+	 * exits. */
+	pw_vars *vars;
+	json_object *pending;
 };
 
 /* Runs a state machine (the workflow or a branch/item processor) from

@@ -172,6 +172,10 @@ static int prepare(void *ud, size_t i)
 	it->x.ctx = copy_of(p->ctx);
 	it->x.state_ctx = field(it->x.ctx, "State");
 	it->x.exiting_work_state = 0;
+	/* Its own variable scope: reads the parent's (which does not change
+	 * while the state runs), its assignments stay inside. */
+	it->x.vars = pw_vars_new(p->vars);
+	it->x.pending = NULL;
 	if (p->o->dry_run) { /* its own simulated time, from the parent's now */
 		pw_sim_clock_init(&it->x.sim, p->clk);
 		it->x.clk = &it->x.sim.clock;
@@ -190,6 +194,10 @@ static void iter_fini(struct iter *it)
 	json_object_put((json_object *)it->o.vars);
 	json_object_put(it->machine);
 	json_object_put(it->input);
+	json_object_put(it->x.pending);
+	pw_vars_free(it->x.vars);
+	it->x.vars = NULL;
+	it->x.pending = NULL;
 	it->x.ctx = it->machine = it->input = NULL;
 	it->o.vars = NULL;
 }
@@ -201,12 +209,14 @@ static void run(void *ud, size_t i)
 	struct fan *f = ud;
 	struct iter *it = &f->it[i];
 	const struct pw_cancel *outer = pw_cancel_enter(&f->cancel);
-	if (it->x.ctx == NULL || it->machine == NULL)
+	const pw_vars *bound = pw_vars_bound(); /* the caller's, when run inline */
+	if (it->x.ctx == NULL || it->machine == NULL || it->x.vars == NULL)
 		it->rc = pw_error_set(&it->err, "States.Runtime", "out of memory");
 	else
 		it->rc = pw_exec_machine(&it->x, it->machine, NULL, it->scope, it->input, &it->out,
 					 &it->err);
 	pw_cancel_enter(outer);
+	pw_vars_bind(bound);
 	it->sim_advanced = it->x.sim.advanced;
 	iter_fini(it);
 	if (it->rc == PW_ERR) {
