@@ -25,6 +25,8 @@
 #include "pw_path.h"
 #include "pw_pool.h"
 
+#define PW_MAP_MAX_CONCURRENCY 1024 /* also map_max_concurrency's bound */
+
 static int default_width = PW_MAP_DEFAULT_CONCURRENCY;
 
 void pw_exec_set_default_concurrency(int n)
@@ -385,6 +387,8 @@ int pw_exec_map(struct exec *x, const char *name, const char *scope, json_object
 	f.n = json_object_array_length(f.items);
 	if (width <= 0)
 		width = default_width;
+	if (width > PW_MAP_MAX_CONCURRENCY) /* threads, not a queue: keep it sane */
+		width = PW_MAP_MAX_CONCURRENCY;
 	int rc = fan_run(&f, (size_t)width, result, err);
 	json_object_put(f.items);
 	return rc;
