@@ -183,7 +183,8 @@ static const struct pw_action cw_actions[] = {
 	{"GetMetricStatistics",
 	 "statistics of a metric, Datapoints sorted by Timestamp", PW_ACTION_THREAD_SAFE,
 	 act_get_metric_statistics, NULL, req_get},
-	{"PutMetricData", "publish metric values", PW_ACTION_MUTATES | PW_ACTION_THREAD_SAFE,
+	{"PutMetricData", "publish metric values",
+	 PW_ACTION_MUTATES | PW_ACTION_THREAD_SAFE,
 	 act_put_metric_data, NULL, req_put},
 };
 
