@@ -259,6 +259,28 @@ START_TEST(first_failure_fails_fast_and_cancels_the_others)
 }
 END_TEST
 
+/* A Retry on the Map sees the failing item's error and runs the whole
+ * Map again (Step Functions retries the state, not the item): item 1
+ * fails once (counter:Fail, Times 1), the second attempt succeeds. */
+START_TEST(retry_on_the_map_sees_the_items_error)
+{
+	struct pw_exec_result res = run_timed(
+		"{\"StartAt\":\"M\",\"States\":{\"M\":{\"Type\":\"Map\",\"MaxConcurrency\":3,"
+		"\"ItemSelector\":{\"Name.$\":\"States.Format('r{}', $$.Map.Item.Value)\","
+		"\"Times.$\":\"$$.Map.Item.Value\",\"Error\":\"Item.Flaky\"},"
+		"\"ItemProcessor\":{\"StartAt\":\"F\",\"States\":{\"F\":{\"Type\":\"Task\","
+		"\"Resource\":\"counter:Fail\",\"End\":true}}},"
+		"\"Retry\":[{\"ErrorEquals\":[\"Other\"]},{\"ErrorEquals\":[\"Item.Flaky\"],"
+		"\"IntervalSeconds\":1,\"MaxAttempts\":1}],\"End\":true}}}",
+		"[0,1,0]", 0, NULL, NULL);
+	ck_assert_msg(res.status == PW_EXEC_SUCCEEDED, "%s: %s", res.error.name, res.error.cause);
+	ck_assert_int_eq(json_object_array_length(res.output), 3);
+	ck_assert_int_eq(rt_int(json_object_array_get_idx(res.output, 1), "Attempts"), 2);
+	ck_assert_int_eq(calls_of("Fail r1"), 2);
+	pw_exec_result_clear(&res);
+}
+END_TEST
+
 /* A sibling's failure stops a Lua step spinning in a loop (its hook
  * sees the cancel) and a plugin sleeping on the host clock. */
 START_TEST(failure_stops_a_lua_loop_and_a_plugin_sleep)
@@ -470,6 +492,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, max_concurrency_path_and_the_configured_default);
 	tcase_add_test(tc, results_are_in_item_and_branch_order);
 	tcase_add_test(tc, first_failure_fails_fast_and_cancels_the_others);
+	tcase_add_test(tc, retry_on_the_map_sees_the_items_error);
 	tcase_add_test(tc, failure_stops_a_lua_loop_and_a_plugin_sleep);
 	tcase_add_test(tc, tolerated_failures_count_and_percentage);
 	tcase_add_test(tc, nested_map_in_parallel_runs_everything_at_once);
