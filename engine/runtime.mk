@@ -20,6 +20,7 @@ engine_libpwengine_la_SOURCES += \
 	engine/pw_exec.c engine/pw_exec.h engine/pw_exec_int.h \
 	engine/pw_exec_map.c engine/pw_pool.c engine/pw_pool.h
 engine_libpwengine_la_LIBADD += -lpthread
+engine_libpwengine_la_SOURCES += engine/pw_history.c engine/pw_history.h
 engine_libpwengine_la_SOURCES += engine/pw_config.c engine/pw_config.h
 
 # The prewarm command.
@@ -27,6 +28,7 @@ bin_PROGRAMS += prewarm
 prewarm_SOURCES = engine/main.c engine/pw_cli.h engine/cli_common.c \
 	engine/cli_run.c engine/cli_validate.c engine/cli_plugins.c \
 	engine/cli_graph.c engine/cli_history.c engine/cli_warm.c \
+	engine/cli_executions.c engine/cli_history_text.c engine/cli_graph_svg.c \
 	engine/pw_vars_check.c engine/pw_vars_check.h
 prewarm_CPPFLAGS = $(AM_CPPFLAGS) $(JSONC_CFLAGS) $(LUA_CFLAGS)
 prewarm_LDADD = engine/libpwengine.la $(LIBS)
@@ -73,7 +75,7 @@ RT_TESTS = tests/unit/check_retry tests/unit/check_registry \
 	tests/unit/check_exec tests/unit/check_exec_map tests/unit/check_config \
 	tests/unit/check_redact \
 	tests/unit/check_utf8 tests/unit/check_loader tests/unit/check_lambda \
-	tests/unit/check_vars
+	tests/unit/check_vars tests/unit/check_history
 check_PROGRAMS += $(RT_TESTS)
 TESTS += $(RT_TESTS)
 tests_unit_check_retry_CPPFLAGS = $(RT_CHECK_CPPFLAGS)
@@ -102,6 +104,8 @@ tests_unit_check_lambda_CPPFLAGS = $(RT_CHECK_CPPFLAGS)
 tests_unit_check_lambda_LDADD = $(RT_CHECK_LDADD)
 tests_unit_check_vars_CPPFLAGS = $(RT_CHECK_CPPFLAGS)
 tests_unit_check_vars_LDADD = $(RT_CHECK_LDADD)
+tests_unit_check_history_CPPFLAGS = $(RT_CHECK_CPPFLAGS)
+tests_unit_check_history_LDADD = $(RT_CHECK_LDADD)
 
 # Integration tests of the command (pytest; tests/integration/fixtures/
 # prewarm_cli.py runs the built binary with the test plugins).
@@ -118,6 +122,13 @@ EXTRA_DIST += tests/integration/test_cli.py tests/integration/test_cli_resume.py
 	tests/integration/test_variables.py \
 	tests/integration/fixtures/prewarm_cli.py
 EXTRA_DIST += tests/bench/engine-bench.sh
+
+# The operator views (executions, history --format text, graph --execution)
+# against golden files.
+TESTS += tests/integration/test_ops_views.py
+EXTRA_DIST += tests/integration/test_ops_views.py tests/data/ops-views/executions.txt \
+	tests/data/ops-views/history.txt tests/data/ops-views/graph-execution.dot \
+	tests/data/ops-views/graph-execution.mmd
 
 # No engine output around pw_out (the redaction choke point).
 TESTS += tests/unit/check-output-funnel.sh
