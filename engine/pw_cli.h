@@ -88,5 +88,13 @@ int pw_cli_graph(int argc, char **argv);
 int pw_cli_history(int argc, char **argv);
 int pw_cli_resume(int argc, char **argv);
 int pw_cli_warm(int argc, char **argv);
+int pw_cli_export(int argc, char **argv);
+int pw_cli_worker(int argc, char **argv);
+
+/* `export --to stepfunctions` of one workflow (engine/SFN.md): loads,
+ * validates, exports; prints diagnostics. *out NEW on PW_EXIT_OK. */
+struct pw_sfn_export_opts;
+int pw_cli_export_one(struct pw_cli *cli, const char *path, const struct pw_sfn_export_opts *o,
+		      json_object **out);
 
 #endif

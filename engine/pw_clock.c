@@ -13,6 +13,11 @@ void pw_cancel_request(void)
 	cancel_flag = 1;
 }
 
+void pw_cancel_reset(void)
+{
+	cancel_flag = 0;
+}
+
 int pw_cancel_requested(void)
 {
 	return cancel_flag != 0;

@@ -45,6 +45,9 @@ void pw_sim_clock_init(struct pw_sim_clock *sc, const struct pw_clock *base);
 /* Process-wide cancellation (SIGINT/SIGTERM handler sets it). */
 void pw_cancel_request(void);
 int pw_cancel_requested(void);
+/* Clears it: `prewarm worker` goes on with its next task after one it
+ * had to stop. */
+void pw_cancel_reset(void);
 
 /* Formats wall ms as RFC 3339 UTC with milliseconds
  * ("2026-11-25T10:46:16.123Z") into buf (>= 32 bytes). */

@@ -1,0 +1,9 @@
+# Step Functions mode (engine/SFN.md): `prewarm export --to stepfunctions`
+# and `prewarm worker`. Included from the top Makefile.am after
+# engine/watch.mk (it extends the prewarm binary) and plugins/aws/aws.mk
+# (the worker talks to Step Functions through the AWS library).
+prewarm_SOURCES += engine/cli_export.c engine/sfn_export.c engine/sfn_export.h \
+	engine/cli_worker.c engine/sfn_task.c engine/sfn_task.h
+prewarm_CPPFLAGS += -I$(top_srcdir)/plugins/aws
+prewarm_LDADD += plugins/aws/libpwaws.la -lpthread
+EXTRA_DIST += engine/SFN.md
