@@ -9,7 +9,8 @@
  * SIGTERM: a poller waiting for a task exits at once; one running a task
  * lets it finish for --drain-seconds, then stops it and hands it back
  * (SendTaskFailure Prewarm.WorkerStopped, which the exported Retry gives
- * to another worker). Exit 0.
+ * to another worker); a step stuck in C code that ignores the cancel is
+ * handed back HANDBACK_GRACE_S later without waiting for it. Exit 0.
  */
 #include "pw_cli.h"
 
@@ -28,6 +29,7 @@
 #include "pw_log.h"
 #include "pw_out.h"
 #include "pw_redact.h"
+#include "sfn_export.h"
 #include "sfn_task.h"
 
 /* AWS: GetActivityTask holds the request up to 60 s; clients should wait
@@ -35,6 +37,9 @@
 #define POLL_TIMEOUT_MS 70000
 #define DEFAULT_BEAT_SECONDS 10
 #define CAUSE_MAX 32768 /* SendTaskFailure's cause limit */
+/* After --drain-seconds the step is cancelled; one that has not returned
+ * this much later is handed back without waiting for it. */
+#define HANDBACK_GRACE_S 3
 
 static volatile sig_atomic_t g_stop, g_in_task;
 static volatile sig_atomic_t g_stop_at; /* monotonic seconds of the SIGTERM */
@@ -83,6 +88,33 @@ static int sfn_call(pw_aws_client *c, const char *action, json_object *params, j
 	return rc;
 }
 
+/* SendTaskSuccess / SendTaskFailure; the cause is redacted and bounded. */
+static void answer(pw_aws_client *c, const char *token, json_object *output, const pw_error *e)
+{
+	pw_error err;
+	json_object *p = json_object_new_object();
+	json_object_object_add(p, "taskToken", json_object_new_string(token));
+	if (output != NULL) {
+		/* seal() left no secret in it; pw_out_json_text redacts anyway. */
+		char *text = pw_out_json_text(output, NULL);
+		json_object_object_add(p, "output", json_object_new_string(text ? text : "null"));
+		free(text);
+	} else {
+		char *cause = pw_redact(e->cause);
+		char *name = pw_redact(e->name);
+		if (cause != NULL && strlen(cause) > CAUSE_MAX)
+			cause[CAUSE_MAX] = '\0';
+		json_object_object_add(p, "error", json_object_new_string(name ? name : ""));
+		json_object_object_add(p, "cause", json_object_new_string(cause ? cause : ""));
+		free(cause);
+		free(name);
+	}
+	const char *action = output ? "SendTaskSuccess" : "SendTaskFailure";
+	if (sfn_call(c, action, p, NULL, &err) != PW_OK)
+		pw_log(PW_LOG_ERROR, "worker", "%s: %s: %s (Step Functions retries the task after its "
+		       "heartbeat or timeout)", action, err.name, err.cause);
+}
+
 /* The heartbeat thread of one task. */
 struct beat {
 	struct worker *w;
@@ -122,6 +154,16 @@ static void *beat_main(void *arg)
 			       "handing it back", b->w->drain_seconds);
 			pw_cancel_request();
 		}
+		if (g_stop && mono_s() - g_stop_at >= b->w->drain_seconds + HANDBACK_GRACE_S) {
+			/* Stuck in a plugin's C code that does not look at the
+			 * cancel flag (a blocking connect): hand back from here. */
+			pw_error e;
+			pw_error_set(&e, PW_SFN_WORKER_STOPPED, "the worker stopped before the step "
+				     "finished: another worker runs it again");
+			pw_log(PW_LOG_WARN, "worker", "the step does not stop: handed back, exiting");
+			answer(c, b->token, NULL, &e);
+			_exit(PW_EXIT_OK);
+		}
 		pthread_mutex_unlock(&b->mu);
 		json_object *p = json_object_new_object();
 		json_object_object_add(p, "taskToken", json_object_new_string(b->token));
@@ -142,33 +184,6 @@ static void *beat_main(void *arg)
 	pthread_mutex_unlock(&b->mu);
 	pw_aws_client_free(c);
 	return NULL;
-}
-
-/* SendTaskSuccess / SendTaskFailure; the cause is redacted and bounded. */
-static void answer(pw_aws_client *c, const char *token, json_object *output, const pw_error *e)
-{
-	pw_error err;
-	json_object *p = json_object_new_object();
-	json_object_object_add(p, "taskToken", json_object_new_string(token));
-	if (output != NULL) {
-		/* seal() left no secret in it; pw_out_json_text redacts anyway. */
-		char *text = pw_out_json_text(output, NULL);
-		json_object_object_add(p, "output", json_object_new_string(text ? text : "null"));
-		free(text);
-	} else {
-		char *cause = pw_redact(e->cause);
-		char *name = pw_redact(e->name);
-		if (cause != NULL && strlen(cause) > CAUSE_MAX)
-			cause[CAUSE_MAX] = '\0';
-		json_object_object_add(p, "error", json_object_new_string(name ? name : ""));
-		json_object_object_add(p, "cause", json_object_new_string(cause ? cause : ""));
-		free(cause);
-		free(name);
-	}
-	const char *action = output ? "SendTaskSuccess" : "SendTaskFailure";
-	if (sfn_call(c, action, p, NULL, &err) != PW_OK)
-		pw_log(PW_LOG_ERROR, "worker", "%s: %s: %s (Step Functions retries the task after its "
-		       "heartbeat or timeout)", action, err.name, err.cause);
 }
 
 static void run_task(struct worker *w, pw_aws_client *c, const char *token, const char *input)

@@ -7,3 +7,10 @@ prewarm_SOURCES += engine/cli_export.c engine/sfn_export.c engine/sfn_export.h \
 prewarm_CPPFLAGS += -I$(top_srcdir)/plugins/aws
 prewarm_LDADD += plugins/aws/libpwaws.la -lpthread
 EXTRA_DIST += engine/SFN.md
+
+# The exported shipped workflow on moto's interpreter with two workers,
+# real PostgreSQL, a SIGKILLed worker; exports checked by moto and
+# asl-validator.
+TESTS += tests/integration/test_sfn_worker.py
+EXTRA_DIST += tests/integration/test_sfn_worker.py \
+	tests/integration/fixtures/moto_sfn_activities.py
