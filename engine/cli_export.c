@@ -39,19 +39,6 @@ int pw_cli_export_one(struct pw_cli *cli, const char *path, const struct pw_sfn_
 	return *out != NULL ? PW_EXIT_OK : PW_EXIT_USAGE;
 }
 
-static int positive(const char *flag, const char *arg, int zero_ok, int *out)
-{
-	char *end = NULL;
-	long v = strtol(arg, &end, 10);
-	if (end == arg || *end != '\0' || v < (zero_ok ? 0 : 1) || v > 99999999) {
-		pw_out_printf(stderr, "prewarm export: %s expects a %s integer, got '%s'\n", flag,
-			      zero_ok ? "non-negative" : "positive", arg);
-		return -1;
-	}
-	*out = (int)v;
-	return 0;
-}
-
 int pw_cli_export(int argc, char **argv)
 {
 	enum { O_TO = 1, O_ACTIVITY, O_LAMBDA, O_HEARTBEAT, O_RETRIES };
@@ -81,9 +68,11 @@ int pw_cli_export(int argc, char **argv)
 			o.activity_arn = optarg;
 		else if (c == O_LAMBDA)
 			o.lambda_arn = optarg;
-		else if (c == O_HEARTBEAT && positive("--heartbeat-seconds", optarg, 0, &o.heartbeat_seconds) == 0)
+		else if (c == O_HEARTBEAT && pw_cli_int_arg("export", "--heartbeat-seconds", optarg, 1,
+							      99999999, &o.heartbeat_seconds) == 0)
 			continue;
-		else if (c == O_RETRIES && positive("--worker-retries", optarg, 1, &o.worker_retries) == 0)
+		else if (c == O_RETRIES && pw_cli_int_arg("export", "--worker-retries", optarg, 0, 99999999,
+							    &o.worker_retries) == 0)
 			continue;
 		else
 			goto out;

@@ -409,7 +409,6 @@ int pw_cli_worker(int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		int common = pw_cli_common_option(&cli, c, optarg);
-		char *end = NULL;
 		if (common < 0)
 			return PW_EXIT_USAGE;
 		if (common)
@@ -418,13 +417,14 @@ int pw_cli_worker(int argc, char **argv)
 			w.activity_arn = optarg;
 		} else if (c == O_NAME && strlen(optarg) > 0 && strlen(optarg) < 80) {
 			snprintf(w.name, sizeof(w.name), "%s", optarg);
-		} else if ((c == O_CONCURRENCY || c == O_DRAIN) &&
-			   (errno = 0, strtol(optarg, &end, 10)) >= (c == O_DRAIN ? 0 : 1) &&
-			   *end == '\0' && strtol(optarg, NULL, 10) <= 256 * (c == O_DRAIN ? 100 : 1)) {
-			*(c == O_DRAIN ? &w.drain_seconds : &concurrency) = (int)strtol(optarg, NULL, 10);
+		} else if (c == O_CONCURRENCY) {
+			if (pw_cli_int_arg("worker", "--concurrency", optarg, 1, 256, &concurrency) != 0)
+				return PW_EXIT_USAGE;
+		} else if (c == O_DRAIN) {
+			if (pw_cli_int_arg("worker", "--drain-seconds", optarg, 0, 86400, &w.drain_seconds) != 0)
+				return PW_EXIT_USAGE;
 		} else {
-			pw_out_printf(stderr, "prewarm worker: bad option or value (concurrency 1..256, "
-				      "drain-seconds 0..25600, name 1..79 characters)\n");
+			pw_out_printf(stderr, "prewarm worker: bad option (--name takes 1 to 79 characters)\n");
 			usage(stderr);
 			return PW_EXIT_USAGE;
 		}

@@ -71,6 +71,11 @@ const char *pw_cli_state_dir(struct pw_cli *cli);
 int pw_cli_load_workflow(struct pw_cli *cli, const char *path, int check_resources,
 			 pw_doc **out);
 
+/* An integer option value in [min, max]: 0 with *out, or -1 after
+ * "prewarm CMD: FLAG expects an integer from MIN to MAX, got 'ARG'". */
+int pw_cli_int_arg(const char *cmd, const char *flag, const char *arg, long min, long max,
+		   int *out);
+
 /* Prints json (redacted) as one line on stdout. */
 void pw_cli_print_json(json_object *v);
 /* Prints {"Error": name, "Cause": cause} (redacted) on stdout. */

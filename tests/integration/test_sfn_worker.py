@@ -385,8 +385,8 @@ def test_what_step_functions_cannot_run_is_refused_at_its_line(sim, tmp_path):
 
 def test_sigterm_idle_exits_at_once_and_a_stuck_task_is_handed_back(
         sim, sfn, workers, pg, tmp_path, sim_moto):
-    # Idle: exit 0 within a second, though moto holds its poll for 2 s.
-    workers.start("idle")
+    # Idle (two pollers): exit 0 within a second, though moto holds each poll for 2 s.
+    workers.start("idle", "--concurrency", "2")
     p, _ = workers.procs["idle"]
     time.sleep(1.0)
     t0 = time.time()
