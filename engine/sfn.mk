@@ -14,3 +14,10 @@ EXTRA_DIST += engine/SFN.md
 TESTS += tests/integration/test_sfn_worker.py
 EXTRA_DIST += tests/integration/test_sfn_worker.py \
 	tests/integration/fixtures/moto_sfn_activities.py
+
+# The export and one worker task, on the counter test plugin (Check).
+check_PROGRAMS += tests/unit/check_sfn
+TESTS += tests/unit/check_sfn
+tests_unit_check_sfn_SOURCES = tests/unit/check_sfn.c engine/sfn_export.c engine/sfn_task.c
+tests_unit_check_sfn_CPPFLAGS = $(RT_CHECK_CPPFLAGS)
+tests_unit_check_sfn_LDADD = $(RT_CHECK_LDADD)
