@@ -3,6 +3,7 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -263,6 +264,9 @@ void pw_spellings_free(char **list)
  * another (a token and its signature), the whole token must be hidden,
  * not just the part registered first. */
 static struct strlist registry;
+/* `prewarm worker` redacts (its heartbeat thread's logs and answers)
+ * while a plugin registers a secret on the main thread. */
+static pthread_mutex_t registry_mu = PTHREAD_MUTEX_INITIALIZER;
 
 static void registry_insert(char *s)
 {
@@ -298,19 +302,25 @@ void pw_secret_add(const char *secret)
 		/* Out of memory: keep at least the plain value. */
 		if (secret != NULL && strlen(secret) >= MIN_SECRET) {
 			char *copy = strdup(secret);
+			pthread_mutex_lock(&registry_mu);
 			if (copy != NULL)
 				registry_insert(copy);
+			pthread_mutex_unlock(&registry_mu);
 		}
 		return;
 	}
+	pthread_mutex_lock(&registry_mu);
 	for (size_t i = 0; sp[i] != NULL; i++)
 		registry_insert(sp[i]); /* takes it */
+	pthread_mutex_unlock(&registry_mu);
 	free(sp);
 }
 
 void pw_secret_clear(void)
 {
+	pthread_mutex_lock(&registry_mu);
 	list_free(&registry);
+	pthread_mutex_unlock(&registry_mu);
 }
 
 /* Replaces every occurrence of one spelling in *s (malloc'd) by "***". */
@@ -348,11 +358,14 @@ char *pw_redact(const char *s)
 	char *out = strdup(s);
 	if (out == NULL)
 		return NULL;
+	pthread_mutex_lock(&registry_mu);
 	for (size_t i = 0; i < registry.n; i++) {
 		if (redact_one(&out, registry.v[i]) != 0) {
 			free(out);
-			return NULL;
+			out = NULL;
+			break;
 		}
 	}
+	pthread_mutex_unlock(&registry_mu);
 	return out;
 }
