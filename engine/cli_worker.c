@@ -51,6 +51,13 @@ static int64_t mono_s(void)
 	return ts.tv_sec;
 }
 
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static void on_term(int sig)
 {
 	(void)sig;
@@ -136,12 +143,13 @@ static void *beat_main(void *arg)
 		return NULL;
 	}
 	pthread_mutex_lock(&b->mu);
+	int64_t next_beat = mono_ms() + b->interval_ms;
 	while (!b->done) {
+		/* Short slices: a signal does not wake the condition variable,
+		 * and the drain must be watched closely. */
 		struct timespec until;
 		clock_gettime(CLOCK_REALTIME, &until);
-		int wait_ms = g_stop ? 200 : b->interval_ms; /* watch the drain closely */
-		until.tv_sec += wait_ms / 1000;
-		until.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
+		until.tv_nsec += 200 * 1000000L;
 		if (until.tv_nsec >= 1000000000L) {
 			until.tv_sec++;
 			until.tv_nsec -= 1000000000L;
@@ -164,6 +172,9 @@ static void *beat_main(void *arg)
 			answer(c, b->token, NULL, &e);
 			_exit(PW_EXIT_OK);
 		}
+		if (mono_ms() < next_beat)
+			continue;
+		next_beat = mono_ms() + b->interval_ms;
 		pthread_mutex_unlock(&b->mu);
 		json_object *p = json_object_new_object();
 		json_object_object_add(p, "taskToken", json_object_new_string(b->token));
