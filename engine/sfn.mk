@@ -6,7 +6,7 @@ prewarm_SOURCES += engine/cli_export.c engine/sfn_export.c engine/sfn_export.h \
 	engine/cli_worker.c engine/sfn_task.c engine/sfn_task.h
 prewarm_CPPFLAGS += -I$(top_srcdir)/plugins/aws
 prewarm_LDADD += plugins/aws/libpwaws.la -lpthread
-EXTRA_DIST += engine/SFN.md
+EXTRA_DIST += engine/SFN.md tests/bench/sfn-bench.py
 
 # The exported shipped workflow on moto's interpreter with two workers,
 # real PostgreSQL, a SIGKILLed worker; exports checked by moto and
