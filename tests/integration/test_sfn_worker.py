@@ -432,3 +432,21 @@ def test_sigterm_idle_exits_at_once_and_a_stuck_task_is_handed_back(
         sfn.stop_execution(executionArn=ex)
     finally:
         held.close()
+
+
+def test_worker_setup_errors_exit_2_before_polling(sim, sfn, tmp_path):
+    def worker(*args):
+        return subprocess.run([PREWARM, "worker"] + list(args), capture_output=True, text=True,
+                              env=sim.env(), timeout=60)
+    p = worker(WF)
+    assert p.returncode == 2 and "--activity-arn" in p.stderr
+    p = worker(WF, "--activity-arn", "arn:aws:states:us-east-1:1:stateMachine:x")
+    assert p.returncode == 2
+    p = worker(str(tmp_path / "missing.yaml"), "--activity-arn", sfn.activity)
+    assert p.returncode == 2 and "missing.yaml" in p.stderr
+    p = worker(WF, "--activity-arn", sfn.activity, "--concurrency", "0")
+    assert p.returncode == 2 and "--concurrency expects an integer from 1 to 256" in p.stderr
+    # An activity Step Functions does not know: stops at the first poll.
+    gone = sfn.activity.rsplit(":", 1)[0] + ":no-such-activity"
+    p = worker(WF, "--activity-arn", gone, "--log-format", "json")
+    assert p.returncode == 2 and "ActivityDoesNotExist" in p.stderr, p.stderr
