@@ -20,7 +20,8 @@ PostgreSQL servers (prewarm's least-privilege role, SCRAM password).
     and validate --target stepfunctions;
   - SIGTERM: an idle worker exits 0 at once; one in a task that outlives
     --drain-seconds hands it back (Prewarm.WorkerStopped), and the exported
-    Retry gives it to another worker.
+    Retry gives it to another worker;
+  - worker setup errors (bad flags, workflow, activity) exit 2.
 """
 import glob
 import json
