@@ -21,3 +21,8 @@ TESTS += tests/unit/check_sfn
 tests_unit_check_sfn_SOURCES = tests/unit/check_sfn.c engine/sfn_export.c engine/sfn_task.c
 tests_unit_check_sfn_CPPFLAGS = $(RT_CHECK_CPPFLAGS)
 tests_unit_check_sfn_LDADD = $(RT_CHECK_LDADD)
+# test_sfn_worker.py's own copy of asl-validator when the venv has none.
+clean-local: clean-sfn-npm
+.PHONY: clean-sfn-npm
+clean-sfn-npm:
+	-rm -rf tests/.npm
