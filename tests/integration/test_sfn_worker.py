@@ -411,6 +411,7 @@ def test_sigterm_idle_exits_at_once_and_a_stuck_task_is_handed_back(
     time.sleep(float(os.environ["PW_MOTO_ACTIVITY_POLL_SECONDS"]) + 0.5)
     # A task that outlives --drain-seconds: a Warm held by a relay.
     held = Relay(pg.standbys[0].port)
+    w = None
     try:
         wf = tmp_path / "hold.yaml"
         wf.write_text("StartAt: Warm\nStates:\n  Warm:\n    Type: Task\n"
@@ -444,6 +445,9 @@ def test_sigterm_idle_exits_at_once_and_a_stuck_task_is_handed_back(
         assert len(acts) == 2 and acts[1][0] == "Warm", acts
         sfn.stop_execution(executionArn=ex)
     finally:
+        if w is not None and w.poll() is None:
+            w.kill()
+            w.wait()
         held.close()
 
 
