@@ -80,6 +80,19 @@ static const struct pw_action rds_actions[] = {
 	 PW_ACTION_MUTATES, act_remove_tags, NULL, req_resource},
 };
 
+static void rds_fini(void *state)
+{
+	struct rds_state *st = state;
+
+	if (st == NULL)
+		return;
+	awsp_conn_fini(&st->conn);
+	awsp_conn_fini(&st->ddb);
+	free(st->lock_dir);
+	free(st->lock_table);
+	free(st);
+}
+
 static int rds_init(const struct pw_host_api *host, json_object *config,
 		    void **state, pw_error *err)
 {
@@ -103,19 +116,12 @@ static int rds_init(const struct pw_host_api *host, json_object *config,
 		free(st);
 		return PW_ERR;
 	}
+	if (rds_lease_config(st, config, err) != PW_OK) {
+		rds_fini(st);
+		return PW_ERR;
+	}
 	*state = st;
 	return PW_OK;
-}
-
-static void rds_fini(void *state)
-{
-	struct rds_state *st = state;
-
-	if (st == NULL)
-		return;
-	awsp_conn_fini(&st->conn);
-	free(st->lock_dir);
-	free(st);
 }
 
 static const char *const rds_sdk_services[] = {"rds", NULL};

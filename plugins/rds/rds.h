@@ -12,6 +12,21 @@ struct rds_state {
 	const struct pw_host_api *host;
 	struct awsp_conn conn;
 	char *lock_dir; /* plugin config "lock_dir"; NULL: see rds_lock.c */
+	/* plugin config "lock": {backend: dynamodb, table, lease_seconds,
+	 * region?, profile?, endpoint_url?}; lock_table NULL: flock only. */
+	char *lock_table;
+	int64_t lease_ms;
+	struct awsp_conn ddb; /* DynamoDB, for the lease (rds_lease.c) */
+};
+
+/* An endpoint's lock as held by one AddStaticMember/RemoveStaticMember:
+ * the host's flock, and with a lock table the cross-host lease. */
+struct rds_lock {
+	int fd;             /* flock descriptor, -1 when not held */
+	int leased;         /* the DynamoDB lease is held */
+	char key[160];      /* lease item key: "<region>/<endpoint>" */
+	char owner[48];     /* this holder's random token */
+	int64_t renewed_ms; /* CLOCK_MONOTONIC ms of the last renewal */
 };
 
 /* One RDS Query call; result NEW, with numbers and booleans typed. */
@@ -52,12 +67,36 @@ int rds_add_static_member_dry(void *st, pw_call *call, json_object *params,
 int rds_remove_static_member_dry(void *st, pw_call *call, json_object *params,
 				 json_object **result, pw_error *err);
 
-/* rds_lock.c: an exclusive per-endpoint lock on this host, waited for
- * up to wait_ms; *fd is released with rds_unlock_endpoint. */
+/* rds_lock.c: the endpoint's lock, waited for up to wait_ms: the host's
+ * flock, then (with a lock table) the DynamoDB lease. Errors:
+ * RDS.EndpointLocked (held by another process or host for wait_ms),
+ * RDS.LockFailed (lock directory or table unusable). Released with
+ * rds_unlock_endpoint (safe on a lock never taken). */
 int rds_lock_endpoint(struct rds_state *st, pw_call *call, const char *region,
-		      const char *endpoint_id, int64_t wait_ms, int *fd,
-		      pw_error *err);
-void rds_unlock_endpoint(int fd);
+		      const char *endpoint_id, int64_t wait_ms,
+		      struct rds_lock *lk, pw_error *err);
+void rds_unlock_endpoint(struct rds_state *st, pw_call *call,
+			 struct rds_lock *lk);
+/* The fencing check before a write: renews the lease on the condition
+ * that we still own it; RDS.LockLost if another holder took it (then
+ * nothing must be written). No-op without a lease. */
+int rds_lock_fence(struct rds_state *st, pw_call *call, struct rds_lock *lk,
+		   pw_error *err);
+/* Sleeps ms (the host's cancellable sleep), renewing the lease when due
+ * so a long wait never outlives it. PW_ERR: States.Timeout "... while
+ * <what>" (cancelled or deadline), or RDS.LockLost. */
+int rds_lock_sleep(struct rds_state *st, pw_call *call, struct rds_lock *lk,
+		   int64_t ms, const char *what, pw_error *err);
+
+/* rds_lease.c: the cross-host lease, a DynamoDB item per endpoint
+ * written with conditional writes (PLUGINS.md "The endpoint lock"). */
+int rds_lease_acquire(struct rds_state *st, pw_call *call, struct rds_lock *lk,
+		      const char *endpoint_id, int64_t wait_ms, pw_error *err);
+int rds_lease_renew(struct rds_state *st, pw_call *call, struct rds_lock *lk,
+		    pw_error *err);
+void rds_lease_release(struct rds_state *st, pw_call *call, struct rds_lock *lk);
+/* Parses the plugin config's "lock" object into st. */
+int rds_lease_config(struct rds_state *st, json_object *config, pw_error *err);
 
 /* rds_intent.c: the durable record that an instance was warmed into an
  * endpoint (a tag on the instance; see PLUGINS.md). instance_arn is the

@@ -18,19 +18,21 @@
  *      verified add, "removed" before a removal's write (unless
  *      RecordIntent: false); `reconcile` repairs from it.
  *
- * The Modify is a non-idempotent call (pw_aws_call_opts); its failures,
- * as the AWS SDKs class them:
- *   - not applied, throttling: the library resends it as is with the
- *     SDKs' backoff, up to MODIFY_ATTEMPTS: the lock is held, so the list
- *     is as fresh as when we read it; then a new round from a fresh read;
- *   - not applied, InvalidDBClusterEndpointStateFault (someone outside
- *     the lock is modifying it), DBInstanceNotFound (a member vanished):
- *     a new round from a fresh read;
- *   - ambiguous (5xx, timeout, connection lost after sending): resolved by
- *     reading back (after the endpoint is available again): the intended
- *     list is there -> done; otherwise a new round from a fresh read. A
- *     list is never resent blind;
- *   - anything else (access denied, validation): fails at once.
+ * The Modify is a non-idempotent call (pw_aws_call_opts) sent by
+ * send_modify, after the lock's fencing check; its failures, as the AWS
+ * SDKs class them:
+ *   - throttling, or ambiguous (5xx, timeout, connection lost after
+ *     sending): the same list is resent, up to MODIFY_ATTEMPTS sends: it
+ *     sets an absolute list computed under the lock, so a resend is right
+ *     whether or not the first send applied (see send_modify);
+ *   - InvalidDBClusterEndpointStateFault (someone outside the lock is
+ *     modifying it, or our own earlier send is being applied),
+ *     DBInstanceNotFound (a member vanished): if an earlier send may have
+ *     applied, read back; else a new round from a fresh read;
+ *   - anything else (access denied, validation, RDS.LockLost): fails.
+ * Whatever happened, the result is verified by reading back once the
+ * endpoint is available: the whole intended list there -> done; else a
+ * new round from a fresh read.
  * Reads are retried per call by the AWS client, with
  * RDS_MEMBERSHIP_ATTEMPTS. Rounds are bounded by MaxAttempts and the
  * call's deadline.
@@ -45,7 +47,7 @@
 
 #define DEFAULT_MAX_ATTEMPTS 10
 #define DEFAULT_WAIT_SECONDS 900 /* per wait, when the step has no deadline */
-#define MODIFY_ATTEMPTS 5 /* resends only after "not applied" (see send_modify) */
+#define MODIFY_ATTEMPTS 5 /* sends of one list per round (see send_modify) */
 
 struct member_op {
 	int add; /* 1: AddStaticMember, 0: RemoveStaticMember */
@@ -57,6 +59,7 @@ struct member_op {
 	int allow_empty;
 	int allow_narrow;
 	int record_intent; /* tag the instance (add) / clear its tag (remove) */
+	struct rds_lock *lock; /* held while writing; NULL in a dry run */
 };
 
 /* What one read found besides the endpoint. */
@@ -103,14 +106,15 @@ static json_object *static_members(json_object *endpoint)
 	return NULL;
 }
 
-static int sleep_or_timeout(struct rds_state *st, pw_call *call, int64_t ms,
+/* Sleeps, keeping the endpoint's lease (if any) renewed meanwhile. */
+static int sleep_or_timeout(struct rds_state *st, pw_call *call,
+			    const struct member_op *op, int64_t ms,
 			    const char *what, pw_error *err)
 {
-	if (st->host->remaining_ms(call) <= ms ||
-	    st->host->sleep_ms(call, ms) != PW_OK)
+	if (st->host->remaining_ms(call) <= ms)
 		return pw_error_set(err, "States.Timeout",
 				    "deadline reached while %s", what);
-	return PW_OK;
+	return rds_lock_sleep(st, call, op->lock, ms, what, err);
 }
 
 /* Reads the endpoint until its Status is "available"; *ep NEW. */
@@ -139,7 +143,7 @@ static int wait_available(struct rds_state *st, pw_call *call,
 					    "endpoint %s still \"%s\" after %lld s",
 					    op->endpoint_id, status,
 					    (long long)(waited / 1000));
-		if (sleep_or_timeout(st, call, poll,
+		if (sleep_or_timeout(st, call, op, poll,
 				     "waiting for the endpoint to become available",
 				     err) != PW_OK)
 			return PW_ERR;
@@ -371,29 +375,67 @@ static int change_visible(const struct member_op *op, json_object *desired,
 enum attempt_outcome { ATTEMPT_DONE, ATTEMPT_RETRY, ATTEMPT_FAILED };
 
 /*
- * Sends the Modify built from this round's read. PW_OK: it applied.
- * Otherwise *failure says whether it may have (pw_aws.h). The library
- * resends it only after an answer proving it was not applied
- * (throttling, a refused connection), with the SDKs' backoff: under the
- * endpoint's lock no cooperating writer can have changed the list since
- * our read, so that resend is no staler than the first send.
+ * Sends the Modify built from this round's read, resending it as is (with
+ * the SDKs' backoff, up to MODIFY_ATTEMPTS sends) after throttling or an
+ * ambiguous answer. PW_OK: a send applied. Otherwise *failure is
+ * AMBIGUOUS if any send may have applied (the caller reads back), else
+ * NOT_APPLIED, and *last is the last answer.
+ *
+ * Why a resend is sound: the Modify sets an absolute list L computed from
+ * a read R made under the endpoint's lock, and the lock (fenced before
+ * every send, rds_lock.c) keeps every cooperating writer out. After a
+ * failed send the list is R (not applied) or L (applied): sending L again
+ * is right in both cases (applied twice = applied once; RDS refuses it as
+ * "modifying" while the first one is being applied, which we then read
+ * back). Reading back before each resend would not help: a Modify that
+ * must follow a successful read can be defeated by a fault pattern that
+ * fails every call after a success (every 2nd call 5xx without applying,
+ * measured). Only a writer that ignores the lock (a hand edit) can move
+ * the list in between, the same exposure as the first send has.
  */
 static int send_modify(struct rds_state *st, pw_call *call,
 		       const struct member_op *op, json_object *desired,
 		       enum pw_aws_failure *failure, pw_error *last)
 {
 	json_object *params = json_object_new_object(), *res = NULL;
-	struct pw_aws_call_opts opts = {.max_attempts = MODIFY_ATTEMPTS,
-					.not_idempotent = 1};
-	int rc;
+	int rc = PW_ERR, maybe_applied = 0;
 
 	json_object_object_add(params, "DBClusterEndpointIdentifier",
 			       json_object_new_string(op->endpoint_id));
 	json_object_object_add(params, "StaticMembers", json_object_get(desired));
-	rc = rds_query_opts(st, call, "ModifyDBClusterEndpoint", params, &opts, &res,
-			    last);
-	*failure = opts.failure;
-	json_object_put(res);
+	for (int send = 1; send <= MODIFY_ATTEMPTS; send++) {
+		struct pw_aws_call_opts opts = {.max_attempts = 1, .not_idempotent = 1};
+		pw_aws_client *client;
+
+		/* A holder that lost its lease never writes. */
+		if (rds_lock_fence(st, call, op->lock, last) != PW_OK) {
+			opts.failure = PW_AWS_FAILURE_NOT_APPLIED;
+			break;
+		}
+		rc = rds_query_opts(st, call, "ModifyDBClusterEndpoint", params, &opts,
+				    &res, last);
+		json_object_put(res);
+		res = NULL;
+		if (rc == PW_OK)
+			break;
+		if (opts.failure == PW_AWS_FAILURE_AMBIGUOUS)
+			maybe_applied = 1;
+		else if (!pw_aws_error_is_transient(last))
+			break; /* a state fault, access denied...: the caller decides */
+		if (send == MODIFY_ATTEMPTS ||
+		    awsp_client(&st->conn, call, &client, last) != PW_OK)
+			break;
+		st->host->log(call, PW_LOG_INFO,
+			      "endpoint %s: Modify answered %s (%s); resending the same list",
+			      op->endpoint_id, last->name,
+			      pw_aws_failure_name(opts.failure));
+		if (sleep_or_timeout(st, call, op, pw_aws_client_backoff_ms(client, send),
+				     "resending a Modify", last) != PW_OK)
+			break;
+	}
+	*failure = rc == PW_OK ? PW_AWS_FAILURE_NONE
+		   : maybe_applied ? PW_AWS_FAILURE_AMBIGUOUS
+				   : PW_AWS_FAILURE_NOT_APPLIED;
 	json_object_put(params);
 	return rc;
 }
@@ -501,17 +543,19 @@ static void record_intent(struct rds_state *st, pw_call *call,
 	json_object_object_add(result, "IntentRecorded", json_object_new_boolean(ok));
 }
 
-static int run_op(struct rds_state *st, pw_call *call, const struct member_op *op,
+static int run_op(struct rds_state *st, pw_call *call, struct member_op *op,
 		  json_object **result, pw_error *err)
 {
 	json_object *all_dropped = json_object_new_array();
 	pw_error last = {{0}, {0}};
 	struct cluster_view view;
+	struct rds_lock lock = {.fd = -1};
 	pw_aws_client *client;
-	int changed = 0, rc = PW_ERR, lock = -1;
+	int changed = 0, rc = PW_ERR;
 
 	*result = NULL;
 	memset(&view, 0, sizeof(view));
+	op->lock = &lock;
 	if (awsp_client(&st->conn, call, &client, err) != PW_OK ||
 	    rds_lock_endpoint(st, call, pw_aws_client_region(client),
 			      op->endpoint_id, op->wait_ms, &lock, err) != PW_OK)
@@ -532,7 +576,7 @@ static int run_op(struct rds_state *st, pw_call *call, const struct member_op *o
 		st->host->log(call, PW_LOG_INFO, "endpoint %s: %s; retrying",
 			      op->endpoint_id, last.cause);
 		if (attempt < op->max_attempts &&
-		    sleep_or_timeout(st, call, backoff_ms(attempt),
+		    sleep_or_timeout(st, call, op, backoff_ms(attempt),
 				     "backing off a concurrent endpoint change",
 				     err) != PW_OK)
 			goto out;
@@ -541,7 +585,8 @@ static int run_op(struct rds_state *st, pw_call *call, const struct member_op *o
 		     "gave up after %lld attempts; last: %s: %s",
 		     (long long)op->max_attempts, last.name, last.cause);
 out:
-	rds_unlock_endpoint(lock);
+	rds_unlock_endpoint(st, call, &lock);
+	op->lock = NULL;
 	json_object_put(all_dropped);
 	return rc;
 }

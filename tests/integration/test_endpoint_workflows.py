@@ -180,26 +180,37 @@ def test_e_reconcile_heals_a_lost_member_and_respects_removals(tmp_path, pg, aws
     assert OPERATOR not in members(rds)
 
 
-def test_c_failover_under_throttling(tmp_path, pg, aws, proxy):
+@pytest.mark.parametrize("n,kind", [(3, "throttle"), (2, "throttle"), (2, "5xx"),
+                                    (2, "5xx-lost"), (3, "5xx-lost")],
+                         ids=["every-3rd-throttle", "every-2nd-throttle", "every-2nd-5xx-applied",
+                              "every-2nd-5xx-not-applied", "every-3rd-5xx-not-applied"])
+def test_c_failover_under_sustained_faults(tmp_path, pg, aws, proxy, n, kind):
     rds = aws["rds"]
     wait_available(rds)
+    if WRITER in members(rds):  # a previous case failed over: back to the start
+        rds.failover_db_cluster(DBClusterIdentifier=CLUSTER, TargetDBInstanceIdentifier=WRITER)
+        rds.modify_db_cluster_endpoint(DBClusterEndpointIdentifier=ENDPOINT,
+                                       StaticMembers=[m for m in members(rds) if m != WRITER] + [READER])
+        wait_available(rds)
+    READER_NOW, WRITER_NOW = READER, WRITER
     before = set(members(rds))
-    assert READER in before and WRITER not in before
-    rds.failover_db_cluster(DBClusterIdentifier=CLUSTER, TargetDBInstanceIdentifier=READER)
-    proxy.every_nth(3, "throttle")
+    assert READER_NOW in before and WRITER_NOW not in before
+    rds.failover_db_cluster(DBClusterIdentifier=CLUSTER, TargetDBInstanceIdentifier=READER_NOW)
+    proxy.every_nth(n, kind)
     rc, out, err, took = run(tmp_path, "aurora-failover-adjust.yaml",
                              event("rds-event-0071.json",
-                                   Message="Completed failover to DB instance: " + READER),
+                                   Message="Completed failover to DB instance: " + READER_NOW),
                              config(tmp_path, pg, aws))
     assert rc == 0, (out, err)
     assert proxy.calls() >= 6 and took < 60, (proxy.calls(), took)
+    print(f"failover, {kind} every {n}: {took:.1f} s, {proxy.calls()} RDS calls")
     (summary,) = out["Clusters"]
     changes = {(c["Action"], c["DBInstanceIdentifier"]) for c in summary["Changes"]}
-    assert changes == {("remove", READER), ("add", WRITER)}
-    assert set(members(rds)) == (before - {READER}) | {WRITER}
+    assert changes == {("remove", READER_NOW), ("add", WRITER_NOW)}
+    assert set(members(rds)) == (before - {READER_NOW}) | {WRITER_NOW}
     for before_m, sent, _ in proxy.modifies:
         # Only the new writer may leave; nobody else is dropped.
-        assert set(before_m) - set(sent) <= {READER}, (before_m, sent)
+        assert set(before_m) - set(sent) <= {READER_NOW}, (before_m, sent)
 
 
 def test_d_rds_unreachable_fails_bounded_with_one_alert(tmp_path, pg, aws, proxy, http_stub):
