@@ -26,6 +26,10 @@ EXTRA_DIST += tests/integration/test_plugin_rds.py \
 TESTS += tests/integration/test_endpoint_membership.py
 EXTRA_DIST += tests/integration/test_endpoint_membership.py \
 	tests/integration/fixtures/fault_proxy.py
+# One writer per endpoint across hosts: the DynamoDB lease (two lock
+# directories as two hosts, a killed holder, fencing, a missing table).
+TESTS += tests/integration/test_endpoint_lease.py
+EXTRA_DIST += tests/integration/test_endpoint_lease.py
 # The plugins through the prewarm binary (aws-sdk ARNs, validate, dry run,
 # redaction across plugins, logs and the journal).
 TESTS += tests/integration/test_plugin_workflows.py

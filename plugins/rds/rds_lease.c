@@ -35,7 +35,7 @@
 #include "rds.h"
 
 #define TABLE_TARGET "DynamoDB_20120810"
-#define DEFAULT_LEASE_S 30
+#define DEFAULT_LEASE_S 60
 #define TTL_SLACK_S 86400 /* TTL sweeps a dead holder's item a day later */
 
 static int64_t wall_ms(void)

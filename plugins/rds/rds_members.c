@@ -6,8 +6,9 @@
  * conditional write, so two executions that each read the list and write
  * it back with their own member would lose one update. Hence:
  *
- *   1. take the endpoint's lock (rds_lock.c): one writer at a time among
- *      prewarm processes; held until the change is verified;
+ *   1. take the endpoint's lock (rds_lock.c: the host's flock, and with a
+ *      lock table the cross-host lease, rds_lease.c): one writer at a
+ *      time; held until the change is verified;
  *   2. wait until the endpoint is available; read the cluster's members
  *      and the endpoint; drop static members that no longer exist (a
  *      Modify that keeps them fails); write the new list;
