@@ -17,7 +17,7 @@ static const char *const api_names[] = {
 	"EventCategories", "DBHostname", "DBUsername", "Port", "ExpiresIn",
 	"MaxAttempts", "WaitSeconds", "AllowEmpty", "AllowNarrow", "PageSize",
 	"RecordIntent", "ResourceName", "Tags", "TagKeys", "TagList", "Key",
-	"Value", NULL,
+	"Value", "IfExclusionList", "OnlyRecorded", "Intent", NULL,
 };
 
 #define RDS_ACTION(fn, body)                                                  \
@@ -39,6 +39,10 @@ RDS_ACTION(act_add_member, rds_add_static_member)
 RDS_ACTION(act_add_member_dry, rds_add_static_member_dry)
 RDS_ACTION(act_remove_member, rds_remove_static_member)
 RDS_ACTION(act_remove_member_dry, rds_remove_static_member_dry)
+RDS_ACTION(act_add_excluded, rds_add_excluded_member)
+RDS_ACTION(act_add_excluded_dry, rds_add_excluded_member_dry)
+RDS_ACTION(act_remove_excluded, rds_remove_excluded_member)
+RDS_ACTION(act_remove_excluded_dry, rds_remove_excluded_member_dry)
 RDS_ACTION(act_generate_auth_token, rds_generate_auth_token)
 RDS_ACTION(act_add_tags, rds_add_tags)
 RDS_ACTION(act_remove_tags, rds_remove_tags)
@@ -70,6 +74,14 @@ static const struct pw_action rds_actions[] = {
 	 "remove an instance from a custom endpoint, safe under concurrent "
 	 "changes",
 	 PW_ACTION_MUTATES, act_remove_member, act_remove_member_dry, req_member},
+	{"AddExcludedMember",
+	 "keep an instance out of an exclusion-list custom endpoint, safe under "
+	 "concurrent changes",
+	 PW_ACTION_MUTATES, act_add_excluded, act_add_excluded_dry, req_member},
+	{"RemoveExcludedMember",
+	 "let an instance into an exclusion-list custom endpoint, safe under "
+	 "concurrent changes",
+	 PW_ACTION_MUTATES, act_remove_excluded, act_remove_excluded_dry, req_member},
 	{"GenerateAuthToken", "IAM database auth token (presigned, 15 min)", 0,
 	 act_generate_auth_token, NULL, req_token},
 	{"ListTagsForResource", "tags of an instance, cluster or endpoint (ARN)",

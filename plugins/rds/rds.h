@@ -66,6 +66,16 @@ int rds_add_static_member_dry(void *st, pw_call *call, json_object *params,
 			      json_object **result, pw_error *err);
 int rds_remove_static_member_dry(void *st, pw_call *call, json_object *params,
 				 json_object **result, pw_error *err);
+/* The same discipline for an exclusion-list endpoint's ExcludedMembers:
+ * Add takes the instance out of the endpoint, Remove lets it in. */
+int rds_add_excluded_member(void *st, pw_call *call, json_object *params,
+			    json_object **result, pw_error *err);
+int rds_remove_excluded_member(void *st, pw_call *call, json_object *params,
+			       json_object **result, pw_error *err);
+int rds_add_excluded_member_dry(void *st, pw_call *call, json_object *params,
+				json_object **result, pw_error *err);
+int rds_remove_excluded_member_dry(void *st, pw_call *call, json_object *params,
+				   json_object **result, pw_error *err);
 
 /* rds_lock.c: the endpoint's lock, waited for up to wait_ms: the host's
  * flock, then (with a lock table) the DynamoDB lease. Errors:
@@ -102,14 +112,24 @@ int rds_lease_config(struct rds_state *st, json_object *config, pw_error *err);
  * endpoint (a tag on the instance; see PLUGINS.md). instance_arn is the
  * instance's ARN. */
 #define RDS_INTENT_TAG_PREFIX "aurora-prewarm:endpoint:"
+/* An exclusion aurora-prewarm placed while it warms a new instance:
+ * "excluded <time>" (in progress), "held <time>" (the warm failed: kept
+ * out on purpose), "lifted <time>". */
+#define RDS_EXCLUSION_TAG_PREFIX "aurora-prewarm:exclusion:"
 /* Attempts per call for the membership reads and tag writes: above the
  * SDKs' default 3, because scale-out storms, when these run, are when the
  * RDS API throttles (standard mode's backoff and retry quota still apply). */
 #define RDS_MEMBERSHIP_ATTEMPTS 6
-/* Sets the instance's tag for endpoint_id to "<state> <UTC time>";
- * state is "warm" or "removed". */
+/* Sets the instance's tag prefix+endpoint_id to "<state> <UTC time>";
+ * state is "warm" or "removed" (RDS_INTENT_TAG_PREFIX), "excluded",
+ * "held" or "lifted" (RDS_EXCLUSION_TAG_PREFIX). */
 int rds_intent_set(struct rds_state *st, pw_call *call, const char *instance_arn,
-		   const char *endpoint_id, const char *state, pw_error *err);
+		   const char *prefix, const char *endpoint_id, const char *state,
+		   pw_error *err);
+/* The value of that tag on the instance ("" when absent). */
+int rds_intent_get(struct rds_state *st, pw_call *call, const char *instance_id,
+		   const char *prefix, const char *endpoint_id, char *value,
+		   size_t len, pw_error *err);
 int rds_add_tags(void *st, pw_call *call, json_object *params,
 		 json_object **result, pw_error *err);
 int rds_remove_tags(void *st, pw_call *call, json_object *params,

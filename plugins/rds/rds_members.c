@@ -61,12 +61,24 @@ struct member_op {
 	int allow_narrow;
 	int record_intent; /* tag the instance (add) / clear its tag (remove) */
 	struct rds_lock *lock; /* held while writing; NULL in a dry run */
+	/* Add/RemoveExcludedMember: the list changed is ExcludedMembers (add
+	 * = take the instance out of the endpoint, remove = let it in). */
+	int excl;
+	int if_exclusion_list; /* skip an endpoint with static members */
+	int only_recorded;     /* lift only an exclusion we recorded */
+	const char *intent;    /* AddExcludedMember's tag: excluded | held */
 };
+
+static const char *list_name(const struct member_op *op)
+{
+	return op->excl ? "ExcludedMembers" : "StaticMembers";
+}
 
 /* What one read found besides the endpoint. */
 struct cluster_view {
 	char instance_arn[512]; /* "" when unknown */
 	int instance_present;   /* op->instance_id is a member of the cluster */
+	const char *skipped;    /* why nothing was done (static text), or NULL */
 };
 
 static int has(json_object *list, const char *id)
@@ -97,14 +109,25 @@ static int same_set(json_object *a, json_object *b)
 	return 1;
 }
 
-static json_object *static_members(json_object *endpoint)
+static json_object *list_of(json_object *endpoint, const char *name)
 {
 	json_object *v;
 
-	if (json_object_object_get_ex(endpoint, "StaticMembers", &v) &&
+	if (json_object_object_get_ex(endpoint, name, &v) &&
 	    json_object_is_type(v, json_type_array))
 		return v;
 	return NULL;
+}
+
+static json_object *static_members(json_object *endpoint)
+{
+	return list_of(endpoint, "StaticMembers");
+}
+
+/* The list this operation changes. */
+static json_object *op_list(const struct member_op *op, json_object *endpoint)
+{
+	return list_of(endpoint, list_name(op));
 }
 
 /* Sleeps, keeping the endpoint's lease (if any) renewed meanwhile. */
@@ -253,9 +276,27 @@ static int plan(struct rds_state *st, pw_call *call, const struct member_op *op,
 			     op->instance_id, cluster_id);
 		goto out;
 	}
-	current = static_members(*endpoint);
+	current = op_list(op, *endpoint);
 	n = current ? json_object_array_length(current) : 0;
-	if (op->add && n == 0 && !op->allow_narrow) {
+	if (op->excl && static_members(*endpoint) != NULL &&
+	    json_object_array_length(static_members(*endpoint)) > 0) {
+		if (op->if_exclusion_list) {
+			/* Nothing to do here: the result says Skipped. */
+			view->skipped = "the endpoint has a static member list";
+			*desired = current ? json_object_get(current)
+					   : json_object_new_array();
+			*dropped = json_object_new_array();
+			rc = PW_OK;
+			goto out;
+		}
+		pw_error_set(err, "RDS.EndpointNotExclusionList",
+			     "endpoint %s lists static members, so only they are in it; "
+			     "ExcludedMembers applies to an endpoint without a static "
+			     "list (pass IfExclusionList: true to skip such endpoints)",
+			     op->endpoint_id);
+		goto out;
+	}
+	if (op->add && !op->excl && n == 0 && !op->allow_narrow) {
 		/* Without static members the endpoint reaches every eligible
 		 * instance (but ExcludedMembers): a first static member would
 		 * shrink it to that one instance. */
@@ -281,7 +322,7 @@ static int plan(struct rds_state *st, pw_call *call, const struct member_op *op,
 	}
 	if (op->add && !has(*desired, op->instance_id))
 		json_object_array_add(*desired, json_object_new_string(op->instance_id));
-	if (!op->allow_empty && json_object_array_length(*desired) == 0) {
+	if (!op->excl && !op->allow_empty && json_object_array_length(*desired) == 0) {
 		/* An empty static list makes a custom endpoint reach every
 		 * eligible instance: cold readers included. */
 		pw_error_set(err, "RDS.WouldEmptyEndpoint",
@@ -338,7 +379,7 @@ static json_object *member_result(const struct member_op *op,
 				  json_object *endpoint, int changed, int attempts,
 				  json_object *dropped)
 {
-	json_object *r = json_object_new_object(), *members = static_members(endpoint);
+	json_object *r = json_object_new_object(), *members = op_list(op, endpoint);
 	const char *cluster = awsp_get_str(endpoint, "DBClusterIdentifier");
 
 	json_object_object_add(r, "DBClusterEndpointIdentifier",
@@ -348,7 +389,7 @@ static json_object *member_result(const struct member_op *op,
 				       json_object_new_string(cluster));
 	json_object_object_add(r, "DBInstanceIdentifier",
 			       json_object_new_string(op->instance_id));
-	json_object_object_add(r, "StaticMembers",
+	json_object_object_add(r, list_name(op),
 			       members ? json_object_get(members)
 				       : json_object_new_array());
 	json_object_object_add(r, "Changed", json_object_new_boolean(changed));
@@ -364,7 +405,7 @@ static json_object *member_result(const struct member_op *op,
 static int change_visible(const struct member_op *op, json_object *desired,
 			  json_object *endpoint)
 {
-	json_object *now = static_members(endpoint);
+	json_object *now = op_list(op, endpoint);
 	size_t n = json_object_array_length(desired);
 
 	for (size_t i = 0; i < n; i++)
@@ -403,7 +444,7 @@ static int send_modify(struct rds_state *st, pw_call *call,
 
 	json_object_object_add(params, "DBClusterEndpointIdentifier",
 			       json_object_new_string(op->endpoint_id));
-	json_object_object_add(params, "StaticMembers", json_object_get(desired));
+	json_object_object_add(params, list_name(op), json_object_get(desired));
 	for (int send = 1; send <= MODIFY_ATTEMPTS; send++) {
 		struct pw_aws_call_opts opts = {.max_attempts = 1, .not_idempotent = 1};
 		pw_aws_client *client;
@@ -459,19 +500,37 @@ static enum attempt_outcome attempt_once(struct rds_state *st, pw_call *call,
 
 	if (plan(st, call, op, 1, &ep, &desired, &dropped, view, err) != PW_OK)
 		return ATTEMPT_FAILED;
-	if (!op->add && op->record_intent && view->instance_present &&
-	    view->instance_arn[0] != '\0') {
-		/* Intent first: if this fails nothing has changed, and a
-		 * member removed on purpose must never carry a "warm" tag
-		 * that tells reconcile to put it back. */
-		if (rds_intent_set(st, call, view->instance_arn, op->endpoint_id,
-				   "removed", err) != PW_OK)
+	if (op->excl && !op->add && op->only_recorded && view->skipped == NULL &&
+	    has(op_list(op, ep), op->instance_id)) {
+		/* Lift only an exclusion aurora-prewarm placed (its tag says
+		 * excluded or held), never an operator's own. */
+		char value[64];
+
+		if (rds_intent_get(st, call, op->instance_id, RDS_EXCLUSION_TAG_PREFIX,
+				   op->endpoint_id, value, sizeof(value), err) != PW_OK)
+			goto out;
+		if (strncmp(value, "excluded ", 9) != 0 && strncmp(value, "held ", 5) != 0)
+			view->skipped = "the exclusion was not placed by aurora-prewarm";
+	}
+	if (op->record_intent && view->instance_present && view->skipped == NULL &&
+	    view->instance_arn[0] != '\0' && (op->excl ? op->add : !op->add)) {
+		/* Intent first: if this fails nothing has changed. A member
+		 * removed on purpose must never carry a "warm" tag that tells
+		 * reconcile to put it back; an exclusion must be on record
+		 * before it is placed, so reconcile can lift it if we die. */
+		if (rds_intent_set(st, call, view->instance_arn,
+				   op->excl ? RDS_EXCLUSION_TAG_PREFIX : RDS_INTENT_TAG_PREFIX,
+				   op->endpoint_id, op->excl ? op->intent : "removed",
+				   err) != PW_OK)
 			goto out;
 	}
-	if (same_set(desired, static_members(ep))) {
+	if (view->skipped != NULL || same_set(desired, op_list(op, ep))) {
 		/* Nothing to change (idempotent); what we read is the
 		 * verification. */
 		*result = member_result(op, ep, *changed, attempt, all_dropped);
+		if (view->skipped != NULL)
+			json_object_object_add(*result, "Skipped",
+					       json_object_new_string(view->skipped));
 		verdict = ATTEMPT_DONE;
 		goto out;
 	}
@@ -501,8 +560,10 @@ static enum attempt_outcome attempt_once(struct rds_state *st, pw_call *call,
 applied:
 	*changed = 1;
 	st->host->log(call, PW_LOG_INFO, "%s %s %s endpoint %s (attempt %d)",
-		      op->add ? "added" : "removed", op->instance_id,
-		      op->add ? "to" : "from", op->endpoint_id, attempt);
+		      op->excl ? (op->add ? "excluded" : "let") : (op->add ? "added" : "removed"),
+		      op->instance_id,
+		      op->excl ? (op->add ? "from" : "into") : (op->add ? "to" : "from"),
+		      op->endpoint_id, attempt);
 	if (change_visible(op, desired, after)) {
 		*result = member_result(op, after, 1, attempt, all_dropped);
 		verdict = ATTEMPT_DONE;
@@ -529,18 +590,23 @@ static void record_intent(struct rds_state *st, pw_call *call,
 	pw_error e = {{0}, {0}};
 	int ok = 0;
 
-	if (!op->record_intent)
+	if (!op->record_intent || view->skipped != NULL)
 		return;
 	if (view->instance_arn[0] == '\0')
 		pw_error_set(&e, "RDS.InvalidParameter", "the cluster has no ARN");
 	else
-		ok = rds_intent_set(st, call, view->instance_arn, op->endpoint_id,
-				    "warm", &e) == PW_OK;
+		ok = rds_intent_set(st, call, view->instance_arn,
+				    op->excl ? RDS_EXCLUSION_TAG_PREFIX : RDS_INTENT_TAG_PREFIX,
+				    op->endpoint_id, op->excl ? "lifted" : "warm",
+				    &e) == PW_OK;
 	if (!ok)
 		st->host->log(call, PW_LOG_WARN,
 			      "endpoint %s: %s is in it, but its intent tag was not "
-			      "recorded (%s: %s); reconcile will not restore it if lost",
-			      op->endpoint_id, op->instance_id, e.name, e.cause);
+			      "recorded (%s: %s); %s", op->endpoint_id, op->instance_id,
+			      e.name, e.cause,
+			      op->excl ? "the tag still says it was excluded (reconcile's "
+					 "lift of it is a no-op)"
+				       : "reconcile will not restore it if lost");
 	json_object_object_add(result, "IntentRecorded", json_object_new_boolean(ok));
 }
 
@@ -565,7 +631,9 @@ static int run_op(struct rds_state *st, pw_call *call, struct member_op *op,
 		switch (attempt_once(st, call, op, attempt, all_dropped, &changed,
 				     &view, result, &last, err)) {
 		case ATTEMPT_DONE:
-			if (op->add)
+			/* After the change: a verified add ("warm"), a lifted
+			 * exclusion ("lifted"). */
+			if (op->excl ? !op->add : op->add)
 				record_intent(st, call, op, &view, *result);
 			rc = PW_OK;
 			goto out;
@@ -592,13 +660,15 @@ out:
 	return rc;
 }
 
-static int parse_op(json_object *params, int add, struct member_op *op,
+static int parse_op(json_object *params, int add, int excl, struct member_op *op,
 		    pw_error *err)
 {
 	int64_t wait_s = DEFAULT_WAIT_SECONDS;
 
 	memset(op, 0, sizeof(*op));
 	op->add = add;
+	op->excl = excl;
+	op->intent = "excluded";
 	op->max_attempts = DEFAULT_MAX_ATTEMPTS;
 	op->record_intent = 1;
 	if (awsp_str(params, "DBClusterEndpointIdentifier", 1, "RDS",
@@ -612,8 +682,21 @@ static int parse_op(json_object *params, int add, struct member_op *op,
 	    awsp_int(params, "WaitSeconds", 0, "RDS", &wait_s, err) != PW_OK ||
 	    awsp_bool(params, "AllowEmpty", "RDS", &op->allow_empty, err) != PW_OK ||
 	    awsp_bool(params, "AllowNarrow", "RDS", &op->allow_narrow, err) != PW_OK ||
-	    awsp_bool(params, "RecordIntent", "RDS", &op->record_intent, err) != PW_OK)
+	    awsp_bool(params, "RecordIntent", "RDS", &op->record_intent, err) != PW_OK ||
+	    awsp_bool(params, "IfExclusionList", "RDS", &op->if_exclusion_list, err) !=
+		    PW_OK ||
+	    awsp_bool(params, "OnlyRecorded", "RDS", &op->only_recorded, err) != PW_OK ||
+	    awsp_str(params, "Intent", 0, "RDS", &op->intent, err) != PW_OK)
 		return PW_ERR;
+	if (!excl && (json_object_object_get_ex(params, "IfExclusionList", NULL) ||
+		      json_object_object_get_ex(params, "OnlyRecorded", NULL) ||
+		      json_object_object_get_ex(params, "Intent", NULL)))
+		return pw_error_set(err, "RDS.InvalidParameter",
+				    "IfExclusionList, OnlyRecorded and Intent belong to "
+				    "Add/RemoveExcludedMember");
+	if (strcmp(op->intent, "excluded") != 0 && strcmp(op->intent, "held") != 0)
+		return pw_error_set(err, "RDS.InvalidParameter",
+				    "Intent must be \"excluded\" or \"held\"");
 	if (op->max_attempts < 1 || op->max_attempts > 100)
 		return pw_error_set(err, "RDS.InvalidParameter",
 				    "MaxAttempts must be between 1 and 100");
@@ -625,12 +708,12 @@ static int parse_op(json_object *params, int add, struct member_op *op,
 }
 
 static int member_action(void *state, pw_call *call, json_object *params,
-			 int add, json_object **result, pw_error *err)
+			 int add, int excl, json_object **result, pw_error *err)
 {
 	struct member_op op;
 
 	*result = NULL;
-	if (parse_op(params, add, &op, err) != PW_OK)
+	if (parse_op(params, add, excl, &op, err) != PW_OK)
 		return PW_ERR;
 	return run_op(state, call, &op, result, err);
 }
@@ -638,19 +721,31 @@ static int member_action(void *state, pw_call *call, json_object *params,
 int rds_add_static_member(void *st, pw_call *call, json_object *params,
 			  json_object **result, pw_error *err)
 {
-	return member_action(st, call, params, 1, result, err);
+	return member_action(st, call, params, 1, 0, result, err);
 }
 
 int rds_remove_static_member(void *st, pw_call *call, json_object *params,
 			     json_object **result, pw_error *err)
 {
-	return member_action(st, call, params, 0, result, err);
+	return member_action(st, call, params, 0, 0, result, err);
+}
+
+int rds_add_excluded_member(void *st, pw_call *call, json_object *params,
+			    json_object **result, pw_error *err)
+{
+	return member_action(st, call, params, 1, 1, result, err);
+}
+
+int rds_remove_excluded_member(void *st, pw_call *call, json_object *params,
+			       json_object **result, pw_error *err)
+{
+	return member_action(st, call, params, 0, 1, result, err);
 }
 
 /* Dry run: the same reads, no write; the result shows the list that
  * would be written. */
 static int member_dry(void *state, pw_call *call, json_object *params, int add,
-		      json_object **result, pw_error *err)
+		      int excl, json_object **result, pw_error *err)
 {
 	struct member_op op;
 	json_object *ep = NULL, *desired = NULL, *dropped = NULL, *members;
@@ -658,12 +753,13 @@ static int member_dry(void *state, pw_call *call, json_object *params, int add,
 	int changed;
 
 	*result = NULL;
-	if (parse_op(params, add, &op, err) != PW_OK ||
+	memset(&view, 0, sizeof(view));
+	if (parse_op(params, add, excl, &op, err) != PW_OK ||
 	    plan(state, call, &op, 0, &ep, &desired, &dropped, &view, err) != PW_OK)
 		return PW_ERR;
-	members = static_members(ep);
-	changed = !same_set(desired, members);
-	json_object_object_add(ep, "StaticMembers", json_object_get(desired));
+	members = op_list(&op, ep);
+	changed = view.skipped == NULL && !same_set(desired, members);
+	json_object_object_add(ep, list_name(&op), json_object_get(desired));
 	*result = member_result(&op, ep, changed, 0, dropped);
 	json_object_object_add(*result, "DryRun", json_object_new_boolean(1));
 	json_object_put(ep);
@@ -675,11 +771,23 @@ static int member_dry(void *state, pw_call *call, json_object *params, int add,
 int rds_add_static_member_dry(void *st, pw_call *call, json_object *params,
 			      json_object **result, pw_error *err)
 {
-	return member_dry(st, call, params, 1, result, err);
+	return member_dry(st, call, params, 1, 0, result, err);
 }
 
 int rds_remove_static_member_dry(void *st, pw_call *call, json_object *params,
 				 json_object **result, pw_error *err)
 {
-	return member_dry(st, call, params, 0, result, err);
+	return member_dry(st, call, params, 0, 0, result, err);
+}
+
+int rds_add_excluded_member_dry(void *st, pw_call *call, json_object *params,
+				json_object **result, pw_error *err)
+{
+	return member_dry(st, call, params, 1, 1, result, err);
+}
+
+int rds_remove_excluded_member_dry(void *st, pw_call *call, json_object *params,
+				   json_object **result, pw_error *err)
+{
+	return member_dry(st, call, params, 0, 1, result, err);
 }

@@ -356,13 +356,15 @@ def test_plan_ignores_an_instance_that_became_the_writer(stepdir):
     assert out["Ignore"] is True and "now the writer" in out["Reason"]
 
 
-def test_plan_fails_on_a_missing_endpoint_and_warns_on_excluded_members(stepdir):
+def test_plan_fails_on_a_missing_endpoint_and_separates_exclusion_lists(stepdir):
     cause = failed(plan(stepdir, settings(stepdir), eps=endpoints(["r1"], name="elsewhere")),
                    "Prewarm.EndpointNotFound")
     assert "app-prod-readers does not exist" in cause
     s = settings(stepdir, {"warm.relations": "public.orders"})
     out = ok(plan(stepdir, s, eps=endpoints([], excluded=["w"])))
-    assert any("ExcludedMembers" in w for w in out["Warnings"]) and out["Strategy"] == ["relations"]
+    # No static list: not added to (the workflow excludes, warms, lifts).
+    assert out["Exclusion"] == ["app-prod-readers"] and out["AddTo"] in ({}, []), out
+    assert out["Ignore"] is False and out["Warnings"] in ({}, [])
 
 
 def test_plan_uses_host_overrides_and_skips_endpoints_already_listing_it(stepdir):
@@ -577,7 +579,12 @@ def test_check_endpoints_reports_problems_and_warnings(stepdir):
     out = ok(step(stepdir, "check_endpoints.lua", {"DBClusterIdentifier": "app-prod", "settings": s,
                                                    "endpoints": endpoints([], excluded=["w"])}))
     assert out["ProblemCount"] == 1 and "gone does not exist" in out["Problems"][0]
-    assert out["WarningCount"] == 1 and "ExcludedMembers" in out["Warnings"][0]
+    # An exclusion-list endpoint is handled (a note), not a warning; the
+    # cluster's own reader endpoint cannot exclude: always said.
+    assert out["WarningCount"] == 0, out
+    assert any("cannot exclude" in n and "cluster-ro" in n for n in out["Notes"]), out
+    assert any("app-prod-readers has no static member list (ExcludedMembers: w)" in n
+               for n in out["Notes"]), out
 
 
 # ---- the shipped workflows --------------------------------------------------
