@@ -39,6 +39,13 @@ IAM_FOR_ACTION = {
                             "rds:ModifyDBClusterEndpoint", "rds:AddTagsToResource"} | LEASE,
     "rds:RemoveStaticMember": {"rds:DescribeDBClusterEndpoints", "rds:DescribeDBClusters",
                                "rds:ModifyDBClusterEndpoint", "rds:AddTagsToResource"} | LEASE,
+    # the same for an exclusion-list endpoint's ExcludedMembers; lifting
+    # only a recorded exclusion reads the instance's tags
+    "rds:AddExcludedMember": {"rds:DescribeDBClusterEndpoints", "rds:DescribeDBClusters",
+                              "rds:ModifyDBClusterEndpoint", "rds:AddTagsToResource"} | LEASE,
+    "rds:RemoveExcludedMember": {"rds:DescribeDBClusterEndpoints", "rds:DescribeDBClusters",
+                                 "rds:ModifyDBClusterEndpoint", "rds:AddTagsToResource",
+                                 "rds:DescribeDBInstances"} | LEASE,
     "rds:GenerateAuthToken": {"rds-db:connect"},
     "cloudwatch:GetMetricStatistics": {"cloudwatch:GetMetricStatistics"},
     "cloudwatch:PutMetricData": {"cloudwatch:PutMetricData"},

@@ -340,13 +340,15 @@ def test_plan_falls_back_to_s3_queries_without_a_reader_in_service(stepdir):
 
 
 def test_plan_without_any_source_is_an_error(stepdir):
-    cause = failed(plan(stepdir, settings(stepdir), eps=endpoints([])), "Prewarm.NoWarmSource")
+    # Only the writer listed: no reader in service (an empty static list
+    # would be an exclusion-list endpoint, served by every reader).
+    cause = failed(plan(stepdir, settings(stepdir), eps=endpoints(["w"])), "Prewarm.NoWarmSource")
     assert "nothing to warm new from" in cause
 
 
 def test_plan_mirrors_the_writer_only_when_allowed(stepdir):
     s = settings(stepdir, {"warm.writer_as_source": True})
-    out = ok(plan(stepdir, s, eps=endpoints([])))
+    out = ok(plan(stepdir, s, eps=endpoints(["w"])))  # no reader in service
     assert out["Source"]["DBInstanceIdentifier"] == "w"
     assert any("writer_as_source" in w for w in out["Warnings"])
 

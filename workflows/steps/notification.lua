@@ -109,9 +109,10 @@ if kind == "failed" then
   if #held > 0 then
     say("%s stays excluded from the exclusion-list endpoint(s) %s, so it does not join them cold; once the cause is fixed, reconcile (or aurora-replica-prewarm run again for it) warms it and lifts the exclusion.",
       who, table.concat(held, ", "))
-  elseif input.failed.HoldExclusions ~= nil then
-    say("Keeping %s excluded failed too: check the exclusion-list endpoint(s) %s; it may serve cold.",
-      who, type(input.endpoints) == "table" and table.concat(input.endpoints, ", ") or "")
+  elseif type(data.hold_failed) == "table" then
+    say("Keeping %s excluded failed too (%s: %s): check the exclusion-list endpoint(s) among %s; it may serve cold.",
+      who, tostring(data.hold_failed.Error), tostring(data.hold_failed.Cause or ""),
+      type(input.endpoints) == "table" and table.concat(input.endpoints, ", ") or "")
   end
   -- The execution's own Cause: one line that still says where it failed.
   out.FailureCause = string.format("%s failed in state %s: %s (execution %s)", wf, out.State, out.Cause, exec)
