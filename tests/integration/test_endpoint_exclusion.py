@@ -27,7 +27,7 @@ from fixtures.aurora_sim import (CLUSTER, ENDPOINT, READER, WRITER, AuroraSim,  
                                  create_instance_event, execution_of, journal,
                                  seed_hot_table, sim_moto, wait_run)
 from fixtures.moto_custom_endpoints import routed_members
-from fixtures.moto_server import plugin_call
+from fixtures.moto_server import endpoint_of, plugin_call
 from fixtures.pg_cluster import PgCluster
 
 OPEN = "app-prod-open"          # exclusion-list endpoint, managed
@@ -64,7 +64,7 @@ def config(sim, pg, tmp_path):
 
 
 def endpoint(sim, name=OPEN):
-    return sim.rds.describe_db_cluster_endpoints(DBClusterEndpointIdentifier=name)["DBClusterEndpoints"][0]
+    return endpoint_of(sim.rds, name)
 
 
 def wait_for(pred, what, timeout=20):

@@ -23,8 +23,9 @@ import time
 import pytest
 
 from fixtures import moto_server as ms
+from fixtures.aurora_sim import aws_env
 from fixtures.fault_proxy import FaultProxy
-from fixtures.moto_server import finish, plugin_call
+from fixtures.moto_server import endpoint_of, finish, plugin_call, wait_endpoint_available
 
 CLUSTER = "lease-pg"
 ENDPOINT = "lease-readers"
@@ -37,14 +38,7 @@ LEASE = 3  # seconds; short so that expiry is measurable
 def env():
     url, proc, log = ms.start(endpoint_delay=0.5)
     saved = dict(os.environ)
-    os.environ.update({
-        "AWS_ENDPOINT_URL": str(url), "AWS_ACCESS_KEY_ID": ms.ACCESS_KEY,
-        "AWS_SECRET_ACCESS_KEY": ms.SECRET_KEY, "AWS_SESSION_TOKEN": ms.SESSION_TOKEN,
-        "AWS_REGION": ms.REGION, "AWS_DEFAULT_REGION": ms.REGION,
-        "AWS_CONFIG_FILE": "/nonexistent/aws-config",
-        "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent/aws-credentials",
-        "AWS_EC2_METADATA_DISABLED": "true",
-    })
+    os.environ.update(aws_env(url))
     os.environ.pop("AWS_PROFILE", None)
     rds = url.client("rds")
     rds.create_db_cluster(DBClusterIdentifier=CLUSTER, Engine="aurora-postgresql",
@@ -92,18 +86,11 @@ def add(env, host, who, config, background=True):
 
 
 def members(rds):
-    ep = rds.describe_db_cluster_endpoints(DBClusterEndpointIdentifier=ENDPOINT)
-    return set(ep["DBClusterEndpoints"][0]["StaticMembers"])
+    return set(endpoint_of(rds, ENDPOINT)["StaticMembers"])
 
 
 def wait_available(rds):
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        ep = rds.describe_db_cluster_endpoints(DBClusterEndpointIdentifier=ENDPOINT)
-        if ep["DBClusterEndpoints"][0]["Status"] == "available":
-            return
-        time.sleep(0.1)
-    raise AssertionError("endpoint never available")
+    wait_endpoint_available(rds, ENDPOINT)
 
 
 def ok(rc, out, err):

@@ -25,7 +25,7 @@ import pytest
 
 from fixtures import moto_server as ms
 from fixtures.fault_proxy import FaultProxy
-from fixtures.moto_server import finish, plugin_call
+from fixtures.moto_server import endpoint_of, finish, plugin_call, wait_endpoint_available
 
 CLUSTER = "members-pg"
 ENDPOINT = "warm-readers"
@@ -77,18 +77,11 @@ def proxy(env):
 
 
 def members(rds):
-    ep = rds.describe_db_cluster_endpoints(DBClusterEndpointIdentifier=ENDPOINT)
-    return set(ep["DBClusterEndpoints"][0]["StaticMembers"])
+    return set(endpoint_of(rds, ENDPOINT)["StaticMembers"])
 
 
 def wait_available(rds):
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        ep = rds.describe_db_cluster_endpoints(DBClusterEndpointIdentifier=ENDPOINT)
-        if ep["DBClusterEndpoints"][0]["Status"] == "available":
-            return
-        time.sleep(0.1)
-    raise AssertionError("endpoint never available")
+    wait_endpoint_available(rds, ENDPOINT)
 
 
 def add(env, who, background=False, **extra):

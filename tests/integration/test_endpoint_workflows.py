@@ -25,7 +25,7 @@ from fixtures import moto_server as ms
 from fixtures.aurora_sim import CLUSTER, ENDPOINT, READER, WORKFLOWS, WRITER, seed_hot_table
 from fixtures.fault_proxy import FaultProxy
 from fixtures.http_stub import Reply, http_stub  # noqa: F401
-from fixtures.moto_server import plugin_call
+from fixtures.moto_server import endpoint_of, plugin_call, wait_endpoint_available
 from fixtures.pg_cluster import PgCluster
 
 SRC = os.environ.get("PW_TOP_SRCDIR",
@@ -95,18 +95,11 @@ def proxy(aws):
 
 
 def members(rds):
-    ep = rds.describe_db_cluster_endpoints(DBClusterEndpointIdentifier=ENDPOINT)["DBClusterEndpoints"][0]
-    return sorted(ep.get("StaticMembers", []))
+    return sorted(endpoint_of(rds, ENDPOINT).get("StaticMembers", []))
 
 
 def wait_available(rds):
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        ep = rds.describe_db_cluster_endpoints(DBClusterEndpointIdentifier=ENDPOINT)
-        if ep["DBClusterEndpoints"][0]["Status"] == "available":
-            return
-        time.sleep(0.1)
-    raise AssertionError("endpoint never available")
+    wait_endpoint_available(rds, ENDPOINT)
 
 
 def config(tmp_path, pg, aws, **extra):
