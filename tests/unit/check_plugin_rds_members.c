@@ -35,6 +35,9 @@ static struct {
 	int throttles;           /* next N Modifies: AWS.Throttling */
 	int applied_server_errors; /* next N Modifies apply, then answer 5xx */
 	int lost_server_errors;  /* next N Modifies: 5xx, not applied */
+	json_object *excluded;   /* its ExcludedMembers */
+	char instance_tag[128];  /* "KEY=VALUE" DescribeDBInstances returns */
+	int modifies_at_tag;     /* fake.modifies when the last tag was set */
 	int tag_adds, tag_removes;
 	char last_tag[128];
 	int modifies, describes;
@@ -122,6 +125,7 @@ static json_object *describe_endpoint(void)
 	json_object_object_add(ep, "DBClusterIdentifier", json_object_new_string("c1"));
 	json_object_object_add(ep, "Status", json_object_new_string(fake.status));
 	json_object_object_add(ep, "StaticMembers", json_object_get(fake.members));
+	json_object_object_add(ep, "ExcludedMembers", json_object_get(fake.excluded));
 	json_object_array_add(list, ep);
 	json_object_object_add(res, "DBClusterEndpoints", list);
 	return res;
@@ -164,6 +168,18 @@ int pw_aws_query(pw_aws_client *c, const struct pw_aws_query_shape *shape,
 		*result = describe_cluster();
 		return PW_OK;
 	}
+	if (strcmp(action, "DescribeDBInstances") == 0) {
+		/* One instance with the tag a test set ("" = none). */
+		char buf[512], *eq = strchr(fake.instance_tag, '=');
+
+		snprintf(buf, sizeof(buf),
+			 "{\"DBInstances\": [{\"TagList\": [{\"Key\": \"%.*s\", "
+			 "\"Value\": \"%s\"}]}]}",
+			 eq ? (int)(eq - fake.instance_tag) : 0, fake.instance_tag,
+			 eq ? eq + 1 : "");
+		*result = json_tokener_parse(buf);
+		return PW_OK;
+	}
 	if (strcmp(action, "AddTagsToResource") == 0 ||
 	    strcmp(action, "RemoveTagsFromResource") == 0) {
 		ck_assert(strncmp(json_object_get_string(json_object_object_get(params, "ResourceName")),
@@ -175,11 +191,15 @@ int pw_aws_query(pw_aws_client *c, const struct pw_aws_query_shape *shape,
 		snprintf(fake.last_tag, sizeof(fake.last_tag), "%s=%s",
 			 json_object_get_string(json_object_object_get(t, "Key")),
 			 json_object_get_string(json_object_object_get(t, "Value")));
+		fake.modifies_at_tag = fake.modifies;
 		if (strstr(fake.last_tag, "=warm 20") != NULL)
 			fake.tag_adds++;
 		else if (strstr(fake.last_tag, "=removed 20") != NULL)
 			fake.tag_removes++;
-		else
+		else if (strncmp(fake.last_tag, "aurora-prewarm:exclusion:readers=", 33) != 0 ||
+			 (strstr(fake.last_tag, "=excluded 20") == NULL &&
+			  strstr(fake.last_tag, "=held 20") == NULL &&
+			  strstr(fake.last_tag, "=lifted 20") == NULL))
 			ck_abort_msg("unexpected tag %s", fake.last_tag);
 		*result = json_object_new_object();
 		return PW_OK;
@@ -209,6 +229,13 @@ int pw_aws_query(pw_aws_client *c, const struct pw_aws_query_shape *shape,
 				    "endpoint is modifying");
 	}
 	fake.modifies++;
+	if (json_object_object_get_ex(params, "ExcludedMembers", NULL)) {
+		ck_assert(!json_object_object_get_ex(params, "StaticMembers", NULL));
+		json_object_put(fake.excluded);
+		fake.excluded = json_object_get(json_object_object_get(params, "ExcludedMembers"));
+		*result = json_object_new_object();
+		return PW_OK;
+	}
 	json_object_put(fake.members);
 	fake.members = json_object_get(json_object_object_get(params, "StaticMembers"));
 	if (fake.applied_server_errors > 0) {
@@ -334,6 +361,9 @@ static void setup(void)
 	fake.deny = NULL;
 	fake.server_errors = fake.throttles = fake.applied_server_errors = 0;
 	fake.lost_server_errors = 0;
+	fake.excluded = json_object_new_array();
+	fake.instance_tag[0] = '\0';
+	fake.modifies_at_tag = -1;
 	fake.tag_adds = fake.tag_removes = fake.modify_calls = 0;
 	fake.last_tag[0] = '\0';
 	fake.max_attempts = 5;
@@ -349,6 +379,7 @@ static void teardown(void)
 {
 	awsp_conn_fini(&st.conn);
 	json_object_put(fake.members);
+	json_object_put(fake.excluded);
 }
 
 /* Runs AddStaticMember (add) or RemoveStaticMember for `who`. */
@@ -680,6 +711,85 @@ START_TEST(a_held_lock_is_waited_for_then_named)
 }
 END_TEST
 
+/* AddExcludedMember / RemoveExcludedMember on an exclusion-list endpoint. */
+static int exclusion(int add, const char *who, const char *extra, json_object **res,
+		     pw_error *err)
+{
+	char buf[512];
+	json_object *params;
+	int rc;
+
+	snprintf(buf, sizeof(buf),
+		 "{\"DBClusterEndpointIdentifier\": \"readers\", "
+		 "\"DBInstanceIdentifier\": \"%s\"%s%s}",
+		 who, extra ? ", " : "", extra ? extra : "");
+	params = json_tokener_parse(buf);
+	rc = add ? rds_add_excluded_member(&st, NULL, params, res, err)
+		 : rds_remove_excluded_member(&st, NULL, params, res, err);
+	json_object_put(params);
+	return rc;
+}
+
+static int is_excluded(const char *who)
+{
+	for (size_t i = 0; i < json_object_array_length(fake.excluded); i++)
+		if (strcmp(json_object_get_string(json_object_array_get_idx(fake.excluded, i)),
+			   who) == 0)
+			return 1;
+	return 0;
+}
+
+/* The exclusion is recorded before it is placed, and lifted only when
+ * recorded (never an operator's own); the static list is never sent. */
+START_TEST(an_exclusion_is_recorded_first_and_lifted_only_when_ours)
+{
+	json_object *res = NULL;
+	pw_error err;
+
+	json_object_put(fake.members);
+	fake.members = json_object_new_array(); /* an exclusion-list endpoint */
+	ck_assert_int_eq(exclusion(1, "r2", NULL, &res, &err), PW_OK);
+	ck_assert(is_excluded("r2"));
+	ck_assert_int_eq(fake.modifies, 1);
+	ck_assert_int_eq(fake.modifies_at_tag, 0); /* tagged before the write */
+	ck_assert(strstr(fake.last_tag, "exclusion:readers=excluded 20") != NULL);
+	ck_assert_int_eq(json_object_array_length(json_object_object_get(res, "ExcludedMembers")), 1);
+	json_object_put(res);
+	/* No record: an operator's exclusion stays. */
+	ck_assert_int_eq(exclusion(0, "r2", "\"OnlyRecorded\": true", &res, &err), PW_OK);
+	ck_assert(is_excluded("r2") && fake.modifies == 1);
+	ck_assert(json_object_object_get(res, "Skipped") != NULL);
+	json_object_put(res);
+	snprintf(fake.instance_tag, sizeof(fake.instance_tag),
+		 "aurora-prewarm:exclusion:readers=excluded 2026-01-01T00:00:00Z");
+	ck_assert_int_eq(exclusion(0, "r2", "\"OnlyRecorded\": true", &res, &err), PW_OK);
+	ck_assert(!is_excluded("r2") && fake.modifies == 2);
+	ck_assert(strstr(fake.last_tag, "=lifted 20") != NULL);
+	ck_assert(json_object_get_boolean(json_object_object_get(res, "Changed")));
+	json_object_put(res);
+}
+END_TEST
+
+START_TEST(a_static_endpoint_is_refused_or_skipped_for_exclusions)
+{
+	json_object *res = NULL;
+	pw_error err;
+
+	ck_assert_int_eq(exclusion(1, "r2", NULL, &res, &err), PW_ERR);
+	ck_assert_str_eq(err.name, "RDS.EndpointNotExclusionList");
+	ck_assert_int_eq(exclusion(1, "r2", "\"IfExclusionList\": true", &res, &err), PW_OK);
+	ck_assert(json_object_object_get(res, "Skipped") != NULL);
+	ck_assert(!json_object_get_boolean(json_object_object_get(res, "Changed")));
+	ck_assert_int_eq(fake.modifies, 0);
+	ck_assert_int_eq(fake.tag_adds + fake.tag_removes, 0);
+	json_object_put(res);
+	ck_assert_int_eq(exclusion(1, "r2", "\"Intent\": \"maybe\"", &res, &err), PW_ERR);
+	ck_assert_str_eq(err.name, "RDS.InvalidParameter");
+	ck_assert_int_eq(member(1, "r2", "\"OnlyRecorded\": true", &res, &err), PW_ERR);
+	ck_assert_str_eq(err.name, "RDS.InvalidParameter");
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("rds_members");
@@ -709,6 +819,8 @@ int main(void)
 	tcase_add_test(tc, an_add_records_its_intent_on_the_instance);
 	tcase_add_test(tc, a_removal_records_removed_first);
 	tcase_add_test(tc, a_held_lock_is_waited_for_then_named);
+	tcase_add_test(tc, an_exclusion_is_recorded_first_and_lifted_only_when_ours);
+	tcase_add_test(tc, a_static_endpoint_is_refused_or_skipped_for_exclusions);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
