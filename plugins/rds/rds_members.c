@@ -761,6 +761,8 @@ static int member_dry(void *state, pw_call *call, json_object *params, int add,
 	changed = view.skipped == NULL && !same_set(desired, members);
 	json_object_object_add(ep, list_name(&op), json_object_get(desired));
 	*result = member_result(&op, ep, changed, 0, dropped);
+	if (view.skipped != NULL)
+		json_object_object_add(*result, "Skipped", json_object_new_string(view.skipped));
 	json_object_object_add(*result, "DryRun", json_object_new_boolean(1));
 	json_object_put(ep);
 	json_object_put(desired);
