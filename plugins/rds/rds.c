@@ -17,7 +17,7 @@ static const char *const api_names[] = {
 	"EventCategories", "DBHostname", "DBUsername", "Port", "ExpiresIn",
 	"MaxAttempts", "WaitSeconds", "AllowEmpty", "AllowNarrow", "PageSize",
 	"RecordIntent", "ResourceName", "Tags", "TagKeys", "TagList", "Key",
-	"Value", "IfExclusionList", "OnlyRecorded", "Intent", NULL,
+	"Value", "IfExclusionList", "OnlyRecorded", "UnlessLifted", "Intent", NULL,
 };
 
 #define RDS_ACTION(fn, body)                                                  \

@@ -66,6 +66,7 @@ struct member_op {
 	int excl;
 	int if_exclusion_list; /* skip an endpoint with static members */
 	int only_recorded;     /* lift only an exclusion we recorded */
+	int unless_lifted;     /* do not exclude an instance we let in before */
 	const char *intent;    /* AddExcludedMember's tag: excluded | held */
 };
 
@@ -500,6 +501,18 @@ static enum attempt_outcome attempt_once(struct rds_state *st, pw_call *call,
 
 	if (plan(st, call, op, 1, &ep, &desired, &dropped, view, err) != PW_OK)
 		return ATTEMPT_FAILED;
+	if (op->excl && op->add && op->unless_lifted && view->skipped == NULL &&
+	    !has(op_list(op, ep), op->instance_id)) {
+		/* A repeated creation event for a reader already warmed and
+		 * let in: keep it in service. */
+		char value[64];
+
+		if (rds_intent_get(st, call, op->instance_id, RDS_EXCLUSION_TAG_PREFIX,
+				   op->endpoint_id, value, sizeof(value), err) != PW_OK)
+			goto out;
+		if (strncmp(value, "lifted ", 7) == 0)
+			view->skipped = "the instance was warmed and let in before (tag lifted)";
+	}
 	if (op->excl && !op->add && op->only_recorded && view->skipped == NULL &&
 	    has(op_list(op, ep), op->instance_id)) {
 		/* Lift only an exclusion aurora-prewarm placed (its tag says
@@ -686,13 +699,15 @@ static int parse_op(json_object *params, int add, int excl, struct member_op *op
 	    awsp_bool(params, "IfExclusionList", "RDS", &op->if_exclusion_list, err) !=
 		    PW_OK ||
 	    awsp_bool(params, "OnlyRecorded", "RDS", &op->only_recorded, err) != PW_OK ||
+	    awsp_bool(params, "UnlessLifted", "RDS", &op->unless_lifted, err) != PW_OK ||
 	    awsp_str(params, "Intent", 0, "RDS", &op->intent, err) != PW_OK)
 		return PW_ERR;
 	if (!excl && (json_object_object_get_ex(params, "IfExclusionList", NULL) ||
 		      json_object_object_get_ex(params, "OnlyRecorded", NULL) ||
+		      json_object_object_get_ex(params, "UnlessLifted", NULL) ||
 		      json_object_object_get_ex(params, "Intent", NULL)))
 		return pw_error_set(err, "RDS.InvalidParameter",
-				    "IfExclusionList, OnlyRecorded and Intent belong to "
+				    "IfExclusionList, OnlyRecorded, UnlessLifted and Intent belong to "
 				    "Add/RemoveExcludedMember");
 	if (strcmp(op->intent, "excluded") != 0 && strcmp(op->intent, "held") != 0)
 		return pw_error_set(err, "RDS.InvalidParameter",

@@ -9,7 +9,8 @@ the endpoint is available again) polled while a workflow runs:
   (a) aurora-replica-prewarm excludes the new reader as soon as the event
       arrives (before it is available), warms it, then lifts the
       exclusion: it is never routed before the warm succeeded, and is
-      afterwards; the static endpoint gets it as before;
+      afterwards; the static endpoint gets it as before; the same event
+      again leaves it in service;
   (b) the warm phase fails (replica lag stays high): the reader stays
       excluded (tag "held"), one failure alert says so;
   (c) reconcile warms a reader whose exclusion aurora-prewarm placed and a
@@ -113,6 +114,11 @@ def test_a_new_reader_joins_an_exclusion_list_endpoint_only_warm(sim, pg, tmp_pa
     assert NEW in sim.members()  # the static endpoint as before
     print(f"exclusion: {len(polls)} polls, first routed "
           f"{min(routed_at) - stamp(warmed) if routed_at else float('nan'):.2f} s after the warm")
+    # The same event again (delivered twice): the reader stays in service.
+    rc, out, err = sim.run("aurora-replica-prewarm.yaml", create_instance_event(NEW, event_id="excl-again"),
+                           config(sim, pg, tmp_path), sim.state)
+    assert rc == 0 and out["Status"] == "ignored", (out, err)
+    assert NEW not in endpoint(sim)["ExcludedMembers"] and NEW in routed_members(sim.url, OPEN)
 
 
 def test_b_a_failed_warm_keeps_the_reader_out_with_one_alert(sim, pg, tmp_path):

@@ -363,10 +363,13 @@ def test_plan_fails_on_a_missing_endpoint_and_separates_exclusion_lists(stepdir)
                    "Prewarm.EndpointNotFound")
     assert "app-prod-readers does not exist" in cause
     s = settings(stepdir, {"warm.relations": "public.orders"})
-    out = ok(plan(stepdir, s, eps=endpoints([], excluded=["w"])))
+    out = ok(plan(stepdir, s, eps=endpoints([], excluded=["w", "new"])))
     # No static list: not added to (the workflow excludes, warms, lifts).
     assert out["Exclusion"] == ["app-prod-readers"] and out["AddTo"] in ({}, []), out
-    assert out["Ignore"] is False and out["Warnings"] in ({}, [])
+    assert out["Ignore"] is False and out["Excluded"] == 1 and out["Warnings"] in ({}, [])
+    # Not excluded: in service already (a repeated event): ignored.
+    out = ok(plan(stepdir, s, eps=endpoints([], excluded=["w"])))
+    assert out["Ignore"] is True and "already a member" in out["Reason"], out
 
 
 def test_plan_uses_host_overrides_and_skips_endpoints_already_listing_it(stepdir):

@@ -767,6 +767,13 @@ START_TEST(an_exclusion_is_recorded_first_and_lifted_only_when_ours)
 	ck_assert(strstr(fake.last_tag, "=lifted 20") != NULL);
 	ck_assert(json_object_get_boolean(json_object_object_get(res, "Changed")));
 	json_object_put(res);
+	/* A repeated event: once let in, UnlessLifted keeps it in service. */
+	snprintf(fake.instance_tag, sizeof(fake.instance_tag),
+		 "aurora-prewarm:exclusion:readers=lifted 2026-01-01T00:00:00Z");
+	ck_assert_int_eq(exclusion(1, "r2", "\"UnlessLifted\": true", &res, &err), PW_OK);
+	ck_assert(!is_excluded("r2") && fake.modifies == 2);
+	ck_assert(json_object_object_get(res, "Skipped") != NULL);
+	json_object_put(res);
 }
 END_TEST
 

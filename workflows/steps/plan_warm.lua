@@ -22,6 +22,7 @@
 --          (the only ones the rollback may touch), "AddCount": #AddTo,
 --          "Exclusion": the exclusion-list endpoints (no static list: they
 --          take every new instance on their own), "ExclusionCount",
+--          "Excluded": how many of them exclude the instance (absent: 0),
 --          "Warnings": [...]}
 -- Errors: Prewarm.EndpointNotFound (a managed endpoint does not exist),
 --         Prewarm.NoWarmSource, Prewarm.InstanceNotFound.
@@ -122,6 +123,9 @@ for _, name in ipairs(cfg.Endpoints or {}) do
     for _, m in ipairs(type(ep.ExcludedMembers) == "table" and ep.ExcludedMembers or {}) do
       excluded[m] = true
     end
+    if excluded[id] then
+      out.Excluded = (out.Excluded or 0) + 1
+    end
     for _, inst in ipairs(input.instances or {}) do
       local iid = inst.DBInstanceIdentifier
       if not excluded[iid] and iid ~= id then
@@ -145,7 +149,9 @@ out.ExclusionCount = #out.Exclusion
 out.StaticCount = #out.Static
 -- A repeated event (SQS delivers at least once; both instance events may be
 -- routed) finds the reader already in service: nothing to do.
-if out.AddCount == 0 and #out.Exclusion == 0 and not input.rewarm then
+-- (In an exclusion-list endpoint it is in service unless excluded: the
+-- workflow excludes a new reader first, and leaves one it let in before.)
+if out.AddCount == 0 and (out.Excluded or 0) == 0 and not input.rewarm then
   out.Ignore = true
   out.Reason = string.format("%s is already a member of every managed endpoint (%s)", id, table.concat(out.Endpoints, ", "))
   return out
