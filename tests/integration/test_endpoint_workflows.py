@@ -5,12 +5,13 @@ PostgreSQL servers as the instances (as in test_workflow_runs.py):
   (e) reconcile heals a warmed member that got lost (its intent tag says
       "warm"), and re-adds neither one an operator removed through
       RemoveStaticMember (tag "removed") nor one scaled in (deleted);
-  (c) aurora-failover-adjust with every 3rd RDS call throttled: the new
+  (c) aurora-failover-adjust with every 3rd RDS call throttled, every 2nd
+      5xx (applied, or not applied), every 3rd 5xx not applied: the new
       writer leaves the endpoint, the former writer is warmed back in, the
-      run succeeds;
-  (d) RDS unreachable: aurora-replica-prewarm fails within a bounded time
-      (documented in WORKFLOWS.md) with one webhook alert, the endpoint
-      untouched.
+      run succeeds within 60 s;
+  (d) RDS unreachable: aurora-replica-prewarm and aurora-failover-adjust
+      each fail within a bounded time (documented in WORKFLOWS.md) with one
+      webhook alert, the endpoint untouched.
 """
 import json
 import os
@@ -173,9 +174,8 @@ def test_e_reconcile_heals_a_lost_member_and_respects_removals(tmp_path, pg, aws
     assert OPERATOR not in members(rds)
 
 
-@pytest.mark.parametrize("n,kind", [(3, "throttle"), (2, "throttle"), (2, "5xx"),
-                                    (2, "5xx-lost"), (3, "5xx-lost")],
-                         ids=["every-3rd-throttle", "every-2nd-throttle", "every-2nd-5xx-applied",
+@pytest.mark.parametrize("n,kind", [(3, "throttle"), (2, "5xx"), (2, "5xx-lost"), (3, "5xx-lost")],
+                         ids=["every-3rd-throttle", "every-2nd-5xx-applied",
                               "every-2nd-5xx-not-applied", "every-3rd-5xx-not-applied"])
 def test_c_failover_under_sustained_faults(tmp_path, pg, aws, proxy, n, kind):
     rds = aws["rds"]
@@ -206,15 +206,21 @@ def test_c_failover_under_sustained_faults(tmp_path, pg, aws, proxy, n, kind):
         assert set(before_m) - set(sent) <= {READER_NOW}, (before_m, sent)
 
 
-def test_d_rds_unreachable_fails_bounded_with_one_alert(tmp_path, pg, aws, proxy, http_stub):
+@pytest.mark.parametrize("workflow,evt,detail", [
+    ("aurora-replica-prewarm.yaml", "rds-event-0005.json", {"SourceIdentifier": "rds:" + OPERATOR}),
+    ("aurora-failover-adjust.yaml", "rds-event-0071.json",
+     {"Message": "Completed failover to DB instance: " + READER}),
+], ids=["add", "failover"])
+def test_d_rds_unreachable_fails_bounded_with_one_alert(tmp_path, pg, aws, proxy, http_stub,
+                                                        workflow, evt, detail):
     rds = aws["rds"]
     wait_available(rds)
     before = members(rds)
     http_stub.route("POST", "/hook", [Reply(200, "ok")])
     proxy.down()
     cfg = config(tmp_path, pg, aws, **{"notify.webhook_url": http_stub.url + "/hook"})
-    rc, out, err, took = run(tmp_path, "aurora-replica-prewarm.yaml",
-                             event("rds-event-0005.json", SourceIdentifier="rds:" + OPERATOR), cfg)
+    rc, out, err, took = run(tmp_path, workflow, event(evt, **detail), cfg)
+    print(f"{workflow}, RDS unreachable: failed after {took:.1f} s")
     proxy.down(False)
     assert rc == 1, (out, err)
     assert out["Error"] in ("AWS.NetworkError", "AWS.Timeout"), out
