@@ -418,6 +418,33 @@ static int change_visible(const struct member_op *op, json_object *desired,
 enum attempt_outcome { ATTEMPT_DONE, ATTEMPT_RETRY, ATTEMPT_FAILED };
 
 /*
+ * What the instance's exclusion record (rds_intent.c) allows; sets
+ * view->skipped when nothing must be done: UnlessLifted and the tag says
+ * "lifted" (a repeated creation event for a reader already warmed and let
+ * in: it stays in service); OnlyRecorded and the tag says neither
+ * "excluded" nor "held" (an operator's own exclusion: never lifted).
+ */
+static int exclusion_checks(struct rds_state *st, pw_call *call,
+			    const struct member_op *op, json_object *ep,
+			    struct cluster_view *view, pw_error *err)
+{
+	int listed = has(op_list(op, ep), op->instance_id);
+	char value[64];
+
+	if (!(op->add ? op->unless_lifted && !listed : op->only_recorded && listed))
+		return PW_OK;
+	if (rds_intent_get(st, call, op->instance_id, RDS_EXCLUSION_TAG_PREFIX,
+			   op->endpoint_id, value, sizeof(value), err) != PW_OK)
+		return PW_ERR;
+	if (op->add && strncmp(value, "lifted ", 7) == 0)
+		view->skipped = "the instance was warmed and let in before (tag lifted)";
+	else if (!op->add && strncmp(value, "excluded ", 9) != 0 &&
+		 strncmp(value, "held ", 5) != 0)
+		view->skipped = "the exclusion was not placed by aurora-prewarm";
+	return PW_OK;
+}
+
+/*
  * Sends the Modify built from this round's read, resending it as is (with
  * the SDKs' backoff, up to MODIFY_ATTEMPTS sends) after throttling or an
  * ambiguous answer. PW_OK: a send applied. Otherwise *failure is
@@ -501,30 +528,9 @@ static enum attempt_outcome attempt_once(struct rds_state *st, pw_call *call,
 
 	if (plan(st, call, op, 1, &ep, &desired, &dropped, view, err) != PW_OK)
 		return ATTEMPT_FAILED;
-	if (op->excl && op->add && op->unless_lifted && view->skipped == NULL &&
-	    !has(op_list(op, ep), op->instance_id)) {
-		/* A repeated creation event for a reader already warmed and
-		 * let in: keep it in service. */
-		char value[64];
-
-		if (rds_intent_get(st, call, op->instance_id, RDS_EXCLUSION_TAG_PREFIX,
-				   op->endpoint_id, value, sizeof(value), err) != PW_OK)
-			goto out;
-		if (strncmp(value, "lifted ", 7) == 0)
-			view->skipped = "the instance was warmed and let in before (tag lifted)";
-	}
-	if (op->excl && !op->add && op->only_recorded && view->skipped == NULL &&
-	    has(op_list(op, ep), op->instance_id)) {
-		/* Lift only an exclusion aurora-prewarm placed (its tag says
-		 * excluded or held), never an operator's own. */
-		char value[64];
-
-		if (rds_intent_get(st, call, op->instance_id, RDS_EXCLUSION_TAG_PREFIX,
-				   op->endpoint_id, value, sizeof(value), err) != PW_OK)
-			goto out;
-		if (strncmp(value, "excluded ", 9) != 0 && strncmp(value, "held ", 5) != 0)
-			view->skipped = "the exclusion was not placed by aurora-prewarm";
-	}
+	if (op->excl && view->skipped == NULL &&
+	    exclusion_checks(st, call, op, ep, view, err) != PW_OK)
+		goto out;
 	if (op->record_intent && view->instance_present && view->skipped == NULL &&
 	    view->instance_arn[0] != '\0' && (op->excl ? op->add : !op->add)) {
 		/* Intent first: if this fails nothing has changed. A member
@@ -552,7 +558,8 @@ static enum attempt_outcome attempt_once(struct rds_state *st, pw_call *call,
 			json_object_array_get_idx(dropped, i)));
 	if (send_modify(st, call, op, desired, &failure, last) != PW_OK) {
 		if (failure == PW_AWS_FAILURE_AMBIGUOUS) {
-			/* Did it apply? Read back; never resend blind. */
+			/* A send may have applied: read back once the
+			 * endpoint is available. */
 			st->host->log(call, PW_LOG_INFO,
 				      "endpoint %s: Modify answered %s; reading back",
 				      op->endpoint_id, last->name);
@@ -582,8 +589,8 @@ applied:
 		verdict = ATTEMPT_DONE;
 	} else {
 		pw_error_set(last, "RDS.EndpointUpdateConflict",
-			     "a change outside the lock replaced the static members of %s",
-			     op->endpoint_id);
+			     "a change outside the lock replaced the %s of %s",
+			     list_name(op), op->endpoint_id);
 		verdict = ATTEMPT_RETRY;
 	}
 out:
