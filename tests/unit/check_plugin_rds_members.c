@@ -382,9 +382,11 @@ static void teardown(void)
 	json_object_put(fake.excluded);
 }
 
-/* Runs AddStaticMember (add) or RemoveStaticMember for `who`. */
-static int member(int add, const char *who, const char *extra, json_object **res,
-		  pw_error *err)
+typedef int (*action_fn)(void *, pw_call *, json_object *, json_object **, pw_error *);
+
+/* Runs one member action for `who` on the endpoint "readers". */
+static int run_action(action_fn fn, const char *who, const char *extra, json_object **res,
+		      pw_error *err)
 {
 	char buf[512];
 	json_object *params;
@@ -396,10 +398,17 @@ static int member(int add, const char *who, const char *extra, json_object **res
 		 who, extra ? ", " : "", extra ? extra : "");
 	params = json_tokener_parse(buf);
 	ck_assert_ptr_nonnull(params);
-	rc = add ? rds_add_static_member(&st, NULL, params, res, err)
-		 : rds_remove_static_member(&st, NULL, params, res, err);
+	rc = fn(&st, NULL, params, res, err);
 	json_object_put(params);
 	return rc;
+}
+
+/* AddStaticMember (add) or RemoveStaticMember. */
+static int member(int add, const char *who, const char *extra, json_object **res,
+		  pw_error *err)
+{
+	return run_action(add ? rds_add_static_member : rds_remove_static_member, who, extra,
+			  res, err);
 }
 
 static int64_t get_int(json_object *o, const char *k)
@@ -407,13 +416,17 @@ static int64_t get_int(json_object *o, const char *k)
 	return json_object_get_int64(json_object_object_get(o, k));
 }
 
-static int in_members(const char *who)
+static int in_list(json_object *list, const char *who)
 {
-	for (size_t i = 0; i < json_object_array_length(fake.members); i++)
-		if (strcmp(json_object_get_string(json_object_array_get_idx(fake.members, i)),
-			   who) == 0)
+	for (size_t i = 0; i < json_object_array_length(list); i++)
+		if (strcmp(json_object_get_string(json_object_array_get_idx(list, i)), who) == 0)
 			return 1;
 	return 0;
+}
+
+static int in_members(const char *who)
+{
+	return in_list(fake.members, who);
 }
 
 START_TEST(adds_with_one_write)
@@ -711,32 +724,17 @@ START_TEST(a_held_lock_is_waited_for_then_named)
 }
 END_TEST
 
-/* AddExcludedMember / RemoveExcludedMember on an exclusion-list endpoint. */
+/* AddExcludedMember (add) or RemoveExcludedMember. */
 static int exclusion(int add, const char *who, const char *extra, json_object **res,
 		     pw_error *err)
 {
-	char buf[512];
-	json_object *params;
-	int rc;
-
-	snprintf(buf, sizeof(buf),
-		 "{\"DBClusterEndpointIdentifier\": \"readers\", "
-		 "\"DBInstanceIdentifier\": \"%s\"%s%s}",
-		 who, extra ? ", " : "", extra ? extra : "");
-	params = json_tokener_parse(buf);
-	rc = add ? rds_add_excluded_member(&st, NULL, params, res, err)
-		 : rds_remove_excluded_member(&st, NULL, params, res, err);
-	json_object_put(params);
-	return rc;
+	return run_action(add ? rds_add_excluded_member : rds_remove_excluded_member, who,
+			  extra, res, err);
 }
 
 static int is_excluded(const char *who)
 {
-	for (size_t i = 0; i < json_object_array_length(fake.excluded); i++)
-		if (strcmp(json_object_get_string(json_object_array_get_idx(fake.excluded, i)),
-			   who) == 0)
-			return 1;
-	return 0;
+	return in_list(fake.excluded, who);
 }
 
 /* The exclusion is recorded before it is placed, and lifted only when
