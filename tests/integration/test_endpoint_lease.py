@@ -12,7 +12,10 @@ meet), so only the lease can keep them apart:
   (c) fencing: a holder whose lease expired while its read was held and
       was taken by the other host fails with RDS.LockLost and never writes;
   (d) the table missing: RDS.LockFailed naming it, the endpoint untouched;
-      a bad lock setting is refused naming the field.
+      a bad lock setting is refused naming the field;
+  (e) renewal: a holder waiting longer than its lease (the endpoint
+      `modifying` for 3.5 s, lease 3 s) keeps it: its item's expiry moves on,
+      the other host waits until it is released.
 """
 import os
 import shutil
@@ -34,12 +37,8 @@ NAMES = [f"reader-{i:02d}" for i in range(1, 21)]
 LEASE = 3  # seconds; short so that expiry is measurable
 
 
-@pytest.fixture(scope="module")
-def env():
-    url, proc, log = ms.start(endpoint_delay=0.5)
-    saved = dict(os.environ)
-    os.environ.update(aws_env(url))
-    os.environ.pop("AWS_PROFILE", None)
+def setup_aws(url):
+    """The cluster, its endpoint and the lock table in a fresh moto."""
     rds = url.client("rds")
     rds.create_db_cluster(DBClusterIdentifier=CLUSTER, Engine="aurora-postgresql",
                           MasterUsername="postgres", MasterUserPassword="not-used-1")
@@ -53,6 +52,16 @@ def env():
     ddb.create_table(TableName=TABLE, BillingMode="PAY_PER_REQUEST",
                      KeySchema=[{"AttributeName": "LockKey", "KeyType": "HASH"}],
                      AttributeDefinitions=[{"AttributeName": "LockKey", "AttributeType": "S"}])
+    return rds, ddb
+
+
+@pytest.fixture(scope="module")
+def env():
+    url, proc, log = ms.start(endpoint_delay=0.5)
+    saved = dict(os.environ)
+    os.environ.update(aws_env(url))
+    os.environ.pop("AWS_PROFILE", None)
+    rds, ddb = setup_aws(url)
     proxy = FaultProxy(str(url), rds_client=rds).start()
     hosts = [dict(os.environ, AWS_ENDPOINT_URL=proxy.url,
                   PREWARM_LOCK_DIR=tempfile.mkdtemp(prefix=f"pw-host{h}-")) for h in (1, 2)]
@@ -204,3 +213,36 @@ def test_d_a_missing_table_is_named_and_nothing_is_written(env, proxy):
 def test_d_bad_lock_settings_are_refused(env, lock, field):
     rc, out, _ = add(env, 0, NAMES[19], {"lock": lock}, background=False)
     assert rc == 1 and field in out["Cause"], out
+
+
+def test_e_a_long_wait_keeps_the_lease(env):
+    """The endpoint stays `modifying` 3.5 s after each Modify (a fresh
+    moto), longer than the 3 s lease: the holder renews while it waits, so
+    the other host never takes the lease from it."""
+    url, proc, log = ms.start(endpoint_delay=LEASE + 0.5)
+    try:
+        rds, ddb = setup_aws(url)
+        hosts = [dict(h, AWS_ENDPOINT_URL=str(url)) for h in env["hosts"]]
+        first, second = NAMES[1], NAMES[2]
+        t0 = time.time()
+        pa = plugin_call("rds", "AddStaticMember", {"DBClusterEndpointIdentifier": ENDPOINT,
+                                                    "DBInstanceIdentifier": first},
+                         background=True, env=hosts[0], config=lease())
+        time.sleep(0.5)
+        pb = plugin_call("rds", "AddStaticMember", {"DBClusterEndpointIdentifier": ENDPOINT,
+                                                    "DBInstanceIdentifier": second},
+                         background=True, env=hosts[1], config=lease())
+        time.sleep(LEASE + 0.5 - (time.time() - t0))  # past the first lease's end
+        items = ddb.scan(TableName=TABLE, ConsistentRead=True)["Items"]
+        assert len(items) == 1, items
+        expires = int(items[0]["ExpiresMs"]["N"]) / 1000
+        assert expires > time.time() + 0.5, f"not renewed: ends {expires - time.time():.1f} s from now"
+        assert pa.poll() is None and pb.poll() is None
+        ra, rb = finish(pa), finish(pb)
+        assert ok(*ra)["Changed"] and ok(*rb)["Changed"]
+        assert "RDS.LockLost" not in ra[2] + rb[2]
+        assert "held by" in rb[2]
+        assert {first, second} <= set(endpoint_of(rds, ENDPOINT)["StaticMembers"])
+    finally:
+        ms.stop(proc, log)
+        os.unlink(url.log_path)
