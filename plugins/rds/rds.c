@@ -55,24 +55,31 @@ static const char *const req_token[] = {"DBUsername", NULL};
 static const char *const req_resource[] = {"ResourceName", NULL};
 
 static const struct pw_action rds_actions[] = {
-	{"DescribeDBInstances", "describe DB instances (all pages)", 0,
+	{"DescribeDBInstances", "describe DB instances (all pages)",
+	 PW_ACTION_THREAD_SAFE,
 	 act_describe_db_instances, NULL, NULL},
-	{"DescribeDBClusters", "describe DB clusters and their members", 0,
+	{"DescribeDBClusters", "describe DB clusters and their members",
+	 PW_ACTION_THREAD_SAFE,
 	 act_describe_db_clusters, NULL, NULL},
-	{"DescribeDBClusterEndpoints", "describe cluster endpoints", 0,
+	{"DescribeDBClusterEndpoints", "describe cluster endpoints",
+	 PW_ACTION_THREAD_SAFE,
 	 act_describe_db_cluster_endpoints, NULL, NULL},
-	{"DescribeEvents", "RDS events (instance created, failover, ...)", 0,
+	{"DescribeEvents", "RDS events (instance created, failover, ...)",
+	 PW_ACTION_THREAD_SAFE,
 	 act_describe_events, NULL, NULL},
 	{"ModifyDBClusterEndpoint",
 	 "replace a custom endpoint's members (prefer Add/RemoveStaticMember)",
-	 PW_ACTION_MUTATES, act_modify_endpoint, act_modify_endpoint_dry,
+	 PW_ACTION_MUTATES | PW_ACTION_THREAD_SAFE,
+	 act_modify_endpoint, act_modify_endpoint_dry,
 	 req_endpoint},
 	{"AddStaticMember",
 	 "add an instance to a custom endpoint, safe under concurrent changes",
-	 PW_ACTION_MUTATES, act_add_member, act_add_member_dry, req_member},
+	 PW_ACTION_MUTATES | PW_ACTION_THREAD_SAFE,
+	 act_add_member, act_add_member_dry, req_member},
 	{"RemoveStaticMember",
 	 "remove an instance from a custom endpoint, safe under concurrent "
 	 "changes",
+<<<<<<< HEAD
 	 PW_ACTION_MUTATES, act_remove_member, act_remove_member_dry, req_member},
 	{"AddExcludedMember",
 	 "keep an instance out of an exclusion-list custom endpoint, safe under "
@@ -83,13 +90,20 @@ static const struct pw_action rds_actions[] = {
 	 "concurrent changes",
 	 PW_ACTION_MUTATES, act_remove_excluded, act_remove_excluded_dry, req_member},
 	{"GenerateAuthToken", "IAM database auth token (presigned, 15 min)", 0,
+=======
+	 PW_ACTION_MUTATES | PW_ACTION_THREAD_SAFE,
+	 act_remove_member, act_remove_member_dry, req_member},
+	{"GenerateAuthToken", "IAM database auth token (presigned, 15 min)",
+	 PW_ACTION_THREAD_SAFE,
+>>>>>>> main
 	 act_generate_auth_token, NULL, req_token},
 	{"ListTagsForResource", "tags of an instance, cluster or endpoint (ARN)",
-	 0, act_list_tags, NULL, req_resource},
+	 PW_ACTION_THREAD_SAFE, act_list_tags, NULL, req_resource},
 	{"AddTagsToResource", "add or overwrite tags on a resource (ARN)",
-	 PW_ACTION_MUTATES, act_add_tags, NULL, req_resource},
+	 PW_ACTION_MUTATES | PW_ACTION_THREAD_SAFE, act_add_tags, NULL, req_resource},
 	{"RemoveTagsFromResource", "remove tags from a resource (ARN)",
-	 PW_ACTION_MUTATES, act_remove_tags, NULL, req_resource},
+	 PW_ACTION_MUTATES | PW_ACTION_THREAD_SAFE,
+	 act_remove_tags, NULL, req_resource},
 };
 
 static void rds_fini(void *state)
