@@ -79,23 +79,20 @@ static const struct pw_action rds_actions[] = {
 	{"RemoveStaticMember",
 	 "remove an instance from a custom endpoint, safe under concurrent "
 	 "changes",
-<<<<<<< HEAD
-	 PW_ACTION_MUTATES, act_remove_member, act_remove_member_dry, req_member},
+	 PW_ACTION_MUTATES | PW_ACTION_THREAD_SAFE,
+	 act_remove_member, act_remove_member_dry, req_member},
 	{"AddExcludedMember",
 	 "keep an instance out of an exclusion-list custom endpoint, safe under "
 	 "concurrent changes",
-	 PW_ACTION_MUTATES, act_add_excluded, act_add_excluded_dry, req_member},
+	 PW_ACTION_MUTATES | PW_ACTION_THREAD_SAFE,
+	 act_add_excluded, act_add_excluded_dry, req_member},
 	{"RemoveExcludedMember",
 	 "let an instance into an exclusion-list custom endpoint, safe under "
 	 "concurrent changes",
-	 PW_ACTION_MUTATES, act_remove_excluded, act_remove_excluded_dry, req_member},
-	{"GenerateAuthToken", "IAM database auth token (presigned, 15 min)", 0,
-=======
 	 PW_ACTION_MUTATES | PW_ACTION_THREAD_SAFE,
-	 act_remove_member, act_remove_member_dry, req_member},
+	 act_remove_excluded, act_remove_excluded_dry, req_member},
 	{"GenerateAuthToken", "IAM database auth token (presigned, 15 min)",
 	 PW_ACTION_THREAD_SAFE,
->>>>>>> main
 	 act_generate_auth_token, NULL, req_token},
 	{"ListTagsForResource", "tags of an instance, cluster or endpoint (ARN)",
 	 PW_ACTION_THREAD_SAFE, act_list_tags, NULL, req_resource},
