@@ -23,10 +23,12 @@ EXTRA_DIST += workflows/WORKFLOWS.md
 # moto + PostgreSQL, and the deployment files of contrib/.
 TESTS += tests/integration/test_workflow_steps.py \
 	tests/integration/test_workflow_runs.py tests/integration/test_deploy_files.py \
-	tests/integration/test_endpoint_workflows.py
+	tests/integration/test_endpoint_workflows.py \
+	tests/integration/test_endpoint_exclusion.py
 EXTRA_DIST += tests/integration/test_workflow_steps.py \
 	tests/integration/test_workflow_runs.py tests/integration/test_deploy_files.py \
 	tests/integration/test_endpoint_workflows.py \
+	tests/integration/test_endpoint_exclusion.py \
 	tests/data/events/cloudtrail-create-db-instance.json \
 	tests/data/events/cloudtrail-failed-call.json \
 	tests/data/events/cloudtrail-other-cluster.json \
