@@ -8,8 +8,8 @@
  * A resident block with usage count 0 (next in line for eviction on the
  * source) is still loaded, last, once. Without replay every block is read
  * once (usage count 1 on the target): kept for measuring what replay buys. */
-static int load_blocks(pgw_warm *w, const pgw_names *names, pgw_block *blocks,
-		       size_t n, int replay, json_object *step, pw_error *err)
+int pgw_mirror_load(pgw_warm *w, const pgw_names *names, pgw_block *blocks,
+		    size_t n, int replay, json_object *step, pw_error *err)
 {
 	pgw_range *ranges = NULL;
 	size_t nranges = 0;
@@ -42,25 +42,14 @@ int pgw_strategy_mirror(pgw_warm *w, pw_error *err)
 	json_object_object_add(step, "strategy",
 			       json_object_new_string("mirror"));
 	json_object_array_add(w->steps, step);
-	pgw_names names = {0};
-	pgw_block *blocks = NULL;
-	size_t n = 0;
 	json_object *rp = NULL;
 	int replay = !json_object_object_get_ex(w->params, "replay_usage_counts",
 						&rp) ||
 		     rp == NULL || json_object_get_boolean(rp);
-	int rc = pgw_fetch_buffers(w->sconn, w->source, &names, 0, &blocks, &n,
-				   err);
-	if (rc == PW_OK) {
-		json_object_object_add(step, "source_blocks",
-				       json_object_new_int64((int64_t)n));
-		rc = load_blocks(w, &names, blocks, n, replay, step, err);
-	}
+	int rc = pgw_mirror_all(w, step, replay, err);
 	json_object_object_add(
 		step, "seconds",
 		json_object_new_double((double)(pgw_now_ms() - t0) / 1000.0));
-	free(blocks);
-	pgw_names_clear(&names);
 	return rc;
 }
 

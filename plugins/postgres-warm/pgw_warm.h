@@ -18,10 +18,13 @@ typedef struct pgw_warm {
 	pgw_run_opts run;
 	int top_n;
 	int force;
+	int64_t statement_blocks; /* blocks per pg_prewarm statement */
 	double fraction;
 	int64_t started_ms;
 	int64_t nbuffers;     /* target's shared_buffers in blocks */
-	int64_t budget_total; /* fraction * nbuffers */
+	int64_t free_buffers; /* target's unused buffers at the start; -1:
+				 unknown (no pg_buffercache there) */
+	int64_t budget_total; /* fraction * nbuffers, at most free_buffers */
 	int64_t budget_left;
 	int64_t blocks_loaded;
 	int64_t statements, statements_failed;
@@ -29,7 +32,16 @@ typedef struct pgw_warm {
 	json_object *steps;    /* array: one object per strategy run */
 	json_object *queries;  /* {"run","planned","skipped","failed","details"} */
 	json_object *problems; /* array of strings: malformed rows, missing rels */
+	json_object *dbs;         /* array: per-database figures of mirror */
+	json_object *dbs_skipped; /* array of {database, reason} */
+	char target_db[128], source_db[128]; /* current_database() */
+	const char *current_db;   /* being loaded (progress), or NULL */
 } pgw_warm;
+
+/* Blocks per pg_prewarm statement by default (8 MB): small enough that a
+ * cancel at the deadline loses little, large enough that round trips do
+ * not dominate (README: the shapes table). */
+#define PGW_STATEMENT_BLOCKS 1024
 
 /*
  * Loads ranges (interned in names) on the target: resolves names to oids,
@@ -40,6 +52,21 @@ typedef struct pgw_warm {
  */
 int pgw_load_ranges(pgw_warm *w, const pgw_names *names, pgw_range *ranges,
 		    size_t nranges, json_object *step, pw_error *err);
+
+/* Appends blk to a growable array; -1 when out of memory. */
+int pgw_blocks_push(pgw_block **b, size_t *n, size_t *cap, pgw_block blk);
+
+/* Mirror's load of one database's blocks (any order) on w's target:
+ * hottest first, coalesced, budget-truncated; usage counts replayed
+ * unless replay is 0. Adds the loader's figures to step. */
+int pgw_mirror_load(pgw_warm *w, const pgw_names *names, pgw_block *blocks,
+		    size_t n, int replay, json_object *step, pw_error *err);
+
+/* Mirror of every database with blocks in the source's cache
+ * (pgw_dbs.c): per-database figures in w->dbs, skipped databases in
+ * w->dbs_skipped; the sums in step. */
+int pgw_mirror_all(pgw_warm *w, json_object *step, int replay,
+		   pw_error *err);
 
 /* Reads a server's buffer cache for the connected database (pg_buffercache
  * joined to pg_class): blocks with usage count >= min_usage, names
