@@ -60,6 +60,10 @@ struct pw_call {
 	int depth;                /* nested invoke depth (loop guard) */
 	int64_t deadline;         /* clock mono ms; INT64_MAX: none */
 	int64_t last_progress;    /* rate limit of progress() */
+	/* Called with each progress() line that passed the rate limit
+	 * (after it was logged): the executor keeps it in the history. */
+	void (*on_progress)(void *ud, const char *msg);
+	void *progress_ud;
 };
 
 /* Calls `resource` (any form, including lua:) under `call` (borrowed).

@@ -220,6 +220,11 @@ int pgw_load_ranges(pgw_warm *w, const pgw_names *names, pgw_range *ranges_in,
 	}
 	for (size_t i = 0; i < nbatches; i++) {
 		int brc = batch_job(&jobs[i], oids, ranges, &batches[i], (int)i);
+		if (brc == 0)
+			brc = pgw_job_label(
+				&jobs[i],
+				w->current_db ? w->current_db : w->target_db,
+				names->v[ranges[batches[i].first].rel]);
 		njobs++; /* a half-built job is freed with the others */
 		if (brc != 0) {
 			pw_error_set(err, "Postgres.QueryFailed",

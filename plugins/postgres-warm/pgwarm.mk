@@ -70,7 +70,8 @@ tests_unit_check_pgwarm_conn_LDADD = plugins/postgres-warm/libpgwarm.la \
 PGW_PYTESTS = tests/integration/test_pgwarm_quality.py \
 	tests/integration/test_pgwarm_safety.py \
 	tests/integration/test_pgwarm_usage_counts.py \
-	tests/integration/test_pgwarm_databases.py
+	tests/integration/test_pgwarm_databases.py \
+	tests/integration/test_pgwarm_progress.py
 TESTS += $(PGW_PYTESTS)
 EXTRA_DIST += $(PGW_PYTESTS) tests/integration/fixtures/pg_cluster.py \
 	tests/integration/fixtures/pgwarm.py
