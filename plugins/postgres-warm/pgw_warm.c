@@ -346,11 +346,10 @@ static int warm_open(pgw_warm *w, const pgw_env *env, json_object *params,
 	    pgw_shared_buffers(w->tconn, w->target, &w->nbuffers, err) != PW_OK)
 		return PW_ERR;
 	w->budget_total = pgw_budget_blocks(w->nbuffers, w->fraction);
-	/* Loading more than the free buffers only evicts what the warm
-	 * loaded itself (the reader is warmed before it takes traffic). */
-	if (free_buffers(w, &w->free_buffers) == PW_OK &&
-	    w->free_buffers < w->budget_total)
-		w->budget_total = w->free_buffers;
+	/* Reported only: the default budget is all of shared_buffers, since
+	 * what a fresh reader holds (catalog pages, replayed WAL) is colder
+	 * than the source's cache (README: the shapes table). */
+	free_buffers(w, &w->free_buffers);
 	w->budget_left = w->budget_total;
 	if (current_db(w->tconn, w->target, w->target_db, err) != PW_OK)
 		return PW_ERR;

@@ -24,7 +24,7 @@ typedef struct pgw_warm {
 	int64_t nbuffers;     /* target's shared_buffers in blocks */
 	int64_t free_buffers; /* target's unused buffers at the start; -1:
 				 unknown (no pg_buffercache there) */
-	int64_t budget_total; /* fraction * nbuffers, at most free_buffers */
+	int64_t budget_total; /* fraction * nbuffers */
 	int64_t budget_left;
 	int64_t blocks_loaded;
 	int64_t statements, statements_failed;
