@@ -461,7 +461,7 @@ for _, e in ipairs(entries) do
   w.Parallel = w.Parallel or 2
   w.BudgetSeconds = w.BudgetSeconds or 900
   w.StatementTimeoutMs = w.StatementTimeoutMs or 30000
-  w.MaxBufferFraction = w.MaxBufferFraction or 0.75
+  w.MaxBufferFraction = w.MaxBufferFraction or 1.0
   if w.WriterAsSource == nil then
     w.WriterAsSource = false
   end
