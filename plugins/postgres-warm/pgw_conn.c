@@ -1,4 +1,5 @@
 /* pgw_conn.c - connections: parse, connect read-only, redact, query. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -343,6 +344,18 @@ int pgw_query_each(PGconn *conn, const pgw_conn_spec *spec, const char *what,
 		PQclear(r);
 	}
 	return rc;
+}
+
+int pgw_current_database(PGconn *conn, const pgw_conn_spec *spec, char *buf,
+			 size_t size, pw_error *err)
+{
+	PGresult *r;
+	if (pgw_query(conn, spec, "SELECT current_database()", 0, NULL, &r,
+		      err) != PW_OK)
+		return PW_ERR;
+	snprintf(buf, size, "%s", PQgetvalue(r, 0, 0));
+	PQclear(r);
+	return PW_OK;
 }
 
 int pgw_in_recovery(PGconn *conn, const pgw_conn_spec *spec, int *in_recovery,

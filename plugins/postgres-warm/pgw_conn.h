@@ -62,6 +62,10 @@ int pgw_query_each(PGconn *conn, const pgw_conn_spec *spec, const char *what,
 		   int (*row)(void *ud, PGresult *r, pw_error *err), void *ud,
 		   pw_error *err);
 
+/* current_database() into buf. */
+int pgw_current_database(PGconn *conn, const pgw_conn_spec *spec, char *buf,
+			 size_t size, pw_error *err);
+
 /* *in_recovery = pg_is_in_recovery(). */
 int pgw_in_recovery(PGconn *conn, const pgw_conn_spec *spec, int *in_recovery,
 		    pw_error *err);

@@ -1,10 +1,10 @@
 /*
- * pgw_dbs.c - mirror every database of the instance: one read of the
- * source's pg_buffercache (all databases), relation names looked up in
- * each database, one budget shared hottest first, loaded database by
- * database with the same credentials. A database the warm cannot use
- * (no CONNECT privilege, missing on the target, no pg_prewarm there) is
- * reported and skipped.
+ * pgw_dbs.c - every database of the instance: one read of the source's
+ * pg_buffercache (all databases), relation names looked up in each
+ * database with the same credentials, and a load that shares one budget
+ * hottest first across databases. A database that cannot be used (no
+ * CONNECT privilege, missing on the target, no pg_prewarm there) is
+ * reported and skipped, never fatal.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -12,110 +12,99 @@
 #include "pgw_sql.h"
 #include "pgw_warm.h"
 
-typedef struct db_blocks {
-	char *datname;
-	pgw_names nodes; /* while reading: block.rel indexes relfilenodes */
-	pgw_names names; /* after naming: schema.relation */
-	pgw_block *b;
-	size_t n, cap;
-	int64_t by_usage[6]; /* blocks per (replayed) usage count */
-	int64_t allowance;   /* this database's share of the budget */
-	json_object *step;
-} db_blocks;
-
-struct all_rows {
-	db_blocks *dbs;
-	size_t n, cap;
-	size_t last; /* rows arrive grouped by database, mostly */
-};
-
-static void dbs_free(db_blocks *dbs, size_t n)
+void pgw_dbset_free(pgw_dbset *set)
 {
-	for (size_t i = 0; i < n; i++) {
-		free(dbs[i].datname);
-		pgw_names_clear(&dbs[i].nodes);
-		pgw_names_clear(&dbs[i].names);
-		free(dbs[i].b);
+	for (size_t i = 0; i < set->n; i++) {
+		pgw_db *d = &set->v[i];
+		free(d->datname);
+		pgw_names_clear(&d->nodes);
+		pgw_names_clear(&d->names);
+		free(d->blocks);
+		free(d->ranges);
 	}
-	free(dbs);
+	free(set->v);
+	memset(set, 0, sizeof(*set));
 }
 
-static db_blocks *db_of(struct all_rows *a, const char *datname)
+pgw_db *pgw_dbset_get(pgw_dbset *set, const char *datname)
 {
-	if (a->n > 0 && strcmp(a->dbs[a->last].datname, datname) == 0)
-		return &a->dbs[a->last];
-	for (size_t i = 0; i < a->n; i++)
-		if (strcmp(a->dbs[i].datname, datname) == 0)
-			return &a->dbs[a->last = i];
-	if (a->n == a->cap) {
-		size_t ncap = a->cap ? a->cap * 2 : 8;
-		db_blocks *nd = realloc(a->dbs, ncap * sizeof(*nd));
+	if (set->n > 0 && strcmp(set->v[set->last].datname, datname) == 0)
+		return &set->v[set->last];
+	for (size_t i = 0; i < set->n; i++)
+		if (strcmp(set->v[i].datname, datname) == 0)
+			return &set->v[set->last = i];
+	if (set->n == set->cap) {
+		size_t ncap = set->cap ? set->cap * 2 : 8;
+		pgw_db *nd = realloc(set->v, ncap * sizeof(*nd));
 		if (nd == NULL)
 			return NULL;
-		a->dbs = nd;
-		a->cap = ncap;
+		set->v = nd;
+		set->cap = ncap;
 	}
-	db_blocks *d = &a->dbs[a->n];
+	pgw_db *d = &set->v[set->n];
 	memset(d, 0, sizeof(*d));
 	if ((d->datname = strdup(datname)) == NULL)
 		return NULL;
-	a->last = a->n++;
+	set->last = set->n++;
 	return d;
 }
 
+int pgw_db_add_range(pgw_db *d, pgw_range r)
+{
+	if (d->nranges == d->rcap) {
+		size_t ncap = d->rcap ? d->rcap * 2 : 256;
+		pgw_range *nr = realloc(d->ranges, ncap * sizeof(*nr));
+		if (nr == NULL)
+			return -1;
+		d->ranges = nr;
+		d->rcap = ncap;
+	}
+	d->ranges[d->nranges++] = r;
+	return 0;
+}
+
+struct read_ctx {
+	pgw_dbset *set;
+	int min_usage;
+};
+
 static int all_row(void *ud, PGresult *r, pw_error *err)
 {
-	struct all_rows *a = ud;
-	db_blocks *d = db_of(a, PQgetvalue(r, 0, 0));
+	struct read_ctx *c = ud;
+	int usage = (int)strtol(PQgetvalue(r, 0, 4), NULL, 10);
+	if (usage < c->min_usage)
+		return PW_OK;
+	pgw_db *d = pgw_dbset_get(c->set, PQgetvalue(r, 0, 0));
 	int rel = d != NULL ? pgw_names_intern(&d->nodes, PQgetvalue(r, 0, 1))
 			    : -1;
 	if (rel < 0 ||
-	    pgw_blocks_push(&d->b, &d->n, &d->cap,
+	    pgw_blocks_push(&d->blocks, &d->nblocks, &d->bcap,
 			    (pgw_block){
 				    .rel = rel,
 				    .fork = (int16_t)strtol(PQgetvalue(r, 0, 2),
 							    NULL, 10),
 				    .block = strtoll(PQgetvalue(r, 0, 3), NULL,
 						     10),
-				    .usage = (int16_t)strtol(PQgetvalue(r, 0, 4),
-							     NULL, 10),
+				    .usage = (int16_t)usage,
 			    }) != 0)
 		return pw_error_set(err, "Postgres.QueryFailed",
 				    "out of memory");
 	return PW_OK;
 }
 
-/* Every database's resident blocks, relations still as relfilenodes. No
- * ORDER BY: the source sorts nothing and writes no temp file. Shared
- * catalogs (reldatabase 0) are left out. */
-static int fetch_all(pgw_warm *w, struct all_rows *a, pw_error *err)
-{
-	if (pgw_require_extension(w->sconn, w->source, "pg_buffercache", err) !=
-	    PW_OK)
-		return PW_ERR;
-	return pgw_query_each(
-		w->sconn, w->source, "reading pg_buffercache",
-		"SELECT d.datname, b.relfilenode, b.relforknumber, "
-		"b.relblocknumber, b.usagecount FROM pg_buffercache b "
-		"JOIN pg_database d ON d.oid = b.reldatabase",
-		0, NULL, all_row, a, err);
-}
-
-static void skip(pgw_warm *w, const char *datname, const char *reason)
+void pgw_db_skip(const pgw_env *env, json_object *skipped,
+		 const char *datname, const char *reason)
 {
 	json_object *o = json_object_new_object();
 	json_object_object_add(o, "database", json_object_new_string(datname));
 	json_object_object_add(o, "reason", json_object_new_string(reason));
-	json_object_array_add(w->dbs_skipped, o);
-	pgw_log(w->env, PW_LOG_WARN, "database %s skipped: %s", datname,
-		reason);
+	json_object_array_add(skipped, o);
+	pgw_log(env, PW_LOG_WARN, "database %s skipped: %s", datname, reason);
 }
 
-/* Opens spec's database `datname` (the main connection when it is the
- * one already connected). *own is set when the caller must free both. */
-static int open_db(pgw_warm *w, const pgw_conn_spec *spec, PGconn *main,
-		   const char *main_db, const char *datname,
-		   pgw_conn_spec **dspec, PGconn **conn, pw_error *err)
+int pgw_db_open(const pgw_conn_spec *spec, PGconn *main, const char *main_db,
+		const char *datname, const pgw_session_opts *opts,
+		pgw_conn_spec **dspec, PGconn **conn, pw_error *err)
 {
 	*dspec = NULL;
 	*conn = NULL;
@@ -126,20 +115,20 @@ static int open_db(pgw_warm *w, const pgw_conn_spec *spec, PGconn *main,
 	if (pgw_conn_spec_for_db(spec, datname, dspec) != 0)
 		return pw_error_set(err, "Postgres.QueryFailed",
 				    "out of memory");
-	return pgw_connect(*dspec, &w->run.session, conn, err);
+	return pgw_connect(*dspec, opts, conn, err);
 }
 
-static void close_db(PGconn *main, pgw_conn_spec *dspec, PGconn *conn)
+void pgw_db_close(PGconn *main, pgw_conn_spec *dspec, PGconn *conn)
 {
 	if (conn != main)
 		PQfinish(conn);
 	pgw_conn_spec_free(dspec);
 }
 
-/* Turns d's relfilenodes into names through the source's pg_class of
- * that database; blocks of relations that are gone are dropped. */
-static int name_blocks(pgw_warm *w, db_blocks *d, PGconn *conn,
-		       const pgw_conn_spec *spec, pw_error *err)
+/* Turns d's relfilenodes into names through that database's pg_class;
+ * blocks of relations that are gone are dropped. */
+static int name_blocks(pgw_db *d, PGconn *conn, const pgw_conn_spec *spec,
+		       pw_error *err)
 {
 	pgw_buf arr = {0};
 	pgw_buf_add(&arr, "{");
@@ -180,38 +169,105 @@ static int name_blocks(pgw_warm *w, db_blocks *d, PGconn *conn,
 	}
 	PQclear(r);
 	size_t k = 0;
-	for (size_t i = 0; i < d->n && rc == PW_OK; i++)
-		if (map[d->b[i].rel] >= 0) {
-			d->b[k] = d->b[i];
-			d->b[k++].rel = map[d->b[i].rel];
+	for (size_t i = 0; i < d->nblocks && rc == PW_OK; i++)
+		if (map[d->blocks[i].rel] >= 0) {
+			d->blocks[k] = d->blocks[i];
+			d->blocks[k++].rel = map[d->blocks[i].rel];
 		}
 	if (rc == PW_OK)
-		d->n = k;
+		d->nblocks = k;
 	free(map);
-	(void)w;
 	return rc;
 }
 
-/* Splits the budget hottest first: each usage level goes whole to every
- * database while it fits, and the level that does not fit is shared in
- * proportion to each database's blocks at that level. */
-static void allot(db_blocks *dbs, size_t n, int64_t budget)
+/* Hottest first, coalesced: usage count 0 (resident, next to go) is
+ * loaded last, once; without replay every block is read once. */
+static int to_ranges(pgw_db *d, int replay, pw_error *err)
 {
+	for (size_t i = 0; i < d->nblocks; i++)
+		if (d->blocks[i].usage < 1 || !replay)
+			d->blocks[i].usage = 1;
+	pgw_blocks_sort_hot(d->blocks, d->nblocks);
+	free(d->ranges);
+	d->ranges = NULL;
+	if (pgw_coalesce(d->blocks, d->nblocks, &d->ranges, &d->nranges) != 0)
+		return pw_error_set(err, "Postgres.QueryFailed",
+				    "out of memory");
+	d->rcap = d->nranges;
+	free(d->blocks);
+	d->blocks = NULL;
+	d->nblocks = d->bcap = 0;
+	return PW_OK;
+}
+
+int pgw_dbset_read(const pgw_env *env, PGconn *conn,
+		   const pgw_conn_spec *spec, const char *conn_db,
+		   const pgw_session_opts *opts, int min_usage, int replay,
+		   pgw_dbset *set, json_object *skipped, pw_error *err)
+{
+	struct read_ctx c = {.set = set, .min_usage = min_usage};
+	/* No ORDER BY and no filter the server has to sort by: the source
+	 * streams its buffer headers once and writes no temp file. Shared
+	 * catalogs (reldatabase 0) are left out by the join. */
+	if (pgw_require_extension(conn, spec, "pg_buffercache", err) != PW_OK ||
+	    pgw_query_each(conn, spec, "reading pg_buffercache",
+			   "SELECT d.datname, b.relfilenode, b.relforknumber, "
+			   "b.relblocknumber, b.usagecount "
+			   "FROM pg_buffercache b "
+			   "JOIN pg_database d ON d.oid = b.reldatabase",
+			   0, NULL, all_row, &c, err) != PW_OK)
+		return PW_ERR;
+	for (size_t i = 0; i < set->n; i++) {
+		pgw_db *d = &set->v[i];
+		pgw_conn_spec *dspec;
+		PGconn *dconn;
+		pw_error e;
+		if (pgw_db_open(spec, conn, conn_db, d->datname, opts, &dspec,
+				&dconn, &e) != PW_OK ||
+		    name_blocks(d, dconn, dspec ? dspec : spec, &e) != PW_OK) {
+			pgw_db_skip(env, skipped, d->datname, e.cause);
+			d->nblocks = 0;
+		}
+		pgw_db_close(conn, dspec, dconn);
+		d->source_blocks = (int64_t)d->nblocks;
+		if (to_ranges(d, replay, err) != PW_OK)
+			return PW_ERR;
+	}
+	return PW_OK;
+}
+
+/* Splits the budget hottest first: each usage level goes whole to every
+ * database while it fits; the level that does not fit is shared in
+ * proportion to each database's blocks at that level. */
+static void allot(pgw_dbset *set, int64_t budget)
+{
+	int64_t (*lv)[6] = calloc(set->n + 1, sizeof(*lv));
+	if (lv == NULL)
+		return;
+	for (size_t i = 0; i < set->n; i++) {
+		set->v[i].allowance = 0;
+		for (size_t k = 0; k < set->v[i].nranges; k++) {
+			const pgw_range *r = &set->v[i].ranges[k];
+			int u = r->usage < 1 ? 1 : r->usage > 5 ? 5 : r->usage;
+			lv[i][u] += r->last - r->first + 1;
+		}
+	}
 	for (int u = 5; u >= 1 && budget > 0; u--) {
 		int64_t level = 0;
-		for (size_t i = 0; i < n; i++)
-			level += dbs[i].by_usage[u];
+		for (size_t i = 0; i < set->n; i++)
+			level += lv[i][u];
 		if (level == 0)
 			continue;
-		for (size_t i = 0; i < n; i++)
-			dbs[i].allowance +=
+		for (size_t i = 0; i < set->n; i++)
+			set->v[i].allowance +=
 				level <= budget
-					? dbs[i].by_usage[u]
+					? lv[i][u]
 					: (int64_t)((double)budget *
-						    (double)dbs[i].by_usage[u] /
+						    (double)lv[i][u] /
 						    (double)level);
 		budget = level <= budget ? budget - level : 0;
 	}
+	free(lv);
 }
 
 static void sum_into(json_object *step, json_object *sub, const char *key)
@@ -225,29 +281,24 @@ static void sum_into(json_object *step, json_object *sub, const char *key)
 }
 
 /* Loads d on the target's database of the same name. */
-static int load_db(pgw_warm *w, db_blocks *d, json_object *step, int replay,
-		   pw_error *err)
+static int load_db(pgw_warm *w, pgw_db *d, json_object *step, pw_error *err)
 {
 	pgw_conn_spec *tspec;
 	PGconn *tconn;
 	pw_error e;
-	if (open_db(w, w->target, w->tconn, w->target_db, d->datname, &tspec,
-		    &tconn, &e) != PW_OK) {
-		skip(w, d->datname, e.cause);
-		close_db(w->tconn, tspec, tconn);
-		return PW_OK;
-	}
-	if (pgw_require_extension(tconn, tspec ? tspec : w->target,
+	if (pgw_db_open(w->target, w->tconn, w->target_db, d->datname,
+			&w->run.session, &tspec, &tconn, &e) != PW_OK ||
+	    pgw_require_extension(tconn, tspec ? tspec : w->target,
 				  "pg_prewarm", &e) != PW_OK) {
-		skip(w, d->datname, e.cause);
-		close_db(w->tconn, tspec, tconn);
+		pgw_db_skip(w->env, w->dbs_skipped, d->datname, e.cause);
+		pgw_db_close(w->tconn, tspec, tconn);
 		return PW_OK;
 	}
 	json_object *sub = json_object_new_object();
 	json_object_object_add(sub, "database",
 			       json_object_new_string(d->datname));
 	json_object_object_add(sub, "source_blocks",
-			       json_object_new_int64((int64_t)d->n));
+			       json_object_new_int64(d->source_blocks));
 	json_object_object_add(sub, "budget_share",
 			       json_object_new_int64(d->allowance));
 	json_object_array_add(w->dbs, sub);
@@ -261,12 +312,13 @@ static int load_db(pgw_warm *w, db_blocks *d, json_object *step, int replay,
 	w->budget_left = d->allowance < left ? d->allowance : left;
 	int64_t share = w->budget_left;
 	w->current_db = d->datname;
-	int rc = pgw_mirror_load(w, &d->names, d->b, d->n, replay, sub, err);
+	int rc = pgw_load_ranges(w, &d->names, d->ranges, d->nranges, sub,
+				 err);
 	w->current_db = NULL;
 	w->budget_left = left - (share - w->budget_left);
 	w->tconn = main_conn;
 	w->target = main_spec;
-	close_db(main_conn, tspec, tconn);
+	pgw_db_close(main_conn, tspec, tconn);
 	static const char *const keys[] = {
 		"source_blocks", "blocks_wanted", "blocks_planned",
 		"blocks_loaded", "ranges", "statements", "statements_failed",
@@ -276,34 +328,13 @@ static int load_db(pgw_warm *w, db_blocks *d, json_object *step, int replay,
 	return rc;
 }
 
-int pgw_mirror_all(pgw_warm *w, json_object *step, int replay, pw_error *err)
+int pgw_dbset_load(pgw_warm *w, pgw_dbset *set, json_object *step,
+		   pw_error *err)
 {
-	struct all_rows a = {0};
-	int rc = fetch_all(w, &a, err);
-	for (size_t i = 0; i < a.n && rc == PW_OK; i++) {
-		db_blocks *d = &a.dbs[i];
-		pgw_conn_spec *sspec;
-		PGconn *sconn;
-		pw_error e;
-		if (open_db(w, w->source, w->sconn, w->source_db, d->datname,
-			    &sspec, &sconn, &e) != PW_OK ||
-		    name_blocks(w, d, sconn, sspec ? sspec : w->source, &e) !=
-			    PW_OK) {
-			skip(w, d->datname, e.cause);
-			d->n = 0;
-		}
-		close_db(w->sconn, sspec, sconn);
-		for (size_t k = 0; k < d->n; k++) {
-			if (d->b[k].usage < 1 || !replay)
-				d->b[k].usage = 1;
-			d->by_usage[d->b[k].usage > 5 ? 5 : d->b[k].usage]++;
-		}
-	}
-	if (rc == PW_OK)
-		allot(a.dbs, a.n, w->budget_left);
-	for (size_t i = 0; i < a.n && rc == PW_OK && !w->timed_out; i++)
-		if (a.dbs[i].n > 0)
-			rc = load_db(w, &a.dbs[i], step, replay, err);
-	dbs_free(a.dbs, a.n);
+	allot(set, w->budget_left);
+	int rc = PW_OK;
+	for (size_t i = 0; i < set->n && rc == PW_OK && !w->timed_out; i++)
+		if (set->v[i].nranges > 0)
+			rc = load_db(w, &set->v[i], step, err);
 	return rc;
 }

@@ -236,19 +236,6 @@ out:
 	return rc;
 }
 
-/* current_database() into buf (at most 127 bytes: NAMEDATALEN 64). */
-static int current_db(PGconn *conn, const pgw_conn_spec *spec, char *buf,
-		      pw_error *err)
-{
-	PGresult *r;
-	if (pgw_query(conn, spec, "SELECT current_database()", 0, NULL, &r,
-		      err) != PW_OK)
-		return PW_ERR;
-	snprintf(buf, 128, "%s", PQgetvalue(r, 0, 0));
-	PQclear(r);
-	return PW_OK;
-}
-
 /* The target's unused buffers, from pg_buffercache; PW_ERR (and no cap)
  * when the extension is missing there. */
 static int free_buffers(pgw_warm *w, int64_t *out)
@@ -351,12 +338,14 @@ static int warm_open(pgw_warm *w, const pgw_env *env, json_object *params,
 	 * than the source's cache (README: the shapes table). */
 	free_buffers(w, &w->free_buffers);
 	w->budget_left = w->budget_total;
-	if (current_db(w->tconn, w->target, w->target_db, err) != PW_OK)
+	if (pgw_current_database(w->tconn, w->target, w->target_db,
+				 sizeof(w->target_db), err) != PW_OK)
 		return PW_ERR;
 	if (w->source != NULL &&
 	    (pgw_connect(w->source, &w->run.session, &w->sconn, err) !=
 		     PW_OK ||
-	     current_db(w->sconn, w->source, w->source_db, err) != PW_OK))
+	     pgw_current_database(w->sconn, w->source, w->source_db,
+				      sizeof(w->source_db), err) != PW_OK))
 		return PW_ERR;
 	return PW_OK;
 }

@@ -1,4 +1,4 @@
-"""Mirror covers every database of the instance: one warm, given a source
+"""Mirror and snapshots cover every database of the instance: one warm, given a source
 and a target connected to `postgres`, loads the blocks the source holds for
 `app1` and `app2` into the target's databases of the same names, and
 reports `locked` (no CONNECT privilege for prewarm's role) as skipped
@@ -12,7 +12,7 @@ restarted cold before the warm.
 import pytest
 
 from fixtures.pg_cluster import PgCluster
-from fixtures.pgwarm import warm_ok
+from fixtures.pgwarm import run_core, warm_ok
 
 DATABASES = ("app1", "app2", "locked")
 RESIDENT = ("SELECT count(*) FROM pg_buffercache b JOIN pg_database d "
@@ -72,3 +72,27 @@ def test_one_mirror_warms_every_database(pg):
     assert rep["blocks_loaded"] == sum(d["blocks_loaded"]
                                        for d in rep["databases"])
     assert rep["blocks_loaded"] <= rep["budget_blocks"]
+
+
+def test_snapshot_and_restore_cover_every_database(pg, tmp_path):
+    source, target = pg.standbys
+    snap = str(tmp_path / "buffers.csv")
+    rc, out, stdout, stderr = run_core("SnapshotBuffers", {
+        "source": source.dsn(), "snapshot_file": snap})
+    assert rc == 0, stdout + stderr
+    per_db = {d["database"]: d["blocks"] for d in out["databases"]}
+    assert per_db["app1"] >= 200 and per_db["app2"] >= 200, out
+    assert [d["database"] for d in out["databases_skipped"]] == ["locked"]
+    with open(snap) as f:
+        text = f.read()
+    assert text.startswith("relation,fork,first_block,last_block,"
+                           "usage_count,database\n")
+    assert '"public.t",main,' in text and ',"app2"\n' in text
+    target.restart()
+    rc, rep, stdout, stderr = run_core("RestoreBuffers", {
+        "target": target.dsn(), "snapshot_file": snap})
+    assert rc == 0, stdout + stderr
+    loaded = {d["database"]: d["blocks_loaded"] for d in rep["databases"]}
+    for db in ("app1", "app2"):
+        assert loaded[db] >= per_db[db] * 0.99, loaded
+        assert resident(target, db, filenode(target, db)) >= 200

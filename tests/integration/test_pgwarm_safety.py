@@ -533,7 +533,7 @@ def test_snapshot_to_s3_and_restore_through_a_workflow(pg, moto_server,
     assert rep["blocks_loaded"] == 512
     body = moto_server.client("s3").get_object(**loc)["Body"].read().decode()
     assert body.startswith("relation,fork,first_block,last_block,"
-                           "usage_count\n")
+                           "usage_count,database\n")
     assert "pgbench_accounts" in body
 
 
