@@ -280,20 +280,98 @@ static void sum_into(json_object *step, json_object *sub, const char *key)
 	json_object_object_add(step, key, json_object_new_int64(x));
 }
 
-/* Loads d on the target's database of the same name. */
-static int load_db(pgw_warm *w, pgw_db *d, json_object *step, pw_error *err)
+/* Drops from d's ranges the blocks the target already holds (catalog
+ * pages, what replay or an earlier warm brought in): they cost no buffer.
+ * Counting them against the budget would make a full budget overflow the
+ * free buffers, and the clock sweep that makes room lowers the usage
+ * counts the warm has just replayed. Without pg_buffercache in that
+ * database nothing is dropped. */
+static int drop_resident(pgw_warm *w, pgw_db *d, PGconn *tconn,
+			 const pgw_conn_spec *tspec, pw_error *err)
 {
-	pgw_conn_spec *tspec;
-	PGconn *tconn;
+	pgw_block *res = NULL;
+	size_t nres = 0;
 	pw_error e;
-	if (pgw_db_open(w->target, w->tconn, w->target_db, d->datname,
-			&w->run.session, &tspec, &tconn, &e) != PW_OK ||
-	    pgw_require_extension(tconn, tspec ? tspec : w->target,
-				  "pg_prewarm", &e) != PW_OK) {
-		pgw_db_skip(w->env, w->dbs_skipped, d->datname, e.cause);
-		pgw_db_close(w->tconn, tspec, tconn);
+	if (pgw_fetch_buffers(tconn, tspec, &d->names, 0, &res, &nres, &e) !=
+	    PW_OK) {
+		pgw_log(w->env, PW_LOG_DEBUG,
+			"database %s: target residency unknown: %s",
+			d->datname, e.cause);
 		return PW_OK;
 	}
+	pgw_blocks_sort_addr(res, nres);
+	pgw_range *out = NULL;
+	size_t n = 0, cap = 0;
+	int rc = PW_OK;
+	for (size_t i = 0; i < d->nranges && rc == PW_OK; i++) {
+		pgw_range r = d->ranges[i], cur = r;
+		cur.first = -1;
+		for (int64_t b = r.first; b <= r.last + 1 && rc == PW_OK; b++) {
+			pgw_block key = {.rel = r.rel, .fork = r.fork, .block = b};
+			int held = b <= r.last && nres > 0 &&
+				   bsearch(&key, res, nres, sizeof(*res),
+					   pgw_block_cmp_addr) != NULL;
+			if (b <= r.last && !held) {
+				if (cur.first < 0)
+					cur.first = b;
+				cur.last = b;
+				continue;
+			}
+			if (cur.first < 0)
+				continue;
+			if (n == cap) {
+				size_t ncap = cap ? cap * 2 : 256;
+				pgw_range *nr = realloc(out, ncap * sizeof(*nr));
+				if (nr == NULL) {
+					rc = pw_error_set(err,
+							  "Postgres.QueryFailed",
+							  "out of memory");
+					break;
+				}
+				out = nr;
+				cap = ncap;
+			}
+			out[n++] = cur;
+			cur.first = -1;
+		}
+	}
+	free(res);
+	if (rc != PW_OK) {
+		free(out);
+		return rc;
+	}
+	d->target_resident = pgw_ranges_blocks(d->ranges, d->nranges) -
+			     pgw_ranges_blocks(out, n);
+	free(d->ranges);
+	d->ranges = out;
+	d->nranges = n;
+	d->rcap = cap;
+	return PW_OK;
+}
+
+/* Opens d's database on the target and leaves out what it holds; a
+ * database that cannot be used is skipped (*tconn stays NULL). */
+static int prepare_db(pgw_warm *w, pgw_db *d, pgw_conn_spec **tspec,
+		      PGconn **tconn, pw_error *err)
+{
+	pw_error e;
+	if (pgw_db_open(w->target, w->tconn, w->target_db, d->datname,
+			&w->run.session, tspec, tconn, &e) != PW_OK ||
+	    pgw_require_extension(*tconn, *tspec ? *tspec : w->target,
+				  "pg_prewarm", &e) != PW_OK) {
+		pgw_db_skip(w->env, w->dbs_skipped, d->datname, e.cause);
+		pgw_db_close(w->tconn, *tspec, *tconn);
+		*tspec = NULL;
+		*tconn = NULL;
+		return PW_OK;
+	}
+	return drop_resident(w, d, *tconn, *tspec ? *tspec : w->target, err);
+}
+
+/* Loads d on the target's database of the same name. */
+static int load_db(pgw_warm *w, pgw_db *d, pgw_conn_spec *tspec,
+		   PGconn *tconn, json_object *step, pw_error *err)
+{
 	json_object *sub = json_object_new_object();
 	json_object_object_add(sub, "database",
 			       json_object_new_string(d->datname));
@@ -301,6 +379,8 @@ static int load_db(pgw_warm *w, pgw_db *d, json_object *step, pw_error *err)
 			       json_object_new_int64(d->source_blocks));
 	json_object_object_add(sub, "budget_share",
 			       json_object_new_int64(d->allowance));
+	json_object_object_add(sub, "target_resident_blocks",
+			       json_object_new_int64(d->target_resident));
 	json_object_array_add(w->dbs, sub);
 	/* The loader works on w's target: point it at this database and
 	 * give it this database's share of what is left. */
@@ -318,9 +398,8 @@ static int load_db(pgw_warm *w, pgw_db *d, json_object *step, pw_error *err)
 	w->budget_left = left - (share - w->budget_left);
 	w->tconn = main_conn;
 	w->target = main_spec;
-	pgw_db_close(main_conn, tspec, tconn);
 	static const char *const keys[] = {
-		"source_blocks", "blocks_wanted", "blocks_planned",
+		"source_blocks", "target_resident_blocks", "blocks_wanted", "blocks_planned",
 		"blocks_loaded", "ranges", "statements", "statements_failed",
 		NULL};
 	for (size_t i = 0; keys[i] != NULL; i++)
@@ -331,10 +410,34 @@ static int load_db(pgw_warm *w, pgw_db *d, json_object *step, pw_error *err)
 int pgw_dbset_load(pgw_warm *w, pgw_dbset *set, json_object *step,
 		   pw_error *err)
 {
-	allot(set, w->budget_left);
-	int rc = PW_OK;
+	pgw_conn_spec **specs = calloc(set->n + 1, sizeof(*specs));
+	PGconn **conns = calloc(set->n + 1, sizeof(*conns));
+	int rc = specs && conns ? PW_OK
+				: pw_error_set(err, "Postgres.QueryFailed",
+					       "out of memory");
+	for (size_t i = 0; i < set->n && rc == PW_OK; i++)
+		if (set->v[i].nranges > 0) {
+			rc = prepare_db(w, &set->v[i], &specs[i], &conns[i],
+					err);
+			if (conns[i] == NULL)
+				set->v[i].nranges = 0;
+		}
+	/* The default budget fills the target's free buffers (what it
+	 * already holds was left out above); an explicit fraction is
+	 * taken as given. */
+	int64_t budget = w->budget_left;
+	if (!w->fraction_given && w->free_buffers >= 0 &&
+	    w->free_buffers - w->blocks_loaded < budget)
+		budget = w->free_buffers - w->blocks_loaded;
+	if (rc == PW_OK)
+		allot(set, budget > 0 ? budget : 0);
 	for (size_t i = 0; i < set->n && rc == PW_OK && !w->timed_out; i++)
 		if (set->v[i].nranges > 0)
-			rc = load_db(w, &set->v[i], step, err);
+			rc = load_db(w, &set->v[i], specs[i], conns[i], step,
+				     err);
+	for (size_t i = 0; specs && conns && i < set->n; i++)
+		pgw_db_close(w->tconn, specs[i], conns[i]);
+	free(specs);
+	free(conns);
 	return rc;
 }

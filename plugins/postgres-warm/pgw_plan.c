@@ -76,7 +76,7 @@ static int cmp_hot(const void *pa, const void *pb)
 	return cmp_addr(a, b);
 }
 
-static int cmp_addr_q(const void *pa, const void *pb)
+int pgw_block_cmp_addr(const void *pa, const void *pb)
 {
 	return cmp_addr(pa, pb);
 }
@@ -90,7 +90,7 @@ void pgw_blocks_sort_hot(pgw_block *blocks, size_t n)
 void pgw_blocks_sort_addr(pgw_block *blocks, size_t n)
 {
 	if (n > 1)
-		qsort(blocks, n, sizeof(*blocks), cmp_addr_q);
+		qsort(blocks, n, sizeof(*blocks), pgw_block_cmp_addr);
 }
 
 int pgw_coalesce(const pgw_block *blocks, size_t n, pgw_range **ranges,

@@ -45,6 +45,9 @@ int64_t pgw_budget_blocks(int64_t nbuffers, double fraction);
 /* Sorts hottest first: usage count descending, then rel, fork, block. */
 void pgw_blocks_sort_hot(pgw_block *blocks, size_t n);
 
+/* qsort/bsearch order of pgw_block by rel, fork, block. */
+int pgw_block_cmp_addr(const void *a, const void *b);
+
 /* Sorts by rel, fork, block (for set comparisons). */
 void pgw_blocks_sort_addr(pgw_block *blocks, size_t n);
 

@@ -119,6 +119,9 @@ static int read_budget(pgw_warm *w, int64_t *seconds, pw_error *err)
 			     &w->fraction, err) != PW_OK)
 		return PW_ERR;
 	w->run.session.statement_timeout_ms = st;
+	w->fraction_given = b != NULL &&
+			    json_object_object_get_ex(
+				    b, "max_shared_buffers_fraction", NULL);
 	return PW_OK;
 }
 

@@ -20,6 +20,7 @@ typedef struct pgw_warm {
 	int force;
 	int64_t statement_blocks; /* blocks per pg_prewarm statement */
 	double fraction;
+	int fraction_given; /* budget.max_shared_buffers_fraction was set */
 	int64_t started_ms;
 	int64_t nbuffers;     /* target's shared_buffers in blocks */
 	int64_t free_buffers; /* target's unused buffers at the start; -1:
@@ -67,6 +68,7 @@ typedef struct pgw_db {
 	size_t nranges, rcap;
 	int64_t source_blocks;
 	int64_t allowance; /* this database's share of the budget */
+	int64_t target_resident; /* blocks left out: the target holds them */
 } pgw_db;
 
 typedef struct pgw_dbset {

@@ -166,7 +166,7 @@ SELECT abalance FROM pgbench_accounts WHERE aid = :aid;
     "index": {
         "scale": 1,
         "sql": ["CREATE TABLE lookup AS SELECT i::int8 AS id, "
-                "(i * 7919) % 600000 AS a, (i * 104729) % 600000 AS b, "
+                "(i::int8 * 7919) % 600000 AS a, (i::int8 * 104729) % 600000 AS b, "
                 "md5(i::text) AS c, repeat('y', 60) AS pad "
                 "FROM generate_series(1, 600000) i",
                 "ALTER TABLE lookup ADD PRIMARY KEY (id)",
@@ -263,8 +263,10 @@ def one_shape(args, name):
                 miss, _ = target.pgbench(script, n, 2)
                 ratios.append(miss / ref if ref else float("nan"))
             rows.append((name, vname, ratios, rep))
-            print("  %s / %s: %s" % (name, vname, ["%.3f" % r for r in ratios]),
-                  file=sys.stderr)
+            print("  %s / %s: %s resident %s used %s" % (
+                name, vname, ["%.3f" % r for r in ratios],
+                rep and rep.get("source_hot_resident"),
+                rep and rep.get("target_buffers_used")), file=sys.stderr)
         info = {"shape": name, "db_blocks": dbblocks, "nbuffers": nbuf,
                 "source_cache_blocks": src_blocks, "windows": wins,
                 "ref_misses": refs, "tps": tps}
