@@ -429,8 +429,12 @@ int pgw_dbset_load(pgw_warm *w, pgw_dbset *set, json_object *step,
 	if (!w->fraction_given && w->free_buffers >= 0 &&
 	    w->free_buffers - w->blocks_loaded < budget)
 		budget = w->free_buffers - w->blocks_loaded;
+	if (budget < 0)
+		budget = 0;
+	json_object_object_add(step, "budget_blocks",
+			       json_object_new_int64(budget));
 	if (rc == PW_OK)
-		allot(set, budget > 0 ? budget : 0);
+		allot(set, budget);
 	for (size_t i = 0; i < set->n && rc == PW_OK && !w->timed_out; i++)
 		if (set->v[i].nranges > 0)
 			rc = load_db(w, &set->v[i], specs[i], conns[i], step,
