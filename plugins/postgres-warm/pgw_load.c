@@ -8,15 +8,19 @@
 /* Ranges per statement (the blocks per statement: w->statement_blocks). */
 #define BATCH_RANGES 256
 
+/* Each range is read u times in a row ($5: one usage count per range);
+ * the result counts the first reads only (the blocks loaded). */
 static const char *const prewarm_sql =
-	"SELECT coalesce(sum(pg_prewarm(r.rel::regclass, 'buffer', r.fork, "
-	"r.first, r.last_c)), 0)::int8 "
+	"SELECT coalesce(sum(x.n) FILTER (WHERE x.g = 1), 0)::int8 "
+	"FROM (SELECT g, pg_prewarm(r.rel::regclass, 'buffer', r.fork, "
+	"r.first, r.last_c) AS n "
 	"FROM (SELECT t.rel, t.fork, t.first, least(t.last, "
 	"pg_relation_size(t.rel::regclass, t.fork) / "
-	"current_setting('block_size')::int8 - 1) AS last_c "
-	"FROM unnest($1::oid[], $2::text[], $3::int8[], $4::int8[]) "
-	"AS t(rel, fork, first, last)) r, generate_series(1, $5::int) g "
-	"WHERE r.first <= r.last_c";
+	"current_setting('block_size')::int8 - 1) AS last_c, t.u "
+	"FROM unnest($1::oid[], $2::text[], $3::int8[], $4::int8[], "
+	"$5::int[]) AS t(rel, fork, first, last, u)) r, "
+	"LATERAL generate_series(1, greatest(r.u, 1)) g "
+	"WHERE r.first <= r.last_c) x";
 
 /* A growable block array filled row by row. */
 struct block_rows {
@@ -141,9 +145,9 @@ static void free_oids(char **oids, size_t n)
 static int batch_job(pgw_job *job, char **oids, const pgw_range *ranges,
 		     const pgw_batch *b, int tag)
 {
-	pgw_buf rel = {0}, fork = {0}, first = {0}, last = {0};
-	char usage[16];
+	pgw_buf rel = {0}, fork = {0}, first = {0}, last = {0}, usage = {0};
 	int rc = -1;
+	pgw_buf_add(&usage, "{");
 	pgw_buf_add(&rel, "{");
 	pgw_buf_add(&fork, "{");
 	pgw_buf_add(&first, "{");
@@ -155,20 +159,22 @@ static int batch_job(pgw_job *job, char **oids, const pgw_range *ranges,
 		pgw_buf_addf(&fork, "%s%s", sep, pgw_fork_name(r->fork));
 		pgw_buf_addf(&first, "%s%lld", sep, (long long)r->first);
 		pgw_buf_addf(&last, "%s%lld", sep, (long long)r->last);
+		pgw_buf_addf(&usage, "%s%d", sep, r->usage < 1 ? 1 : r->usage);
 	}
+	pgw_buf_add(&usage, "}");
 	pgw_buf_add(&rel, "}");
 	pgw_buf_add(&fork, "}");
 	pgw_buf_add(&first, "}");
 	pgw_buf_add(&last, "}");
-	snprintf(usage, sizeof(usage), "%d", b->usage < 1 ? 1 : b->usage);
-	if (!rel.oom && !fork.oom && !first.oom && !last.oom) {
-		const char *p[] = {rel.s, fork.s, first.s, last.s, usage};
+	if (!rel.oom && !fork.oom && !first.oom && !last.oom && !usage.oom) {
+		const char *p[] = {rel.s, fork.s, first.s, last.s, usage.s};
 		rc = pgw_job_init(job, prewarm_sql, 5, p, b->blocks, tag);
 	}
 	pgw_buf_free(&rel);
 	pgw_buf_free(&fork);
 	pgw_buf_free(&first);
 	pgw_buf_free(&last);
+	pgw_buf_free(&usage);
 	return rc;
 }
 
@@ -211,7 +217,14 @@ int pgw_load_ranges(pgw_warm *w, const pgw_names *names, pgw_range *ranges_in,
 	int64_t wanted = pgw_ranges_blocks(ranges, n);
 	n = pgw_ranges_truncate(ranges, n, w->budget_left);
 	int64_t planned = pgw_ranges_blocks(ranges, n);
-	if (pgw_batch_ranges(&ranges, &n, w->statement_blocks, BATCH_RANGES, &batches,
+	/* The selection is hottest first; the load order is the block
+	 * address when asked: hot and cooler blocks then sit side by side in
+	 * the buffer ring, as on a reader that served the traffic, instead
+	 * of the hottest in one stretch the first clock sweep lowers. */
+	if (w->address_order)
+		qsort(ranges, n, sizeof(*ranges), pgw_range_cmp_addr);
+	if (pgw_batch_ranges(&ranges, &n, w->statement_blocks, BATCH_RANGES,
+			     w->address_order, &batches,
 			     &nbatches) != 0 ||
 	    (nbatches > 0 &&
 	     (jobs = calloc(nbatches, sizeof(*jobs))) == NULL)) {
@@ -244,8 +257,7 @@ int pgw_load_ranges(pgw_warm *w, const pgw_names *names, pgw_range *ranges_in,
 		if (j->state != PGW_JOB_PENDING)
 			w->budget_left -= j->planned_blocks;
 		if (j->state == PGW_JOB_OK && j->value != NULL) {
-			int u = batches[i].usage < 1 ? 1 : batches[i].usage;
-			loaded += strtoll(j->value, NULL, 10) / u;
+			loaded += strtoll(j->value, NULL, 10);
 		} else if (j->state == PGW_JOB_FAILED) {
 			failed++;
 			pgw_log(w->env, PW_LOG_WARN, "pg_prewarm failed: %s",

@@ -306,6 +306,15 @@ static int warm_open(pgw_warm *w, const pgw_env *env, json_object *params,
 	w->force = force != NULL && json_object_get_boolean(force);
 	w->top_n = (int)top_n;
 	w->statement_blocks = stmt_blocks;
+	const char *order = NULL;
+	if (pgw_param_string(params, "load_order", &order, err) != PW_OK)
+		return PW_ERR;
+	if (order != NULL && strcmp(order, "hot") != 0 &&
+	    strcmp(order, "address") != 0)
+		return pw_error_set(err, "Postgres.InvalidParameter",
+				    "parameter 'load_order': expected hot or "
+				    "address");
+	w->address_order = order != NULL && strcmp(order, "address") == 0;
 	w->run.parallel = (int)parallel;
 	/* The total deadline: the budget, bounded by the host's deadline. */
 	int64_t limit = seconds * 1000;

@@ -19,6 +19,7 @@ typedef struct pgw_warm {
 	int top_n;
 	int force;
 	int64_t statement_blocks; /* blocks per pg_prewarm statement */
+	int address_order; /* load order: block address, not hottest first */
 	double fraction;
 	int fraction_given; /* budget.max_shared_buffers_fraction was set */
 	int64_t started_ms;
