@@ -11,6 +11,9 @@ engine_libpwengine_la_SOURCES += \
 	engine/pw_choice.c engine/pw_choice.h \
 	engine/pw_validate.c engine/pw_validate.h \
 	engine/lang_validate.h engine/lang_validate_fields.c \
+	engine/lang_validate_vars.c \
+	engine/pw_ident.c engine/pw_ident.h engine/pw_ident_tables.c \
+	engine/pw_vars.c engine/pw_vars.h \
 	engine/pw_graph.c engine/pw_graph.h
 # Lua workflow files run in the runtime's sandbox (engine/pw_lua_sandbox.c).
 engine_libpwengine_la_SOURCES += engine/lang_doc_lua.c

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "lang_path.h"
+#include "pw_ident.h"
 /* --- parsing ------------------------------------------------------------ */
 
 struct pparse {
@@ -64,6 +65,7 @@ void lang_path_free(struct lang_path *p)
 	for (size_t i = 0; i < p->n; i++)
 		step_clear(&p->steps[i]);
 	free(p->steps);
+	free(p->var);
 	free(p);
 }
 
@@ -360,6 +362,23 @@ int lang_path_parse(const char *expr, size_t len, struct lang_path **out,
 	if (len > 1 && expr[1] == '$') {
 		path->context = 1;
 		p.i = 2;
+	} else if (len > 1 && expr[1] != '.' && expr[1] != '[') {
+		/* $name: a workflow variable, then the usual steps */
+		size_t chars, n = pw_ident_span(expr + 1, len - 1, &chars);
+		if (n == 0) {
+			perr(&p, "a variable name must start with a letter");
+			goto fail;
+		}
+		if (chars > PW_IDENT_MAX_CHARS) {
+			perr(&p, "a variable name has at most %d characters", PW_IDENT_MAX_CHARS);
+			goto fail;
+		}
+		path->var = strndup(expr + 1, n);
+		if (path->var == NULL) {
+			perr(&p, "out of memory");
+			goto fail;
+		}
+		p.i = 1 + n;
 	}
 	if (parse_steps(&p, path, 0) != 0)
 		goto fail;

@@ -46,6 +46,7 @@ struct lang_step {
 
 struct lang_path {
 	int context; /* "$$" */
+	char *var;   /* "$name...": a workflow variable (pw_vars.h), else NULL */
 	struct lang_step *steps;
 	size_t n;
 };

@@ -70,4 +70,15 @@ void lang_one_of(struct lang_sctx *s, json_object *state,
 void lang_check_dynamic_field(struct lang_sctx *s, json_object *state,
 			      const char *fname);
 
+/* Workflow variables (lang_validate_vars.c). The Assign field of obj (a
+ * state, a catcher or a Choice rule whose pointer is ptr), if present:
+ * an object of "name" / "name.$" members, names valid and not reserved. */
+void lang_check_assign(struct lang_sctx *s, json_object *obj, const char *ptr);
+/* Scopes of the whole workflow: an inner machine (Map iteration, Parallel
+ * branch) assigning a name an outer scope assigns is an error; a
+ * `$name` that no visible scope assigns is a warning. */
+void lang_check_var_scopes(struct lang_vctx *c, json_object *root);
+/* Nonzero when path text expr reads $$ or a variable, not the input. */
+int lang_path_reads_other(const char *expr);
+
 #endif

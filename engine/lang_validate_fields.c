@@ -173,11 +173,13 @@ void lang_check_path_field(struct lang_sctx *s, json_object *state,
 	} else if (reference &&
 		   (!pw_path_is_reference(json_object_get_string(v)) ||
 		    (reference == 2 &&
-		     strncmp(json_object_get_string(v), "$$", 2) == 0))) {
+		     lang_path_reads_other(json_object_get_string(v))))) {
 		lang_verr(s->c, ptr,
 		    "state '%s': %s must be a reference path (only .name, "
 		    "['name'] and [index] steps%s): '%s'",
-		    s->name, fname, reference == 2 ? ", not into $$" : "",
+		    s->name, fname,
+		    reference == 2 ? ", not into $$ or a variable"
+				   : "",
 		    json_object_get_string(v));
 	}
 	free(ptr);
@@ -450,12 +452,14 @@ static void check_catcher(struct lang_sctx *s, json_object *ct, const char *p)
 	struct lang_sctx sub = *s;
 	sub.ptr = p;
 	lang_check_path_field(&sub, ct, "ResultPath", 2, 1);
+	lang_check_assign(&sub, ct, p);
 }
 
 void lang_check_catch(struct lang_sctx *s, json_object *state)
 {
 	static const char *const allowed[] = {"ErrorEquals", "Next",
-					      "ResultPath", "Comment", NULL};
+					      "ResultPath", "Assign", "Comment",
+					      NULL};
 	check_handlers(s, state, "Catch", "catcher", allowed, check_catcher);
 }
 

@@ -2,7 +2,6 @@
  * pw_choice - ASL Choice rules: evaluation, shape checks for validate,
  * and RFC 3339 timestamps.
  */
-#include <ctype.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -71,83 +70,6 @@ static const struct op *op_find(const char *name)
 		if (strcmp(OPS[k].name, name) == 0)
 			return &OPS[k];
 	return NULL;
-}
-
-/* --- timestamps ----------------------------------------------------------- */
-
-static int digits(const char *s, int n, int *out)
-{
-	int v = 0;
-	for (int k = 0; k < n; k++) {
-		if (!isdigit((unsigned char)s[k]))
-			return -1;
-		v = v * 10 + (s[k] - '0');
-	}
-	*out = v;
-	return 0;
-}
-
-/* Days since 1970-01-01 of a proleptic Gregorian date. */
-static long days_from_civil(long y, int m, int d)
-{
-	y -= m <= 2;
-	long era = (y >= 0 ? y : y - 399) / 400;
-	long yoe = y - era * 400;
-	long doy = (153L * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-/* RFC 3339 date-time as ASL profiles it: uppercase T and Z. */
-int pw_timestamp_parse(const char *s, double *epoch_seconds)
-{
-	int y, mo, d, h, mi, sec, oh = 0, om = 0, sign = 0;
-	double frac = 0;
-	if (s == NULL || strlen(s) < 20)
-		return -1;
-	if (digits(s, 4, &y) || s[4] != '-' || digits(s + 5, 2, &mo) ||
-	    s[7] != '-' || digits(s + 8, 2, &d) || s[10] != 'T' ||
-	    digits(s + 11, 2, &h) || s[13] != ':' || digits(s + 14, 2, &mi) ||
-	    s[16] != ':' || digits(s + 17, 2, &sec))
-		return -1;
-	static const int mdays[] = {31, 29, 31, 30, 31, 30,
-				    31, 31, 30, 31, 30, 31};
-	if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || h > 23 ||
-	    mi > 59 || sec > 60)
-		return -1;
-	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-	if (mo == 2 && d == 29 && !leap)
-		return -1;
-	const char *p = s + 19;
-	if (*p == '.') {
-		double scale = 0.1;
-		p++;
-		if (!isdigit((unsigned char)*p))
-			return -1;
-		while (isdigit((unsigned char)*p)) {
-			frac += (*p - '0') * scale;
-			scale /= 10;
-			p++;
-		}
-	}
-	if (*p == 'Z') {
-		p++;
-	} else if (*p == '+' || *p == '-') {
-		sign = *p == '+' ? 1 : -1;
-		if (digits(p + 1, 2, &oh) || p[3] != ':' ||
-		    digits(p + 4, 2, &om) || oh > 23 || om > 59)
-			return -1;
-		p += 6;
-	} else {
-		return -1;
-	}
-	if (*p != '\0')
-		return -1;
-	double t = (double)days_from_civil(y, mo, d) * 86400.0 + h * 3600.0 +
-		   mi * 60.0 + sec + frac - sign * (oh * 3600.0 + om * 60.0);
-	if (epoch_seconds)
-		*epoch_seconds = t;
-	return 0;
 }
 
 /* --- StringMatches -------------------------------------------------------- */
@@ -391,7 +313,16 @@ int pw_choice_rule_eval(json_object *rule, json_object *input,
 const char *pw_choice_next(json_object *state, json_object *input,
 			   json_object *context, pw_error *err)
 {
+	json_object *rule;
+	return pw_choice_pick(state, input, context, &rule, err);
+}
+
+const char *pw_choice_pick(json_object *state, json_object *input,
+			   json_object *context, json_object **matched,
+			   pw_error *err)
+{
 	json_object *choices = NULL, *def = NULL;
+	*matched = NULL;
 	if (json_object_object_get_ex(state, "Choices", &choices) &&
 	    json_object_is_type(choices, json_type_array)) {
 		size_t n = json_object_array_length(choices);
@@ -402,8 +333,10 @@ const char *pw_choice_next(json_object *state, json_object *input,
 			if (pw_choice_rule_eval(rule, input, context, &m,
 						err) != PW_OK)
 				return NULL;
-			if (m && json_object_object_get_ex(rule, "Next", &next))
+			if (m && json_object_object_get_ex(rule, "Next", &next)) {
+				*matched = rule;
 				return json_object_get_string(next);
+			}
 		}
 	}
 	if (json_object_object_get_ex(state, "Default", &def) &&
@@ -454,13 +387,13 @@ static int check_rule(struct rcheck *c, json_object *rule, const char *at,
 		snprintf(sub, sizeof(sub), "%s/%s", at, key);
 		if (strcmp(key, "Comment") == 0)
 			continue;
-		if (strcmp(key, "Next") == 0) {
+		if (strcmp(key, "Next") == 0 || strcmp(key, "Assign") == 0) {
 			if (!top)
 				return rfail(c, sub,
-					     "Next is only allowed in a "
+					     "%s is only allowed in a "
 					     "top-level Choice rule, not "
-					     "inside And/Or/Not");
-			continue;
+					     "inside And/Or/Not", key);
+			continue; /* Assign: lang_check_assign */
 		}
 		if (strcmp(key, "Variable") == 0) {
 			char why[256];

@@ -10,6 +10,7 @@
 #define PW_CHOICE_H
 
 #include <prewarm/plugin.h>
+#include <prewarm/timestamp.h> /* pw_timestamp_parse: Choice and Wait */
 
 /* Evaluates one rule (a Choices element or a nested And/Or/Not rule).
  * Sets *matched to 0/1. A Variable that is not present in the input makes
@@ -25,6 +26,11 @@ int pw_choice_rule_eval(json_object *rule, json_object *input,
  * NULL with States.NoChoiceMatched (or the rule's evaluation error). */
 const char *pw_choice_next(json_object *state, json_object *input,
 			   json_object *context, pw_error *err);
+/* Same, and *matched (borrowed) is the rule that matched, NULL when the
+ * Default was taken (whose Assign applies then: the state's own). */
+const char *pw_choice_pick(json_object *state, json_object *input,
+			   json_object *context, json_object **matched,
+			   pw_error *err);
 
 /* Checks a rule's shape for `prewarm validate`: exactly one operator,
  * operand types, Variable a valid path, timestamps RFC 3339, patterns.
@@ -33,7 +39,5 @@ const char *pw_choice_next(json_object *state, json_object *input,
 int pw_choice_rule_check(json_object *rule, char *why, size_t why_len,
 			 char *where, size_t where_len);
 
-/* RFC 3339 timestamp -> seconds since the epoch (fractional). 0 or -1. */
-int pw_timestamp_parse(const char *s, double *epoch_seconds);
 
 #endif

@@ -183,12 +183,22 @@ int pw_state_output(json_object *state, json_object *raw_input,
 		    json_object *result, json_object *context,
 		    json_object **out, pw_error *err)
 {
+	return pw_state_output_sel(state, raw_input, result, context, NULL,
+				   out, err);
+}
+
+int pw_state_output_sel(json_object *state, json_object *raw_input,
+			json_object *result, json_object *context,
+			json_object **sel, json_object **out, pw_error *err)
+{
 	const char *path;
 	int is_null;
 	json_object *tmpl = NULL, *selected = NULL, *merged = NULL;
 	int rc = PW_ERR;
 
 	*out = NULL;
+	if (sel != NULL)
+		*sel = NULL;
 	if (json_object_object_get_ex(state, "ResultSelector", &tmpl)) {
 		if (pw_apply_template(tmpl, result, context, &selected, err) !=
 		    PW_OK)
@@ -204,6 +214,8 @@ int pw_state_output(json_object *state, json_object *raw_input,
 	    pw_apply_path(path, is_null, merged, context, out, err) != PW_OK)
 		goto out;
 	rc = PW_OK;
+	if (sel != NULL)
+		*sel = json_object_get(selected);
 out:
 	json_object_put(selected);
 	json_object_put(merged);

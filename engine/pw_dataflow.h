@@ -45,6 +45,11 @@ int pw_state_effective_input(json_object *state, json_object *raw_input,
 int pw_state_output(json_object *state, json_object *raw_input,
 		    json_object *result, json_object *context,
 		    json_object **out, pw_error *err);
+/* Same, and *sel (NEW) gets the result after ResultSelector: what a
+ * Task/Map/Parallel's Assign reads as "$" (pw_vars.h). */
+int pw_state_output_sel(json_object *state, json_object *raw_input,
+			json_object *result, json_object *context,
+			json_object **sel, json_object **out, pw_error *err);
 
 /*
  * The payload limit: a state's input, a task's result or a state's output

@@ -20,6 +20,7 @@
 #include "pw_log.h"
 #include "pw_path.h"
 #include "pw_retry.h"
+#include "pw_vars.h"
 
 #define MAX_RETRIERS 64
 #define CANCELLED (-2) /* run_machine: stopped by a signal, resumable */
@@ -48,6 +49,11 @@ struct exec {
 	 * runtime error causes ("entered at the event id #N"). */
 	int64_t events;
 	char id[160];
+	/* Workflow variables: the scope the running state reads and assigns
+	 * (an iteration's own while it runs), and the Assign of the state
+	 * being run, evaluated and committed when it exits. */
+	pw_vars *vars;
+	json_object *pending;
 };
 
 /* ---- small helpers ------------------------------------------------ */
@@ -160,6 +166,41 @@ static json_object *details2(const char *k1, json_object *v1, const char *k2, js
 	if (k2)
 		json_object_object_add(d, k2, json_object_get(v2));
 	return d;
+}
+
+/* Evaluates obj's Assign (a state, a matched Choice rule or a catcher;
+ * none: nothing) on input into x->pending, which run_machine commits when
+ * the state exits: every `$name` of the state reads the values before it. */
+static int eval_assign(struct exec *x, json_object *obj, json_object *input, const char *where,
+		       pw_error *err)
+{
+	json_object *a = field(obj, "Assign");
+	json_object_put(x->pending);
+	x->pending = NULL;
+	if (a == NULL)
+		return PW_OK;
+	if (x->vars == NULL)
+		return pw_error_set(err, "States.Runtime", "out of memory");
+	return pw_vars_eval(x->vars, a, input, x->ctx, where, &x->pending, err);
+}
+
+/* A Map iteration or Parallel branch runs in a scope of its own that
+ * reads x->vars; scope_leave() ends it. */
+static int scope_enter(struct exec *x, pw_vars **outer, pw_error *err)
+{
+	pw_vars *inner = pw_vars_new(x->vars);
+	if (inner == NULL)
+		return pw_error_set(err, "States.Runtime", "out of memory");
+	*outer = x->vars;
+	x->vars = inner;
+	return PW_OK;
+}
+
+static void scope_leave(struct exec *x, pw_vars *outer)
+{
+	pw_vars_free(x->vars);
+	x->vars = outer;
+	pw_vars_bind(outer);
 }
 
 static int timed_out(struct exec *x, pw_error *err)
@@ -328,7 +369,12 @@ static int do_parallel(struct exec *x, const char *name, const char *scope, json
 		snprintf(sub, sizeof(sub), "%s%s%s[%zu]", scope ? scope : "", scope ? "/" : "",
 			 name, i);
 		json_object *br = json_object_array_get_idx(branches, i);
-		int rc = run_machine(x, br, NULL, sub, eff, &out, err);
+		pw_vars *outer = NULL;
+		int rc = scope_enter(x, &outer, err);
+		if (rc == PW_OK) {
+			rc = run_machine(x, br, NULL, sub, eff, &out, err);
+			scope_leave(x, outer);
+		}
 		enter_state(x, name, 0);
 		if (rc != PW_OK) {
 			json_object_put(arr);
@@ -382,7 +428,12 @@ static int do_map(struct exec *x, const char *name, const char *scope, json_obje
 		}
 		snprintf(sub, sizeof(sub), "%s%s%s[%zu]", scope ? scope : "", scope ? "/" : "",
 			 name, i);
-		int mrc = run_machine(x, proc, NULL, sub, item_in, &out, err);
+		pw_vars *outer = NULL;
+		int mrc = scope_enter(x, &outer, err);
+		if (mrc == PW_OK) {
+			mrc = run_machine(x, proc, NULL, sub, item_in, &out, err);
+			scope_leave(x, outer);
+		}
 		json_object_put(item_in);
 		enter_state(x, name, 0);
 		if (mrc != PW_OK) {
@@ -478,7 +529,16 @@ static int run_work_state(struct exec *x, const char *name, const char *scope,
 		attempt++;
 		json_object_object_add(x->state_ctx, "RetryCount", json_object_new_int(attempt - 1));
 	}
-	rc = pw_state_output(state, raw, result, x->ctx, out, err);
+	json_object *sel = NULL;
+	rc = pw_state_output_sel(state, raw, result, x->ctx, &sel, out, err);
+	if (rc == 0)
+		rc = eval_assign(x, state, sel, "Assign", err);
+	json_object_put(sel);
+	if (rc != 0) {
+		json_object_put(*out);
+		*out = NULL;
+		goto caught;
+	}
 	if (rc == 0 && work_output_fits(name, *out, err) != PW_OK) {
 		json_object_put(*out);
 		*out = NULL;
@@ -504,9 +564,17 @@ caught:
 		const char *rp = path_field(c, "ResultPath", &is_null);
 		json_object *eo = error_object(err);
 		pw_error perr;
+		char where[64];
+		snprintf(where, sizeof(where), "Catch[%zu].Assign", i);
 		rc = pw_apply_result_path(rp, is_null, raw, eo, out, &perr);
+		/* The catcher's Assign reads the error output; the state's own
+		 * Assign does not apply. */
+		if (rc == 0)
+			rc = eval_assign(x, c, eo, where, &perr);
 		json_object_put(eo);
 		if (rc != 0) {
+			json_object_put(*out);
+			*out = NULL;
 			*err = perr;
 			rc = PW_ERR;
 			goto done;
@@ -610,7 +678,9 @@ static int run_state(struct exec *x, const char *name, const char *scope, json_o
 		json_object *result = field(state, "Result");
 		if (pw_state_effective_input(state, raw, x->ctx, &eff, err) != 0)
 			return PW_ERR;
-		rc = pw_state_output(state, raw, result ? result : eff, x->ctx, out, err);
+		rc = eval_assign(x, state, result ? result : eff, "Assign", err);
+		if (rc == 0)
+			rc = pw_state_output(state, raw, result ? result : eff, x->ctx, out, err);
 		json_object_put(eff);
 		*next = str_field(state, "Next");
 		return rc == 0 ? PW_OK : PW_ERR;
@@ -621,11 +691,16 @@ static int run_state(struct exec *x, const char *name, const char *scope, json_o
 	if (pw_apply_path(ip, is_null, raw, x->ctx, &eff, err) != 0)
 		return PW_ERR;
 	if (strcmp(type, "Choice") == 0) {
-		*next = pw_choice_next(state, eff, x->ctx, err);
-		if (*next == NULL)
+		json_object *rule = NULL;
+		*next = pw_choice_pick(state, eff, x->ctx, &rule, err);
+		/* A matched rule's Assign, or the state's when Default is taken */
+		if (*next == NULL || eval_assign(x, rule ? rule : state, eff, "Assign", err) != 0) {
+			*next = NULL;
 			goto out;
+		}
 	} else if (strcmp(type, "Wait") == 0) {
-		if ((rc = run_wait(x, name, state, eff, err)) != PW_OK)
+		if ((rc = run_wait(x, name, state, eff, err)) != PW_OK ||
+		    (rc = eval_assign(x, state, eff, "Assign", err)) != PW_OK)
 			goto out;
 		*next = str_field(state, "Next");
 	} else if (strcmp(type, "Succeed") != 0) {
@@ -730,17 +805,28 @@ static int run_machine(struct exec *x, json_object *machine, const char *start,
 				  details2("input", cur, NULL, NULL), err)) != PW_OK)
 			break;
 		int64_t entered = x->events;
+		pw_vars_bind(x->vars);
 		rc = run_state(x, name, scope, state, cur, &next, &output, err);
+		/* The state's assignments take effect as it exits. */
+		json_object *assigned = x->pending, *lost = NULL;
+		x->pending = NULL;
+		if (rc == PW_OK && assigned != NULL &&
+		    (rc = pw_vars_commit(x->vars, assigned, &lost, err)) != PW_OK)
+			json_object_put(output);
 		if (rc == PW_ERR)
 			aws_runtime_cause(name, entered, err);
 		if (rc == PW_OK && !is_work_state(state) &&
 		    (rc = work_output_fits(name, output, err)) != PW_OK)
 			json_object_put(output);
-		if (rc != PW_OK)
+		if (rc != PW_OK) {
+			json_object_put(assigned);
 			break;
+		}
 		if (next == NULL && !json_object_get_boolean(field(state, "End")) &&
 		    strcmp(str_field(state, "Type"), "Succeed") != 0) {
 			json_object_put(output);
+			json_object_put(assigned);
+			json_object_put(lost);
 			rc = pw_error_set(err, "States.Runtime", "state %s has neither Next nor End",
 					  name);
 			break;
@@ -749,6 +835,12 @@ static int run_machine(struct exec *x, json_object *machine, const char *start,
 			const char *type = str_field(state, "Type");
 			json_object *d = details2("output", output, NULL, NULL);
 			json_object_object_add(d, "next", next ? json_object_new_string(next) : NULL);
+			if (assigned != NULL && json_object_object_length(assigned) > 0)
+				json_object_object_add(d, "assignedVariables", json_object_get(assigned));
+			if (lost != NULL) /* which values the journal line will not keep */
+				json_object_object_add(d, "variablesRedacted", json_object_get(lost));
+			json_object_put(assigned);
+			json_object_put(lost);
 			x->exiting_work_state = strcmp(type, "Task") == 0 ||
 						strcmp(type, "Map") == 0 ||
 						strcmp(type, "Parallel") == 0;
@@ -853,7 +945,8 @@ static int exec_init(struct exec *x, const pw_doc *doc, const struct pw_exec_opt
 	json_object_object_add(x->ctx, "State", x->state_ctx);
 	json_object_object_add(x->ctx, "Vars",
 			       o->vars ? json_object_get(o->vars) : json_object_new_object());
-	return PW_OK;
+	x->vars = pw_vars_new(NULL);
+	return x->vars != NULL ? PW_OK : PW_ERR;
 }
 
 static void exec_fini(struct exec *x)
@@ -866,6 +959,10 @@ static void exec_fini(struct exec *x)
 	json_object_put(x->ctx);
 	pw_journal_close(x->j);
 	x->j = NULL;
+	json_object_put(x->pending);
+	x->pending = NULL;
+	pw_vars_free(x->vars);
+	x->vars = NULL;
 }
 
 /* Runs from `start` (NULL: StartAt) and records the end in the journal. */
@@ -1092,7 +1189,8 @@ static int resume_point(struct exec *x, json_object *events, const struct pw_jou
 	for (long i = 0; i < n && s->last_exit != NULL; i++)
 		if (json_object_array_get_idx(events, (size_t)i) == s->last_exit)
 			k = i;
-	while (k >= 0 && pw_journal_event_redacted(json_object_array_get_idx(events, (size_t)k))) {
+	while (k >= 0 && (pw_journal_event_redacted(json_object_array_get_idx(events, (size_t)k)) ||
+			  pw_vars_lost_at(events, k))) {
 		long prev = prev_top_exit(events, k);
 		const char *resource = NULL; /* of the latest TaskScheduled */
 		for (long i = prev + 1; i <= k; i++) {
@@ -1109,7 +1207,8 @@ static int resume_point(struct exec *x, json_object *events, const struct pw_jou
 						   "the state data to continue from held");
 		}
 		pw_log(PW_LOG_INFO, "engine",
-		       "%s: its output held a secret the history does not keep: it runs again",
+		       "%s: its output or a variable held a secret the history does not keep: "
+		       "it runs again",
 		       str_field(json_object_array_get_idx(events, (size_t)k), "state"));
 		k = prev;
 	}
@@ -1207,6 +1306,11 @@ static int resume_locked(const pw_doc *doc, const char *id, const struct pw_exec
 	       next ? next : last ? "its end" : "the start");
 	json_object *d = json_object_new_object();
 	json_object_object_add(d, "next", next ? json_object_new_string(next) : NULL);
+	if (pw_vars_resume(x.vars, events, last, d, err) != PW_OK) {
+		json_object_put(d);
+		exec_fini(&x);
+		goto out;
+	}
 	if (journal(&x, "ExecutionResumed", NULL, NULL, d, err) != PW_OK) {
 		exec_fini(&x);
 		goto out;

@@ -8,6 +8,7 @@
 
 #include "lang_path.h"
 #include "pw_path.h"
+#include "pw_vars.h"
 
 int pw_path_valid(const char *expr, char *why, size_t why_len)
 {
@@ -239,7 +240,22 @@ int pw_path_get(const char *expr, json_object *input, json_object *context,
 		return pw_error_set(err, "States.Runtime",
 				    "invalid path '%s': %s", expr ? expr : "",
 				    why);
-	nodes_add(&cur, path->context ? context : input);
+	json_object *var = NULL; /* a private copy of $name's value */
+	if (path->var != NULL) {
+		if (!pw_vars_get(pw_vars_bound(), path->var, &var)) {
+			if (missing_error == NULL) {
+				rc = 1;
+				goto out;
+			}
+			pw_error_set(err, missing_error,
+				     "path '%s': no variable named $%s has been "
+				     "assigned", expr, path->var);
+			goto out;
+		}
+		nodes_add(&cur, var);
+	} else {
+		nodes_add(&cur, path->context ? context : input);
+	}
 	for (size_t i = 0; i < path->n && !cur.oom; i++) {
 		next.n = 0;
 		for (size_t k = 0; k < cur.n; k++) {
@@ -266,8 +282,9 @@ int pw_path_get(const char *expr, json_object *input, json_object *context,
 			pw_error_set(err, missing_error,
 				     "path '%s' matched nothing in the %s",
 				     expr,
-				     path->context ? "context object"
-						   : "input");
+				     path->var ? "variable"
+				     : path->context ? "context object"
+						     : "input");
 			goto out;
 		}
 		*out = json_object_get(cur.v[0]);
@@ -281,6 +298,7 @@ int pw_path_get(const char *expr, json_object *input, json_object *context,
 out:
 	free(cur.v);
 	free(next.v);
+	json_object_put(var);
 	lang_path_free(path);
 	return rc;
 }
@@ -300,10 +318,11 @@ int pw_path_set(const char *expr, json_object **doc, json_object *value,
 			     expr ? expr : "", why);
 		goto fail;
 	}
-	if (path->context || !pw_path_is_reference(expr)) {
+	if (path->context || path->var || !pw_path_is_reference(expr)) {
 		pw_error_set(err, "States.Runtime",
 			     "'%s' is not a reference path into the input "
-			     "(no $$, wildcards, filters, slices or ..)",
+			     "(no $$, variables, wildcards, filters, slices "
+			     "or ..)",
 			     expr);
 		goto fail;
 	}

@@ -198,6 +198,7 @@ static void check_choice(struct lang_sctx *s, json_object *state)
 				}
 			}
 			if (json_object_is_type(rule, json_type_object)) {
+				lang_check_assign(s, rule, pr);
 				int hn;
 				json_object *next = lang_vfield(rule, "Next", &hn);
 				char *pn = lang_pj(pr, "Next");
@@ -314,18 +315,20 @@ struct state_type {
 static const struct state_type TYPES[] = {
 	{"Task", F_IO | F_RESULT | F_PARAMS | F_TRANS | F_ERRH,
 	 {"Resource", "TimeoutSeconds", "TimeoutSecondsPath",
-	  "HeartbeatSeconds", "HeartbeatSecondsPath", NULL}},
-	{"Pass", F_IO | F_PARAMS | F_TRANS, {"Result", "ResultPath", NULL}},
-	{"Choice", F_IO, {"Choices", "Default", NULL}},
+	  "HeartbeatSeconds", "HeartbeatSecondsPath", "Assign", NULL}},
+	{"Pass", F_IO | F_PARAMS | F_TRANS,
+	 {"Result", "ResultPath", "Assign", NULL}},
+	{"Choice", F_IO, {"Choices", "Default", "Assign", NULL}},
 	{"Wait", F_IO | F_TRANS,
-	 {"Seconds", "SecondsPath", "Timestamp", "TimestampPath", NULL}},
+	 {"Seconds", "SecondsPath", "Timestamp", "TimestampPath", "Assign",
+	  NULL}},
 	{"Succeed", F_IO, {NULL}},
 	{"Fail", 0, {"Error", "Cause", "ErrorPath", "CausePath", NULL}},
 	{"Parallel", F_IO | F_RESULT | F_PARAMS | F_TRANS | F_ERRH,
-	 {"Branches", NULL}},
+	 {"Branches", "Assign", NULL}},
 	{"Map", F_IO | F_RESULT | F_PARAMS | F_TRANS | F_ERRH,
 	 {"ItemProcessor", "Iterator", "ItemsPath", "ItemSelector",
-	  "MaxConcurrency", "MaxConcurrencyPath", NULL}},
+	  "MaxConcurrency", "MaxConcurrencyPath", "Assign", NULL}},
 };
 
 static int field_allowed(const struct state_type *t, const char *key)
@@ -411,6 +414,7 @@ static void validate_state(struct lang_vctx *c, const char *ptr, const char *nam
 		lang_check_template_field(&s, state, "Parameters");
 	if (t->groups & F_TRANS)
 		lang_check_next_end(&s, state);
+	lang_check_assign(&s, state, s.ptr); /* only where field_allowed let it */
 	if (t->groups & F_ERRH) {
 		lang_check_retry(&s, state);
 		lang_check_catch(&s, state);
@@ -619,8 +623,10 @@ int pw_workflow_validate(const pw_doc *doc, pw_resource_check_fn check,
 	    !json_object_is_type(pw_doc_root(doc), json_type_object))
 		lang_verr(&c, "", "the workflow must be an object with StartAt and "
 			    "States");
-	else
+	else {
 		validate_machine(&c, "", pw_doc_root(doc), 1);
+		lang_check_var_scopes(&c, pw_doc_root(doc));
+	}
 	json_object_put(c.all_names);
 	free(c.workflow_dir);
 	sort_diags(out, first);

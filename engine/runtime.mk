@@ -69,7 +69,8 @@ RT_CHECK_LDADD = engine/libpwengine.la $(CHECK_LIBS) $(JSONC_LIBS)
 RT_TESTS = tests/unit/check_retry tests/unit/check_registry \
 	tests/unit/check_lua tests/unit/check_log tests/unit/check_journal \
 	tests/unit/check_exec tests/unit/check_config tests/unit/check_redact \
-	tests/unit/check_utf8 tests/unit/check_loader tests/unit/check_lambda
+	tests/unit/check_utf8 tests/unit/check_loader tests/unit/check_lambda \
+	tests/unit/check_vars
 check_PROGRAMS += $(RT_TESTS)
 TESTS += $(RT_TESTS)
 tests_unit_check_retry_CPPFLAGS = $(RT_CHECK_CPPFLAGS)
@@ -94,18 +95,20 @@ tests_unit_check_loader_CPPFLAGS = $(RT_CHECK_CPPFLAGS)
 tests_unit_check_loader_LDADD = $(RT_CHECK_LDADD)
 tests_unit_check_lambda_CPPFLAGS = $(RT_CHECK_CPPFLAGS)
 tests_unit_check_lambda_LDADD = $(RT_CHECK_LDADD)
+tests_unit_check_vars_CPPFLAGS = $(RT_CHECK_CPPFLAGS)
+tests_unit_check_vars_LDADD = $(RT_CHECK_LDADD)
 
 # Integration tests of the command (pytest; tests/integration/fixtures/
 # prewarm_cli.py runs the built binary with the test plugins).
 TESTS += tests/integration/test_cli.py tests/integration/test_cli_resume.py \
 	tests/integration/test_redaction.py tests/integration/test_redaction_libpq.py \
 	tests/integration/test_output_utf8.py tests/integration/test_plugin_loading.py \
-	tests/integration/test_lua_limits.py
+	tests/integration/test_lua_limits.py tests/integration/test_variables.py
 EXTRA_DIST += tests/integration/test_cli.py tests/integration/test_cli_resume.py \
 	tests/integration/test_redaction.py tests/integration/test_redaction_libpq.py \
 	tests/integration/fixtures/secret_spellings.py \
 	tests/integration/test_output_utf8.py tests/integration/test_plugin_loading.py \
-	tests/integration/test_lua_limits.py \
+	tests/integration/test_lua_limits.py tests/integration/test_variables.py \
 	tests/integration/fixtures/prewarm_cli.py
 EXTRA_DIST += tests/bench/engine-bench.sh
 

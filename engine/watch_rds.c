@@ -16,36 +16,25 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "prewarm/timestamp.h"
 #include "pw_clock.h"
 #include "pw_log.h"
 
-/* "2026-11-25T10:00:05.123Z" (or +00:00, or no fraction) -> epoch ms, UTC;
- * -1 when it is not such a time. */
+/* An RDS event's Date -> epoch ms (UTC when it names no zone); -1 when it is
+ * not such a time. */
 static int64_t parse_time(const char *s)
 {
-	struct tm tm;
-	int frac_len = 0;
-	unsigned frac = 0;
-	memset(&tm, 0, sizeof(tm));
-	if (s == NULL || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-				&tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6)
+	double t;
+	if (pw_timestamp_parse_flags(s, PW_TS_ZONE_OPTIONAL, &t) != 0)
 		return -1;
-	tm.tm_year -= 1900;
-	tm.tm_mon -= 1;
-	if (strlen(s) > 19 && s[19] == '.')
-		for (const char *p = s + 20; *p >= '0' && *p <= '9' && frac_len < 3; p++, frac_len++)
-			frac = frac * 10 + (unsigned)(*p - '0');
-	while (frac_len > 0 && frac_len < 3) {
-		frac *= 10;
-		frac_len++;
-	}
-	return (int64_t)timegm(&tm) * 1000 + frac;
+	return (int64_t)llround(t * 1000.0);
 }
 
 static const char *str(json_object *o, const char *k)

@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #include "aws_config_file.h"
+#include "prewarm/timestamp.h"
 
 /* Each source answers: found (1), not configured or unavailable (0, with
  * the reason appended to `tried`), or configured but broken (-1, err). */
@@ -49,27 +50,10 @@ int aws_creds_stale(const struct aws_creds *c, time_t now)
 
 time_t aws_parse_iso8601(const char *s)
 {
-	if (s == NULL)
+	double t;
+	if (pw_timestamp_parse_flags(s, PW_TS_ZONE_OPTIONAL, &t) != 0)
 		return -1;
-	struct tm tm;
-	memset(&tm, 0, sizeof(tm));
-	const char *rest = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
-	if (rest == NULL)
-		return -1;
-	if (*rest == '.')
-		while (isdigit((unsigned char)*++rest))
-			;
-	time_t t = timegm(&tm);
-	if (*rest == '+' || *rest == '-') {
-		int hh = 0, mm = 0;
-		if (sscanf(rest + 1, "%2d:%2d", &hh, &mm) < 1)
-			return -1;
-		long off = (hh * 60L + mm) * 60L;
-		t -= *rest == '+' ? off : -off;
-	} else if (*rest != 'Z' && *rest != '\0') {
-		return -1;
-	}
-	return t;
+	return (time_t)t; /* whole seconds: expirations need no more */
 }
 
 int aws_creds_set(struct aws_creds *out, const char *source, const char *ak,

@@ -241,6 +241,10 @@ START_TEST(timestamps_and_staleness)
 	ck_assert_int_eq(aws_parse_iso8601("2015-08-30T14:36:00+02:00"),
 			 1440938160);
 	ck_assert_int_eq(aws_parse_iso8601("yesterday"), -1);
+	/* The shared parser's AWS profile: no zone means UTC; dates are checked. */
+	ck_assert_int_eq(aws_parse_iso8601("2015-08-30T12:36:00"), 1440938160);
+	ck_assert_int_eq(aws_parse_iso8601("2015-02-29T12:36:00Z"), -1);
+	ck_assert_int_eq(aws_parse_iso8601("2015-08-30T12:36:00Zjunk"), -1);
 	struct aws_creds c = { 0 };
 	ck_assert(aws_creds_stale(&c, 1000));
 	c.access_key_id = strdup("A");

@@ -252,6 +252,10 @@ START_TEST(test_timestamps)
 	ck_assert_int_eq(pw_timestamp_parse("2016-03-14T01:59:00+0100", &t), -1);
 	ck_assert_int_eq(pw_timestamp_parse("2016-03-14T01:59:00Zjunk", &t), -1);
 	ck_assert_int_eq(pw_timestamp_parse(NULL, &t), -1);
+	/* Only the AWS-answer profile takes a missing zone, as UTC. */
+	ck_assert_int_eq(pw_timestamp_parse_flags("2016-03-14T01:59:00", PW_TS_ZONE_OPTIONAL, &t), 0);
+	ck_assert(t == 1457920740.0);
+	ck_assert_int_eq(pw_timestamp_parse("2016-03-14T01:59", &t), -1);
 }
 END_TEST
 
