@@ -466,6 +466,8 @@ def test_bad_parameters_are_named(pg):
          "max_shared_buffers_fraction"),
         ({"budget": {"secs": 3}}, "budget.secs"),
         ({"parallel": 0}, "parallel"),
+        ({"statement_blocks": 1}, "statement_blocks"),
+        ({"load_order": "random"}, "load_order"),
         ({"target": {"host": "x", "colour": "red"}}, "target.colour"),
     ]:
         p = dict({"target": t}, **params)
