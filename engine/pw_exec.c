@@ -102,7 +102,7 @@ static int journal(struct exec *x, const char *type, const char *state, const ch
 	 * is fsync'd, which also flushes them. So everything before a side
 	 * effect (a Task call, a Wait's sleep) is durable before it starts,
 	 * and a crash can only lose pure steps, which resume runs again. */
-	int lazy = strcmp(type, "StateEntered") == 0 ||
+	int lazy = strcmp(type, "StateEntered") == 0 || strcmp(type, "TaskProgress") == 0 ||
 		   (strcmp(type, "StateExited") == 0 && !x->exiting_work_state);
 	int rc = pw_journal_append_nosync(x->j, type, state, details, err);
 	pthread_mutex_unlock(&x->sh->lock);
@@ -112,6 +112,25 @@ static int journal(struct exec *x, const char *type, const char *state, const ch
 		rc = pw_journal_sync(x->j, err);
 	json_object_put(details);
 	return rc;
+}
+
+/* A Task's progress lines (host->progress, one a second at most) become
+ * TaskProgress events: `prewarm history` shows how far a long call got.
+ * Written without fsync, like StateEntered; a lost one costs nothing. */
+struct task_progress {
+	struct exec *x;
+	const char *name, *scope;
+};
+
+static void task_progress(void *ud, const char *msg)
+{
+	struct task_progress *tp = ud;
+	pw_error err;
+	json_object *d = json_object_new_object();
+	json_object_object_add(d, "message", json_object_new_string(msg));
+	if (journal(tp->x, "TaskProgress", tp->name, tp->scope, d, &err) != PW_OK)
+		pw_log(PW_LOG_WARN, "engine", "%s: progress not kept in the history: %s",
+		       tp->name, err.cause);
 }
 
 /* Builds {k1: v1, k2: v2} taking references of the values. */
@@ -255,7 +274,10 @@ static int do_task(struct exec *x, const char *name, const char *scope, json_obj
 	if (x->replay != NULL && scope != NULL && replay_task(x, name, scope, result))
 		return PW_OK;
 	struct pw_call call;
+	struct task_progress tp = {x, name, scope};
 	memset(&call, 0, sizeof(call));
+	call.on_progress = task_progress;
+	call.progress_ud = &tp;
 	call.reg = x->o->registry;
 	call.clock = x->clk;
 	call.state = name;
