@@ -1,0 +1,198 @@
+/*
+ * pw_jsonata - evaluation of JSONata fields ("{% expr %}") for the
+ * executor and their syntax check for the validator.
+ */
+#include "pw_jsonata.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jsonata.h"
+
+int pw_jsonata_mode(json_object *root, json_object *state)
+{
+	json_object *q = NULL;
+	if (!json_object_object_get_ex(state, "QueryLanguage", &q))
+		json_object_object_get_ex(root, "QueryLanguage", &q);
+	return json_object_is_type(q, json_type_string) &&
+	       strcmp(json_object_get_string(q), "JSONata") == 0;
+}
+
+int pw_jsonata_is_expr(const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+	return n >= 4 && strncmp(s, "{%", 2) == 0 && strcmp(s + n - 2, "%}") == 0;
+}
+
+/* The expression between the delimiters (NEW). */
+static char *inner(const char *s)
+{
+	size_t n = strlen(s);
+	return strndup(s + 2, n - 4);
+}
+
+int pw_jsonata_check(const char *s, char *why, size_t why_len, int *offset)
+{
+	jsonata_error e;
+	char *src = inner(s);
+	*offset = -1;
+	if (src == NULL) {
+		snprintf(why, why_len, "out of memory");
+		return -1;
+	}
+	jsonata_expr *x = jsonata_compile(src, &e);
+	free(src);
+	if (x != NULL) {
+		jsonata_free(x);
+		return 0;
+	}
+	if (e.position >= 0)
+		*offset = e.position + 2;
+	snprintf(why, why_len, "%s", e.message[0] ? e.message : "syntax error");
+	return -1;
+}
+
+/* The evaluator's interrupt: the step's deadline, or a cancel. */
+static int interrupted(void *arg)
+{
+	const struct pw_jsonata_ctx *j = arg;
+	if (pw_cancel_requested())
+		return 1;
+	return j->clk != NULL && j->deadline_ms != INT64_MAX &&
+	       j->clk->mono_ms(j->clk->ud) >= j->deadline_ms;
+}
+
+/* $name bindings: the variables and the reserved $states. */
+static json_object *bindings(const struct pw_jsonata_ctx *j)
+{
+	json_object *b = pw_vars_visible(j->vars);
+	json_object *st = json_object_new_object(), *c = NULL;
+	if (b == NULL || st == NULL) {
+		json_object_put(b);
+		json_object_put(st);
+		return NULL;
+	}
+	if (j->input != NULL && json_object_deep_copy(j->input, &c, NULL) != 0)
+		c = NULL;
+	json_object_object_add(st, "input", c);
+	c = NULL;
+	if (j->context != NULL && json_object_deep_copy(j->context, &c, NULL) == 0)
+		json_object_object_add(st, "context", c);
+	if (j->has_result) {
+		c = NULL;
+		if (j->result == NULL || json_object_deep_copy(j->result, &c, NULL) == 0)
+			json_object_object_add(st, "result", c);
+	}
+	if (j->has_error_output) {
+		c = NULL;
+		if (j->error_output == NULL ||
+		    json_object_deep_copy(j->error_output, &c, NULL) == 0)
+			json_object_object_add(st, "errorOutput", c);
+	}
+	json_object_object_add(b, "states", st);
+	return b;
+}
+
+/* One expression string s of field: evaluated on $states.input. */
+static int eval_one(const struct pw_jsonata_ctx *j, json_object *binds, const char *s,
+		    const char *field, json_object **out, pw_error *err)
+{
+	jsonata_error e;
+	char *src = inner(s);
+	if (src == NULL)
+		return pw_error_set(err, "States.Runtime", "out of memory");
+	jsonata_expr *x = jsonata_compile(src, &e);
+	int rc = -1;
+	if (x != NULL) {
+		jsonata_limits lim;
+		memset(&lim, 0, sizeof(lim));
+		lim.max_depth = PW_JSONATA_MAX_DEPTH;
+		lim.max_memory = PW_JSONATA_MAX_MEMORY;
+		lim.timeout_ms = PW_JSONATA_MAX_MS;
+		lim.interrupt = interrupted;
+		lim.interrupt_arg = (void *)j;
+		lim.natives = pw_jsonata_sfn_natives();
+		rc = jsonata_eval(x, j->input, binds, &lim, out, &e);
+		jsonata_free(x);
+	}
+	/* AWS's words: "The JSONata expression '...' specified for the field
+	 * '...' returned nothing (undefined)." / "threw an error ...". */
+	if (rc == 1)
+		pw_error_set(err, PW_QUERY_ERROR,
+			     "The JSONata expression '%.300s' specified for the field '%.100s' "
+			     "returned nothing (undefined).", src, field);
+	else if (rc < 0 && strcmp(e.code, "U1002") == 0 && pw_cancel_requested())
+		pw_error_set(err, "States.Runtime", "cancelled");
+	else if (rc < 0 && strcmp(e.code, "U1002") == 0)
+		pw_error_set(err, "States.Timeout",
+			     "the JSONata expression '%.300s' of field '%.100s' ran past the "
+			     "state's deadline", src, field);
+	else if (rc < 0)
+		pw_error_set(err, PW_QUERY_ERROR,
+			     "The JSONata expression '%.300s' specified for the field '%.100s' "
+			     "threw an error during evaluation: %s%s (at character %d): %.400s",
+			     src, field, e.code[0] ? e.code : "", e.code[0] ? "" : "error",
+			     e.position, e.message);
+	free(src);
+	return rc == 0 ? PW_OK : PW_ERR;
+}
+
+#define MAX_NEST 64
+
+static int walk(const struct pw_jsonata_ctx *j, json_object *binds, json_object *v,
+		const char *field, int depth, json_object **out, pw_error *err)
+{
+	*out = NULL;
+	if (depth > MAX_NEST)
+		return pw_error_set(err, PW_QUERY_ERROR, "field '%.100s' nests deeper than %d",
+				    field, MAX_NEST);
+	if (json_object_is_type(v, json_type_string) &&
+	    pw_jsonata_is_expr(json_object_get_string(v)))
+		return eval_one(j, binds, json_object_get_string(v), field, out, err);
+	char sub[256];
+	if (json_object_is_type(v, json_type_object)) {
+		json_object *o = json_object_new_object();
+		json_object_object_foreach(v, key, val) {
+			json_object *c = NULL;
+			snprintf(sub, sizeof(sub), "%s.%s", field, key);
+			if (walk(j, binds, val, sub, depth + 1, &c, err) != PW_OK) {
+				json_object_put(o);
+				return PW_ERR;
+			}
+			json_object_object_add(o, key, c);
+		}
+		*out = o;
+		return PW_OK;
+	}
+	if (json_object_is_type(v, json_type_array)) {
+		size_t n = json_object_array_length(v);
+		json_object *a = json_object_new_array_ext((int)n);
+		for (size_t i = 0; i < n; i++) {
+			json_object *c = NULL;
+			snprintf(sub, sizeof(sub), "%s[%zu]", field, i);
+			if (walk(j, binds, json_object_array_get_idx(v, i), sub, depth + 1, &c,
+				 err) != PW_OK) {
+				json_object_put(a);
+				return PW_ERR;
+			}
+			json_object_array_add(a, c);
+		}
+		*out = a;
+		return PW_OK;
+	}
+	if (v != NULL && json_object_deep_copy(v, out, NULL) != 0)
+		return pw_error_set(err, "States.Runtime", "out of memory");
+	return PW_OK;
+}
+
+int pw_jsonata_value(const struct pw_jsonata_ctx *j, json_object *v, const char *field,
+		     json_object **out, pw_error *err)
+{
+	json_object *binds = bindings(j);
+	if (binds == NULL)
+		return pw_error_set(err, "States.Runtime", "out of memory");
+	int rc = walk(j, binds, v, field, 0, out, err);
+	json_object_put(binds);
+	return rc;
+}
