@@ -11,7 +11,7 @@ engine_libpwengine_la_SOURCES += \
 	engine/pw_choice.c engine/pw_choice.h \
 	engine/pw_validate.c engine/pw_validate.h \
 	engine/lang_validate.h engine/lang_validate_fields.c \
-	engine/lang_validate_vars.c \
+	engine/lang_validate_vars.c engine/lang_validate_jsonata.c \
 	engine/pw_ident.c engine/pw_ident.h engine/pw_ident_tables.c \
 	engine/pw_vars.c engine/pw_vars.h \
 	engine/pw_jsonata.c engine/pw_jsonata.h engine/pw_jsonata_fns.c \

@@ -116,23 +116,29 @@ static int eval_one(const struct pw_jsonata_ctx *j, json_object *binds, const ch
 		rc = jsonata_eval(x, j->input, binds, &lim, out, &e);
 		jsonata_free(x);
 	}
+	/* the expression as the message shows it: without the padding */
+	char *shown = src;
+	while (*shown == ' ' || *shown == '\t' || *shown == '\n')
+		shown++;
+	for (size_t n = strlen(shown); n > 0 && strchr(" \t\n", shown[n - 1]); n--)
+		shown[n - 1] = '\0';
 	/* AWS's words: "The JSONata expression '...' specified for the field
 	 * '...' returned nothing (undefined)." / "threw an error ...". */
 	if (rc == 1)
 		pw_error_set(err, PW_QUERY_ERROR,
 			     "The JSONata expression '%.300s' specified for the field '%.100s' "
-			     "returned nothing (undefined).", src, field);
+			     "returned nothing (undefined).", shown, field);
 	else if (rc < 0 && strcmp(e.code, "U1002") == 0 && pw_cancel_requested())
 		pw_error_set(err, "States.Runtime", "cancelled");
 	else if (rc < 0 && strcmp(e.code, "U1002") == 0)
 		pw_error_set(err, "States.Timeout",
 			     "the JSONata expression '%.300s' of field '%.100s' ran past the "
-			     "state's deadline", src, field);
+			     "state's deadline", shown, field);
 	else if (rc < 0)
 		pw_error_set(err, PW_QUERY_ERROR,
 			     "The JSONata expression '%.300s' specified for the field '%.100s' "
 			     "threw an error during evaluation: %s%s (at character %d): %.400s",
-			     src, field, e.code[0] ? e.code : "", e.code[0] ? "" : "error",
+			     shown, field, e.code[0] ? e.code : "", e.code[0] ? "" : "error",
 			     e.position, e.message);
 	free(src);
 	return rc == 0 ? PW_OK : PW_ERR;

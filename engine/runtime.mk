@@ -70,7 +70,7 @@ RT_TESTS = tests/unit/check_retry tests/unit/check_registry \
 	tests/unit/check_lua tests/unit/check_log tests/unit/check_journal \
 	tests/unit/check_exec tests/unit/check_config tests/unit/check_redact \
 	tests/unit/check_utf8 tests/unit/check_loader tests/unit/check_lambda \
-	tests/unit/check_vars
+	tests/unit/check_vars tests/unit/check_jsonata_mode
 check_PROGRAMS += $(RT_TESTS)
 TESTS += $(RT_TESTS)
 tests_unit_check_retry_CPPFLAGS = $(RT_CHECK_CPPFLAGS)
@@ -97,6 +97,8 @@ tests_unit_check_lambda_CPPFLAGS = $(RT_CHECK_CPPFLAGS)
 tests_unit_check_lambda_LDADD = $(RT_CHECK_LDADD)
 tests_unit_check_vars_CPPFLAGS = $(RT_CHECK_CPPFLAGS)
 tests_unit_check_vars_LDADD = $(RT_CHECK_LDADD)
+tests_unit_check_jsonata_mode_CPPFLAGS = $(RT_CHECK_CPPFLAGS)
+tests_unit_check_jsonata_mode_LDADD = $(RT_CHECK_LDADD)
 
 # Integration tests of the command (pytest; tests/integration/fixtures/
 # prewarm_cli.py runs the built binary with the test plugins).

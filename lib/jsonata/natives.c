@@ -21,6 +21,27 @@ jv *jn_ext_lookup(jn_ctx *c, const char *name)
 	return NULL;
 }
 
+/* jv_from_json keeps json-c's key strings; the result of a host function
+ * is freed at once, so its keys are copied into the arena. */
+static jv *own_copy(jn_ctx *c, struct json_object *o)
+{
+	if (json_object_is_type(o, json_type_array)) {
+		jv *a = jv_arr(c);
+		for (size_t i = 0; i < json_object_array_length(o); i++)
+			jv_push(c, a, own_copy(c, json_object_array_get_idx(o, i)));
+		return a;
+	}
+	if (json_object_is_type(o, json_type_object)) {
+		jv *r = jv_obj(c);
+		json_object_object_foreach(o, k, val) {
+			size_t n = strlen(k);
+			jv_set(c, r, jn_strndup(c, k, n), n, own_copy(c, val));
+		}
+		return r;
+	}
+	return jv_from_json(c, o); /* scalars: strings are copied */
+}
+
 jv *jn_ext_call(jn_ctx *c, jfunc *f, jv **args, int nargs, int pos)
 {
 	struct json_object **jargs = jn_alloc(c, (size_t)(nargs + 1) * sizeof(*jargs));
@@ -42,7 +63,7 @@ jv *jn_ext_call(jn_ctx *c, jfunc *f, jv **args, int nargs, int pos)
 		json_object_put(out);
 		return NULL;
 	}
-	jv *r = out ? jv_from_json(c, out) : &jn_null;
+	jv *r = out ? own_copy(c, out) : &jn_null;
 	json_object_put(out);
 	return r;
 }

@@ -127,7 +127,7 @@ static const struct broken broken_files[] = {
 	  "32:5: state 'F': Error and ErrorPath cannot both be set"}},
 	{"broken/bad-top.yaml", 3,
 	 {"1:1: StartAt must be a state name",
-	  "2:1: QueryLanguage: only JSONPath is supported",
+	  "2:1: QueryLanguage must be JSONPath or JSONata",
 	  "3:1: the workflow needs States"}},
 	{"broken/duplicate-key.yaml", -1, {"6:3: duplicate key 'A'"}},
 	{"broken/duplicate-key.json", -1, {"5:5: duplicate key \"A\""}},
