@@ -60,8 +60,13 @@ static void check_lambda_invoke(struct lang_sctx *s, json_object *state, const c
 			  "function to completion", s->name, r, PW_LAMBDA_INVOKE);
 		return;
 	}
-	json_object *params = lang_vfield(state, "Parameters", NULL);
-	char *pp = lang_pj(s->ptr, "Parameters");
+	const char *pf = s->jsonata ? "Arguments" : "Parameters";
+	json_object *params = lang_vfield(state, pf, NULL), *fv = NULL;
+	if (s->jsonata && json_object_object_get_ex(params, "FunctionName", &fv) &&
+	    json_object_is_type(fv, json_type_string) &&
+	    pw_jsonata_is_expr(json_object_get_string(fv)))
+		return; /* known at run time only */
+	char *pp = lang_pj(s->ptr, pf);
 	if (pw_lambda_check_params(params, &fn, &has_fn, why, sizeof(why)) != 0) {
 		lang_verr(s->c, params ? pp : p, "state '%s': %s: %s", s->name, r, why);
 	} else if (has_fn && s->c->check != NULL) {
