@@ -130,16 +130,19 @@ static int eval_one(const struct pw_jsonata_ctx *j, json_object *binds, const ch
 			     "returned nothing (undefined).", shown, field);
 	else if (rc < 0 && strcmp(e.code, "U1002") == 0 && pw_cancel_requested())
 		pw_error_set(err, "States.Runtime", "cancelled");
-	else if (rc < 0 && strcmp(e.code, "U1002") == 0)
+	else if (rc < 0 && strcmp(e.code, "U1002") == 0 && interrupted((void *)j))
 		pw_error_set(err, "States.Timeout",
 			     "the JSONata expression '%.300s' of field '%.100s' ran past the "
 			     "state's deadline", shown, field);
-	else if (rc < 0)
+	else if (rc < 0 && strcmp(e.code, "U1002") == 0)
 		pw_error_set(err, PW_QUERY_ERROR,
 			     "The JSONata expression '%.300s' specified for the field '%.100s' "
-			     "threw an error during evaluation: %s%s (at character %d): %.400s",
-			     shown, field, e.code[0] ? e.code : "", e.code[0] ? "" : "error",
-			     e.position, e.message);
+			     "ran longer than %d ms, the bound of one evaluation", shown, field,
+			     PW_JSONATA_MAX_MS);
+	else if (rc < 0) /* the message has the code and, when known, the position */
+		pw_error_set(err, PW_QUERY_ERROR,
+			     "The JSONata expression '%.300s' specified for the field '%.100s' "
+			     "threw an error during evaluation: %.400s", shown, field, e.message);
 	free(src);
 	return rc == 0 ? PW_OK : PW_ERR;
 }

@@ -243,7 +243,7 @@ START_TEST(query_evaluation_errors)
 	} cases[] = {
 		{"`Type`:`Pass`,`Output`:`{% 'a' + 1 %}`,`End`:true", "{}",
 		 "The JSONata expression ''a' + 1' specified for the field 'Output' threw an error "
-		 "during evaluation: T2001 (at character"},
+		 "during evaluation: T2001"},
 		{"`Type`:`Choice`,`Choices`:[{`Condition`:`{% 'yes' %}`,`Next`:`S`}]", "{}",
 		 "The Condition field of Choices[0] must be a boolean"},
 		{"`Type`:`Map`,`Items`:`{% $states.input %}`,`ItemProcessor`:{`StartAt`:`I`,"
