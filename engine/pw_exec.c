@@ -458,6 +458,10 @@ static int do_map(struct exec *x, const char *name, const char *scope, json_obje
 	if (sel == NULL && !jx)
 		sel = field(state, "Parameters");
 	if (jx) {
+		double conc; /* checked; iterations run one after another anyway */
+		if (field(state, "MaxConcurrency") != NULL &&
+		    jx_number(&j, state, "MaxConcurrency", 0, &conc, err) != PW_OK)
+			return PW_ERR;
 		if (jx_field(&j, state, "Items", eff, &items, err) != PW_OK)
 			return PW_ERR;
 		if (!json_object_is_type(items, json_type_array)) {

@@ -249,6 +249,9 @@ START_TEST(query_evaluation_errors)
 		{"`Type`:`Map`,`Items`:`{% $states.input %}`,`ItemProcessor`:{`StartAt`:`I`,"
 		 "`States`:{`I`:{`Type`:`Pass`,`End`:true}}},`End`:true", "{`a`:1}",
 		 "the field 'Items' must be an array"},
+		{"`Type`:`Map`,`Items`:[],`MaxConcurrency`:`{% 'x' %}`,`ItemProcessor`:{`StartAt`:`I`,"
+		 "`States`:{`I`:{`Type`:`Pass`,`End`:true}}},`End`:true", "{}",
+		 "The field 'MaxConcurrency' must be a non-negative integer"},
 		{"`Type`:`Wait`,`Seconds`:`{% -1 %}`,`End`:true", "{}",
 		 "The field 'Seconds' must be a non-negative integer"},
 		{"`Type`:`Wait`,`Timestamp`:`{% 'soon' %}`,`End`:true", "{}",
