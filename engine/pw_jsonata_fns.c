@@ -3,13 +3,11 @@
  * ("JSONata functions provided by Step Functions"): $partition, $range,
  * $hash, $uuid and $parse run the intrinsic that does the same job
  * (States.ArrayPartition, ArrayRange, Hash, UUID, StringToJson: the same
- * limits and errors); $random([seed]) is in [0, 1), repeatable with a
- * seed. They reach lib/jsonata through jsonata_limits.natives.
+ * limits and errors); $random([seed]) is States.MathRandom scaled to
+ * [0, 1), repeatable with a seed. They reach lib/jsonata through jsonata_limits.natives.
  */
 #include <stdlib.h>
 #include <string.h>
-
-#include <uuid/uuid.h>
 
 #include "jsonata.h"
 #include "lang_intrinsic.h"
@@ -47,25 +45,28 @@ static int via_intrinsic(void *arg, struct json_object *const *args, int nargs,
 	return 0;
 }
 
+/* $random([seed]): States.MathRandom over 2^53 integers, scaled to
+ * [0, 1), so a seed repeats as it does for the intrinsic. */
 static int sfn_random(void *arg, struct json_object *const *args, int nargs,
 		      struct json_object **out, jsonata_error *e)
 {
 	(void)arg;
-	unsigned short xs[3];
-	if (nargs >= 1 && args[0] != NULL) {
-		if (!json_object_is_type(args[0], json_type_int))
-			return fail(e, "$random: the seed must be an integer%s%s", "", "");
-		int64_t seed = json_object_get_int64(args[0]);
-		xs[0] = (unsigned short)seed;
-		xs[1] = (unsigned short)(seed >> 16);
-		xs[2] = (unsigned short)(seed >> 32);
-	} else {
-		uuid_t u;
-		uuid_generate_random(u);
-		memcpy(xs, u, sizeof(xs));
+	const double span = 9007199254740992.0; /* 2^53: every double step */
+	json_object *argv[3] = {json_object_new_int64(0), json_object_new_int64((int64_t)span),
+				nargs >= 1 ? args[0] : NULL};
+	if (nargs >= 1 && !json_object_is_type(args[0], json_type_int)) {
+		json_object_put(argv[0]);
+		json_object_put(argv[1]);
+		return fail(e, "$random: the seed must be an integer%s%s", "", "");
 	}
-	*out = json_object_new_double(erand48(xs));
-	return 0;
+	json_object *n = NULL;
+	int rc = via_intrinsic((void *)"States.MathRandom", argv, nargs >= 1 ? 3 : 2, &n, e);
+	json_object_put(argv[0]);
+	json_object_put(argv[1]);
+	if (rc == 0)
+		*out = json_object_new_double((double)json_object_get_int64(n) / span);
+	json_object_put(n);
+	return rc;
 }
 
 static const jsonata_native NATIVES[] = {

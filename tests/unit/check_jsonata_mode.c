@@ -12,31 +12,7 @@
 #include "pw_validate.h"
 #include "pw_vars.h"
 
-static char *tmp, *calls;
-static pw_registry *reg;
-static struct pw_fake_clock fc;
-
-static void setup(void)
-{
-	pw_error err = {{0}, {0}};
-	tmp = rt_tmpdir();
-	size_t len = strlen(tmp) + 16;
-	calls = malloc(len);
-	snprintf(calls, len, "%s/calls", tmp);
-	setenv("PW_COUNTER_LOG", calls, 1);
-	ck_assert_int_eq(pw_registry_open(PW_TEST_PLUGIN_DIR, NULL, &reg, &err), PW_OK);
-	pw_fake_clock_init(&fc, 1764067576000LL);
-	pw_log_setup(PW_LOG_TEXT, PW_LOG_ERROR);
-}
-
-static void teardown(void)
-{
-	pw_registry_close(reg);
-	unsetenv("PW_COUNTER_LOG");
-	free(calls);
-	rt_rmdir(tmp);
-	pw_secret_clear();
-}
+#include "wf_fixture.h"
 
 /* text with every ` turned into " (JSON inside C without the escapes) */
 static char *q(const char *text)
@@ -59,16 +35,6 @@ static pw_doc *load(const char *name, const char *text)
 	free(path);
 	free(body);
 	return doc;
-}
-
-static struct pw_exec_opts opts(const char *state_dir)
-{
-	struct pw_exec_opts o;
-	memset(&o, 0, sizeof(o));
-	o.registry = reg;
-	o.clock = &fc.clock;
-	o.state_dir = state_dir;
-	return o;
 }
 
 /* Validates (no error allowed), runs wf on input, checks the status. */
@@ -404,15 +370,7 @@ START_TEST(validation_with_positions)
 		"29:30: state 'W': Assign: $states is reserved",
 	};
 	size_t n = sizeof(want) / sizeof(*want);
-	char all[8192] = "";
-	for (size_t i = 0; i < out.count; i++) {
-		size_t l = strlen(all);
-		snprintf(all + l, sizeof(all) - l, "%d:%d: %s\n", out.items[i].line,
-			 out.items[i].column, out.items[i].message);
-	}
-	for (size_t i = 0; i < n; i++)
-		ck_assert_msg(strstr(all, want[i]), "missing '%s' in:\n%s", want[i], all);
-	ck_assert_msg(errors == (int)n, "%d errors:\n%s", errors, all);
+	assert_diags(&out, want, n, errors, (int)n);
 	pw_diag_list_free(&out);
 	pw_doc_free(doc);
 	/* JSONata fields in a JSONPath state are named as such. */
