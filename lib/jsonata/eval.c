@@ -313,6 +313,8 @@ static int sort_cmp(sortctx *s, jv *a, jv *b)
 		if (!av && !bv) continue;
 		if (!av) return 1;
 		if (!bv) return -1;
+		if ((av->t == JT_NUM || av->t == JT_STR) && (bv->t == JT_NUM || bv->t == JT_STR) && av->t != bv->t)
+			jn_fail(s->c, "T2007", t->pos, "Type mismatch when comparing values in order-by clause");
 		if (!((av->t == JT_NUM || av->t == JT_STR) && av->t == bv->t))
 			jn_fail(s->c, "T2008", t->pos, "The expressions within an order-by clause must evaluate to numeric or string values");
 		int r;
@@ -575,7 +577,7 @@ static jv *eval_args_call(jn_ctx *c, node *n, jv *in, env *e, bool chained, jv *
 	for (int i = 0; i < n->nkids; i++)
 		args[k++] = jn_eval(c, n->kids[i], in, e);
 	if (!f || f->t != JT_FUNC) {
-		if (n->lhs->type == N_PATH && n->lhs->kids[0]->type == N_NAME) {
+		if (n->lhs->type == N_PATH && n->lhs->kids[0]->type == N_NAME && jn_builtin(c, n->lhs->kids[0]->str)) {
 			snprintf(c->err->token, sizeof(c->err->token), "%s", n->lhs->kids[0]->str);
 			jn_fail(c, "T1005", n->pos, "Attempted to invoke a non-function. Did you mean $%s?", n->lhs->kids[0]->str);
 		}
@@ -644,13 +646,13 @@ static jv *apply_once(jn_ctx *c, jv *fv, jv **args, int nargs, jv *in, env *e, i
 	switch (f->kind) {
 	case JF_NATIVE:
 		if (f->sig)
-			args = jn_sig_validate(c, f->sig, args, &nargs, in, pos, f->name);
+			args = jn_sig_validate(c, f->sig, args, &nargs, in, pos, f->name, false);
 		if (f->ext)
 			return jn_ext_call(c, f, args, nargs, pos);
 		return f->fn(c, args, nargs, in, e);
 	case JF_LAMBDA: {
 		if (f->sig)
-			args = jn_sig_validate(c, f->sig, args, &nargs, in, pos, NULL);
+			args = jn_sig_validate(c, f->sig, args, &nargs, in, pos, NULL, true);
 		env *le = jn_env_new(c, f->closure);
 		node *lam = f->lam;
 		for (int i = 0; i < lam->nparams; i++)
@@ -710,7 +712,7 @@ static jv *make_partial(jn_ctx *c, node *n, jv *in, env *e)
 {
 	jv *t = jn_eval(c, n->lhs, in, e);
 	if (!t || t->t != JT_FUNC) {
-		if (n->lhs->type == N_PATH && n->lhs->kids[0]->type == N_NAME)
+		if (n->lhs->type == N_PATH && n->lhs->kids[0]->type == N_NAME && jn_builtin(c, n->lhs->kids[0]->str))
 			jn_fail(c, "T1007", n->pos, "Attempted to partially apply a non-function. Did you mean $%s?", n->lhs->kids[0]->str);
 		jn_fail(c, "T1008", n->pos, "Attempted to partially apply a non-function");
 	}
@@ -728,8 +730,21 @@ static jv *make_partial(jn_ctx *c, node *n, jv *in, env *e)
 static jv *apply_chain(jn_ctx *c, node *n, jv *in, env *e)
 {
 	jv *l = jn_eval(c, n->lhs, in, e);
-	if (n->rhs->type == N_CALL)
-		return eval_args_call(c, n->rhs, in, e, true, l, NULL);
+	if (n->rhs->type == N_CALL) {
+		node *call = n->rhs;
+		jv *r = eval_args_call(c, call, in, e, true, l, NULL);
+		for (int i = 0; i < call->npreds; i++)
+			r = filter(c, call->preds[i]->lhs, r, e);
+		if (call->keep_array && r && r->t == JT_ARR) {
+			if (!r->seq) {
+				jv *s = jv_seq(c);
+				for (size_t j = 0; j < r->u.a.n; j++) jv_push(c, s, r->u.a.v[j]);
+				r = s;
+			}
+			r->keep = 1;
+		}
+		return r;
+	}
 	jv *f = jn_eval(c, n->rhs, in, e);
 	if (!f || f->t != JT_FUNC)
 		jn_fail(c, "T2006", n->pos, "The right side of the function application operator ~> must be a function");
@@ -857,11 +872,17 @@ jv *jn_eval(jn_ctx *c, node *n, jv *in, env *e)
 			jv *v = jn_eval(c, n->kids[i], in, e);
 			if (!v)
 				continue;
-			if (n->kids[i]->type == N_ARRAY || v->t != JT_ARR)
+			if (n->kids[i]->type == N_ARRAY || v->t != JT_ARR) {
 				jv_push(c, r, v);
-			else
+			} else if (r->u.a.n == 0 && i == n->nkids - 1) {
+				/* the only contents: one exact copy, no regrowth ([1..1e7]) */
+				r->u.a.v = jn_alloc(c, (v->u.a.n ? v->u.a.n : 1) * sizeof(jv *));
+				memcpy(r->u.a.v, v->u.a.v, v->u.a.n * sizeof(jv *));
+				r->u.a.n = r->u.a.cap = v->u.a.n;
+			} else {
 				for (size_t j = 0; j < v->u.a.n; j++)
 					jv_push(c, r, v->u.a.v[j]);
+			}
 		}
 		if (n->cons_array)
 			r->cons = 1;

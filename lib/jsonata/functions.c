@@ -177,13 +177,19 @@ static jv *f_round(jn_ctx *c, jv **a, int n, jv *in, env *e)
 	int prec = ARG(1) ? (int)a[1]->u.n : 0;
 	char buf[64];
 	double x = v->u.n;
-	/* shift by decimal exponent through text, as doubles lose the tie */
-	snprintf(buf, sizeof buf, "%.15ge%d", x, prec);
+	/* shift by the decimal exponent through text, as doubles lose the tie */
+	snprintf(buf, sizeof buf, "%.14e", x);
+	char *ep = strchr(buf, 'e');
+	int ex = atoi(ep + 1) + prec;
+	snprintf(ep, sizeof buf - (size_t)(ep - buf), "e%d", ex);
 	double y = strtod(buf, NULL);
 	double r = round(y);
 	if (fabs(y - trunc(y)) == 0.5)
 		r = 2.0 * round(y / 2.0);
-	snprintf(buf, sizeof buf, "%.17ge%d", r, -prec);
+	snprintf(buf, sizeof buf, "%.17e", r);
+	ep = strchr(buf, 'e');
+	ex = atoi(ep + 1) - prec;
+	snprintf(ep, sizeof buf - (size_t)(ep - buf), "e%d", ex);
 	double res = strtod(buf, NULL);
 	if (res == 0) res = 0; /* no negative zero */
 	return jv_num(c, res);

@@ -195,7 +195,7 @@ jv *jn_builtin(jn_ctx *c, const char *name);
 extern jv jn_placeholder;
 typedef int (*jv_cmp)(void *ctx, jv *a, jv *b);
 void jn_msort(jn_ctx *c, jv **v, size_t n, jv_cmp cmp, void *ctx);
-jv **jn_sig_validate(jn_ctx *c, jsig *s, jv **args, int *nargs, jv *input, int pos, const char *fname);
+jv **jn_sig_validate(jn_ctx *c, jsig *s, jv **args, int *nargs, jv *input, int pos, const char *fname, bool compact);
 
 /* natives.c: host functions from jsonata_limits.natives */
 jv *jn_ext_lookup(jn_ctx *c, const char *name);

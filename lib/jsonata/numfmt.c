@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "jn.h"
 #include "numfmt.h"
@@ -303,10 +304,11 @@ double jn_parse_int(jn_ctx *c, const char *s, size_t len, const jn_ipic *p, size
 	case PK_WORDS: case PK_WORDS_UP: case PK_WORDS_TITLE: {
 		double total = 0, cur = 0, last_scale = 0;
 		while (i < len) {
+			size_t before = i;
 			while (i < len && (s[i] == ' ' || s[i] == ',' || s[i] == '-')) i++;
 			size_t j = i;
 			while (j < len && isalpha((unsigned char)s[j])) j++;
-			if (j == i) break;
+			if (j == i) { i = before; break; }
 			char w[32];
 			snprintf(w, sizeof w, "%.*s", (int)(j - i), s + i);
 			for (char *q = w; *q; q++) *q = (char)tolower((unsigned char)*q);
@@ -314,7 +316,7 @@ double jn_parse_int(jn_ctx *c, const char *s, size_t len, const jn_ipic *p, size
 			if (!strcmp(w, "and")) continue;
 			double wv;
 			bool sc;
-			if (word_value(w, &wv, &sc)) { i -= strlen(w); break; }
+			if (word_value(w, &wv, &sc)) { i = before; break; }
 			if (!sc) cur += wv;
 			else if (wv == 100) cur *= 100;
 			else if (wv >= last_scale && last_scale) { total = (total + cur) * wv; cur = 0; last_scale = wv; }
@@ -345,7 +347,9 @@ double jn_parse_int(jn_ctx *c, const char *s, size_t len, const jn_ipic *p, size
 		if (!digits)
 			jn_fail(c, "D3137", -1, "could not parse an integer");
 		if (neg) v = -v;
-		if (p->ordinal) while (i < len && isalpha((unsigned char)s[i])) i++;
+		if (p->ordinal && i + 2 <= len && (!strncmp(s + i, "st", 2) || !strncmp(s + i, "nd", 2) ||
+						   !strncmp(s + i, "rd", 2) || !strncmp(s + i, "th", 2)))
+			i += 2;
 		break;
 	}
 	}
@@ -362,8 +366,283 @@ jv *jn_fn_parseInteger(jn_ctx *c, jv **a, int n, jv *in, env *e)
 	return jv_num(c, jn_parse_int(c, a[0]->u.s.p, a[0]->u.s.len, &p, NULL));
 }
 
+/* ---- $formatNumber: XPath F&O 3.1 format-number pictures ---- */
+#define PERCENT_CP 0xE001u
+#define PERMILLE_CP 0xE002u
+
+typedef struct nprops {
+	unsigned dec, grp, expo, minus, digit, patsep, zero;
+	const char *percent, *permille;
+} nprops;
+
+static unsigned opt_cp(jv *opts, const char *key, unsigned def)
+{
+	jv *v = jv_get(opts, key, strlen(key));
+	if (!v || v->t != JT_STR || !v->u.s.len) return def;
+	size_t i = 0;
+	return next_cp(v->u.s.p, v->u.s.len, &i);
+}
+
+static const char *opt_str(jv *opts, const char *key, const char *def)
+{
+	jv *v = jv_get(opts, key, strlen(key));
+	return v && v->t == JT_STR && v->u.s.len ? v->u.s.p : def;
+}
+
+typedef struct subpic {
+	unsigned *pre; int npre;
+	unsigned *suf; int nsuf;
+	int minint, minfrac, maxfrac, minexp;
+	bool has_exp, has_dec, pct, pml, int_has_hash;
+	int igrp[32]; int nigrp;
+	int fgrp[32]; int nfgrp;
+	bool regular; int interval;
+} subpic;
+
+static bool is_digit_cp(const nprops *np, unsigned cp) { return cp >= np->zero && cp <= np->zero + 9; }
+
+static bool active(const nprops *np, unsigned cp)
+{
+	return is_digit_cp(np, cp) || cp == np->digit || cp == np->dec || cp == np->grp;
+}
+
+static void analyse(jn_ctx *c, const nprops *np, unsigned *p, int n, subpic *sp)
+{
+	memset(sp, 0, sizeof(*sp));
+	int ndig = 0, npct = 0, npml = 0, ndec = 0;
+	for (int i = 0; i < n; i++) {
+		if (is_digit_cp(np, p[i]) || p[i] == np->digit) ndig++;
+		if (p[i] == PERCENT_CP) npct++;
+		if (p[i] == PERMILLE_CP) npml++;
+		if (p[i] == np->dec) ndec++;
+	}
+	if (!ndig)
+		jn_fail(c, "D3086", -1, "A sub-picture must contain at least one digit");
+	/* the active span: first to last digit/separator, with the exponent */
+	int first = -1, last = -1;
+	for (int i = 0; i < n; i++)
+		if (active(np, p[i])) { if (first < 0) first = i; last = i; }
+	int expat = -1;
+	for (int i = first + 1; i < n; i++) {
+		if (p[i] == np->expo && i > first && active(np, p[i - 1]) && i + 1 < n && (is_digit_cp(np, p[i + 1]) || active(np, p[i + 1]))) {
+			expat = i;
+			break;
+		}
+	}
+	if (expat >= 0) {
+		int j = expat + 1;
+		while (j < n && active(np, p[j])) j++;
+		last = j - 1;
+	}
+	for (int i = first; i <= last; i++)
+		if (!active(np, p[i]) && i != expat)
+			jn_fail(c, "D3086", -1, "A sub-picture must not contain a passive character between active characters");
+	if (ndec > 1) jn_fail(c, "D3081", -1, "A sub-picture must not contain more than one decimal-separator");
+	if (npct > 1) jn_fail(c, "D3082", -1, "A sub-picture must not contain more than one percent character");
+	if (npml > 1) jn_fail(c, "D3083", -1, "A sub-picture must not contain more than one per-mille character");
+	if (npct && npml) jn_fail(c, "D3084", -1, "A sub-picture must not contain both a percent and a per-mille character");
+	sp->pre = p; sp->npre = first;
+	sp->suf = p + last + 1; sp->nsuf = n - last - 1;
+	sp->pct = npct > 0; sp->pml = npml > 0;
+	int mend = expat >= 0 ? expat : last + 1;
+	bool mdig = false;
+	for (int i = first; i < mend; i++) if (is_digit_cp(np, p[i]) || p[i] == np->digit) mdig = true;
+	if (!mdig) jn_fail(c, "D3085", -1, "The mantissa part of a sub-picture must contain at least one digit");
+	int decat = -1;
+	for (int i = first; i < mend; i++) if (p[i] == np->dec) decat = i;
+	sp->has_dec = decat >= 0;
+	int iend = decat >= 0 ? decat : mend;
+	for (int i = first; i < iend; i++) {
+		if (p[i] == np->grp) {
+			if (i + 1 < iend && p[i + 1] == np->grp) jn_fail(c, "D3089", -1, "A sub-picture must not contain two adjacent grouping-separators");
+			if (i + 1 == iend) {
+				if (decat >= 0) jn_fail(c, "D3087", -1, "A grouping-separator must not be adjacent to the decimal-separator");
+				jn_fail(c, "D3088", -1, "The integer part of a sub-picture must not end with a grouping-separator");
+			}
+		}
+	}
+	if (decat >= 0 && decat + 1 < mend && p[decat + 1] == np->grp)
+		jn_fail(c, "D3087", -1, "A grouping-separator must not be adjacent to the decimal-separator");
+	int pos = 0;
+	for (int i = iend - 1; i >= first; i--) {
+		if (is_digit_cp(np, p[i])) { sp->minint++; pos++; }
+		else if (p[i] == np->digit) { pos++; sp->int_has_hash = true; }
+		else if (p[i] == np->grp && sp->nigrp < 32) sp->igrp[sp->nigrp++] = pos;
+	}
+	bool mand = false;
+	for (int i = first; i < iend; i++) {
+		if (is_digit_cp(np, p[i])) mand = true;
+		else if (p[i] == np->digit && mand)
+			jn_fail(c, "D3090", -1, "The integer part of a sub-picture must not contain an optional digit after a mandatory digit");
+	}
+	if (decat >= 0) {
+		bool opt = false;
+		int fpos = 0;
+		for (int i = decat + 1; i < mend; i++) {
+			if (is_digit_cp(np, p[i])) {
+				if (opt) jn_fail(c, "D3091", -1, "The fractional part of a sub-picture must not contain a mandatory digit after an optional digit");
+				sp->minfrac++; sp->maxfrac++; fpos++;
+			} else if (p[i] == np->digit) { opt = true; sp->maxfrac++; fpos++; }
+			else if (p[i] == np->grp && sp->nfgrp < 32) sp->fgrp[sp->nfgrp++] = fpos;
+		}
+	}
+	if (expat >= 0) {
+		sp->has_exp = true;
+		for (int i = expat + 1; i <= last; i++) {
+			if (!is_digit_cp(np, p[i]))
+				jn_fail(c, "D3093", -1, "The exponent part of a sub-picture must consist solely of one or more decimal digits");
+			sp->minexp++;
+		}
+		if (sp->pct || sp->pml)
+			jn_fail(c, "D3092", -1, "A sub-picture that contains a percent or per-mille character must not contain an exponent");
+	}
+	/* grouping: regular when every multiple of the smallest position is there */
+	if (sp->nigrp) {
+		int g = sp->igrp[0];
+		for (int i = 1; i < sp->nigrp; i++) if (sp->igrp[i] < g) g = sp->igrp[i];
+		int mx = 0;
+		for (int i = 0; i < sp->nigrp; i++) if (sp->igrp[i] > mx) mx = sp->igrp[i];
+		sp->regular = g > 0;
+		for (int i = 0; i < sp->nigrp; i++) if (sp->igrp[i] % g) sp->regular = false;
+		for (int m = g; m <= mx && sp->regular; m += g) {
+			bool f = false;
+			for (int i = 0; i < sp->nigrp; i++) if (sp->igrp[i] == m) f = true;
+			if (!f) sp->regular = false;
+		}
+		sp->interval = g;
+	}
+	if (!sp->minint && !sp->has_dec && !sp->has_exp) sp->minint = 1;
+	if (sp->has_exp && !sp->minint && !sp->maxfrac) { sp->minfrac = sp->maxfrac = 1; }
+	if (!sp->minint && !sp->maxfrac && !sp->has_exp) sp->minint = 1;
+}
+
+static void put_str_or_cp(jn_buf *b, unsigned cp, const nprops *np)
+{
+	if (cp == PERCENT_CP) jb_adds(b, np->percent);
+	else if (cp == PERMILLE_CP) jb_adds(b, np->permille);
+	else put_cp(b, cp);
+}
+
+/* round half to even at `frac` decimals, as decimal text */
+static void fixed_digits(double v, int frac, char *out, size_t outsz)
+{
+	char buf[64];
+	snprintf(buf, sizeof buf, "%.15e", v);
+	double r = strtod(buf, NULL);
+	snprintf(out, outsz, "%.*f", frac, r);
+	/* %.*f rounds half to even on the binary value; decide ties on the
+	 * decimal text of 15 significant digits */
+	char t[80];
+	snprintf(t, sizeof t, "%.*f", frac + 1, r);
+	size_t l = strlen(t);
+	if (t[l - 1] == '5') {
+		double scaled = r * pow(10, frac);
+		double fl = floor(scaled);
+		if (fabs(scaled - fl - 0.5) < 1e-9) {
+			double even = fmod(fl, 2) == 0 ? fl : fl + 1;
+			snprintf(out, outsz, "%.*f", frac, even / pow(10, frac));
+		}
+	}
+}
+
 jv *jn_fn_formatNumber(jn_ctx *c, jv **a, int n, jv *in, env *e)
 {
-	(void)in; (void)e; (void)a; (void)n;
-	jn_fail(c, "D3080", -1, "$formatNumber is not supported yet");
+	(void)in; (void)e;
+	if (!ARG(0) || !ARG(1)) return NULL;
+	jv *opts = ARG(2);
+	nprops np = { '.', ',', 'e', '-', '#', ';', '0', "%", "\xe2\x80\xb0" };
+	if (opts) {
+		np.dec = opt_cp(opts, "decimal-separator", np.dec);
+		np.grp = opt_cp(opts, "grouping-separator", np.grp);
+		np.expo = opt_cp(opts, "exponent-separator", np.expo);
+		np.minus = opt_cp(opts, "minus-sign", np.minus);
+		np.digit = opt_cp(opts, "digit", np.digit);
+		np.patsep = opt_cp(opts, "pattern-separator", np.patsep);
+		np.zero = opt_cp(opts, "zero-digit", np.zero);
+		np.percent = opt_str(opts, "percent", np.percent);
+		np.permille = opt_str(opts, "per-mille", np.permille);
+	}
+	const char *ps = a[1]->u.s.p;
+	size_t pl = a[1]->u.s.len, pcl = strlen(np.percent), pml = strlen(np.permille);
+	unsigned *cps = jn_alloc(c, (pl + 1) * sizeof(unsigned));
+	int ncp = 0, sep = -1, nsep = 0;
+	for (size_t i = 0; i < pl;) {
+		if (pl - i >= pml && !memcmp(ps + i, np.permille, pml)) { cps[ncp++] = PERMILLE_CP; i += pml; continue; }
+		if (pl - i >= pcl && !memcmp(ps + i, np.percent, pcl)) { cps[ncp++] = PERCENT_CP; i += pcl; continue; }
+		unsigned cp = next_cp(ps, pl, &i);
+		if (cp == np.patsep) { nsep++; sep = ncp; }
+		cps[ncp++] = cp;
+	}
+	if (nsep > 1) jn_fail(c, "D3080", -1, "The picture string must not contain more than one pattern separator");
+	subpic pos, neg;
+	analyse(c, &np, cps, sep >= 0 ? sep : ncp, &pos);
+	double v = a[0]->u.n;
+	subpic *sp = &pos;
+	bool minus_prefix = false;
+	if (sep >= 0) {
+		analyse(c, &np, cps + sep + 1, ncp - sep - 1, &neg);
+		if (v < 0) sp = &neg;
+	} else if (v < 0) {
+		minus_prefix = true;
+	}
+	double av = fabs(v);
+	if (sp->pct) av *= 100;
+	else if (sp->pml) av *= 1000;
+	int expo = 0;
+	if (sp->has_exp && av != 0) {
+		double lg = floor(log10(av));
+		expo = (int)lg - (sp->minint - 1);
+		if (sp->minint == 0) expo = (int)lg + 1;
+		av = av / pow(10, expo);
+		/* rounding may carry into another digit */
+		char chk[400];
+		fixed_digits(av, sp->maxfrac, chk, sizeof chk);
+		double rv = strtod(chk, NULL);
+		double lim = sp->minint ? pow(10, sp->minint) : 1;
+		if (rv >= lim) { expo++; av /= 10; }
+	}
+	char digs[400];
+	fixed_digits(av, sp->maxfrac, digs, sizeof digs);
+	char *dot = strchr(digs, '.');
+	char ipart[400], fpart[64] = "";
+	snprintf(ipart, sizeof ipart, "%.*s", dot ? (int)(dot - digs) : (int)strlen(digs), digs);
+	if (dot) snprintf(fpart, sizeof fpart, "%s", dot + 1);
+	int fl = (int)strlen(fpart);
+	while (fl > sp->minfrac && fpart[fl - 1] == '0') fpart[--fl] = 0;
+	if (!strcmp(ipart, "0")) ipart[0] = 0;
+	int il = (int)strlen(ipart);
+	jn_buf b = { .c = c };
+	jb_add(&b, "", 0);
+	if (minus_prefix) put_cp(&b, np.minus);
+	for (int i = 0; i < sp->npre; i++) put_str_or_cp(&b, sp->pre[i], &np);
+	int width = il > sp->minint ? il : sp->minint;
+	if (width == 0 && sp->int_has_hash) /* '#' before the point shows a lone 0 */
+		width = 1;
+	for (int i = 0; i < width; i++) {
+		int d = i < width - il ? 0 : ipart[i - (width - il)] - '0';
+		put_cp(&b, np.zero + (unsigned)d);
+		int after = width - i - 1;
+		if (after > 0) {
+			bool g = false;
+			if (sp->regular) g = after % sp->interval == 0;
+			else for (int k = 0; k < sp->nigrp; k++) if (sp->igrp[k] == after) g = true;
+			if (g) put_cp(&b, np.grp);
+		}
+	}
+	if (fl > 0 || (sp->has_dec && sp->minfrac > 0)) {
+		put_cp(&b, np.dec);
+		for (int i = 0; i < fl; i++) {
+			for (int k = 0; k < sp->nfgrp; k++) if (sp->fgrp[k] == i && i > 0) put_cp(&b, np.grp);
+			put_cp(&b, np.zero + (unsigned)(fpart[i] - '0'));
+		}
+	}
+	if (sp->has_exp) {
+		put_cp(&b, np.expo);
+		if (expo < 0) put_cp(&b, np.minus);
+		char ed[16];
+		snprintf(ed, sizeof ed, "%0*d", sp->minexp, abs(expo));
+		for (char *q = ed; *q; q++) put_cp(&b, np.zero + (unsigned)(*q - '0'));
+	}
+	for (int i = 0; i < sp->nsuf; i++) put_str_or_cp(&b, sp->suf[i], &np);
+	return jv_str(c, b.p, b.n);
 }

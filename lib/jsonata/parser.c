@@ -425,6 +425,7 @@ static node *proc(jn_ctx *c, node *n)
 	case N_NAME:
 	case N_WILD:
 	case N_DESC:
+	case N_PARENT:
 		return as_path(c, n);
 	case N_NEG:
 		n->lhs = proc(c, n->lhs);
@@ -516,9 +517,12 @@ static node *proc(jn_ctx *c, node *n)
 			if (s->type == N_STR)
 				s->type = N_NAME;
 		}
-		for (int i = 0; i < pth->nkids; i++)
+		for (int i = 0; i < pth->nkids; i++) {
 			if (pth->kids[i]->keep_array)
 				pth->keep_single = true;
+			if (pth->kids[i]->tuple)
+				pth->tuple = true;
+		}
 		if (pth->kids[0]->type == N_ARRAY)
 			pth->kids[0]->cons_array = true;
 		if (pth->kids[pth->nkids - 1]->type == N_ARRAY)
@@ -553,6 +557,11 @@ static node *proc(jn_ctx *c, node *n)
 		node *l = as_path(c, proc(c, n->lhs));
 		node *step = last_step(l);
 		if (n->op == '@') {
+			if (step->type == N_SORT)
+				jn_fail(c, "S0216", n->pos, "A focus variable cannot follow a sort expression in a step");
+			for (int i = 0; i < step->nstages; i++)
+				if (step->stages[i]->type == N_FILTER)
+					jn_fail(c, "S0215", n->pos, "A context variable binding must precede any predicates on a step");
 			step->focus = n->str;
 		} else {
 			node *ix = jn_alloc(c, sizeof(node));
@@ -573,6 +582,111 @@ static node *proc(jn_ctx *c, node *n)
 	return n;
 }
 
+/* ---- parent (%) resolution ----
+ * Each % refers to an ancestor of its context. Walking a path, a step's
+ * output is one level deeper than its input; a % slot L levels above the
+ * output of step j is the input of the latest name/wildcard step whose
+ * input sits at that depth, and that step binds the slot's label in the
+ * tuple stream. Slots reaching above a path's own context are handed to
+ * the enclosing expression. */
+typedef struct plist { node **v; int n; } plist;
+
+static void padd(jn_ctx *c, plist *l, node *x) { addkid(c, &l->v, &l->n, x); }
+
+static void resolve(jn_ctx *c, node *n, plist *out);
+
+static void resolve_kids(jn_ctx *c, node *n, plist *out)
+{
+	resolve(c, n->lhs, out);
+	resolve(c, n->rhs, out);
+	resolve(c, n->cond, out);
+	resolve(c, n->els, out);
+	resolve(c, n->upd, out);
+	resolve(c, n->del, out);
+	for (int i = 0; i < n->nkids; i++) resolve(c, n->kids[i], out);
+	for (int i = 0; i < n->ngroup; i++) resolve(c, n->group[i], out);
+	for (int i = 0; i < n->npreds; i++) resolve(c, n->preds[i]->lhs, out);
+}
+
+static void place(jn_ctx *c, node *path, int *depth, int j, node *slot, plist *out)
+{
+	int d = depth[j + 1] - slot->slot_level;
+	if (d < 0) {
+		slot->slot_level = -d;
+		padd(c, out, slot);
+		return;
+	}
+	for (int i = j; i >= 0; i--) {
+		node *s = path->kids[i];
+		if (s->type == N_PARENT || depth[i] != d)
+			continue;
+		if (s->type != N_NAME && s->type != N_WILD)
+			break;
+		addkid(c, &s->ancestors, &s->nanc, slot);
+		s->tuple = true;
+		path->tuple = true;
+		return;
+	}
+	jn_fail(c, "S0217", slot->pos, "The object representing the 'parent' cannot be derived from this expression");
+}
+
+static void resolve(jn_ctx *c, node *n, plist *out)
+{
+	if (!n)
+		return;
+	if (n->type == N_PARENT) {
+		if (!n->slot_label) {
+			char lab[16];
+			snprintf(lab, sizeof lab, "!%d", ++c->label_seq);
+			n->slot_label = jn_strndup(c, lab, strlen(lab));
+		}
+		n->slot_level = 1;
+		padd(c, out, n);
+		return;
+	}
+	if (n->type == N_LAMBDA) {
+		plist inner = { 0 };
+		resolve(c, n->lhs, &inner);
+		if (inner.n)
+			jn_fail(c, "S0217", inner.v[0]->pos, "The object representing the 'parent' cannot be derived from this expression");
+		return;
+	}
+	if (n->type != N_PATH) {
+		resolve_kids(c, n, out);
+		for (int i = 0; i < n->nstages; i++)
+			if (n->stages[i]->type == N_FILTER) resolve(c, n->stages[i]->lhs, out);
+		return;
+	}
+	int *depth = jn_alloc(c, (size_t)(n->nkids + 1) * sizeof(int));
+	depth[0] = 0;
+	for (int k = 0; k < n->nkids; k++) {
+		node *s = n->kids[k];
+		if (s->type == N_PARENT) {
+			resolve(c, s, &(plist){ 0 });
+			s->slot_level = 1;
+			place(c, n, depth, k - 1, s, out);
+			depth[k + 1] = depth[k] - 1;
+			plist st = { 0 };
+			for (int i = 0; i < s->nstages; i++)
+				if (s->stages[i]->type == N_FILTER) resolve(c, s->stages[i]->lhs, &st);
+			for (int i = 0; i < st.n; i++) place(c, n, depth, k, st.v[i], out);
+			continue;
+		}
+		plist own = { 0 }, st = { 0 };
+		if (s->type == N_SORT) {
+			for (int t = 0; t < s->nkids; t++) resolve(c, s->kids[t]->lhs, &own);
+		} else {
+			resolve_kids(c, s, &own);
+		}
+		depth[k + 1] = depth[k] + 1;
+		for (int i = 0; i < own.n; i++) place(c, n, depth, k - 1, own.v[i], out);
+		for (int i = 0; i < s->nstages; i++)
+			if (s->stages[i]->type == N_FILTER) resolve(c, s->stages[i]->lhs, &st);
+		for (int i = 0; i < st.n; i++) place(c, n, depth, k, st.v[i], out);
+	}
+	for (int i = 0; i < n->ngroup; i++) resolve(c, n->group[i], out);
+}
+
 node *jn_parse(jn_ctx *c, const char *src)
 {
 	P p = { .c = c };
@@ -586,5 +700,10 @@ node *jn_parse(jn_ctx *c, const char *src)
 		jn_fail(c, "S0201", p.t.pos, "Syntax error: %s", tokdesc(&p, b, sizeof b));
 	}
 	c->depth = 0;
-	return proc(c, n);
+	n = proc(c, n);
+	plist out = { 0 };
+	resolve(c, n, &out);
+	if (out.n)
+		jn_fail(c, "S0217", out.v[0]->pos, "The object representing the 'parent' cannot be derived from this expression");
+	return n;
 }

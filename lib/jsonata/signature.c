@@ -17,7 +17,15 @@ struct jsig {
 	int n;
 };
 
-int jn_sig_arity(jsig *s) { return s ? s->n : 0; }
+/* arguments a higher-order function passes a native: its required ones */
+int jn_sig_arity(jsig *s)
+{
+	int k = 0;
+	for (int i = 0; s && i < s->n; i++)
+		if (s->p[i].mod != '?')
+			k++;
+	return k;
+}
 
 jsig *jn_sig_parse(jn_ctx *c, const char *s, int pos)
 {
@@ -142,7 +150,7 @@ static bool elem_ok(char sub, jv *v)
 	return sub == sy || sub == 'x' || (sub == 'j' && sy != 'f');
 }
 
-jv **jn_sig_validate(jn_ctx *c, jsig *g, jv **args, int *nargs, jv *in, int pos, const char *fname)
+jv **jn_sig_validate(jn_ctx *c, jsig *g, jv **args, int *nargs, jv *in, int pos, const char *fname, bool compact)
 {
 	mstate m = { .g = g, .args = args, .nargs = *nargs, .best = 0 };
 	const char *fn = fname ? fname : "lambda";
@@ -164,7 +172,7 @@ jv **jn_sig_validate(jn_ctx *c, jsig *g, jv **args, int *nargs, jv *in, int pos,
 					jn_fail(c, "T0411", pos, "Context value is not a compatible type with argument %d of function %s", i + 1, fn);
 				out[k++] = ctx;
 				last = k;
-			} else {
+			} else if (!compact) {
 				out[k++] = NULL;
 			}
 			continue;

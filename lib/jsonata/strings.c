@@ -7,7 +7,15 @@
 
 #define ARG(i) ((i) < n ? a[(i)] : NULL)
 
-static bool is_regex(jv *v) { return v && v->t == JT_FUNC && v->u.f->kind == JF_REGEX; }
+static bool is_regex_fn(jn_ctx *c, jv *v, const char *fname)
+{
+	if (!v || v->t != JT_FUNC)
+		return false;
+	if (v->u.f->kind != JF_REGEX)
+		jn_fail(c, "T1010", -1, "The matcher function argument passed to function %s does not return the correct object structure", fname);
+	return true;
+}
+#define is_regex(v) is_regex_fn(c, (v), __func__)
 
 JN_NATIVE(jn_f_length)
 {

@@ -274,7 +274,7 @@ void jn_num_fmt(double d, bool prec15, char out[40])
 	if (d == 0) { strcpy(out, "0"); return; }
 	char tmp[40];
 	int p;
-	if (prec15) {
+	if (prec15 && floor(d) != d) {
 		snprintf(tmp, sizeof tmp, "%.14e", d);
 		d = strtod(tmp, NULL);
 	}
