@@ -638,6 +638,10 @@ static int run_work_state(struct exec *x, const char *name, const char *scope,
 	}
 caught:
 	rc = PW_ERR;
+	if (strcmp(err->name, PW_JSONATA_CANCELLED) == 0) {
+		rc = CANCELLED; /* resume evaluates again */
+		goto done;
+	}
 	if (strcmp(err->name, "States.Timeout") == 0 && x->deadline != INT64_MAX &&
 	    now_ms(x) >= x->deadline)
 		goto done; /* the execution's own timeout is final */
@@ -1051,6 +1055,8 @@ static int run_machine(struct exec *x, json_object *machine, const char *start,
 		int64_t entered = x->events;
 		pw_vars_bind(x->vars);
 		rc = run_state(x, name, scope, state, cur, &next, &output, err);
+		if (rc == PW_ERR && strcmp(err->name, PW_JSONATA_CANCELLED) == 0)
+			rc = CANCELLED;
 		/* The state's assignments take effect as it exits. */
 		json_object *assigned = x->pending, *lost = NULL;
 		x->pending = NULL;

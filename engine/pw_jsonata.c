@@ -129,7 +129,7 @@ static int eval_one(const struct pw_jsonata_ctx *j, json_object *binds, const ch
 			     "The JSONata expression '%.300s' specified for the field '%.100s' "
 			     "returned nothing (undefined).", shown, field);
 	else if (rc < 0 && strcmp(e.code, "U1002") == 0 && pw_cancel_requested())
-		pw_error_set(err, "States.Runtime", "cancelled");
+		pw_error_set(err, PW_JSONATA_CANCELLED, "cancelled during a JSONata evaluation");
 	else if (rc < 0 && strcmp(e.code, "U1002") == 0 && interrupted((void *)j))
 		pw_error_set(err, "States.Timeout",
 			     "the JSONata expression '%.300s' of field '%.100s' ran past the "

@@ -16,6 +16,9 @@
 #include "pw_vars.h"
 
 #define PW_QUERY_ERROR "States.QueryEvaluationError"
+/* An evaluation stopped by a cancel (SIGTERM): not the state's error;
+ * the executor stops resumably, no catcher sees it. */
+#define PW_JSONATA_CANCELLED "Prewarm.Cancelled"
 
 /* Bounds of one evaluation: nesting depth and arena bytes. */
 #define PW_JSONATA_MAX_DEPTH 500

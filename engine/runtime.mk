@@ -105,7 +105,9 @@ tests_unit_check_jsonata_mode_LDADD = $(RT_CHECK_LDADD)
 TESTS += tests/integration/test_cli.py tests/integration/test_cli_resume.py \
 	tests/integration/test_redaction.py tests/integration/test_redaction_libpq.py \
 	tests/integration/test_output_utf8.py tests/integration/test_plugin_loading.py \
-	tests/integration/test_lua_limits.py tests/integration/test_variables.py
+	tests/integration/test_lua_limits.py tests/integration/test_variables.py \
+	tests/integration/test_jsonata_mode.py
+EXTRA_DIST += tests/integration/test_jsonata_mode.py
 EXTRA_DIST += tests/integration/test_cli.py tests/integration/test_cli_resume.py \
 	tests/integration/test_redaction.py tests/integration/test_redaction_libpq.py \
 	tests/integration/fixtures/secret_spellings.py \

@@ -430,6 +430,24 @@ START_TEST(journal_dry_run_and_secrets)
 }
 END_TEST
 
+/* A cancel (SIGTERM) stops a running evaluation with an error no
+ * catcher sees: the executor stops resumably. Last: the flag stays set. */
+START_TEST(cancel_interrupts_an_evaluation)
+{
+	struct pw_jsonata_ctx j;
+	memset(&j, 0, sizeof(j));
+	j.state = "S";
+	j.deadline_ms = INT64_MAX;
+	json_object *out = NULL;
+	json_object *e = json_object_new_string("{% $sum([1..20000].($ + 1)) %}");
+	pw_error err = {{0}, {0}};
+	pw_cancel_request();
+	ck_assert_int_eq(pw_jsonata_value(&j, e, "Output", &out, &err), PW_ERR);
+	ck_assert_str_eq(err.name, PW_JSONATA_CANCELLED);
+	json_object_put(e);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("jsonata_mode");
@@ -444,6 +462,7 @@ int main(void)
 	tcase_add_test(tc, step_functions_functions);
 	tcase_add_test(tc, validation_with_positions);
 	tcase_add_test(tc, journal_dry_run_and_secrets);
+	tcase_add_test(tc, cancel_interrupts_an_evaluation); /* last: sets the flag */
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
