@@ -39,7 +39,7 @@ static int via_intrinsic(void *arg, struct json_object *const *args, int nargs,
 	call.nargs = (size_t)nargs;
 	if (fn->eval(&call, (json_object **)args, out, &err) != PW_OK) {
 		snprintf(e->code, sizeof(e->code), SFN_CODE);
-		snprintf(e->message, sizeof(e->message), "%.200s (%.40s)", err.cause, name);
+		snprintf(e->message, sizeof(e->message), "%.200s", err.cause); /* names it */
 		return -1;
 	}
 	return 0;
