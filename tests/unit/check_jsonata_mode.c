@@ -373,6 +373,27 @@ START_TEST(validation_with_positions)
 	assert_diags(&out, want, n, errors, (int)n);
 	pw_diag_list_free(&out);
 	pw_doc_free(doc);
+	/* A $name no visible state assigns is a warning, as in JSONPath;
+	 * local names, functions, $states and string contents are not. */
+	doc = load("refs.yaml",
+		   "QueryLanguage: JSONata\n"
+		   "StartAt: A\n"
+		   "States:\n"
+		   "  A:\n"
+		   "    Type: Pass\n"
+		   "    Assign: {x: 1}\n"
+		   "    Output: \"{% ($y := $x + $nobody; $map([1], function($v){ $v + $y })"
+		   " ~> $string) & '$no' & $states.input.a %}\"\n"
+		   "    End: true\n");
+	memset(&out, 0, sizeof(out));
+	ck_assert_int_eq(pw_workflow_validate(doc, NULL, NULL, &out), 0);
+	ck_assert_uint_eq(out.count, 1);
+	ck_assert_int_eq(out.items[0].line, 7);
+	ck_assert_msg(strstr(out.items[0].message, "warning: state 'A': Output reads $nobody, but "
+						   "no state this one can see assigns it (JSONata"),
+		      "%s", out.items[0].message);
+	pw_diag_list_free(&out);
+	pw_doc_free(doc);
 	/* JSONata fields in a JSONPath state are named as such. */
 	doc = load("mixed.yaml", "StartAt: A\n"
 				 "States:\n"
