@@ -56,6 +56,7 @@ static const char *const good_files[] = {
 	"good/all-states.json",
 	"good/wait-and-notify.lua",
 	"good/wait-and-notify.json",
+	"good/jsonata-states.yaml",
 };
 
 START_TEST(test_good_workflows_are_valid)
