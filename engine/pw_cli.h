@@ -88,5 +88,13 @@ int pw_cli_graph(int argc, char **argv);
 int pw_cli_history(int argc, char **argv);
 int pw_cli_resume(int argc, char **argv);
 int pw_cli_warm(int argc, char **argv);
+int pw_cli_executions(int argc, char **argv);
+/* `history --format text` (cli_history_text.c): prints the timeline. */
+int pw_cli_history_text(const char *state_dir, const char *id, json_object *events);
+/* `graph --format svg` (cli_graph_svg.c): DOT text rendered by Graphviz's
+ * dot into *svg (malloc'd). 0; else why is filled and the exit code
+ * returned: PW_EXIT_USAGE when dot is not installed, PW_EXIT_FAILED when
+ * it failed (its messages relayed to stderr). */
+int pw_cli_graph_svg(const char *dot_text, char **svg, char *why, size_t why_len);
 
 #endif

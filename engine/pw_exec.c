@@ -22,6 +22,7 @@
 #include "pw_path.h"
 #include "pw_retry.h"
 #include "pw_vars.h"
+#include "pw_wait.h"
 
 #define MAX_RETRIERS 64
 #define CANCELLED (-2) /* run_machine: stopped by a signal, resumable */
@@ -526,9 +527,7 @@ out:
 /* A state's output over the payload limit is States.DataLimitExceeded. */
 static int work_output_fits(const char *name, json_object *out, pw_error *err)
 {
-	char what[300];
-	snprintf(what, sizeof(what), "the output of state '%s'", name);
-	return pw_payload_check(out, what, err);
+	return pw_payload_check_result(out, name, err);
 }
 
 /*
@@ -570,9 +569,7 @@ static int run_work_state(struct exec *x, const char *name, const char *scope,
 		if (rc == CANCELLED)
 			goto done;
 		if (rc == PW_OK) {
-			char what[300];
-			snprintf(what, sizeof(what), "the result of state '%s'", name);
-			if (pw_payload_check(result, what, err) == PW_OK)
+			if (pw_payload_check_result(result, name, err) == PW_OK)
 				break;
 			rc = PW_ERR;
 			goto caught; /* terminal: no retry */
@@ -707,19 +704,19 @@ static int run_wait(struct exec *x, const char *name, json_object *state, json_o
 		    pw_error *err)
 {
 	json_object *v;
-	const char *p;
+	const char *p = NULL;
 	double wait_s = 0;
+	int rc;
 	if ((v = field(state, "Seconds")) != NULL) {
 		wait_s = json_object_get_double(v);
 	} else if ((p = str_field(state, "SecondsPath")) != NULL) {
 		if (pw_path_get(p, eff, x->ctx, &v, "States.Runtime", err) != 0)
 			return PW_ERR;
-		int ok = json_object_is_type(v, json_type_int) || json_object_is_type(v, json_type_double);
+		rc = pw_wait_seconds_check(p, v, err); /* an integer >= 0, as Step Functions */
 		wait_s = json_object_get_double(v);
 		json_object_put(v);
-		if (!ok || wait_s < 0)
-			return pw_error_set(err, "States.Runtime",
-					    "Wait %s: SecondsPath %s is not a non-negative number", name, p);
+		if (rc != PW_OK)
+			return PW_ERR;
 	} else {
 		const char *ts = str_field(state, "Timestamp");
 		json_object *tv = NULL;
@@ -730,10 +727,14 @@ static int run_wait(struct exec *x, const char *name, json_object *state, json_o
 		}
 		double epoch;
 		int bad = ts == NULL || pw_timestamp_parse(ts, &epoch) != 0;
+		if (bad)
+			pw_error_set(err, "States.Runtime",
+				     "The TimestampPath parameter does not reference a valid ISO-8601 "
+				     "extended offset date-time format string: %s == %s",
+				     p ? p : "Timestamp", ts ? ts : json_object_to_json_string(tv));
 		json_object_put(tv);
 		if (bad)
-			return pw_error_set(err, "States.Runtime",
-					    "Wait %s: no valid Seconds or RFC 3339 Timestamp", name);
+			return PW_ERR;
 		wait_s = epoch - (double)x->clk->wall_ms(x->clk->ud) / 1000.0;
 	}
 	return wait_for(x, name, wait_s, err);
@@ -743,6 +744,8 @@ static int run_wait(struct exec *x, const char *name, json_object *state, json_o
  * journaled so far is durable. */
 static int wait_for(struct exec *x, const char *name, double wait_s, pw_error *err)
 {
+	if (wait_s > PW_WAIT_MAX_SECONDS)
+		return pw_error_set(err, "States.Runtime", "Wait state delay is too long.");
 	if (wait_s <= 0)
 		return PW_OK;
 	if (x->o->dry_run) /* the simulated clock moves on, nothing sleeps */
@@ -762,12 +765,12 @@ static int run_fail(struct exec *x, json_object *state, json_object *raw, pw_err
 	const char *p;
 	int rc = PW_ERR;
 	if ((p = str_field(state, "ErrorPath")) != NULL) {
-		if (pw_eval_dynamic(p, raw, x->ctx, &ev, err) != 0)
+		if (pw_eval_dynamic_field(p, "ErrorPath", raw, x->ctx, &ev, err) != 0)
 			goto out;
 		error = json_object_get_string(ev);
 	}
 	if ((p = str_field(state, "CausePath")) != NULL) {
-		if (pw_eval_dynamic(p, raw, x->ctx, &cv, err) != 0)
+		if (pw_eval_dynamic_field(p, "CausePath", raw, x->ctx, &cv, err) != 0)
 			goto out;
 		cause = json_object_get_string(cv);
 	}

@@ -18,6 +18,7 @@ engine_libpwengine_la_SOURCES += \
 engine_libpwengine_la_SOURCES += \
 	engine/pw_journal.c engine/pw_journal.h \
 	engine/pw_exec.c engine/pw_exec.h
+engine_libpwengine_la_SOURCES += engine/pw_history.c engine/pw_history.h
 engine_libpwengine_la_SOURCES += engine/pw_config.c engine/pw_config.h
 
 # The prewarm command.
@@ -25,6 +26,7 @@ bin_PROGRAMS += prewarm
 prewarm_SOURCES = engine/main.c engine/pw_cli.h engine/cli_common.c \
 	engine/cli_run.c engine/cli_validate.c engine/cli_plugins.c \
 	engine/cli_graph.c engine/cli_history.c engine/cli_warm.c \
+	engine/cli_executions.c engine/cli_history_text.c engine/cli_graph_svg.c \
 	engine/pw_vars_check.c engine/pw_vars_check.h
 prewarm_CPPFLAGS = $(AM_CPPFLAGS) $(JSONC_CFLAGS) $(LUA_CFLAGS)
 prewarm_LDADD = engine/libpwengine.la $(LIBS)
@@ -70,7 +72,7 @@ RT_TESTS = tests/unit/check_retry tests/unit/check_registry \
 	tests/unit/check_lua tests/unit/check_log tests/unit/check_journal \
 	tests/unit/check_exec tests/unit/check_config tests/unit/check_redact \
 	tests/unit/check_utf8 tests/unit/check_loader tests/unit/check_lambda \
-	tests/unit/check_vars tests/unit/check_jsonata_mode
+	tests/unit/check_vars tests/unit/check_history tests/unit/check_jsonata_mode
 check_PROGRAMS += $(RT_TESTS)
 TESTS += $(RT_TESTS)
 tests_unit_check_retry_CPPFLAGS = $(RT_CHECK_CPPFLAGS)
@@ -97,6 +99,8 @@ tests_unit_check_lambda_CPPFLAGS = $(RT_CHECK_CPPFLAGS)
 tests_unit_check_lambda_LDADD = $(RT_CHECK_LDADD)
 tests_unit_check_vars_CPPFLAGS = $(RT_CHECK_CPPFLAGS)
 tests_unit_check_vars_LDADD = $(RT_CHECK_LDADD)
+tests_unit_check_history_CPPFLAGS = $(RT_CHECK_CPPFLAGS)
+tests_unit_check_history_LDADD = $(RT_CHECK_LDADD)
 tests_unit_check_jsonata_mode_CPPFLAGS = $(RT_CHECK_CPPFLAGS)
 tests_unit_check_jsonata_mode_LDADD = $(RT_CHECK_LDADD)
 
@@ -115,6 +119,13 @@ EXTRA_DIST += tests/integration/test_cli.py tests/integration/test_cli_resume.py
 	tests/integration/test_lua_limits.py tests/integration/test_variables.py \
 	tests/integration/fixtures/prewarm_cli.py
 EXTRA_DIST += tests/bench/engine-bench.sh
+
+# The operator views (executions, history --format text, graph --execution)
+# against golden files.
+TESTS += tests/integration/test_ops_views.py
+EXTRA_DIST += tests/integration/test_ops_views.py tests/data/ops-views/executions.txt \
+	tests/data/ops-views/history.txt tests/data/ops-views/graph-execution.dot \
+	tests/data/ops-views/graph-execution.mmd
 
 # No engine output around pw_out (the redaction choke point).
 TESTS += tests/unit/check-output-funnel.sh

@@ -11,7 +11,7 @@ PACKAGES="build-essential autoconf automake libtool pkg-config
   liblua5.4-dev libjson-c-dev libyaml-dev libcurl4-openssl-dev libpq-dev
   libxml2-dev libssl-dev uuid-dev libcsv-dev libpg-query-dev check valgrind
   postgresql-15 postgresql-contrib postgresql-client-15
-  python3 python3-venv python3-pip procps time systemd
+  python3 python3-venv python3-pip procps time systemd graphviz
   buildah debootstrap clang libclang-rt-14-dev"
 
 missing=
