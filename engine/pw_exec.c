@@ -244,10 +244,13 @@ static int jx_number(const struct pw_jsonata_ctx *j, json_object *obj, const cha
 	json_object *r = NULL;
 	if (jx_field(j, obj, fname, NULL, &r, err) != PW_OK)
 		return PW_ERR;
-	int ok = json_object_is_type(r, json_type_int) ||
-		 (json_object_is_type(r, json_type_double) &&
-		  json_object_get_double(r) == (double)(int64_t)json_object_get_double(r));
+	if (!json_object_is_type(r, json_type_int) && !json_object_is_type(r, json_type_double)) {
+		pw_jsonata_type_error(field(obj, fname), fname, "number", r, err);
+		json_object_put(r);
+		return PW_ERR;
+	}
 	*v = json_object_get_double(r);
+	int ok = *v == (double)(int64_t)*v;
 	json_object_put(r);
 	if (!ok || *v < (positive ? 1 : 0) || *v > 99999999)
 		return pw_error_set(err, PW_QUERY_ERROR,
@@ -466,8 +469,15 @@ static int do_map(struct exec *x, const char *name, const char *scope, json_obje
 		if (jx_field(&j, state, "Items", eff, &items, err) != PW_OK)
 			return PW_ERR;
 		if (!json_object_is_type(items, json_type_array)) {
-			pw_error_set(err, PW_QUERY_ERROR,
-				     "Map %s: the field 'Items' must be an array", name);
+			if (field(state, "Items") != NULL)
+				pw_jsonata_type_error(field(state, "Items"), "Items", "array", items,
+						      err);
+			else /* AWS's words */
+				pw_error_set(err, PW_QUERY_ERROR,
+					     "Map state input must be an array but was: %.300s",
+					     json_object_to_json_string_ext(
+						     items, JSON_C_TO_STRING_PLAIN |
+								    JSON_C_TO_STRING_NOSLASHESCAPE));
 			goto out;
 		}
 	} else if (pw_path_get(items_path ? items_path : "$", eff, x->ctx, &items,
@@ -795,13 +805,21 @@ static int jx_wait(struct exec *x, const struct pw_jsonata_ctx *j, json_object *
 		json_object *ts = NULL;
 		if (jx_field(j, state, "Timestamp", NULL, &ts, err) != PW_OK)
 			return PW_ERR;
-		int bad = !json_object_is_type(ts, json_type_string) ||
-			  pw_timestamp_parse(json_object_get_string(ts), &epoch) != 0;
+		if (!json_object_is_type(ts, json_type_string)) {
+			pw_jsonata_type_error(field(state, "Timestamp"), "Timestamp", "string", ts,
+					      err);
+			json_object_put(ts);
+			return PW_ERR;
+		}
+		int bad = pw_timestamp_parse(json_object_get_string(ts), &epoch) != 0;
+		if (bad) /* AWS's words */
+			pw_error_set(err, PW_QUERY_ERROR,
+				     "The Timestamp field cannot be parsed as an ISO-8601 extended "
+				     "offset date-time format string: %.200s",
+				     json_object_get_string(ts));
 		json_object_put(ts);
 		if (bad)
-			return pw_error_set(err, PW_QUERY_ERROR,
-					    "The field 'Timestamp' must be an RFC 3339 timestamp "
-					    "such as 2026-01-31T12:00:00Z");
+			return PW_ERR;
 		wait_s = epoch - (double)x->clk->wall_ms(x->clk->ud) / 1000.0;
 	}
 	return wait_for(x, j->state, wait_s, err);
@@ -818,19 +836,15 @@ static const char *jx_choice(const struct pw_jsonata_ctx *j, json_object *state,
 	*rule = NULL;
 	for (size_t i = 0; i < n; i++) {
 		json_object *r = json_object_array_get_idx(rules, i), *v = NULL, *cond = NULL;
-		char where[64];
-		snprintf(where, sizeof(where), "Choices[%zu].Condition", i);
 		json_object_object_get_ex(r, "Condition", &cond);
-		if (pw_jsonata_value(j, cond, where, &v, err) != PW_OK)
+		if (pw_jsonata_value(j, cond, "Condition", &v, err) != PW_OK)
 			return NULL;
 		int ok = json_object_is_type(v, json_type_boolean), yes = json_object_get_boolean(v);
+		if (!ok)
+			pw_jsonata_type_error(cond, "Condition", "boolean", v, err);
 		json_object_put(v);
-		if (!ok) {
-			pw_error_set(err, PW_QUERY_ERROR,
-				     "The Condition field of Choices[%zu] must be a boolean "
-				     "(true or false)", i);
+		if (!ok)
 			return NULL;
-		}
 		if (yes) {
 			*rule = r;
 			return str_field(r, "Next");
@@ -855,9 +869,10 @@ static int jx_fail_field(const struct pw_jsonata_ctx *j, json_object *state, con
 	if (jx_field(j, state, f, NULL, out, err) != PW_OK)
 		return PW_ERR;
 	if (!json_object_is_type(*out, json_type_string)) {
+		pw_jsonata_type_error(field(state, f), f, "string", *out, err);
 		json_object_put(*out);
 		*out = NULL;
-		return pw_error_set(err, PW_QUERY_ERROR, "The field '%s' must be a string", f);
+		return PW_ERR;
 	}
 	return PW_OK;
 }

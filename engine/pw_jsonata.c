@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "jsonata.h"
+#include "pw_log.h"
 
 int pw_jsonata_mode(json_object *root, json_object *state)
 {
@@ -30,6 +31,16 @@ static char *inner(const char *s)
 {
 	size_t n = strlen(s);
 	return strndup(s + 2, n - 4);
+}
+
+/* The expression as messages show it: without the padding (in place). */
+static char *trim(char *s)
+{
+	while (*s == ' ' || *s == '\t' || *s == '\n')
+		s++;
+	for (size_t n = strlen(s); n > 0 && strchr(" \t\n", s[n - 1]); n--)
+		s[n - 1] = '\0';
+	return s;
 }
 
 int pw_jsonata_check(const char *s, char *why, size_t why_len, int *offset)
@@ -94,6 +105,27 @@ static json_object *bindings(const struct pw_jsonata_ctx *j)
 	return b;
 }
 
+/* AWS's "threw an error during evaluation. T2001: The left side ...": the
+ * library's message without its "CODE at position N: " head; the
+ * position (not in AWS's cause) goes to the log. */
+static void eval_error(const struct pw_jsonata_ctx *j, const jsonata_error *e,
+		       const char *shown, const char *field, pw_error *err)
+{
+	const char *txt = e->message;
+	size_t cl = strlen(e->code);
+	if (cl > 0 && strncmp(txt, e->code, cl) == 0) {
+		const char *colon = strstr(txt + cl, ": ");
+		txt = colon ? colon + 2 : txt + cl;
+	}
+	if (e->position >= 0)
+		pw_log(PW_LOG_INFO, "engine", "%s: %s: JSONata %s at character %d of '%.200s'",
+		       j->state ? j->state : "?", field, e->code, e->position, shown);
+	pw_error_set(err, PW_QUERY_ERROR,
+		     "The JSONata expression '%.300s' specified for the field '%.100s' threw an "
+		     "error during evaluation. %s%s%.400s", shown, field, e->code,
+		     cl ? ": " : "", txt);
+}
+
 /* One expression string s of field: evaluated on $states.input. */
 static int eval_one(const struct pw_jsonata_ctx *j, json_object *binds, const char *s,
 		    const char *field, json_object **out, pw_error *err)
@@ -116,12 +148,7 @@ static int eval_one(const struct pw_jsonata_ctx *j, json_object *binds, const ch
 		rc = jsonata_eval(x, j->input, binds, &lim, out, &e);
 		jsonata_free(x);
 	}
-	/* the expression as the message shows it: without the padding */
-	char *shown = src;
-	while (*shown == ' ' || *shown == '\t' || *shown == '\n')
-		shown++;
-	for (size_t n = strlen(shown); n > 0 && strchr(" \t\n", shown[n - 1]); n--)
-		shown[n - 1] = '\0';
+	char *shown = trim(src);
 	/* AWS's words: "The JSONata expression '...' specified for the field
 	 * '...' returned nothing (undefined)." / "threw an error ...". */
 	if (rc == 1)
@@ -139,12 +166,47 @@ static int eval_one(const struct pw_jsonata_ctx *j, json_object *binds, const ch
 			     "The JSONata expression '%.300s' specified for the field '%.100s' "
 			     "ran longer than %d ms, the bound of one evaluation", shown, field,
 			     PW_JSONATA_MAX_MS);
-	else if (rc < 0) /* the message has the code and, when known, the position */
-		pw_error_set(err, PW_QUERY_ERROR,
-			     "The JSONata expression '%.300s' specified for the field '%.100s' "
-			     "threw an error during evaluation: %.400s", shown, field, e.message);
+	else if (rc < 0)
+		eval_error(j, &e, shown, field, err);
 	free(src);
 	return rc == 0 ? PW_OK : PW_ERR;
+}
+
+static const char *type_name(json_object *v)
+{
+	switch (json_object_get_type(v)) {
+	case json_type_null: return "null";
+	case json_type_boolean: return "boolean";
+	case json_type_int:
+	case json_type_double: return "number";
+	case json_type_string: return "string";
+	case json_type_array: return "array";
+	default: return "object";
+	}
+}
+
+int pw_jsonata_type_error(json_object *v, const char *field, const char *want,
+			  json_object *got, pw_error *err)
+{
+	const char *text = json_object_get_string(got);
+	if (got != NULL) /* compact JSON, as AWS prints the value */
+		text = json_object_to_json_string_ext(got, JSON_C_TO_STRING_PLAIN |
+								JSON_C_TO_STRING_NOSLASHESCAPE);
+	if (!json_object_is_type(v, json_type_string) ||
+	    !pw_jsonata_is_expr(json_object_get_string(v)))
+		return pw_error_set(err, PW_QUERY_ERROR,
+				    "The field '%.100s' must be of type '%s', but was '%s' for "
+				    "value: %.300s", field, want, type_name(got), text ? text : "null");
+	char *src = inner(json_object_get_string(v));
+	if (src == NULL)
+		return pw_error_set(err, "States.Runtime", "out of memory");
+	const char *shown = trim(src);
+	pw_error_set(err, PW_QUERY_ERROR,
+		     "The JSONata expression '%.300s' specified for the field '%.100s' returned an "
+		     "unexpected result type. Expected '%s', but was '%s' for value: %.300s",
+		     shown, field, want, type_name(got), text ? text : "null");
+	free(src);
+	return PW_ERR;
 }
 
 #define MAX_NEST 64
@@ -164,7 +226,7 @@ static int walk(const struct pw_jsonata_ctx *j, json_object *binds, json_object 
 		json_object *o = json_object_new_object();
 		json_object_object_foreach(v, key, val) {
 			json_object *c = NULL;
-			snprintf(sub, sizeof(sub), "%s.%s", field, key);
+			snprintf(sub, sizeof(sub), "%s/%s", field, key); /* AWS: Output/a */
 			if (walk(j, binds, val, sub, depth + 1, &c, err) != PW_OK) {
 				json_object_put(o);
 				return PW_ERR;

@@ -54,6 +54,14 @@ int pw_jsonata_is_expr(const char *s);
 int pw_jsonata_value(const struct pw_jsonata_ctx *j, json_object *v, const char *field,
 		     json_object **out, pw_error *err);
 
+/* A field whose value must be of JSON type `want` ("array", "boolean",
+ * "number", "string") got `got`: States.QueryEvaluationError in AWS's
+ * words when the field was an expression v ("The JSONata expression 'E'
+ * specified for the field 'F' returned an unexpected result type.
+ * Expected 'array', but was 'number' for value: 1"). Returns PW_ERR. */
+int pw_jsonata_type_error(json_object *v, const char *field, const char *want,
+			  json_object *got, pw_error *err);
+
 /* Validation: 0 when the expression inside "{% %}" of s compiles, else
  * -1 with why and *offset the character offset in s (-1 unknown). */
 int pw_jsonata_check(const char *s, char *why, size_t why_len, int *offset);

@@ -69,9 +69,24 @@ static int sfn_random(void *arg, struct json_object *const *args, int nargs,
 	return rc;
 }
 
+/* $range: Step Functions returns a JSONata sequence, so a range of one
+ * number is that number (AWS recordings: $range(1, 1, 1) is 1). */
+static int sfn_range(void *arg, struct json_object *const *args, int nargs,
+		     struct json_object **out, jsonata_error *e)
+{
+	(void)arg;
+	int rc = via_intrinsic((void *)"States.ArrayRange", args, nargs, out, e);
+	if (rc == 0 && json_object_array_length(*out) == 1) {
+		json_object *one = json_object_get(json_object_array_get_idx(*out, 0));
+		json_object_put(*out);
+		*out = one;
+	}
+	return rc;
+}
+
 static const jsonata_native NATIVES[] = {
 	{"partition", "an:a", via_intrinsic, (void *)"States.ArrayPartition"},
-	{"range", "nnn:a", via_intrinsic, (void *)"States.ArrayRange"},
+	{"range", "nnn:x", sfn_range, NULL},
 	{"hash", "ss:s", via_intrinsic, (void *)"States.Hash"},
 	{"uuid", ":s", via_intrinsic, (void *)"States.UUID"},
 	{"parse", "s:x", via_intrinsic, (void *)"States.StringToJson"},

@@ -161,7 +161,7 @@ START_TEST(states_members_and_catch)
 	ck_assert_str_eq(r.error.name, "States.QueryEvaluationError");
 	ck_assert_msg(strstr(r.error.cause, "An error occurred while executing the state 'T' "
 					    "(entered at the event id #2). The JSONata expression "
-					    "'$states.result' specified for the field 'Arguments.x' "
+					    "'$states.result' specified for the field 'Arguments/x' "
 					    "returned nothing (undefined)."), "%s", r.error.cause);
 	pw_exec_result_clear(&r);
 	json_object_put(in);
@@ -209,20 +209,32 @@ START_TEST(query_evaluation_errors)
 	} cases[] = {
 		{"`Type`:`Pass`,`Output`:`{% 'a' + 1 %}`,`End`:true", "{}",
 		 "The JSONata expression ''a' + 1' specified for the field 'Output' threw an error "
-		 "during evaluation: T2001"},
+		 "during evaluation. T2001: The left side of the \"+\" operator must evaluate to a "
+		 "number"},
 		{"`Type`:`Choice`,`Choices`:[{`Condition`:`{% 'yes' %}`,`Next`:`S`}]", "{}",
-		 "The Condition field of Choices[0] must be a boolean"},
+		 "The JSONata expression ''yes'' specified for the field 'Condition' returned an "
+		 "unexpected result type. Expected 'boolean', but was 'string' for value: \"yes\""},
 		{"`Type`:`Map`,`Items`:`{% $states.input %}`,`ItemProcessor`:{`StartAt`:`I`,"
 		 "`States`:{`I`:{`Type`:`Pass`,`End`:true}}},`End`:true", "{`a`:1}",
-		 "the field 'Items' must be an array"},
+		 "The JSONata expression '$states.input' specified for the field 'Items' returned an "
+		 "unexpected result type. Expected 'array', but was 'object' for value: {\"a\":1}"},
+		{"`Type`:`Map`,`ItemProcessor`:{`StartAt`:`I`,"
+		 "`States`:{`I`:{`Type`:`Pass`,`End`:true}}},`End`:true", "{`a`:1}",
+		 "Map state input must be an array but was: {\"a\":1}"},
 		{"`Type`:`Map`,`Items`:[],`MaxConcurrency`:`{% 'x' %}`,`ItemProcessor`:{`StartAt`:`I`,"
 		 "`States`:{`I`:{`Type`:`Pass`,`End`:true}}},`End`:true", "{}",
-		 "The field 'MaxConcurrency' must be a non-negative integer"},
+		 "field 'MaxConcurrency' returned an unexpected result type. Expected 'number', but "
+		 "was 'string' for value: \"x\""},
 		{"`Type`:`Wait`,`Seconds`:`{% -1 %}`,`End`:true", "{}",
 		 "The field 'Seconds' must be a non-negative integer"},
 		{"`Type`:`Wait`,`Timestamp`:`{% 'soon' %}`,`End`:true", "{}",
-		 "The field 'Timestamp' must be an RFC 3339 timestamp"},
-		{"`Type`:`Fail`,`Error`:`{% 42 %}`", "{}", "The field 'Error' must be a string"},
+		 "The Timestamp field cannot be parsed as an ISO-8601 extended offset date-time "
+		 "format string: soon"},
+		{"`Type`:`Fail`,`Error`:`{% 42 %}`", "{}", "The JSONata expression '42' specified for "
+		 "the field 'Error' returned an unexpected result type. Expected 'string', but was "
+		 "'number' for value: 42"},
+		{"`Type`:`Wait`,`Seconds`:`{% 'x' %}`,`End`:true", "{}",
+		 "field 'Seconds' returned an unexpected result type. Expected 'number'"},
 		{"`Type`:`Task`,`Resource`:`counter:Echo`,`TimeoutSeconds`:`{% 0 %}`,`End`:true",
 		 "{}", "The field 'TimeoutSeconds' must be a positive integer"},
 		{"`Type`:`Pass`,`Output`:`{% $range(0, 10, 0) %}`,`End`:true", "{}",
@@ -301,7 +313,7 @@ START_TEST(step_functions_functions)
 {
 	struct pw_exec_result r = run_wf(
 		"{`QueryLanguage`:`JSONata`,`StartAt`:`P`,`States`:{`P`:{`Type`:`Pass`,`Output`:{"
-		"`part`:`{% $partition([1,2,3,4,5], 2) %}`,`range`:`{% $range(0, 10, 5) %}`,"
+		"`part`:`{% $partition([1,2,3,4,5], 2) %}`,`range`:`{% $range(0, 10, 5) %}`,`one`:`{% $range(1, 1, 1) %}`,"
 		"`hash`:`{% $hash('abc', 'SHA-256') %}`,"
 		"`same`:`{% $random(7) = $random(7) and $random(7) >= 0 and $random(7) < 1 %}`,"
 		"`rnd`:`{% $random() < 1 %}`,"
@@ -309,7 +321,7 @@ START_TEST(step_functions_functions)
 		"`parse`:`{% $parse($states.input.text).a[1] %}`},`End`:true}}}",
 		"{`text`:`{\\`a\\`:[1,{\\`b\\`:true}]}`}", PW_EXEC_SUCCEEDED);
 	assert_json(r.output,
-		    "{`part`:[[1,2],[3,4],[5]],`range`:[0,5,10],"
+		    "{`part`:[[1,2],[3,4],[5]],`range`:[0,5,10],`one`:1,"
 		    "`hash`:`ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad`,"
 		    "`same`:true,`rnd`:true,`uuid`:true,`parse`:{`b`:true}}");
 	pw_exec_result_clear(&r);
