@@ -68,7 +68,11 @@ static void check_lambda_invoke(struct lang_sctx *s, json_object *state, const c
 		return; /* known at run time only */
 	char *pp = lang_pj(s->ptr, pf);
 	if (pw_lambda_check_params(params, &fn, &has_fn, why, sizeof(why)) != 0) {
-		lang_verr(s->c, params ? pp : p, "state '%s': %s: %s", s->name, r, why);
+		const char *w = why;
+		if (s->jsonata && strncmp(why, "Parameters ", 11) == 0)
+			w = why + 11; /* the reason names the JSONPath field */
+		lang_verr(s->c, params ? pp : p, "state '%s': %s: %s%s", s->name, r,
+			  w == why ? "" : "Arguments ", w);
 	} else if (has_fn && s->c->check != NULL) {
 		/* the registry resolves functions by their ARN */
 		char arn[300];
