@@ -1,12 +1,10 @@
 """JSONata states through the command: a SIGKILL in the middle of a
 JSONata workflow whose states assign variables, then `prewarm resume` goes
-on with them and `prewarm history` shows each state's assignments;
+on with them and `prewarm history` shows each state's assignments (the
+JSONata twin of test_variables.py's FLOW, checked by the same function);
 `prewarm validate` reports JSONata mistakes at their line:column."""
-import json
-import signal
-
-from fixtures.prewarm_cli import cli, one_json_line  # noqa: F401
-from test_cli_resume import wait_for_call
+from fixtures.prewarm_cli import cli  # noqa: F401
+from test_variables import kill_in_slow_then_resume
 
 FLOW = {
     "QueryLanguage": "JSONata",
@@ -32,30 +30,11 @@ FLOW = {
     },
 }
 
-EXPECTED = {"count": 42, "who": "w1", "bumped": 1, "tagged": ["a42", "b42"]}
-
 
 def test_sigkill_then_resume_keeps_the_variables(cli):
-    wf = cli.workflow(FLOW)
-    inp = cli.write("in.json", '{"who": "w1"}')
-    proc = cli.popen("run", wf, "--input", inp)
-    wait_for_call(cli, "SleepStart slow")
-    proc.send_signal(signal.SIGKILL)
-    out, _ = proc.communicate(timeout=20)
-    assert proc.returncode == -signal.SIGKILL and out == ""
-    (ex,) = cli.executions()
-
-    r = cli.run("resume", ex)
-    assert r.returncode == 0, r.stderr
-    assert one_json_line(r.stdout) == EXPECTED
-    calls = cli.calls_list()
-    assert calls.count("Bump w1") == 1
-    assert calls.count("SleepStart slow") == 2
-    history = [json.loads(line) for line in cli.run("history", ex).stdout.splitlines()]
-    exits = {e["state"]: e for e in history if e["type"] == "StateExited" and "scope" not in e}
-    assert exits["Setup"]["assignedVariables"] == {"count": 41, "who": "w1", "tags": ["a", "b"]}
-    assert exits["Bump"]["assignedVariables"] == {"count": 42, "bumped": 1}
-    assert exits["Each"]["assignedVariables"] == {"tagged": ["a42", "b42"]}
+    """The same checks as for the JSONPath FLOW of test_variables.py: the
+    JSONata twin assigns the same values in the same states."""
+    kill_in_slow_then_resume(cli, FLOW)
 
 
 def test_validate_reports_jsonata_mistakes_with_positions(cli):
