@@ -18,11 +18,12 @@
 static const char *const JSONPATH_ONLY[] = {
 	"InputPath", "OutputPath", "Parameters", "ResultSelector", "ResultPath", "Result",
 	"ItemsPath", "SecondsPath", "TimestampPath", "TimeoutSecondsPath",
-	"HeartbeatSecondsPath", "MaxConcurrencyPath", "ErrorPath", "CausePath", NULL};
+	"HeartbeatSecondsPath", "MaxConcurrencyPath", "ErrorPath", "CausePath",
+	"ToleratedFailureCountPath", "ToleratedFailurePercentagePath", NULL};
 
 static const struct {
 	const char *type;
-	const char *const fields[12];
+	const char *const fields[16];
 } FIELDS[] = {
 	{"Task", {"Resource", "Arguments", "Output", "Assign", "Next", "End", "Retry", "Catch",
 		  "TimeoutSeconds", "HeartbeatSeconds", NULL}},
@@ -34,7 +35,8 @@ static const struct {
 	{"Parallel", {"Branches", "Arguments", "Output", "Assign", "Next", "End", "Retry",
 		      "Catch", NULL}},
 	{"Map", {"ItemProcessor", "Iterator", "Items", "ItemSelector", "MaxConcurrency",
-		 "Output", "Assign", "Next", "End", "Retry", "Catch"}},
+		 "ToleratedFailureCount", "ToleratedFailurePercentage", "Output", "Assign", "Next",
+		 "End", "Retry", "Catch", NULL}},
 };
 
 static int in_list(const char *const *l, const char *key)
@@ -52,7 +54,7 @@ int lang_jsonata_field_allowed(const char *type, const char *key)
 		return 1;
 	for (size_t t = 0; t < sizeof(FIELDS) / sizeof(FIELDS[0]); t++)
 		if (strcmp(FIELDS[t].type, type) == 0) {
-			for (size_t k = 0; k < 12 && FIELDS[t].fields[k]; k++)
+			for (size_t k = 0; k < 16 && FIELDS[t].fields[k]; k++)
 				if (strcmp(FIELDS[t].fields[k], key) == 0)
 					return 1;
 			break;
@@ -160,6 +162,11 @@ static void check_literal(struct lang_sctx *s, json_object *obj, const char *opt
 
 static int ok_nonneg(json_object *v) { return lang_is_int_value(v) && json_object_get_int64(v) >= 0; }
 static int ok_pos(json_object *v) { return lang_is_int_value(v) && json_object_get_int64(v) >= 1; }
+static int ok_pct(json_object *v)
+{
+	return (json_object_is_type(v, json_type_int) || json_object_is_type(v, json_type_double)) &&
+	       json_object_get_double(v) >= 0 && json_object_get_double(v) <= 100;
+}
 static int ok_bool(json_object *v) { return json_object_is_type(v, json_type_boolean); }
 static int ok_array(json_object *v) { return json_object_is_type(v, json_type_array); }
 static int ok_string(json_object *v) { return json_object_is_type(v, json_type_string); }
@@ -288,6 +295,8 @@ void lang_check_jsonata_state(struct lang_sctx *s, json_object *state, const cha
 		{"Seconds", ok_nonneg, "a non-negative integer"},
 		{"Timestamp", ok_ts, "an RFC 3339 timestamp such as 2026-01-31T12:00:00Z"},
 		{"MaxConcurrency", ok_nonneg, "a non-negative integer"},
+		{"ToleratedFailureCount", ok_nonneg, "a non-negative integer"},
+		{"ToleratedFailurePercentage", ok_pct, "a number from 0 to 100"},
 		{"Items", ok_array, "an array"},
 		{"Error", ok_string, "a string"},
 		{"Cause", ok_string, "a string"},

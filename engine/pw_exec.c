@@ -1,10 +1,11 @@
 /*
  * pw_exec - runs ASL state machines: Task, Choice, Wait, Pass, Succeed,
- * Fail, Map and Parallel (branches and items run one after another), with
- * Retry/Catch, TimeoutSeconds, dry-run, the context object and the
- * journal.
+ * Fail, Map and Parallel (their items and branches run concurrently, in
+ * pw_exec_map.c), with Retry/Catch, TimeoutSeconds, dry-run, the context
+ * object and the journal.
  */
 #include "pw_exec.h"
+#include "pw_exec_int.h"
 
 #include <limits.h>
 #include <math.h>
@@ -25,38 +26,6 @@
 #include "pw_wait.h"
 
 #define MAX_RETRIERS 64
-#define CANCELLED (-2) /* run_machine: stopped by a signal, resumable */
-
-struct exec {
-	const struct pw_exec_opts *o;
-	const struct pw_clock *clk;
-	const pw_doc *doc;
-	pw_journal *j;
-	json_object *ctx;       /* the context object ($$), owned */
-	json_object *state_ctx; /* ctx.State, borrowed from ctx */
-	char dir[4096];         /* the workflow's directory */
-	int64_t deadline;       /* execution deadline (mono ms), INT64_MAX */
-	int exiting_work_state; /* the StateExited being written ends a Task/Map/Parallel */
-	/* On resume: the TaskSucceeded events of Tasks that finished inside
-	 * the unfinished Map/Parallel state, "scope\x1fstate" -> [event, ...]
-	 * in order, and how many of each were handed out again. */
-	json_object *replay;
-	json_object *replay_used;
-	/* Dry run: Wait advances sim instead of sleeping; visits counts the
-	 * entries of each state ("scope\x1fstate"); loop_cut ends the run. */
-	struct pw_sim_clock sim;
-	json_object *visits;
-	int loop_cut;
-	/* History events so far (journaled or not): AWS-style event ids in
-	 * runtime error causes ("entered at the event id #N"). */
-	int64_t events;
-	char id[160];
-	/* Workflow variables: the scope the running state reads and assigns
-	 * (an iteration's own while it runs), and the Assign of the state
-	 * being run, evaluated and committed when it exits. */
-	pw_vars *vars;
-	json_object *pending;
-};
 
 /* ---- small helpers ------------------------------------------------ */
 
@@ -118,8 +87,10 @@ static void set_wall_time(struct exec *x, json_object *obj, const char *key)
 static int journal(struct exec *x, const char *type, const char *state, const char *scope,
 		   json_object *details, pw_error *err)
 {
-	x->events++;
+	pthread_mutex_lock(&x->sh->lock); /* Map iterations append from several threads */
+	x->events = ++x->sh->events;
 	if (x->j == NULL) {
+		pthread_mutex_unlock(&x->sh->lock);
 		json_object_put(details);
 		return PW_OK;
 	}
@@ -134,8 +105,12 @@ static int journal(struct exec *x, const char *type, const char *state, const ch
 	 * and a crash can only lose pure steps, which resume runs again. */
 	int lazy = strcmp(type, "StateEntered") == 0 ||
 		   (strcmp(type, "StateExited") == 0 && !x->exiting_work_state);
-	int rc = lazy ? pw_journal_append_nosync(x->j, type, state, details, err)
-		      : pw_journal_append(x->j, type, state, details, err);
+	int rc = pw_journal_append_nosync(x->j, type, state, details, err);
+	pthread_mutex_unlock(&x->sh->lock);
+	/* fsync outside the lock: Map items journaling at once share it
+	 * (it flushes every line written before it, theirs too). */
+	if (rc == PW_OK && !lazy)
+		rc = pw_journal_sync(x->j, err);
 	json_object_put(details);
 	return rc;
 }
@@ -167,57 +142,6 @@ static int eval_assign(struct exec *x, json_object *obj, json_object *input, con
 	return pw_vars_eval(x->vars, a, input, x->ctx, where, &x->pending, err);
 }
 
-/* A Map iteration or Parallel branch runs in a scope of its own that
- * reads x->vars; scope_leave() ends it. */
-static int scope_enter(struct exec *x, pw_vars **outer, pw_error *err)
-{
-	pw_vars *inner = pw_vars_new(x->vars);
-	if (inner == NULL)
-		return pw_error_set(err, "States.Runtime", "out of memory");
-	*outer = x->vars;
-	x->vars = inner;
-	return PW_OK;
-}
-
-static void scope_leave(struct exec *x, pw_vars *outer)
-{
-	pw_vars_free(x->vars);
-	x->vars = outer;
-	pw_vars_bind(outer);
-}
-
-/* ---- JSONata states (pw_jsonata.h) ----------------------------------- */
-
-static int is_jsonata(struct exec *x, json_object *state)
-{
-	return pw_jsonata_mode(pw_doc_root(x->doc), state);
-}
-
-/* What a JSONata field of state `name` sees: $states.input is raw. */
-static void jx_init(struct exec *x, const char *name, json_object *raw,
-		    struct pw_jsonata_ctx *j)
-{
-	memset(j, 0, sizeof(*j));
-	j->state = name;
-	j->input = raw;
-	j->context = x->ctx;
-	j->vars = x->vars;
-	j->clk = x->clk;
-	j->deadline_ms = x->deadline;
-}
-
-/* obj's field fname with its expressions evaluated; absent: dflt. */
-static int jx_field(const struct pw_jsonata_ctx *j, json_object *obj, const char *fname,
-		    json_object *dflt, json_object **out, pw_error *err)
-{
-	json_object *v;
-	if (!json_object_object_get_ex(obj, fname, &v)) {
-		*out = json_object_get(dflt);
-		return PW_OK;
-	}
-	return pw_jsonata_value(j, v, fname, out, err);
-}
-
 /* A JSONata Assign: every member's value evaluated (with the variables
  * from before this state), into x->pending as eval_assign does. */
 static int jx_assign(struct exec *x, const struct pw_jsonata_ctx *j, json_object *obj,
@@ -235,28 +159,6 @@ static int jx_assign(struct exec *x, const struct pw_jsonata_ctx *j, json_object
 			 : pw_error_set(err, PW_QUERY_ERROR, "%s must be an object", where);
 	json_object_put(vals);
 	return rc;
-}
-
-/* A field that must be a number (literal or "{% %}"); *v NEW. */
-static int jx_number(const struct pw_jsonata_ctx *j, json_object *obj, const char *fname,
-		     int positive, double *v, pw_error *err)
-{
-	json_object *r = NULL;
-	if (jx_field(j, obj, fname, NULL, &r, err) != PW_OK)
-		return PW_ERR;
-	if (!json_object_is_type(r, json_type_int) && !json_object_is_type(r, json_type_double)) {
-		pw_jsonata_type_error(field(obj, fname), fname, "number", r, err);
-		json_object_put(r);
-		return PW_ERR;
-	}
-	*v = json_object_get_double(r);
-	int ok = *v == (double)(int64_t)*v;
-	json_object_put(r);
-	if (!ok || *v < (positive ? 1 : 0) || *v > 99999999)
-		return pw_error_set(err, PW_QUERY_ERROR,
-				    "The field '%s' must be a %s integer (up to 99999999)", fname,
-				    positive ? "positive" : "non-negative");
-	return PW_OK;
 }
 
 static int timed_out(struct exec *x, pw_error *err)
@@ -291,11 +193,11 @@ static int task_timeout_ms(struct exec *x, const char *name, json_object *state,
 	json_object *v = field(state, "TimeoutSeconds");
 	const char *p = str_field(state, "TimeoutSecondsPath");
 	*ms = 0;
-	if (v != NULL && is_jsonata(x, state)) {
+	if (v != NULL && pw_jsonata_mode(pw_doc_root(x->doc), state)) {
 		struct pw_jsonata_ctx j;
 		double s;
-		jx_init(x, name, raw, &j);
-		if (jx_number(&j, state, "TimeoutSeconds", 1, &s, err) != PW_OK)
+		pw_exec_jx_init(x, name, raw, &j);
+		if (pw_jsonata_number(&j, state, "TimeoutSeconds", 1, 99999999, 1, &s, err) != PW_OK)
 			return PW_ERR;
 		*ms = (int64_t)s * 1000;
 	} else if (p != NULL) {
@@ -337,20 +239,26 @@ static int replay_task(struct exec *x, const char *name, const char *scope,
 {
 	char key[1024];
 	snprintf(key, sizeof(key), "%s\x1f%s", scope, name);
+	pthread_mutex_lock(&x->sh->lock); /* shared by the Map's iterations */
 	json_object *list = field(x->replay, key);
 	int used = json_object_get_int(field(x->replay_used, key));
-	if (list == NULL || (size_t)used >= json_object_array_length(list))
+	if (list == NULL || (size_t)used >= json_object_array_length(list)) {
+		pthread_mutex_unlock(&x->sh->lock);
 		return 0;
+	}
 	json_object *ev = json_object_array_get_idx(list, (size_t)used);
 	json_object *copy = NULL, *src = field(ev, "output");
 	json_object_object_add(x->replay_used, key, json_object_new_int(used + 1));
-	if (pw_journal_event_redacted(ev)) {
+	int redacted = pw_journal_event_redacted(ev);
+	int failed = !redacted && src != NULL && json_object_deep_copy(src, &copy, NULL) != 0;
+	pthread_mutex_unlock(&x->sh->lock);
+	if (redacted) {
 		pw_log(PW_LOG_INFO, "engine",
 		       "%s (%s): its journaled output held a secret, running it again", name,
 		       scope);
 		return 0;
 	}
-	if (src != NULL && json_object_deep_copy(src, &copy, NULL) != 0)
+	if (failed)
 		return 0;
 	pw_log(PW_LOG_INFO, "engine", "%s (%s): finished before the resume, not run again", name,
 	       scope);
@@ -417,123 +325,6 @@ static int do_task(struct exec *x, const char *name, const char *scope, json_obj
 	return rc;
 }
 
-static int do_parallel(struct exec *x, const char *name, const char *scope, json_object *state,
-		       json_object *eff, json_object **result, pw_error *err)
-{
-	json_object *branches = field(state, "Branches");
-	size_t n = json_object_array_length(branches);
-	json_object *arr = json_object_new_array_ext((int)n);
-	for (size_t i = 0; i < n; i++) {
-		char sub[600];
-		json_object *out = NULL;
-		snprintf(sub, sizeof(sub), "%s%s%s[%zu]", scope ? scope : "", scope ? "/" : "",
-			 name, i);
-		json_object *br = json_object_array_get_idx(branches, i);
-		pw_vars *outer = NULL;
-		int rc = scope_enter(x, &outer, err);
-		if (rc == PW_OK) {
-			rc = run_machine(x, br, NULL, sub, eff, &out, err);
-			scope_leave(x, outer);
-		}
-		enter_state(x, name, 0);
-		if (rc != PW_OK) {
-			json_object_put(arr);
-			return rc;
-		}
-		json_object_array_add(arr, out);
-	}
-	*result = arr;
-	return PW_OK;
-}
-
-static int do_map(struct exec *x, const char *name, const char *scope, json_object *state,
-		  json_object *eff, json_object **result, pw_error *err)
-{
-	int jx = is_jsonata(x, state);
-	struct pw_jsonata_ctx j;
-	jx_init(x, name, eff, &j);
-	json_object *items = NULL, *arr = NULL;
-	const char *items_path = str_field(state, "ItemsPath");
-	json_object *proc = field(state, "ItemProcessor");
-	json_object *sel = field(state, "ItemSelector");
-	int rc = PW_ERR;
-	if (proc == NULL)
-		proc = field(state, "Iterator");
-	if (sel == NULL && !jx)
-		sel = field(state, "Parameters");
-	if (jx) {
-		double conc; /* checked; iterations run one after another anyway */
-		if (field(state, "MaxConcurrency") != NULL &&
-		    jx_number(&j, state, "MaxConcurrency", 0, &conc, err) != PW_OK)
-			return PW_ERR;
-		if (jx_field(&j, state, "Items", eff, &items, err) != PW_OK)
-			return PW_ERR;
-		if (!json_object_is_type(items, json_type_array)) {
-			if (field(state, "Items") != NULL)
-				pw_jsonata_type_error(field(state, "Items"), "Items", "array", items,
-						      err);
-			else /* AWS's words */
-				pw_error_set(err, PW_QUERY_ERROR,
-					     "Map state input must be an array but was: %.300s",
-					     json_object_to_json_string_ext(
-						     items, JSON_C_TO_STRING_PLAIN |
-								    JSON_C_TO_STRING_NOSLASHESCAPE));
-			goto out;
-		}
-	} else if (pw_path_get(items_path ? items_path : "$", eff, x->ctx, &items,
-			       "States.Runtime", err) != 0) {
-		return PW_ERR;
-	} else if (!json_object_is_type(items, json_type_array)) {
-		pw_error_set(err, "States.Runtime", "Map %s: ItemsPath %s is not an array", name,
-			     items_path ? items_path : "$");
-		goto out;
-	}
-	size_t n = json_object_array_length(items);
-	arr = json_object_new_array_ext((int)n);
-	for (size_t i = 0; i < n; i++) {
-		json_object *value = json_object_array_get_idx(items, i);
-		json_object *item_in = NULL, *out = NULL;
-		char sub[600];
-		if (sel != NULL) {
-			json_object *map = json_object_new_object();
-			json_object *it = json_object_new_object();
-			json_object_object_add(it, "Index", json_object_new_int64((int64_t)i));
-			json_object_object_add(it, "Value", json_object_get(value));
-			json_object_object_add(map, "Item", it);
-			json_object_object_add(x->ctx, "Map", map);
-			int trc = jx ? pw_jsonata_value(&j, sel, "ItemSelector", &item_in, err)
-				     : pw_apply_template(sel, eff, x->ctx, &item_in, err);
-			json_object_object_del(x->ctx, "Map");
-			if (trc != 0)
-				goto out;
-		} else {
-			item_in = json_object_get(value);
-		}
-		snprintf(sub, sizeof(sub), "%s%s%s[%zu]", scope ? scope : "", scope ? "/" : "",
-			 name, i);
-		pw_vars *outer = NULL;
-		int mrc = scope_enter(x, &outer, err);
-		if (mrc == PW_OK) {
-			mrc = run_machine(x, proc, NULL, sub, item_in, &out, err);
-			scope_leave(x, outer);
-		}
-		json_object_put(item_in);
-		enter_state(x, name, 0);
-		if (mrc != PW_OK) {
-			rc = mrc;
-			goto out;
-		}
-		json_object_array_add(arr, out);
-	}
-	*result = arr;
-	arr = NULL;
-	rc = PW_OK;
-out:
-	json_object_put(arr);
-	json_object_put(items);
-	return rc;
-}
-
 /* A state's output over the payload limit is States.DataLimitExceeded. */
 static int work_output_fits(const char *name, json_object *out, pw_error *err)
 {
@@ -552,14 +343,14 @@ static int run_work_state(struct exec *x, const char *name, const char *scope,
 	json_object *eff = NULL, *result = NULL, *retry = field(state, "Retry");
 	int counts[MAX_RETRIERS] = {0};
 	int attempt = 1, rc;
-	int jx = is_jsonata(x, state);
+	int jx = pw_jsonata_mode(pw_doc_root(x->doc), state);
 	struct pw_jsonata_ctx j;
 	*out = NULL;
-	jx_init(x, name, raw, &j);
+	pw_exec_jx_init(x, name, raw, &j);
 	if (jx) {
 		/* Map has no Arguments: its Items read $states.input */
 		rc = strcmp(type, "Map") == 0 ? (eff = json_object_get(raw), PW_OK)
-					      : jx_field(&j, state, "Arguments", raw, &eff, err);
+					      : pw_jsonata_field(&j, state, "Arguments", raw, &eff, err);
 	} else if (strcmp(type, "Map") == 0) {
 		int is_null;
 		const char *ip = path_field(state, "InputPath", &is_null);
@@ -573,9 +364,9 @@ static int run_work_state(struct exec *x, const char *name, const char *scope,
 		if (strcmp(type, "Task") == 0)
 			rc = do_task(x, name, scope, state, raw, eff, attempt, &result, err);
 		else if (strcmp(type, "Parallel") == 0)
-			rc = do_parallel(x, name, scope, state, eff, &result, err);
+			rc = pw_exec_parallel(x, name, scope, state, eff, &result, err);
 		else
-			rc = do_map(x, name, scope, state, eff, &result, err);
+			rc = pw_exec_map(x, name, scope, state, eff, &result, err);
 		if (rc == CANCELLED)
 			goto done;
 		if (rc == PW_OK) {
@@ -619,7 +410,7 @@ static int run_work_state(struct exec *x, const char *name, const char *scope,
 		j.vars = x->vars;
 		j.result = result;
 		j.has_result = 1;
-		rc = jx_field(&j, state, "Output", result, out, err);
+		rc = pw_jsonata_field(&j, state, "Output", result, out, err);
 		if (rc == 0)
 			rc = jx_assign(x, &j, state, "Assign", err);
 	} else {
@@ -799,11 +590,11 @@ static int jx_wait(struct exec *x, const struct pw_jsonata_ctx *j, json_object *
 {
 	double wait_s = 0, epoch;
 	if (field(state, "Seconds") != NULL || !json_object_object_get_ex(state, "Timestamp", NULL)) {
-		if (jx_number(j, state, "Seconds", 0, &wait_s, err) != PW_OK)
+		if (pw_jsonata_number(j, state, "Seconds", 0, 99999999, 1, &wait_s, err) != PW_OK)
 			return PW_ERR;
 	} else {
 		json_object *ts = NULL;
-		if (jx_field(j, state, "Timestamp", NULL, &ts, err) != PW_OK)
+		if (pw_jsonata_field(j, state, "Timestamp", NULL, &ts, err) != PW_OK)
 			return PW_ERR;
 		if (!json_object_is_type(ts, json_type_string)) {
 			pw_jsonata_type_error(field(state, "Timestamp"), "Timestamp", "string", ts,
@@ -866,7 +657,7 @@ static int jx_fail_field(const struct pw_jsonata_ctx *j, json_object *state, con
 	*out = NULL;
 	if (field(state, f) == NULL)
 		return PW_OK;
-	if (jx_field(j, state, f, NULL, out, err) != PW_OK)
+	if (pw_jsonata_field(j, state, f, NULL, out, err) != PW_OK)
 		return PW_ERR;
 	if (!json_object_is_type(*out, json_type_string)) {
 		pw_jsonata_type_error(field(state, f), f, "string", *out, err);
@@ -885,7 +676,7 @@ static int jx_simple_state(struct exec *x, const char *name, json_object *state,
 {
 	struct pw_jsonata_ctx j;
 	json_object *rule = NULL, *oobj = state;
-	jx_init(x, name, raw, &j);
+	pw_exec_jx_init(x, name, raw, &j);
 	if (strcmp(type, "Fail") == 0) {
 		json_object *e = NULL, *c = NULL;
 		if (jx_fail_field(&j, state, "Error", &e, err) == PW_OK &&
@@ -912,7 +703,7 @@ static int jx_simple_state(struct exec *x, const char *name, json_object *state,
 		return pw_error_set(err, "States.Runtime", "state %s has unknown Type %s", name,
 				    type);
 	}
-	if (jx_field(&j, oobj, "Output", raw, out, err) != PW_OK ||
+	if (pw_jsonata_field(&j, oobj, "Output", raw, out, err) != PW_OK ||
 	    (strcmp(type, "Succeed") != 0 &&
 	     jx_assign(x, &j, rule ? rule : state, "Assign", err) != PW_OK)) {
 		json_object_put(*out);
@@ -937,7 +728,7 @@ static int run_state(struct exec *x, const char *name, const char *scope, json_o
 		return pw_error_set(err, "States.Runtime", "state %s has no Type", name);
 	if (strcmp(type, "Task") == 0 || strcmp(type, "Parallel") == 0 || strcmp(type, "Map") == 0)
 		return run_work_state(x, name, scope, state, type, raw, next, out, err);
-	if (is_jsonata(x, state))
+	if (pw_jsonata_mode(pw_doc_root(x->doc), state))
 		return jx_simple_state(x, name, state, type, raw, next, out, err);
 	if (strcmp(type, "Pass") == 0) {
 		json_object *result = field(state, "Result");
@@ -984,20 +775,26 @@ out:
  * loop would repeat until something outside changes. */
 static int dry_run_loop(struct exec *x, const char *scope, const char *name)
 {
-	if (x->loop_cut)
-		return 1;
 	char key[1024];
 	snprintf(key, sizeof(key), "%s\x1f%s", scope ? scope : "", name);
-	int seen = json_object_get_int(field(x->visits, key)) + 1;
 	int max = x->o->dry_run_max_visits > 0 ? x->o->dry_run_max_visits : PW_DRY_RUN_MAX_VISITS;
-	json_object_object_add(x->visits, key, json_object_new_int(seen));
+	pthread_mutex_lock(&x->sh->lock); /* shared by the Map's iterations */
+	int cut = x->sh->loop_cut, seen = 0;
+	if (!cut) {
+		seen = json_object_get_int(field(x->visits, key)) + 1;
+		json_object_object_add(x->visits, key, json_object_new_int(seen));
+		if (seen > max)
+			x->sh->loop_cut = 1;
+	}
+	pthread_mutex_unlock(&x->sh->lock);
+	if (cut)
+		return 1;
 	if (seen <= max)
 		return 0;
 	pw_log(PW_LOG_INFO, "dry-run",
 	       "loop would repeat: state %s%s%s visited %d times; the dry run ends here "
 	       "(a real run goes on until the loop's exit condition holds)",
 	       name, scope ? " in " : "", scope ? scope : "", max);
-	x->loop_cut = 1;
 	return 1;
 }
 
@@ -1131,6 +928,12 @@ static int run_machine(struct exec *x, json_object *machine, const char *start,
 	return rc;
 }
 
+int pw_exec_machine(struct exec *x, json_object *machine, const char *start, const char *scope,
+		    json_object *input, json_object **out, pw_error *err)
+{
+	return run_machine(x, machine, start, scope, input, out, err);
+}
+
 /* ---- executions --------------------------------------------------- */
 
 void pw_exec_result_clear(struct pw_exec_result *res)
@@ -1175,6 +978,12 @@ static int exec_init(struct exec *x, const pw_doc *doc, const struct pw_exec_opt
 {
 	char abs[4096], name[300];
 	memset(x, 0, sizeof(*x));
+	/* Not inside *x: an iteration's context is a copy of its parent's,
+	 * made while the other iterations update this. */
+	x->sh = calloc(1, sizeof(*x->sh));
+	if (x->sh == NULL)
+		abort(); /* a few bytes at start: no sane way on */
+	pthread_mutex_init(&x->sh->lock, NULL);
 	x->o = o;
 	x->doc = doc;
 	x->clk = o->clock ? o->clock : pw_clock_system();
@@ -1231,6 +1040,9 @@ static void exec_fini(struct exec *x)
 	x->pending = NULL;
 	pw_vars_free(x->vars);
 	x->vars = NULL;
+	pthread_mutex_destroy(&x->sh->lock);
+	free(x->sh);
+	x->sh = NULL;
 }
 
 /* Runs from `start` (NULL: StartAt) and records the end in the journal. */
@@ -1390,7 +1202,9 @@ static int build_replay(struct exec *x, json_object *events, pw_error *err)
 		if (type && strcmp(type, "StateExited") == 0 && field(ev, "scope") == NULL)
 			from = i + 1;
 	}
-	const char *resource = NULL; /* of the latest scoped TaskScheduled */
+	/* scope -> resource of its latest TaskScheduled: items run at once,
+	 * but one scope runs one Task at a time. */
+	json_object *scheduled = json_object_new_object();
 	for (size_t i = from; i < n; i++) {
 		json_object *ev = json_object_array_get_idx(events, i);
 		const char *type = str_field(ev, "type"), *scope = str_field(ev, "scope");
@@ -1398,12 +1212,16 @@ static int build_replay(struct exec *x, json_object *events, pw_error *err)
 		if (type == NULL || scope == NULL || state == NULL)
 			continue;
 		if (strcmp(type, "TaskScheduled") == 0)
-			resource = str_field(ev, "resource");
+			json_object_object_add(scheduled, scope,
+					       json_object_get(field(ev, "resource")));
 		if (strcmp(type, "TaskSucceeded") != 0)
 			continue;
-		/* Tasks run one at a time: its TaskScheduled is the latest. */
-		if (pw_journal_event_redacted(ev) && resource_mutates(x, resource))
-			return lost_secret(err, state, resource, "its output held");
+		const char *resource = str_field(scheduled, scope);
+		if (pw_journal_event_redacted(ev) && resource_mutates(x, resource)) {
+			lost_secret(err, state, resource, "its output held");
+			json_object_put(scheduled);
+			return PW_ERR;
+		}
 		char key[1024];
 		snprintf(key, sizeof(key), "%s\x1f%s", scope, state);
 		if (x->replay == NULL) {
@@ -1417,6 +1235,7 @@ static int build_replay(struct exec *x, json_object *events, pw_error *err)
 		}
 		json_object_array_add(list, json_object_get(ev));
 	}
+	json_object_put(scheduled);
 	return PW_OK;
 }
 
@@ -1460,20 +1279,28 @@ static int resume_point(struct exec *x, json_object *events, const struct pw_jou
 	while (k >= 0 && (pw_journal_event_redacted(json_object_array_get_idx(events, (size_t)k)) ||
 			  pw_vars_lost_at(events, k))) {
 		long prev = prev_top_exit(events, k);
-		const char *resource = NULL; /* of the latest TaskScheduled */
+		/* scope ("" at the top) -> its latest TaskScheduled's resource */
+		json_object *scheduled = json_object_new_object();
 		for (long i = prev + 1; i <= k; i++) {
 			json_object *ev = json_object_array_get_idx(events, (size_t)i);
 			const char *type = str_field(ev, "type");
+			const char *scope = str_field(ev, "scope") ? str_field(ev, "scope") : "";
 			if (type && strcmp(type, "TaskScheduled") == 0)
-				resource = str_field(ev, "resource");
+				json_object_object_add(scheduled, scope,
+						       json_object_get(field(ev, "resource")));
+			const char *resource = str_field(scheduled, scope);
 			/* A call still in flight when a process died runs
 			 * again anyway; one that finished must not. */
 			if (type && (strcmp(type, "TaskSucceeded") == 0 ||
 				     strcmp(type, "TaskFailed") == 0) &&
-			    resource_mutates(x, resource))
-				return lost_secret(err, str_field(ev, "state"), resource,
-						   "the state data to continue from held");
+			    resource_mutates(x, resource)) {
+				lost_secret(err, str_field(ev, "state"), resource,
+					    "the state data to continue from held");
+				json_object_put(scheduled);
+				return PW_ERR;
+			}
 		}
+		json_object_put(scheduled);
 		pw_log(PW_LOG_INFO, "engine",
 		       "%s: its output or a variable held a secret the history does not keep: "
 		       "it runs again",
@@ -1550,7 +1377,7 @@ static int resume_locked(const pw_doc *doc, const char *id, const struct pw_exec
 	ro.dry_run = 0;
 	json_object *input = field(s.started, "input");
 	exec_init(&x, doc, &ro, id, input, str_field(s.started, "startTime"));
-	x.events = (int64_t)json_object_array_length(events);
+	x.events = x.sh->events = (int64_t)json_object_array_length(events);
 	x.j = j;
 	j = NULL;
 	res->resumed = 1;

@@ -267,3 +267,34 @@ int pw_jsonata_value(const struct pw_jsonata_ctx *j, json_object *v, const char 
 	json_object_put(binds);
 	return rc;
 }
+
+int pw_jsonata_field(const struct pw_jsonata_ctx *j, json_object *obj, const char *fname,
+		     json_object *dflt, json_object **out, pw_error *err)
+{
+	json_object *v;
+	if (!json_object_object_get_ex(obj, fname, &v)) {
+		*out = json_object_get(dflt);
+		return PW_OK;
+	}
+	return pw_jsonata_value(j, v, fname, out, err);
+}
+
+int pw_jsonata_number(const struct pw_jsonata_ctx *j, json_object *obj, const char *fname,
+		      double min, double max, int integer, double *v, pw_error *err)
+{
+	json_object *r = NULL, *src = NULL;
+	json_object_object_get_ex(obj, fname, &src);
+	if (pw_jsonata_field(j, obj, fname, NULL, &r, err) != PW_OK)
+		return PW_ERR;
+	if (!json_object_is_type(r, json_type_int) && !json_object_is_type(r, json_type_double)) {
+		pw_jsonata_type_error(src, fname, "number", r, err);
+		json_object_put(r);
+		return PW_ERR;
+	}
+	*v = json_object_get_double(r);
+	json_object_put(r);
+	if ((integer && *v != (double)(int64_t)*v) || !(*v >= min && *v <= max))
+		return pw_error_set(err, PW_QUERY_ERROR, "The field '%s' must be %s from %.0f to %.0f",
+				    fname, integer ? "an integer" : "a number", min, max);
+	return PW_OK;
+}

@@ -54,6 +54,17 @@ int pw_jsonata_is_expr(const char *s);
 int pw_jsonata_value(const struct pw_jsonata_ctx *j, json_object *v, const char *field,
 		     json_object **out, pw_error *err);
 
+/* obj's field fname through pw_jsonata_value; absent: *out is a new
+ * reference to dflt (may be NULL). */
+int pw_jsonata_field(const struct pw_jsonata_ctx *j, json_object *obj, const char *fname,
+		     json_object *dflt, json_object **out, pw_error *err);
+
+/* obj's field fname (a literal or an expression) as a number from min
+ * to max (an integer when integer is set); absent: PW_ERR as a wrong
+ * type. States.QueryEvaluationError otherwise. */
+int pw_jsonata_number(const struct pw_jsonata_ctx *j, json_object *obj, const char *fname,
+		      double min, double max, int integer, double *v, pw_error *err);
+
 /* A field whose value must be of JSON type `want` ("array", "boolean",
  * "number", "string") got `got`: States.QueryEvaluationError in AWS's
  * words when the field was an expression v ("The JSONata expression 'E'

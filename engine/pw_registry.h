@@ -60,6 +60,10 @@ struct pw_call {
 	int depth;                /* nested invoke depth (loop guard) */
 	int64_t deadline;         /* clock mono ms; INT64_MAX: none */
 	int64_t last_progress;    /* rate limit of progress() */
+	/* The Map iteration / Parallel branch the call runs in (NULL: the
+	 * calling thread's, pw_cancel_current()); once set, is_cancelled()
+	 * is true and remaining_ms() 0, also in the plugin's own threads. */
+	const struct pw_cancel *cancel;
 };
 
 /* Calls `resource` (any form, including lua:) under `call` (borrowed).

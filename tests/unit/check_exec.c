@@ -733,6 +733,7 @@ START_TEST(resume_inside_a_map_runs_no_finished_item_again)
 	pw_doc *doc = load(
 		"{\"StartAt\":\"M\",\"States\":{"
 		"\"M\":{\"Type\":\"Map\",\"ItemSelector\":{\"Name.$\":\"$$.Map.Item.Value\"},"
+		"\"MaxConcurrency\":1," /* one at a time: the cut below is after r2 */
 		"\"ItemProcessor\":{\"StartAt\":\"B\",\"States\":{\"B\":{\"Type\":\"Task\","
 		"\"Resource\":\"counter:Bump\",\"ResultSelector\":{\"N.$\":\"$.Name\"},"
 		"\"End\":true}}},\"End\":true}}}");
@@ -793,7 +794,7 @@ START_TEST(resume_refuses_a_mutating_output_that_lost_a_secret)
 		"\"S\":{\"Type\":\"Task\",\"Resource\":\"counter:Secret\","
 		"\"Parameters\":{\"Generate\":true,\"Name\":\"s\"},\"ResultPath\":\"$.cred\","
 		"\"Next\":\"M\"},"
-		"\"M\":{\"Type\":\"Map\",\"ItemsPath\":\"$.items\","
+		"\"M\":{\"Type\":\"Map\",\"ItemsPath\":\"$.items\",\"MaxConcurrency\":1,"
 		"\"ItemSelector\":{\"Name.$\":\"$.cred.Token\"},"
 		"\"ItemProcessor\":{\"StartAt\":\"B\",\"States\":{\"B\":{\"Type\":\"Task\","
 		"\"Resource\":\"counter:Bump\",\"End\":true}}},\"End\":true}}}");

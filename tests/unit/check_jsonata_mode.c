@@ -226,7 +226,7 @@ START_TEST(query_evaluation_errors)
 		 "field 'MaxConcurrency' returned an unexpected result type. Expected 'number', but "
 		 "was 'string' for value: \"x\""},
 		{"`Type`:`Wait`,`Seconds`:`{% -1 %}`,`End`:true", "{}",
-		 "The field 'Seconds' must be a non-negative integer"},
+		 "The field 'Seconds' must be an integer from 0 to 99999999"},
 		{"`Type`:`Wait`,`Timestamp`:`{% 'soon' %}`,`End`:true", "{}",
 		 "The Timestamp field cannot be parsed as an ISO-8601 extended offset date-time "
 		 "format string: soon"},
@@ -236,7 +236,7 @@ START_TEST(query_evaluation_errors)
 		{"`Type`:`Wait`,`Seconds`:`{% 'x' %}`,`End`:true", "{}",
 		 "field 'Seconds' returned an unexpected result type. Expected 'number'"},
 		{"`Type`:`Task`,`Resource`:`counter:Echo`,`TimeoutSeconds`:`{% 0 %}`,`End`:true",
-		 "{}", "The field 'TimeoutSeconds' must be a positive integer"},
+		 "{}", "The field 'TimeoutSeconds' must be an integer from 1 to 99999999"},
 		{"`Type`:`Pass`,`Output`:`{% $range(0, 10, 0) %}`,`End`:true", "{}",
 		 "SF001"},
 	};
