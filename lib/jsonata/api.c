@@ -90,7 +90,7 @@ int jsonata_eval(const jsonata_expr *e, struct json_object *input,
 		c.natives = limits->natives;
 	}
 	c.now_ms = wall_ms();
-	c.rng = (unsigned)c.now_ms ^ (unsigned)(uintptr_t)&c;
+	c.rng = (unsigned)((uint64_t)c.now_ms & 0xffffffffu) ^ (unsigned)(uintptr_t)&c;
 	if (setjmp(c.jb)) {
 		jn_arena_free(&arena);
 		return -1;

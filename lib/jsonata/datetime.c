@@ -51,6 +51,13 @@ typedef struct marker {
 	const char *lit; size_t litlen;
 } marker;
 
+/* a width modifier, at most 100 */
+static int width(const char *s)
+{
+	long v = strtol(s, NULL, 10);
+	return v < 0 ? 0 : v > 100 ? 100 : (int)v;
+}
+
 static int parse_picture(jn_ctx *c, const char *p, size_t n, marker *out, int max)
 {
 	int k = 0;
@@ -92,8 +99,8 @@ static int parse_picture(jn_ctx *c, const char *p, size_t n, marker *out, int ma
 			*comma = 0;
 			char *w = comma + 1, *dash = strchr(w, '-');
 			if (dash) *dash = 0;
-			m->minw = *w == '*' || !*w ? -1 : atoi(w);
-			if (dash) m->maxw = dash[1] == '*' ? -1 : atoi(dash + 1);
+			m->minw = *w == '*' || !*w ? -1 : width(w);
+			if (dash) m->maxw = dash[1] == '*' ? -1 : width(dash + 1);
 			else m->single_width = true;
 		}
 		snprintf(m->pres, sizeof m->pres, "%s", spec + 1);
@@ -163,8 +170,11 @@ static void put_tz(jn_ctx *c, jn_buf *b, int off, const marker *m)
 
 typedef struct dt { long y; int mo, d, h, mi, s, ms; long days; } dt;
 
-static void split(double ms, dt *t)
+static void split(jn_ctx *c, double ms, dt *t)
 {
+	/* JavaScript dates reach 8.64e15 ms either side of 1970 */
+	if (!(fabs(ms) <= 8.64e15))
+		jn_fail(c, "D3110", -1, "the timestamp %g is out of range", ms);
 	double dd = floor(ms / 86400000.0);
 	long rem = (long)(ms - dd * 86400000.0);
 	t->days = (long)dd;
@@ -180,7 +190,7 @@ static void format_dt(jn_ctx *c, jn_buf *b, double ms, const char *pic, size_t p
 	marker mk[64];
 	int nm = parse_picture(c, pic, plen, mk, 64);
 	dt t;
-	split(ms + off * 60000.0, &t);
+	split(c, ms + off * 60000.0, &t);
 	int dow = iso_dow(t.days);
 	long thu = t.days - (dow - 1) + 3;
 	long ty; int tm, td;
@@ -390,11 +400,14 @@ static jv *picture_parse(jn_ctx *c, jv *s, jv *pic)
 			int dg = 0, hh = 0, mm = 0;
 			size_t st = i;
 			while (i < len && isdigit((unsigned char)p[i])) { dg++; i++; }
+			if (dg == 0 || dg > 4)
+				return NULL;
 			if (i < len && p[i] == ':') {
 				hh = atoi(p + st);
 				i++;
-				mm = atoi(p + i);
-				while (i < len && isdigit((unsigned char)p[i])) i++;
+				if (i + 2 > len || digits(p + i, 2, &mm))
+					return NULL;
+				i += 2;
 			} else if (dg <= 2) {
 				hh = atoi(p + st);
 			} else {
@@ -435,6 +448,8 @@ static jv *picture_parse(jn_ctx *c, jv *s, jv *pic)
 		have[(unsigned char)m->comp] = true;
 	}
 	if (i != len) return NULL;
+	for (int k = 0; k < 128; k++) /* components beyond any calendar */
+		if (have[k] && !(fabs(val[k]) < 1e7)) return NULL;
 	bool anyc = false;
 	for (int k = 0; k < nm; k++) if (mk[k].comp) anyc = true;
 	if (!anyc) return NULL;
@@ -449,7 +464,7 @@ static jv *picture_parse(jn_ctx *c, jv *s, jv *pic)
 	if (H('X') || H('W') || H('w') || H('x'))
 		jn_fail(c, "D3136", -1, "The date/time picture string is missing specifiers required to parse the timestamp");
 	dt now;
-	split(c->now_ms, &now);
+	split(c, c->now_ms, &now);
 	long y = H('Y') ? (long)V('Y') : (any_date ? now.y : now.y);
 	long daynum;
 	if (H('d')) {

@@ -877,8 +877,10 @@ jv *jn_eval(jn_ctx *c, node *n, jv *in, env *e)
 			} else if (r->u.a.n == 0 && i == n->nkids - 1) {
 				/* the only contents: one exact copy, no regrowth ([1..1e7]) */
 				r->u.a.v = jn_alloc(c, (v->u.a.n ? v->u.a.n : 1) * sizeof(jv *));
-				memcpy(r->u.a.v, v->u.a.v, v->u.a.n * sizeof(jv *));
+				if (v->u.a.n)
+					memcpy(r->u.a.v, v->u.a.v, v->u.a.n * sizeof(jv *));
 				r->u.a.n = r->u.a.cap = v->u.a.n;
+				r->nest = v->nest;
 			} else {
 				for (size_t j = 0; j < v->u.a.n; j++)
 					jv_push(c, r, v->u.a.v[j]);

@@ -174,7 +174,8 @@ static jv *f_round(jn_ctx *c, jv **a, int n, jv *in, env *e)
 	(void)in; (void)e;
 	jv *v = ARG(0);
 	if (!v) return NULL;
-	int prec = ARG(1) ? (int)a[1]->u.n : 0;
+	double pd = ARG(1) ? a[1]->u.n : 0;
+	int prec = pd > 400 ? 400 : pd < -400 ? -400 : (int)pd;
 	char buf[64];
 	double x = v->u.n;
 	/* shift by the decimal exponent through text, as doubles lose the tie */

@@ -30,6 +30,7 @@ struct jv {
 	uint8_t cons;  /* built by an array constructor: never flattened */
 	uint8_t outer; /* the wrapper around an array input */
 	uint8_t tuple; /* a stream of binding tuples (see eval.c) */
+	uint16_t nest; /* nesting depth of arrays/objects inside, bounded */
 	union {
 		int b;
 		double n;
@@ -143,7 +144,9 @@ _Noreturn void jn_fail(jn_ctx *c, const char *code, int pos, const char *fmt, ..
 void jn_tick(jn_ctx *c);
 uint64_t jn_now_ms(void);
 
-/* value.c */
+/* value.c; values nest at most this deep, so every recursive walk of a
+ * value (conversion, equality, JSON text, clone) has a bounded C stack */
+#define JN_MAX_NEST 1000
 extern jv jn_null, jn_true, jn_false;
 jv *jv_bool(bool b);
 jv *jv_num(jn_ctx *c, double d);

@@ -172,7 +172,7 @@ void jn_picture_parse(jn_ctx *c, const char *pic, size_t plen, jn_ipic *p)
 	}
 	if (p->zero < 0)
 		jn_fail(c, "D3130", -1, "Formatting or parsing an integer as a sequence starting with %.*s is not supported by this implementation", (int)prim, pic);
-	p->regular = p->nsep > 0;
+	p->regular = p->nsep > 0 && p->seppos[0] > 0;
 	for (int i = 0; i < p->nsep; i++)
 		if (p->sepch[i] != p->sepch[0] || p->seppos[i] != p->seppos[0] * (i + 1))
 			p->regular = false;
@@ -183,6 +183,10 @@ void jn_format_int(jn_buf *b, double v, const jn_ipic *p)
 	double n = trunc(fabs(v));
 	if (v < 0 && n >= 1) jb_addc(b, '-');
 	size_t start = b->n;
+	if ((p->kind == PK_ROMAN || p->kind == PK_ROMAN_UP) && n > 1e6)
+		jn_fail(b->c, "D3130", -1, "%.0f is too large for roman numerals", n);
+	if ((p->kind == PK_LETTER || p->kind == PK_LETTER_UP) && n > 1e15)
+		jn_fail(b->c, "D3130", -1, "%.0f is too large for a letter sequence", n);
 	switch (p->kind) {
 	case PK_LETTER: case PK_LETTER_UP:
 		letters(b, n);

@@ -382,8 +382,8 @@ static node *led(P *p, node *left)
 static node *expr(P *p, int rbp)
 {
 	jn_tick(p->c);
-	if (++p->c->depth > 500)
-		jn_fail(p->c, "S0208", p->t.pos, "expression nested too deeply");
+	if (++p->c->depth > 500) /* bounds the parser's C stack */
+		jn_fail(p->c, "U1001", p->t.pos, "expression nested more than 500 deep");
 	node *left = nud(p);
 	while (rbp < lbp(&p->t))
 		left = led(p, left);

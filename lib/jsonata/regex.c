@@ -53,7 +53,8 @@ static unsigned decode(const char *s, size_t n, size_t *i)
 	else if ((ch & 0xF8) == 0xF0) { cp = ch & 0x07; k = 3; }
 	else { (*i)++; return ch; }
 	(*i)++;
-	for (int j = 0; j < k && *i < n; j++, (*i)++)
+	/* stop at a byte that does not continue the sequence (invalid UTF-8) */
+	for (int j = 0; j < k && *i < n && ((unsigned char)s[*i] & 0xC0) == 0x80; j++, (*i)++)
 		cp = cp << 6 | ((unsigned char)s[*i] & 0x3F);
 	return cp;
 }
@@ -353,7 +354,7 @@ typedef struct M {
 } M;
 
 #define MAX_STEPS 5000000L
-#define MAX_DEPTH 20000
+#define MAX_DEPTH 4000
 
 static bool run(M *m, K *k, long pos);
 static bool seqm(M *m, rseq *s, int i, long pos, K *k);
@@ -380,18 +381,26 @@ static bool class_has(M *m, rnode *nd, unsigned cp)
 	return in != nd->neg;
 }
 
+/* one code point at pos matched by a char/any/class node; *next after it */
+static bool single(M *m, rnode *nd, long pos, long *next)
+{
+	if (pos >= m->n) return false;
+	size_t i = (size_t)pos;
+	unsigned cp = decode(m->s, (size_t)m->n, &i);
+	bool ok;
+	if (nd->kind == R_CHAR) ok = m->re->icase ? fold(cp) == fold(nd->ch) : cp == nd->ch;
+	else if (nd->kind == R_ANY) ok = cp != '\n' && cp != '\r' && cp != 0x2028 && cp != 0x2029;
+	else ok = class_has(m, nd, cp);
+	*next = (long)i;
+	return ok;
+}
+
 static bool once(M *m, rnode *nd, long pos, K *k)
 {
 	switch (nd->kind) {
 	case R_CHAR: case R_ANY: case R_CLASS: {
-		if (pos >= m->n) return false;
-		size_t i = (size_t)pos;
-		unsigned cp = decode(m->s, (size_t)m->n, &i);
-		bool ok;
-		if (nd->kind == R_CHAR) ok = m->re->icase ? fold(cp) == fold(nd->ch) : cp == nd->ch;
-		else if (nd->kind == R_ANY) ok = cp != '\n' && cp != '\r' && cp != 0x2028 && cp != 0x2029;
-		else ok = class_has(m, nd, cp);
-		return ok && run(m, k, (long)i);
+		long next;
+		return single(m, nd, pos, &next) && run(m, k, next);
 	}
 	case R_BOL:
 		if (pos == 0 || (m->re->multiline && (m->s[pos - 1] == '\n' || m->s[pos - 1] == '\r')))
@@ -435,8 +444,45 @@ static bool once(M *m, rnode *nd, long pos, K *k)
 	return false;
 }
 
+/* A repeated single character (.*, \d+, [a-z]{2,}) loops here instead of
+ * recursing once per character, so long strings stay shallow. */
+static bool rep_single(M *m, rnode *nd, long pos, K *after)
+{
+	long p = pos, next;
+	int cnt = 0;
+	if (nd->lazy) {
+		for (;;) {
+			if (cnt >= nd->min && run(m, after, p)) return true;
+			if ((nd->max >= 0 && cnt >= nd->max) || !single(m, nd, p, &next)) return false;
+			if (++m->steps > MAX_STEPS)
+				jn_fail(m->c, "D1010", -1, "regular expression exceeded %ld matching steps", MAX_STEPS);
+			p = next;
+			cnt++;
+		}
+	}
+	while ((nd->max < 0 || cnt < nd->max) && single(m, nd, p, &next)) {
+		p = next;
+		cnt++;
+	}
+	for (;;) {
+		if (++m->steps > MAX_STEPS)
+			jn_fail(m->c, "D1010", -1, "regular expression exceeded %ld matching steps", MAX_STEPS);
+		if (cnt >= nd->min && run(m, after, p)) return true;
+		if (cnt == 0 || cnt <= nd->min) return false;
+		p--; /* back one code point (never before where the loop began) */
+		while (p > pos && ((unsigned char)m->s[p] & 0xC0) == 0x80) p--;
+		cnt--;
+		if (p <= pos) {
+			p = pos;
+			cnt = 0;
+		}
+	}
+}
+
 static bool rep(M *m, rnode *nd, int count, long pos, K *after)
 {
+	if (count == 0 && (nd->kind == R_CHAR || nd->kind == R_ANY || nd->kind == R_CLASS))
+		return rep_single(m, nd, pos, after);
 	K it = { .type = K_REP, .node = nd, .count = count + 1, .start = pos, .next = after };
 	bool more = nd->max < 0 || count < nd->max;
 	if (nd->lazy) {

@@ -124,9 +124,15 @@ JN_NATIVE(jn_f_pad)
 	double len = (double)jn_utf8_len(s->u.s.p, s->u.s.len);
 	double need = fabs(w) - len;
 	if (need <= 0) return s;
+	if (need > 1e9) /* beyond any arena: fail as memory does */
+		jn_fail(c, "U1003", -1, "$pad width %.0f is too large", w);
 	jn_buf pad = { .c = c };
 	jb_add(&pad, "", 0);
 	size_t pcl = jn_utf8_len(pc, pl);
+	if (pcl == 0) { /* only stray continuation bytes: pad with spaces */
+		pc = " ";
+		pl = pcl = 1;
+	}
 	for (size_t k = 0; k < (size_t)need; k++) {
 		size_t ci = k % pcl;
 		size_t b0 = jn_utf8_off(pc, pl, ci), b1 = jn_utf8_off(pc, pl, ci + 1);
@@ -499,21 +505,23 @@ JN_NATIVE(jn_f_formatBase)
 	(void)in; (void)e;
 	jv *v = ARG(0);
 	if (!v) return NULL;
-	int radix = ARG(1) ? (int)a[1]->u.n : 10;
-	if (radix < 2 || radix > 36)
-		jn_fail(c, "D3100", -1, "The radix of the formatBase function must be between 2 and 36.  It was given %d", radix);
+	double rd = ARG(1) ? a[1]->u.n : 10;
+	if (!(rd >= 2 && rd < 37))
+		jn_fail(c, "D3100", -1, "The radix of the formatBase function must be between 2 and 36.  It was given %g", rd);
+	int radix = (int)rd;
 	double x = v->u.n;
 	double r = round(x);
 	if (fabs(x - trunc(x)) == 0.5) r = 2.0 * round(x / 2.0);
 	bool neg = r < 0;
-	unsigned long long u = (unsigned long long)fabs(r);
-	char buf[80];
-	int k = 79;
+	double u = fabs(r);
+	/* digits from the right, in doubles: any finite value fits 1100 */
+	char buf[1200];
+	int k = 1199;
 	buf[k] = 0;
 	do {
-		buf[--k] = "0123456789abcdefghijklmnopqrstuvwxyz"[u % (unsigned)radix];
-		u /= (unsigned)radix;
-	} while (u);
+		buf[--k] = "0123456789abcdefghijklmnopqrstuvwxyz"[(int)fmod(u, radix)];
+		u = floor(u / radix);
+	} while (u >= 1 && k > 1);
 	if (neg) buf[--k] = '-';
 	return jv_cstr(c, buf + k);
 }

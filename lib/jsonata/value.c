@@ -55,8 +55,19 @@ jv *jv_func(jn_ctx *c, jfunc *f)
 
 bool jv_isarr(jv *v) { return v && v->t == JT_ARR; }
 
+static void nest_into(jn_ctx *c, jv *container, jv *v)
+{
+	unsigned d = v ? (unsigned)v->nest + (v->t == JT_ARR || v->t == JT_OBJ) : 0;
+	if (d > container->nest) {
+		if (d > JN_MAX_NEST)
+			jn_fail(c, "U1005", -1, "a value nests arrays/objects more than %d deep", JN_MAX_NEST);
+		container->nest = (uint16_t)d;
+	}
+}
+
 void jv_push(jn_ctx *c, jv *arr, jv *v)
 {
+	nest_into(c, arr, v);
 	if (arr->u.a.n == arr->u.a.cap) {
 		size_t nc = arr->u.a.cap ? arr->u.a.cap * 2 : 4;
 		jv **nv = jn_alloc(c, nc * sizeof(*nv));
@@ -86,6 +97,7 @@ jv *jv_get(jv *o, const char *k, size_t klen)
 
 void jv_set(jn_ctx *c, jv *o, const char *k, size_t klen, jv *v)
 {
+	nest_into(c, o, v);
 	long i = jv_find(o, k, klen);
 	if (i >= 0) {
 		o->u.o.e[i].v = v;
@@ -152,8 +164,14 @@ bool jv_equal(jv *a, jv *b)
 	}
 }
 
-jv *jv_from_json(jn_ctx *c, struct json_object *o)
+static jv *from_json(jn_ctx *c, struct json_object *o, int depth);
+
+jv *jv_from_json(jn_ctx *c, struct json_object *o) { return from_json(c, o, 0); }
+
+static jv *from_json(jn_ctx *c, struct json_object *o, int depth)
 {
+	if (depth > JN_MAX_NEST)
+		jn_fail(c, "U1005", -1, "the input nests arrays/objects more than %d deep", JN_MAX_NEST);
 	if (!o)
 		return &jn_null;
 	switch (json_object_get_type(o)) {
@@ -167,13 +185,13 @@ jv *jv_from_json(jn_ctx *c, struct json_object *o)
 		jv *a = jv_arr(c);
 		size_t n = json_object_array_length(o);
 		for (size_t i = 0; i < n; i++)
-			jv_push(c, a, jv_from_json(c, json_object_array_get_idx(o, i)));
+			jv_push(c, a, from_json(c, json_object_array_get_idx(o, i), depth + 1));
 		return a;
 	}
 	case json_type_object: {
 		jv *r = jv_obj(c);
 		json_object_object_foreach(o, k, val) {
-			jv_set(c, r, k, strlen(k), jv_from_json(c, val));
+			jv_set(c, r, k, strlen(k), from_json(c, val, depth + 1));
 		}
 		return r;
 	}

@@ -2,6 +2,7 @@
  * with codes and positions, and the bounds (depth, time, memory, steps,
  * interrupt) each stopping an evaluation with its own clear error. */
 #include <check.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include "jsonata.h"
@@ -119,6 +120,20 @@ START_TEST(bounds_stop_runaway_expressions)
 	expect_error("$sum([1..100000].($ * 2))", NULL, &s, "U1004", -1);
 	jsonata_limits i = { .interrupt = stop_now };
 	expect_error("$sum([1..100000].($ * 2))", NULL, &i, "U1002", -1);
+	/* catastrophic backtracking stops at the regex step bound; a long
+	 * greedy match does not go deep */
+	expect_error("$contains($pad('', 40, 'a') & 'c', /(a+)+b/)", NULL, NULL, "D1010", -1);
+	expect("$length($match($pad('', 100000, 'x') & 'y', /x.*y/).match)", NULL, "100001");
+	/* tail recursion may build values of any depth: bounded */
+	expect_error("($f := function($n, $a){ $n = 0 ? $a : $f($n - 1, {\"a\": $a}) }; $f(5000, {}))",
+		     NULL, NULL, "U1005", -1);
+	/* nesting deep enough to threaten the parser's stack */
+	char deep[2100];
+	memset(deep, '(', 1000);
+	strcpy(deep + 1000, "1");
+	memset(deep + 1001, ')', 1000);
+	deep[2001] = 0;
+	expect_error(deep, NULL, NULL, "U1001", -1);
 }
 END_TEST
 
@@ -139,6 +154,46 @@ START_TEST(one_compile_many_evaluations)
 }
 END_TEST
 
+/* One compiled expression shared by threads: evaluation never writes to
+ * it (run under TSan to check). */
+static jsonata_expr *shared;
+
+static void *eval_many(void *arg)
+{
+	long id = (long)arg;
+	for (int i = 0; i < 200; i++) {
+		jsonata_error err;
+		struct json_object *in = json_object_new_object(), *out = NULL;
+		json_object_object_add(in, "n", json_object_new_int((int)id * 1000 + i));
+		if (jsonata_eval(shared, in, NULL, NULL, &out, &err) != 0 ||
+		    json_object_get_int(out) != 2 * ((int)id * 1000 + i)) {
+			json_object_put(in);
+			json_object_put(out);
+			return (void *)1;
+		}
+		json_object_put(out);
+		json_object_put(in);
+	}
+	return NULL;
+}
+
+START_TEST(one_expression_many_threads)
+{
+	jsonata_error err;
+	shared = jsonata_compile("($d := function($x){ $x * 2 }; [n][0] ~> $d() ~> $string() ~> $number())", &err);
+	ck_assert_ptr_nonnull(shared);
+	pthread_t t[4];
+	for (long i = 0; i < 4; i++)
+		ck_assert_int_eq(pthread_create(&t[i], NULL, eval_many, (void *)i), 0);
+	for (int i = 0; i < 4; i++) {
+		void *rc;
+		pthread_join(t[i], &rc);
+		ck_assert_ptr_null(rc);
+	}
+	jsonata_free(shared);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("jsonata");
@@ -148,6 +203,7 @@ int main(void)
 	tcase_add_test(tc, errors_carry_code_and_position);
 	tcase_add_test(tc, bounds_stop_runaway_expressions);
 	tcase_add_test(tc, one_compile_many_evaluations);
+	tcase_add_test(tc, one_expression_many_threads);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
