@@ -200,6 +200,36 @@ START_TEST(assign_scopes_and_mixed_workflows)
 }
 END_TEST
 
+/* A JSONata Map's MaxConcurrency and tolerated failures, as expressions. */
+START_TEST(map_concurrency_and_tolerated_failures)
+{
+	static const char head[] =
+		"{`QueryLanguage`:`JSONata`,`StartAt`:`M`,`States`:{`M`:{`Type`:`Map`,"
+		"`Items`:`{% [1,2,3] %}`,`MaxConcurrency`:`{% $states.input.width %}`,";
+	static const char tail[] =
+		"`ItemProcessor`:{`StartAt`:`C`,`States`:{"
+		"`C`:{`Type`:`Choice`,`Choices`:[{`Condition`:`{% $states.input = 2 %}`,"
+		"`Next`:`F`}],`Default`:`P`},"
+		"`F`:{`Type`:`Fail`,`Error`:`Two`,`Cause`:`{% 'item ' & $string($states.input) %}`},"
+		"`P`:{`Type`:`Pass`,`Output`:`{% $states.input * 10 %}`,`End`:true}}},`End`:true}}}";
+	char def[2048];
+	snprintf(def, sizeof(def), "%s%s%s", head, "`ToleratedFailureCount`:`{% $states.input.ok %}`,",
+		 tail);
+	struct pw_exec_result r = run_wf(def, "{`width`:2,`ok`:1}", PW_EXEC_SUCCEEDED);
+	assert_json(r.output, "[10,{`Error`:`Two`,`Cause`:`item 2`},30]");
+	pw_exec_result_clear(&r);
+	snprintf(def, sizeof(def), "%s%s%s", head, "`ToleratedFailurePercentage`:`{% 10 %}`,", tail);
+	r = run_wf(def, "{`width`:2}", PW_EXEC_FAILED);
+	ck_assert_str_eq(r.error.name, "States.ExceedToleratedFailureThreshold");
+	pw_exec_result_clear(&r);
+	r = run_wf(def, "{`width`:-1}", PW_EXEC_FAILED);
+	ck_assert_str_eq(r.error.name, "States.QueryEvaluationError");
+	ck_assert_msg(strstr(r.error.cause, "The field 'MaxConcurrency' must be an integer from 0"),
+		      "%s", r.error.cause);
+	pw_exec_result_clear(&r);
+}
+END_TEST
+
 /* Evaluation errors: the JSONata code and position in the cause,
  * catchable by name; wrong types for Condition, Items, Seconds, Error. */
 START_TEST(query_evaluation_errors)
@@ -490,6 +520,7 @@ int main(void)
 	tcase_add_test(tc, every_field);
 	tcase_add_test(tc, states_members_and_catch);
 	tcase_add_test(tc, assign_scopes_and_mixed_workflows);
+	tcase_add_test(tc, map_concurrency_and_tolerated_failures);
 	tcase_add_test(tc, query_evaluation_errors);
 	tcase_add_test(tc, deadline_and_bounds);
 	tcase_add_test(tc, step_functions_functions);
