@@ -234,6 +234,29 @@ static void run(void *ud, size_t i)
 
 /* A non-negative integer field or its Path form (on the effective
  * input); *out stays as it is when neither is present. */
+/* A *Path's integer: a JSON integer, or a string of decimal digits, which
+ * Step Functions takes too (recorded: MaxConcurrencyPath "1"). */
+static int path_integer(json_object *v, int64_t *n)
+{
+	if (json_object_is_type(v, json_type_int)) {
+		*n = json_object_get_int64(v);
+		return 1;
+	}
+	if (!json_object_is_type(v, json_type_string))
+		return 0;
+	const char *s = json_object_get_string(v);
+	int64_t acc = 0;
+	if (*s == '\0')
+		return 0;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9' || acc > (INT64_MAX - 9) / 10)
+			return 0;
+		acc = acc * 10 + (*s - '0');
+	}
+	*n = acc;
+	return 1;
+}
+
 static int int_or_path(struct fan *f, json_object *state, const char *key, int64_t *out,
 		       pw_error *err)
 {
@@ -245,13 +268,23 @@ static int int_or_path(struct fan *f, json_object *state, const char *key, int64
 		const char *path = json_object_get_string(p);
 		if (pw_path_get(path, f->eff, f->parent->ctx, &v, "States.Runtime", err) != 0)
 			return PW_ERR;
-		int ok = json_object_is_type(v, json_type_int) && json_object_get_int64(v) >= 0;
-		int64_t n = json_object_get_int64(v);
+		int64_t n = -1;
+		int ok = path_integer(v, &n) && n >= 0;
+		if (!ok) {
+			/* Step Functions' words; a string shows as is, anything
+			 * else as compact JSON. */
+			const char *shown = json_object_is_type(v, json_type_string)
+						    ? json_object_get_string(v)
+						    : json_object_to_json_string_ext(
+							      v, JSON_C_TO_STRING_PLAIN |
+								     JSON_C_TO_STRING_NOSLASHESCAPE);
+			pw_error_set(err, "States.Runtime",
+				     "The %s field refers to value \"%s\" which is not a valid integer: %s",
+				     pkey, shown ? shown : "null", path);
+			json_object_put(v);
+			return PW_ERR;
+		}
 		json_object_put(v);
-		if (!ok)
-			return pw_error_set(err, "States.Runtime",
-					    "%s: %s %s is not a non-negative integer", f->name, pkey,
-					    path);
 		*out = n;
 	} else if (v != NULL) {
 		*out = json_object_get_int64(v);

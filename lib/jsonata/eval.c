@@ -568,6 +568,8 @@ typedef struct tcall { jv *f; jv **args; int nargs; jv *in; int pos; } tcall;
 
 static jv *eval_args_call(jn_ctx *c, node *n, jv *in, env *e, bool chained, jv *first, tcall *tc)
 {
+	if (n->lhs->type == N_PATH && n->lhs->nkids == 1 && n->lhs->kids[0]->type == N_PARENT)
+		jn_fail(c, "T1006", n->pos, "Attempted to invoke a non-function"); /* %(): a parent is never one */
 	jv *f = jn_eval(c, n->lhs, in, e);
 	int na = n->nkids + (chained ? 1 : 0);
 	jv **args = jn_alloc(c, (size_t)(na ? na : 1) * sizeof(jv *));

@@ -96,7 +96,7 @@ struct node {
 	char **params; int nparams; /* lambda parameters */
 	jsig *sig;
 	int ascending;              /* sort term */
-	bool keep_array, cons_array, tuple, keep_single, desc_wild;
+	bool keep_array, cons_array, tuple, keep_single;
 	int slot_level;             /* % parent: how many ancestors up */
 	char *slot_label;
 	node **ancestors; int nanc; /* labels this step must bind for % */

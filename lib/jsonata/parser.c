@@ -621,13 +621,13 @@ static void place(jn_ctx *c, node *path, int *depth, int j, node *slot, plist *o
 		if (s->type == N_PARENT || depth[i] != d)
 			continue;
 		if (s->type != N_NAME && s->type != N_WILD)
-			break;
+			return; /* not a navigation step: found at run time (tuple.c) */
 		addkid(c, &s->ancestors, &s->nanc, slot);
 		s->tuple = true;
 		path->tuple = true;
 		return;
 	}
-	jn_fail(c, "S0217", slot->pos, "The object representing the 'parent' cannot be derived from this expression");
+	(void)slot; /* found at run time (tuple.c), or S0217 then */
 }
 
 static void resolve(jn_ctx *c, node *n, plist *out)
@@ -647,9 +647,7 @@ static void resolve(jn_ctx *c, node *n, plist *out)
 	if (n->type == N_LAMBDA) {
 		plist inner = { 0 };
 		resolve(c, n->lhs, &inner);
-		if (inner.n)
-			jn_fail(c, "S0217", inner.v[0]->pos, "The object representing the 'parent' cannot be derived from this expression");
-		return;
+		return; /* slots left over are found at run time */
 	}
 	if (n->type != N_PATH) {
 		resolve_kids(c, n, out);
@@ -703,7 +701,5 @@ node *jn_parse(jn_ctx *c, const char *src)
 	n = proc(c, n);
 	plist out = { 0 };
 	resolve(c, n, &out);
-	if (out.n)
-		jn_fail(c, "S0217", out.v[0]->pos, "The object representing the 'parent' cannot be derived from this expression");
-	return n;
+	return n; /* slots left in out are found at run time */
 }

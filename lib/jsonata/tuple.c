@@ -246,12 +246,48 @@ jv *jn_eval_tuple_path(jn_ctx *c, node *n, jv *in, env *e)
 	return r;
 }
 
+/* The object whose member (or member array's element) is target, searched
+ * from v down; NULL when target is not inside v. */
+static jv *find_parent(jn_ctx *c, jv *v, jv *target, jv *owner)
+{
+	jn_tick(c);
+	if (!v)
+		return NULL;
+	if (v->t == JT_ARR) {
+		for (size_t i = 0; i < v->u.a.n; i++) {
+			if (v->u.a.v[i] == target && owner)
+				return owner;
+			jv *r = find_parent(c, v->u.a.v[i], target, owner);
+			if (r) return r;
+		}
+	} else if (v->t == JT_OBJ) {
+		for (size_t i = 0; i < v->u.o.n; i++) {
+			if (v->u.o.e[i].v == target)
+				return v;
+			jv *r = find_parent(c, v->u.o.e[i].v, target, v);
+			if (r) return r;
+		}
+	}
+	return NULL;
+}
+
+/* % bound by a navigation step of its path (a tuple label), or else
+ * found by searching the input and the bindings for the context's owner. */
 jv *jn_eval_parent(jn_ctx *c, node *n, jv *in, env *e)
 {
-	(void)in;
 	bool found = false;
 	jv *v = n->slot_label ? jn_env_lookup(e, n->slot_label, &found) : NULL;
-	if (!found)
-		jn_fail(c, "S0217", n->pos, "The object representing the 'parent' cannot be derived from this expression");
-	return v;
+	if (found)
+		return v;
+	if (in && in->t == JT_ARR && in->outer && in->u.a.n)
+		in = in->u.a.v[0];
+	if (in && (in->t == JT_ARR || in->t == JT_OBJ || in->t == JT_STR || in->t == JT_NUM)) {
+		jv *p = find_parent(c, c->root, in, NULL);
+		for (env *g = c->genv; !p && g; g = g->parent)
+			for (int i = 0; !p && i < g->n; i++)
+				p = g->vals[i] == in ? NULL : find_parent(c, g->vals[i], in, NULL);
+		if (p)
+			return p;
+	}
+	jn_fail(c, "S0217", n->pos, "The object representing the 'parent' cannot be derived from this expression");
 }

@@ -149,9 +149,22 @@ START_TEST(max_concurrency_path_and_the_configured_default)
 	assert_indexes(res.output, 4);
 	ck_assert_msg(secs >= 0.58, "took %.3f s", secs);
 	pw_exec_result_clear(&res);
+	/* A string of digits counts, as Step Functions recorded it. */
+	res = run_timed(wf, "{\"items\":[0,0,0,0],\"width\":\"2\"}", 0, NULL, &secs);
+	ck_assert_int_eq(res.status, PW_EXEC_SUCCEEDED);
+	ck_assert_msg(secs >= 0.58, "\"2\" took %.3f s", secs);
+	pw_exec_result_clear(&res);
 	res = run_timed(wf, "{\"items\":[0,0,0,0],\"width\":\"two\"}", 0, NULL, NULL);
 	ck_assert_int_eq(res.status, PW_EXEC_FAILED);
 	ck_assert_str_eq(res.error.name, "States.Runtime");
+	ck_assert_msg(strstr(res.error.cause, "The MaxConcurrencyPath field refers to value \"two\" "
+					      "which is not a valid integer: $.width") != NULL,
+		      "%s", res.error.cause);
+	pw_exec_result_clear(&res);
+	res = run_timed(wf, "{\"items\":[0],\"width\":{}}", 0, NULL, NULL);
+	ck_assert_msg(strstr(res.error.cause, "refers to value \"{}\" which") != NULL, "%s",
+		      res.error.cause);
+	pw_exec_result_clear(&res);
 	free(wf);
 
 	wf = wait_map("\"MaxConcurrency\":0,", 0.3);
@@ -169,7 +182,8 @@ START_TEST(max_concurrency_path_and_the_configured_default)
 }
 END_TEST
 
-/* Items finish in reverse order (item i waits (11-i)*20 ms); the result
+/* Items finish in reverse order (item i naps (11-i)*20 ms: SecondsPath
+ * takes whole seconds only, as in Step Functions); the result
  * is still in item order, and so are a Parallel's branches. */
 START_TEST(results_are_in_item_and_branch_order)
 {
@@ -177,7 +191,8 @@ START_TEST(results_are_in_item_and_branch_order)
 		"{\"StartAt\":\"M\",\"States\":{\"M\":{\"Type\":\"Map\",\"MaxConcurrency\":12,"
 		"\"ItemsPath\":\"$.waits\",\"ItemSelector\":{\"i.$\":\"$$.Map.Item.Index\",\"s.$\":\"$$.Map.Item.Value\"},"
 		"\"ItemProcessor\":{\"StartAt\":\"W\",\"States\":{"
-		"\"W\":{\"Type\":\"Wait\",\"SecondsPath\":\"$.s\",\"Next\":\"P\"},"
+		"\"W\":{\"Type\":\"Task\",\"Resource\":\"counter:Nap\",\"Parameters\":{\"Ms.$\":\"$.s\",\"Name\":\"n\"},"
+		"\"ResultPath\":null,\"Next\":\"P\"},"
 		"\"P\":{\"Type\":\"Pass\",\"OutputPath\":\"$.i\",\"End\":true}}},"
 		"\"ResultPath\":\"$.map\",\"Next\":\"Par\"},"
 		"\"Par\":{\"Type\":\"Parallel\",\"ResultPath\":\"$.par\",\"End\":true,\"Branches\":["
@@ -185,7 +200,7 @@ START_TEST(results_are_in_item_and_branch_order)
 		"\"A2\":{\"Type\":\"Pass\",\"Result\":\"first\",\"End\":true}}},"
 		"{\"StartAt\":\"B\",\"States\":{\"B\":{\"Type\":\"Pass\",\"Result\":\"second\","
 		"\"End\":true}}}]}}}",
-		"{\"waits\":[0.22,0.2,0.18,0.16,0.14,0.12,0.1,0.08,0.06,0.04,0.02,0]}", 0, NULL, NULL);
+		"{\"waits\":[220,200,180,160,140,120,100,80,60,40,20,0]}", 0, NULL, NULL);
 	ck_assert_msg(res.status == PW_EXEC_SUCCEEDED, "%s: %s", res.error.name, res.error.cause);
 	assert_indexes(json_object_object_get(res.output, "map"), 12);
 	json_object *par = json_object_object_get(res.output, "par");
