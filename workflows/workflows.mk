@@ -48,6 +48,7 @@ EXTRA_DIST += tests/integration/test_workflow_steps.py \
 # for byte, with Lua ports of its two Lambdas (WORKFLOWS.md, worked example).
 EXTRA_DIST += workflows/examples/stepfunction-original/README.md \
 	workflows/examples/stepfunction-original/StepFunction.json \
+	workflows/examples/stepfunction-original/StepFunction-JSONata.json \
 	workflows/examples/stepfunction-original/prewarm.yaml \
 	workflows/examples/stepfunction-original/steps/warming.lua \
 	workflows/examples/stepfunction-original/steps/update_static_members.lua
