@@ -1,7 +1,7 @@
 /* check_exec - the executor: state types, Retry timing on a fake clock,
  * Catch routing and ResultPath, timeouts, dry-run, context object,
  * Map/Parallel, journal and resume, idempotency keys. */
-#include "../plugins/rt_test.h"
+#include "exec_harness.h"
 #include "pw_config.h"
 #include "pw_dataflow.h"
 #include "pw_exec.h"
@@ -22,34 +22,19 @@ static double fixed_random(void *ud)
 
 static void setup(void)
 {
-	pw_error err = {{0}, {0}};
-	tmp = rt_tmpdir();
-	size_t len = strlen(tmp) + 16;
-	calls = malloc(len);
-	snprintf(calls, len, "%s/calls", tmp);
-	setenv("PW_COUNTER_LOG", calls, 1);
-	ck_assert_int_eq(pw_registry_open(PW_TEST_PLUGIN_DIR, NULL, &reg, &err), PW_OK);
+	eh_open(&tmp, &calls, &reg, NULL);
 	pw_fake_clock_init(&fc, 1764067576000LL);
 	pw_log_setup(PW_LOG_TEXT, PW_LOG_ERROR);
 }
 
 static void teardown(void)
 {
-	pw_registry_close(reg);
-	unsetenv("PW_COUNTER_LOG");
-	free(calls);
-	rt_rmdir(tmp);
+	eh_close(tmp, calls, reg);
 }
 
 static pw_doc *load(const char *json)
 {
-	char *path = rt_write(tmp, "wf.json", json);
-	pw_doc *doc = NULL;
-	pw_diag diag;
-	int rc = pw_doc_load_file(path, &doc, &diag);
-	ck_assert_msg(rc == 0, "%s:%d:%d: %s", diag.file, diag.line, diag.column, diag.message);
-	free(path);
-	return doc;
+	return eh_load(tmp, "wf.json", json);
 }
 
 static struct pw_exec_opts opts(int dry_run, const char *state_dir)
@@ -67,23 +52,13 @@ static struct pw_exec_opts opts(int dry_run, const char *state_dir)
 /* Runs wf on input; returns the result (caller clears). */
 static struct pw_exec_result run_wf(const char *wf, const char *input, int dry_run)
 {
-	pw_doc *doc = load(wf);
-	json_object *in = json_tokener_parse(input);
 	struct pw_exec_opts o = opts(dry_run, NULL);
-	struct pw_exec_result res;
-	pw_error err = {{0}, {0}};
-	ck_assert_int_eq(pw_exec_run(doc, in, &o, &res, &err), PW_OK);
-	json_object_put(in);
-	pw_doc_free(doc);
-	return res;
+	return eh_run(load(wf), input, &o);
 }
 
 static int calls_of(const char *line)
 {
-	char *log = rt_read(calls);
-	int n = rt_count_lines(log, line);
-	free(log);
-	return n;
+	return eh_calls(calls, line);
 }
 
 START_TEST(pass_choice_loop_counts)
