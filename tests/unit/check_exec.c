@@ -741,22 +741,6 @@ START_TEST(resume_inside_a_map_runs_no_finished_item_again)
 }
 END_TEST
 
-/* Keeps the journal of execution id up to (and with) the first line
- * containing `upto`: as if the process died right after writing it. */
-static void cut_journal(const char *sd, const char *id, const char *upto)
-{
-	char jpath[800];
-	snprintf(jpath, sizeof(jpath), "%s/executions/%s.jsonl", sd, id);
-	char *text = rt_read(jpath);
-	char *cut = strstr(text, upto);
-	ck_assert_msg(cut != NULL, "no %s in %s", upto, text);
-	*(strchr(cut, '\n') + 1) = '\0';
-	FILE *f = fopen(jpath, "w");
-	fputs(text, f);
-	fclose(f);
-	free(text);
-}
-
 /* The secret is fetched at the top level, then a Map item hands it to a
  * mutating Task whose output echoes it: that output is journaled as
  * "***", and the Task must not run twice, so resume refuses. */
@@ -779,7 +763,7 @@ START_TEST(resume_refuses_a_mutating_output_that_lost_a_secret)
 	pw_error err = {{0}, {0}};
 	ck_assert_int_eq(pw_exec_run(doc, in, &o, &res, &err), PW_OK);
 	ck_assert_int_eq(res.status, PW_EXEC_SUCCEEDED);
-	cut_journal(sd, res.id, "\"type\":\"TaskSucceeded\",\"id\":9,");
+	eh_cut_journal(sd, res.id, "\"type\":\"TaskSucceeded\",\"id\":9,");
 	ck_assert_int_eq(pw_exec_resume(doc, res.id, &o, &r2, &err), PW_OK);
 	ck_assert_int_eq(r2.status, PW_EXEC_FAILED);
 	ck_assert_str_eq(r2.error.name, "Prewarm.ResumeLostSecret");
@@ -807,7 +791,7 @@ START_TEST(resume_refuses_an_input_that_lost_a_secret)
 	struct pw_exec_result res, r2;
 	pw_error err = {{0}, {0}};
 	ck_assert_int_eq(pw_exec_run(doc, in, &o, &res, &err), PW_OK);
-	cut_journal(sd, res.id, "\"type\":\"ExecutionStarted\"");
+	eh_cut_journal(sd, res.id, "\"type\":\"ExecutionStarted\"");
 	ck_assert_int_eq(pw_exec_resume(doc, res.id, &o, &r2, &err), PW_OK);
 	ck_assert_int_eq(r2.status, PW_EXEC_FAILED);
 	ck_assert_str_eq(r2.error.name, "Prewarm.ResumeLostSecret");

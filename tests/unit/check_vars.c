@@ -403,20 +403,6 @@ static const char *journal_wf =
 	"\"ResultSelector\":{\"x.$\":\"$x\",\"keep.$\":\"$keep\",\"count.$\":\"$count\"},"
 	"\"End\":true}}}";
 
-static void cut_journal(const char *sd, const char *id, const char *upto)
-{
-	char jpath[800];
-	snprintf(jpath, sizeof(jpath), "%s/executions/%s.jsonl", sd, id);
-	char *text = rt_read(jpath);
-	char *cut = strstr(text, upto);
-	ck_assert_msg(cut != NULL, "no %s in %s", upto, text);
-	*(strchr(cut, '\n') + 1) = '\0';
-	FILE *f = fopen(jpath, "w");
-	fputs(text, f);
-	fclose(f);
-	free(text);
-}
-
 /* The journal keeps each state's assignments; resume rebuilds the scope
  * from them (and a second resume from ExecutionResumed's snapshot). */
 START_TEST(resume_restores_variables)
@@ -438,13 +424,13 @@ START_TEST(resume_restores_variables)
 	assert_json(json_object_object_get(exitb, "assignedVariables"), "{\"x\":2,\"count\":1}");
 	json_object_put(ev);
 	/* Killed in C: resume continues after B with x=2, keep, count. */
-	cut_journal(sd, res.id, "\"TaskScheduled\",\"id\":9");
+	eh_cut_journal(sd, res.id, "\"TaskScheduled\",\"id\":9");
 	ck_assert_int_eq(pw_exec_resume(doc, res.id, &o, &r2, &err), PW_OK);
 	ck_assert_int_eq(r2.status, PW_EXEC_SUCCEEDED);
 	ck_assert(json_object_equal(r2.output, res.output));
 	ck_assert_int_eq(eh_calls(calls, "Bump b"), 1);
 	/* Killed again right after ExecutionResumed: its snapshot serves. */
-	cut_journal(sd, res.id, "\"type\":\"ExecutionResumed\"");
+	eh_cut_journal(sd, res.id, "\"type\":\"ExecutionResumed\"");
 	ck_assert_int_eq(pw_exec_resume(doc, res.id, &o, &r3, &err), PW_OK);
 	ck_assert_int_eq(r3.status, PW_EXEC_SUCCEEDED);
 	ck_assert(json_object_equal(r3.output, res.output));
@@ -487,7 +473,7 @@ START_TEST(secret_variable_is_redacted_and_fetched_again_on_resume)
 	ck_assert_msg(strstr(text, "\"variablesRedacted\":[\"db_password\"]"), "%s", text);
 	free(text);
 	/* Killed after U: continuing there would read "***"; G runs again. */
-	cut_journal(sd, res.id, "\"state\":\"U\",\"output\"");
+	eh_cut_journal(sd, res.id, "\"state\":\"U\",\"output\"");
 	ck_assert_int_eq(pw_exec_resume(doc, res.id, &o, &r2, &err), PW_OK);
 	ck_assert_msg(r2.status == PW_EXEC_SUCCEEDED, "%s: %s", r2.error.name, r2.error.cause);
 	assert_json(r2.output, "{\"len\":2}");
