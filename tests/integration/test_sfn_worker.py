@@ -40,7 +40,7 @@ import pytest
 # behind in moto, which would take the next task for nobody for 60 s.
 os.environ["PW_MOTO_ACTIVITY_POLL_SECONDS"] = "2"
 
-from fixtures.aurora_sim import (READER, WORKFLOWS, WRITER, AuroraSim,  # noqa: E402,F401
+from fixtures.aurora_sim import (READER, WORKFLOWS, WRITER, AuroraSim, hot_buffers,  # noqa: E402,F401
                                  create_instance_event, seed_hot_table, sim_moto)
 from fixtures.pg_cluster import PgCluster  # noqa: E402
 from fixtures.secret_spellings import leaks  # noqa: E402
@@ -244,6 +244,12 @@ def wait_started(sfn, execution, state, timeout=90):
 
 def test_a_new_reader_is_warmed_by_the_fleet_and_survives_a_killed_worker(
         sim, sfn, machine, workers, relay, pg):
+    # The new reader starts cold, as a new Aurora instance does (streaming
+    # the seed left the hot table in its cache, and a warm skips what the
+    # target holds, so only residency after the run says it was warmed).
+    pg.standbys[0].restart()
+    cold = hot_buffers(pg.standbys[0])
+    assert cold < 10, cold
     sim.add_instance(NEW)
     sim.lag(NEW, [4.0, 6.5])
     assert sim.members() == [READER]
@@ -261,7 +267,11 @@ def test_a_new_reader_is_warmed_by_the_fleet_and_survives_a_killed_worker(
     assert r["status"] == "SUCCEEDED", (r.get("error"), r.get("cause"))
     out = json.loads(r["output"])
     assert out["Status"] == "warmed" and out["Strategy"] == ["mirror"], out
-    assert out["Report"]["blocks_loaded"] > 300, out["Report"]
+    assert out["Report"]["blocks_loaded"] > 0, out["Report"]
+    # The hot table has about 500 pages; the killed worker's attempt may have
+    # loaded some of them before the other worker's warm.
+    warm = hot_buffers(pg.standbys[0])
+    assert warm > 300, (cold, warm, out["Report"])
     assert sim.members() == sorted([READER, NEW])
     events = history(sfn, execution)
     acts = activities(events)
