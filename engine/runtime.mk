@@ -51,7 +51,7 @@ tests_plugins_badabi_la_LIBADD = $(JSONC_LIBS)
 tests_plugins_nosym_la_SOURCES = tests/plugins/nosym.c
 tests_plugins_nosym_la_CPPFLAGS = $(AM_CPPFLAGS) $(JSONC_CFLAGS)
 tests_plugins_nosym_la_LDFLAGS = $(PW_TEST_PLUGIN_LINK)
-noinst_HEADERS += tests/plugins/rt_test.h tests/unit/wf_fixture.h
+noinst_HEADERS += tests/plugins/rt_test.h tests/unit/exec_harness.h tests/unit/wf_fixture.h
 # Plugins that must be refused (issue 8): kept out of tests/plugins so no
 # test's plugin directory holds them. evil's constructor writes a marker
 # file; malformed returns the broken descriptor $PW_MALFORMED names.

@@ -1,6 +1,7 @@
 /* aws_buf - growable buffers and header lists (see aws_buf.h). */
 #include "aws_buf.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,6 +89,39 @@ char *aws_buf_steal(struct aws_buf *b)
 		return strdup("");
 	char *s = b->data;
 	aws_buf_init(b);
+	return s;
+}
+
+char *aws_buf_read_file(const char *path, size_t max, size_t *len, int *errnum)
+{
+	FILE *fp = fopen(path, "rb");
+	if (fp == NULL) {
+		*errnum = errno;
+		return NULL;
+	}
+	struct aws_buf b;
+	char chunk[4096];
+	size_t n;
+	aws_buf_init(&b);
+	aws_buf_puts(&b, "");
+	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0 && b.len <= max)
+		aws_buf_append(&b, chunk, n);
+	fclose(fp);
+	if (b.len > max) {
+		if (b.data != NULL)
+			memset(b.data, 0, b.len);
+		aws_buf_free(&b);
+		*errnum = EFBIG;
+		return NULL;
+	}
+	size_t got = b.len;
+	char *s = aws_buf_steal(&b);
+	if (s == NULL) {
+		*errnum = ENOMEM;
+		return NULL;
+	}
+	if (len != NULL)
+		*len = got;
 	return s;
 }
 

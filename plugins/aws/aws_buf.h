@@ -26,6 +26,11 @@ void aws_buf_printf(struct aws_buf *b, const char *fmt, ...)
 /* Hands the buffer's string to the caller (malloc'd, caller frees) and
  * resets b; NULL if an allocation failed along the way. */
 char *aws_buf_steal(struct aws_buf *b);
+/* The whole file at path (malloc'd, NUL-terminated; *len, when len is not
+ * NULL, its length). NULL with *errnum set: fopen's errno, EFBIG when it
+ * holds more than max bytes (what was read is wiped first: it may be a
+ * token), ENOMEM. */
+char *aws_buf_read_file(const char *path, size_t max, size_t *len, int *errnum);
 
 struct aws_header {
 	char *name;

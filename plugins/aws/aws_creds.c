@@ -8,6 +8,7 @@
 #include "aws_internal.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -141,20 +142,12 @@ static int from_json_doc(struct aws_creds *out, const char *source,
 
 static char *read_token_file(const char *path)
 {
-	FILE *f = fopen(path, "r");
-	if (f == NULL)
-		return NULL;
-	struct aws_buf b;
-	aws_buf_init(&b);
-	aws_buf_puts(&b, "");
-	char chunk[1024];
-	size_t n;
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		aws_buf_append(&b, chunk, n);
-	fclose(f);
-	while (b.len > 0 && isspace((unsigned char)b.data[b.len - 1]))
-		b.data[--b.len] = '\0';
-	return aws_buf_steal(&b);
+	size_t len = 0;
+	int errnum = 0;
+	char *t = aws_buf_read_file(path, SIZE_MAX, &len, &errnum);
+	while (t != NULL && len > 0 && isspace((unsigned char)t[len - 1]))
+		t[--len] = '\0';
+	return t;
 }
 
 /* AssumeRoleWithWebIdentity with the token in file (re-read each time:

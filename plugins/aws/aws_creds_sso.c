@@ -128,31 +128,6 @@ char *aws_sso_cache_path(const char *key)
 	return out;
 }
 
-static char *slurp(const char *path, size_t max, int *errnum)
-{
-	FILE *fp = fopen(path, "r");
-	if (fp == NULL) {
-		*errnum = errno;
-		return NULL;
-	}
-	struct aws_buf b;
-	char chunk[4096];
-	size_t n;
-	aws_buf_init(&b);
-	aws_buf_puts(&b, "");
-	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0 && b.len <= max)
-		aws_buf_append(&b, chunk, n);
-	fclose(fp);
-	if (b.len > max) {
-		memset(b.data, 0, b.len);
-		aws_buf_free(&b);
-		*errnum = EFBIG;
-		return NULL;
-	}
-	*errnum = ENOMEM;
-	return aws_buf_steal(&b);
-}
-
 static void wipe_free(char *s)
 {
 	if (s != NULL) {
@@ -178,7 +153,7 @@ static char *load_token(const struct sso_config *c, const char *p,
 		pw_error_set(err, "AWS.NoCredentials", "out of memory");
 		goto out;
 	}
-	text = slurp(path, SSO_TOKEN_FILE_MAX, &errnum);
+	text = aws_buf_read_file(path, SSO_TOKEN_FILE_MAX, NULL, &errnum);
 	if (text == NULL) {
 		pw_error_set(err, "AWS.NoCredentials",
 			     "profile '%s': no cached SSO token for %s '%s' "

@@ -29,6 +29,7 @@
  * a test can check that the library never logs a secret; the host's
  * add_secret calls and sleeps are counted and reported on stderr at exit.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -151,23 +152,6 @@ static json_object *parse_arg(const char *s, pw_error *e)
 	if (o == NULL)
 		pw_error_set(e, "Probe.BadArgument", "not JSON: %s", s);
 	return o;
-}
-
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	if (f == NULL)
-		return NULL;
-	struct aws_buf b;
-	aws_buf_init(&b);
-	aws_buf_puts(&b, "");
-	char chunk[4096];
-	size_t n;
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		aws_buf_append(&b, chunk, n);
-	fclose(f);
-	*len = b.len;
-	return aws_buf_steal(&b);
 }
 
 static double now_s(void)
@@ -310,7 +294,8 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(cmd, "xml2json") == 0 && nargs == 1) {
 		size_t len = 0;
-		char *text = slurp(a[0], &len);
+		int errnum = 0;
+		char *text = aws_buf_read_file(a[0], SIZE_MAX, &len, &errnum);
 		if (text == NULL) {
 			pw_error_set(&e, "Probe.BadArgument", "cannot read %s",
 				     a[0]);

@@ -1,7 +1,7 @@
 /* check_exec - the executor: state types, Retry timing on a fake clock,
  * Catch routing and ResultPath, timeouts, dry-run, context object,
  * Map/Parallel, journal and resume, idempotency keys. */
-#include "../plugins/rt_test.h"
+#include "exec_harness.h"
 #include "pw_config.h"
 #include "pw_dataflow.h"
 #include "pw_exec.h"
@@ -22,34 +22,19 @@ static double fixed_random(void *ud)
 
 static void setup(void)
 {
-	pw_error err = {{0}, {0}};
-	tmp = rt_tmpdir();
-	size_t len = strlen(tmp) + 16;
-	calls = malloc(len);
-	snprintf(calls, len, "%s/calls", tmp);
-	setenv("PW_COUNTER_LOG", calls, 1);
-	ck_assert_int_eq(pw_registry_open(PW_TEST_PLUGIN_DIR, NULL, &reg, &err), PW_OK);
+	eh_open(&tmp, &calls, &reg, NULL);
 	pw_fake_clock_init(&fc, 1764067576000LL);
 	pw_log_setup(PW_LOG_TEXT, PW_LOG_ERROR);
 }
 
 static void teardown(void)
 {
-	pw_registry_close(reg);
-	unsetenv("PW_COUNTER_LOG");
-	free(calls);
-	rt_rmdir(tmp);
+	eh_close(tmp, calls, reg);
 }
 
 static pw_doc *load(const char *json)
 {
-	char *path = rt_write(tmp, "wf.json", json);
-	pw_doc *doc = NULL;
-	pw_diag diag;
-	int rc = pw_doc_load_file(path, &doc, &diag);
-	ck_assert_msg(rc == 0, "%s:%d:%d: %s", diag.file, diag.line, diag.column, diag.message);
-	free(path);
-	return doc;
+	return eh_load(tmp, "wf.json", json);
 }
 
 static struct pw_exec_opts opts(int dry_run, const char *state_dir)
@@ -67,23 +52,13 @@ static struct pw_exec_opts opts(int dry_run, const char *state_dir)
 /* Runs wf on input; returns the result (caller clears). */
 static struct pw_exec_result run_wf(const char *wf, const char *input, int dry_run)
 {
-	pw_doc *doc = load(wf);
-	json_object *in = json_tokener_parse(input);
 	struct pw_exec_opts o = opts(dry_run, NULL);
-	struct pw_exec_result res;
-	pw_error err = {{0}, {0}};
-	ck_assert_int_eq(pw_exec_run(doc, in, &o, &res, &err), PW_OK);
-	json_object_put(in);
-	pw_doc_free(doc);
-	return res;
+	return eh_run(load(wf), input, &o);
 }
 
 static int calls_of(const char *line)
 {
-	char *log = rt_read(calls);
-	int n = rt_count_lines(log, line);
-	free(log);
-	return n;
+	return eh_calls(calls, line);
 }
 
 START_TEST(pass_choice_loop_counts)
@@ -766,22 +741,6 @@ START_TEST(resume_inside_a_map_runs_no_finished_item_again)
 }
 END_TEST
 
-/* Keeps the journal of execution id up to (and with) the first line
- * containing `upto`: as if the process died right after writing it. */
-static void cut_journal(const char *sd, const char *id, const char *upto)
-{
-	char jpath[800];
-	snprintf(jpath, sizeof(jpath), "%s/executions/%s.jsonl", sd, id);
-	char *text = rt_read(jpath);
-	char *cut = strstr(text, upto);
-	ck_assert_msg(cut != NULL, "no %s in %s", upto, text);
-	*(strchr(cut, '\n') + 1) = '\0';
-	FILE *f = fopen(jpath, "w");
-	fputs(text, f);
-	fclose(f);
-	free(text);
-}
-
 /* The secret is fetched at the top level, then a Map item hands it to a
  * mutating Task whose output echoes it: that output is journaled as
  * "***", and the Task must not run twice, so resume refuses. */
@@ -804,7 +763,7 @@ START_TEST(resume_refuses_a_mutating_output_that_lost_a_secret)
 	pw_error err = {{0}, {0}};
 	ck_assert_int_eq(pw_exec_run(doc, in, &o, &res, &err), PW_OK);
 	ck_assert_int_eq(res.status, PW_EXEC_SUCCEEDED);
-	cut_journal(sd, res.id, "\"type\":\"TaskSucceeded\",\"id\":9,");
+	eh_cut_journal(sd, res.id, "\"type\":\"TaskSucceeded\",\"id\":9,");
 	ck_assert_int_eq(pw_exec_resume(doc, res.id, &o, &r2, &err), PW_OK);
 	ck_assert_int_eq(r2.status, PW_EXEC_FAILED);
 	ck_assert_str_eq(r2.error.name, "Prewarm.ResumeLostSecret");
@@ -832,7 +791,7 @@ START_TEST(resume_refuses_an_input_that_lost_a_secret)
 	struct pw_exec_result res, r2;
 	pw_error err = {{0}, {0}};
 	ck_assert_int_eq(pw_exec_run(doc, in, &o, &res, &err), PW_OK);
-	cut_journal(sd, res.id, "\"type\":\"ExecutionStarted\"");
+	eh_cut_journal(sd, res.id, "\"type\":\"ExecutionStarted\"");
 	ck_assert_int_eq(pw_exec_resume(doc, res.id, &o, &r2, &err), PW_OK);
 	ck_assert_int_eq(r2.status, PW_EXEC_FAILED);
 	ck_assert_str_eq(r2.error.name, "Prewarm.ResumeLostSecret");

@@ -6,7 +6,7 @@
  * PW_ACTION_THREAD_SAFE, journal scopes, dry run. */
 #include <time.h>
 
-#include "../plugins/rt_test.h"
+#include "exec_harness.h"
 #include "pw_choice.h"
 #include "pw_exec.h"
 #include "pw_journal.h"
@@ -17,23 +17,14 @@ static pw_registry *plugins;
 
 static void setup(void)
 {
-	pw_error err = {{0}, {0}};
-	dir = rt_tmpdir();
-	size_t len = strlen(dir) + 16;
-	log_path = malloc(len);
-	snprintf(log_path, len, "%s/calls", dir);
-	setenv("PW_COUNTER_LOG", log_path, 1);
-	ck_assert_int_eq(pw_registry_open(PW_TEST_PLUGIN_DIR, NULL, &plugins, &err), PW_OK);
+	eh_open(&dir, &log_path, &plugins, NULL);
 	pw_log_setup(PW_LOG_TEXT, PW_LOG_ERROR);
 	pw_exec_set_default_concurrency(0);
 }
 
 static void teardown(void)
 {
-	pw_registry_close(plugins);
-	unsetenv("PW_COUNTER_LOG");
-	free(log_path);
-	rt_rmdir(dir);
+	eh_close(dir, log_path, plugins);
 }
 
 /* Upper bounds on wall time stretch under valgrind, which runs one
@@ -57,12 +48,7 @@ static double now_s(void)
 static struct pw_exec_result run_timed(const char *wf, const char *input, int dry_run,
 				       const char *state_dir, double *secs)
 {
-	char *path = rt_write(dir, "wf.json", wf);
-	pw_doc *doc = NULL;
-	pw_diag diag;
-	ck_assert_msg(pw_doc_load_file(path, &doc, &diag) == 0, "%d:%d: %s", diag.line,
-		      diag.column, diag.message);
-	free(path);
+	pw_doc *doc = eh_load(dir, "wf.json", wf);
 	json_object *in = json_tokener_parse(input);
 	struct pw_exec_opts o;
 	memset(&o, 0, sizeof(o));
@@ -82,10 +68,7 @@ static struct pw_exec_result run_timed(const char *wf, const char *input, int dr
 
 static int calls_of(const char *line)
 {
-	char *text = rt_read(log_path);
-	int n = text ? rt_count_lines(text, line) : 0;
-	free(text);
-	return n;
+	return eh_calls(log_path, line);
 }
 
 /* A Map over $ whose items each wait `secs` seconds (a Wait state inside

@@ -2,7 +2,7 @@
  * FunctionName form, the lookup and its message, the Invoke response
  * shape, function errors as Step Functions raises them, validation, and
  * both Task forms run by the executor. */
-#include "../plugins/rt_test.h"
+#include "exec_harness.h"
 #include "pw_exec.h"
 #include "pw_lambda.h"
 #include "pw_log.h"
@@ -14,13 +14,11 @@ static struct pw_fake_clock fc;
 
 static void setup(void)
 {
-	pw_error err = {{0}, {0}};
-	tmp = rt_tmpdir();
 	json_object *cfg = json_tokener_parse(
 		"{\"resource_map\":{\"score\":\"lua:score.lua\",\"score:v2\":\"lua:score2.lua\","
 		"\"echo\":\"counter:Echo\",\"bump\":\"counter:Bump\",\"boom\":\"lua:boom.lua\",\"oops\":\"lua:oops.lua\","
 		"\"arn:aws:lambda:eu-west-1:123456789012:function:exact\":\"counter:Echo\"}}");
-	ck_assert_int_eq(pw_registry_open(PW_TEST_PLUGIN_DIR, cfg, &reg, &err), PW_OK);
+	eh_open(&tmp, NULL, &reg, cfg);
 	json_object_put(cfg);
 	free(rt_write(tmp, "score.lua", "local e = ...\nreturn {score = e.n * 2}\n"));
 	free(rt_write(tmp, "score2.lua", "local e = ...\nreturn {score = e.n * 3}\n"));
@@ -33,19 +31,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-	pw_registry_close(reg);
-	rt_rmdir(tmp);
-}
-
-static pw_doc *load(const char *json)
-{
-	char *path = rt_write(tmp, "wf.json", json);
-	pw_doc *doc = NULL;
-	pw_diag diag;
-	int rc = pw_doc_load_file(path, &doc, &diag);
-	ck_assert_msg(rc == 0, "%s:%d:%d: %s", diag.file, diag.line, diag.column, diag.message);
-	free(path);
-	return doc;
+	eh_close(tmp, NULL, reg);
 }
 
 /* A one-Task workflow around `task` (the Task's fields after Type). */
@@ -55,19 +41,12 @@ static struct pw_exec_result run_task(const char *task, const char *input, int d
 	snprintf(wf, sizeof(wf),
 		 "{\"StartAt\":\"L\",\"States\":{\"L\":{\"Type\":\"Task\",%s,\"End\":true}}}",
 		 task);
-	pw_doc *doc = load(wf);
-	json_object *in = json_tokener_parse(input);
 	struct pw_exec_opts o;
 	memset(&o, 0, sizeof(o));
 	o.registry = reg;
 	o.clock = &fc.clock;
 	o.dry_run = dry_run;
-	struct pw_exec_result res;
-	pw_error err = {{0}, {0}};
-	ck_assert_int_eq(pw_exec_run(doc, in, &o, &res, &err), PW_OK);
-	json_object_put(in);
-	pw_doc_free(doc);
-	return res;
+	return eh_run(eh_load(tmp, "wf.json", wf), input, &o);
 }
 
 static void parses(const char *fname, const char *name, const char *qualifier)
@@ -298,7 +277,7 @@ END_TEST
 /* Validates wf with the registry; returns the diagnostics joined. */
 static char *validate(const char *wf, int *errors)
 {
-	pw_doc *doc = load(wf);
+	pw_doc *doc = eh_load(tmp, "wf.json", wf);
 	pw_diag_list l = {0};
 	*errors = pw_workflow_validate(doc, pw_registry_check_resource, reg, &l);
 	size_t cap = 1, n = 0;

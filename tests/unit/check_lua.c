@@ -1,6 +1,6 @@
 /* check_lua - the Lua sandbox: every escape ends in a named error; the
  * prewarm table; lua: steps through the registry. */
-#include "../plugins/rt_test.h"
+#include "exec_harness.h"
 #include "pw_log.h"
 #include "pw_lua_sandbox.h"
 #include "pw_lua_step.h"
@@ -423,22 +423,13 @@ static pw_registry *reg;
 
 static void step_setup(void)
 {
-	pw_error err = {{0}, {0}};
-	tmp = rt_tmpdir();
-	size_t len = strlen(tmp) + 16;
-	calls = malloc(len);
-	snprintf(calls, len, "%s/calls", tmp);
-	setenv("PW_COUNTER_LOG", calls, 1);
-	ck_assert_int_eq(pw_registry_open(PW_TEST_PLUGIN_DIR, NULL, &reg, &err), PW_OK);
+	eh_open(&tmp, &calls, &reg, NULL);
 }
 
 static void step_teardown(void)
 {
 	pw_lua_step_set_default_timeout_ms(0);
-	pw_registry_close(reg);
-	unsetenv("PW_COUNTER_LOG");
-	free(calls);
-	rt_rmdir(tmp);
+	eh_close(tmp, calls, reg);
 }
 
 static int step(const char *script, int dry_run, int64_t timeout_ms, json_object *in,

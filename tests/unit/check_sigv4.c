@@ -6,6 +6,7 @@
  */
 #include <check.h>
 #include <dirent.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,19 +24,9 @@ static int ncases;
 static char *slurp(const char *dir, const char *file)
 {
 	char path[4096];
+	int errnum = 0;
 	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	FILE *f = fopen(path, "rb");
-	if (f == NULL)
-		return NULL;
-	struct aws_buf b;
-	aws_buf_init(&b);
-	aws_buf_puts(&b, "");
-	char chunk[4096];
-	size_t n;
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		aws_buf_append(&b, chunk, n);
-	fclose(f);
-	return aws_buf_steal(&b);
+	return aws_buf_read_file(path, SIZE_MAX, NULL, &errnum);
 }
 
 /* One parsed request.txt. */

@@ -4,7 +4,7 @@
  * validation with positions, journal, history and resume. */
 #include <pthread.h>
 
-#include "../plugins/rt_test.h"
+#include "exec_harness.h"
 #include "pw_exec.h"
 #include "pw_ident.h"
 #include "pw_journal.h"
@@ -17,37 +17,17 @@
 
 static pw_doc *load(const char *name, const char *text)
 {
-	char *path = rt_write(tmp, name, text);
-	pw_doc *doc = NULL;
-	pw_diag diag;
-	int rc = pw_doc_load_file(path, &doc, &diag);
-	ck_assert_msg(rc == 0, "%s:%d:%d: %s", diag.file, diag.line, diag.column, diag.message);
-	free(path);
-	return doc;
+	return eh_load(tmp, name, text);
 }
 
 /* Runs wf (JSON) on input and checks it ends with status. */
 static struct pw_exec_result run_wf(const char *wf, const char *input, enum pw_exec_status st)
 {
-	pw_doc *doc = load("wf.json", wf);
-	json_object *in = json_tokener_parse(input);
 	struct pw_exec_opts o = opts(NULL);
-	struct pw_exec_result res;
-	pw_error err = {{0}, {0}};
-	ck_assert_int_eq(pw_exec_run(doc, in, &o, &res, &err), PW_OK);
+	struct pw_exec_result res = eh_run(load("wf.json", wf), input, &o);
 	ck_assert_msg(res.status == st, "status %d: %s: %s", res.status, res.error.name,
 		      res.error.cause);
-	json_object_put(in);
-	pw_doc_free(doc);
 	return res;
-}
-
-static int calls_of_line(const char *path, const char *line)
-{
-	char *log = rt_read(path);
-	int n = rt_count_lines(log, line);
-	free(log);
-	return n;
 }
 
 static void assert_json(json_object *got, const char *want)
@@ -390,20 +370,6 @@ static const char *journal_wf =
 	"\"ResultSelector\":{\"x.$\":\"$x\",\"keep.$\":\"$keep\",\"count.$\":\"$count\"},"
 	"\"End\":true}}}";
 
-static void cut_journal(const char *sd, const char *id, const char *upto)
-{
-	char jpath[800];
-	snprintf(jpath, sizeof(jpath), "%s/executions/%s.jsonl", sd, id);
-	char *text = rt_read(jpath);
-	char *cut = strstr(text, upto);
-	ck_assert_msg(cut != NULL, "no %s in %s", upto, text);
-	*(strchr(cut, '\n') + 1) = '\0';
-	FILE *f = fopen(jpath, "w");
-	fputs(text, f);
-	fclose(f);
-	free(text);
-}
-
 /* The journal keeps each state's assignments; resume rebuilds the scope
  * from them (and a second resume from ExecutionResumed's snapshot). */
 START_TEST(resume_restores_variables)
@@ -425,17 +391,17 @@ START_TEST(resume_restores_variables)
 	assert_json(json_object_object_get(exitb, "assignedVariables"), "{\"x\":2,\"count\":1}");
 	json_object_put(ev);
 	/* Killed in C: resume continues after B with x=2, keep, count. */
-	cut_journal(sd, res.id, "\"TaskScheduled\",\"id\":9");
+	eh_cut_journal(sd, res.id, "\"TaskScheduled\",\"id\":9");
 	ck_assert_int_eq(pw_exec_resume(doc, res.id, &o, &r2, &err), PW_OK);
 	ck_assert_int_eq(r2.status, PW_EXEC_SUCCEEDED);
 	ck_assert(json_object_equal(r2.output, res.output));
-	ck_assert_int_eq(calls_of_line(calls, "Bump b"), 1);
+	ck_assert_int_eq(eh_calls(calls, "Bump b"), 1);
 	/* Killed again right after ExecutionResumed: its snapshot serves. */
-	cut_journal(sd, res.id, "\"type\":\"ExecutionResumed\"");
+	eh_cut_journal(sd, res.id, "\"type\":\"ExecutionResumed\"");
 	ck_assert_int_eq(pw_exec_resume(doc, res.id, &o, &r3, &err), PW_OK);
 	ck_assert_int_eq(r3.status, PW_EXEC_SUCCEEDED);
 	ck_assert(json_object_equal(r3.output, res.output));
-	ck_assert_int_eq(calls_of_line(calls, "Bump b"), 1);
+	ck_assert_int_eq(eh_calls(calls, "Bump b"), 1);
 	pw_exec_result_clear(&r3);
 	pw_exec_result_clear(&r2);
 	pw_exec_result_clear(&res);
@@ -474,11 +440,11 @@ START_TEST(secret_variable_is_redacted_and_fetched_again_on_resume)
 	ck_assert_msg(strstr(text, "\"variablesRedacted\":[\"db_password\"]"), "%s", text);
 	free(text);
 	/* Killed after U: continuing there would read "***"; G runs again. */
-	cut_journal(sd, res.id, "\"state\":\"U\",\"output\"");
+	eh_cut_journal(sd, res.id, "\"state\":\"U\",\"output\"");
 	ck_assert_int_eq(pw_exec_resume(doc, res.id, &o, &r2, &err), PW_OK);
 	ck_assert_msg(r2.status == PW_EXEC_SUCCEEDED, "%s: %s", r2.error.name, r2.error.cause);
 	assert_json(r2.output, "{\"len\":2}");
-	ck_assert_int_eq(calls_of_line(calls, "Read u"), 2);
+	ck_assert_int_eq(eh_calls(calls, "Read u"), 2);
 	pw_exec_result_clear(&r2);
 	pw_exec_result_clear(&res);
 	json_object_put(in);
@@ -526,7 +492,7 @@ START_TEST(dry_run_assigns)
 	ck_assert_int_eq(pw_exec_run(doc, in, &o, &res, &err), PW_OK);
 	ck_assert_msg(res.status == PW_EXEC_SUCCEEDED, "%s: %s", res.error.name, res.error.cause);
 	assert_json(res.output, "{\"x\":2,\"dry\":true}");
-	ck_assert_int_eq(calls_of_line(calls, "Bump b"), 0);
+	ck_assert_int_eq(eh_calls(calls, "Bump b"), 0);
 	pw_exec_result_clear(&res);
 	json_object_put(in);
 	pw_doc_free(doc);

@@ -1,10 +1,11 @@
 /* wf_fixture - what the Check suites that run whole workflows on the test
  * plugins share (check_vars, check_jsonata_mode): a temporary directory,
  * the counter plugin's call log, the registry of tests/plugins, a fake
- * clock, and the executor's options. Include after rt_test.h. */
+ * clock, and the executor's options. Built on exec_harness.h. */
 #ifndef WF_FIXTURE_H
 #define WF_FIXTURE_H
 
+#include "exec_harness.h"
 #include "pw_clock.h"
 #include "pw_exec.h"
 #include "pw_log.h"
@@ -17,23 +18,14 @@ static struct pw_fake_clock fc;
 
 static void setup(void)
 {
-	pw_error err = {{0}, {0}};
-	tmp = rt_tmpdir();
-	size_t len = strlen(tmp) + 16;
-	calls = malloc(len);
-	snprintf(calls, len, "%s/calls", tmp);
-	setenv("PW_COUNTER_LOG", calls, 1);
-	ck_assert_int_eq(pw_registry_open(PW_TEST_PLUGIN_DIR, NULL, &reg, &err), PW_OK);
+	eh_open(&tmp, &calls, &reg, NULL);
 	pw_fake_clock_init(&fc, 1764067576000LL);
 	pw_log_setup(PW_LOG_TEXT, PW_LOG_ERROR);
 }
 
 static void teardown(void)
 {
-	pw_registry_close(reg);
-	unsetenv("PW_COUNTER_LOG");
-	free(calls);
-	rt_rmdir(tmp);
+	eh_close(tmp, calls, reg);
 	pw_secret_clear();
 }
 
