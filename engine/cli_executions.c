@@ -68,7 +68,7 @@ static void print_row(const char *id, const char *wf, const char *status, const 
 	size_t n = strlen(line);
 	while (n > 0 && line[n - 1] == ' ')
 		line[--n] = '\0';
-	pw_out_printf(stdout, "%s\n", line);
+	pw_history_print_line(stdout, "%s", line);
 }
 
 static void print_text(const struct row *r)

@@ -40,7 +40,7 @@ static int load_marks(struct pw_cli *cli, const char *id, const char *workflow,
 	pw_history_summarize(dir, id, *events, &s);
 	char mine[PATH_MAX];
 	if (s.workflow != NULL && realpath(workflow, mine) != NULL && strcmp(mine, s.workflow) != 0)
-		pw_out_printf(stderr, "prewarm graph: warning: execution %s ran %s, not %s\n", id,
+		pw_history_print_line(stderr, "prewarm graph: warning: execution %s ran %s, not %s", id,
 			      s.workflow, mine);
 	marks->visited = json_object_new_object();
 	marks->edges = json_object_new_object();

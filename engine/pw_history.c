@@ -7,12 +7,15 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "pw_choice.h"
 #include "pw_journal.h"
+#include "pw_out.h"
 
 const char *pw_history_status_name(enum pw_history_status s)
 {
@@ -225,4 +228,41 @@ void pw_history_path(json_object *events, json_object *visited, json_object *edg
 			json_object_object_add(edges, key, json_object_new_boolean(1));
 		}
 	}
+}
+
+char *pw_history_printable(const char *text)
+{
+	const unsigned char *p = (const unsigned char *)text;
+	char *out = malloc(4 * strlen(text) + 1), *w = out;
+	if (out == NULL)
+		return NULL;
+	for (; *p; p++) {
+		if (*p < 0x20 || *p == 0x7f) {
+			w += sprintf(w, "\\x%02x", *p);
+		} else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
+			w += sprintf(w, "\\x%02x", p[1]); /* U+0080..U+009F: C1, e.g. CSI */
+			p++;
+		} else {
+			*w++ = (char)*p;
+		}
+	}
+	*w = '\0';
+	return out;
+}
+
+void pw_history_print_line(FILE *f, const char *fmt, ...)
+{
+	char *raw = NULL, *safe = NULL, *shown = NULL;
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vasprintf(&raw, fmt, ap);
+	va_end(ap);
+	/* Redacted before escaping: a secret holding a control character is
+	 * still found in its own spelling. */
+	if (n >= 0 && (safe = pw_out_safe(raw, NULL)) != NULL &&
+	    (shown = pw_history_printable(safe)) != NULL)
+		pw_out_printf(f, "%s\n", shown);
+	free(raw);
+	free(safe);
+	free(shown);
 }
