@@ -177,7 +177,9 @@ void pw_history_workflow_name(const char *path, char *buf, size_t len)
 double pw_history_parse_duration(const char *s)
 {
 	char *end;
-	if (s == NULL || *s == '\0')
+	/* A decimal number first: strtod alone would take " 5m", "+5m",
+	 * "0x10m" and "inf" (and 1e308d overflows to inf below). */
+	if (s == NULL || strspn(s, "0123456789.") == 0 || (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')))
 		return -1;
 	errno = 0;
 	double v = strtod(s, &end);
@@ -189,7 +191,7 @@ double pw_history_parse_duration(const char *s)
 	} units[] = {{"", 1}, {"s", 1}, {"m", 60}, {"h", 3600}, {"d", 86400}, {"w", 604800}};
 	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
 		if (strcmp(end, units[i].unit) == 0)
-			return v * units[i].seconds;
+			return v * units[i].seconds <= 1e15 ? v * units[i].seconds : -1; /* finite */
 	return -1;
 }
 
