@@ -34,7 +34,7 @@ static int load_marks(struct pw_cli *cli, const char *id, const char *workflow,
 	struct pw_history_summary s;
 	const char *dir = pw_cli_state_dir(cli);
 	if (dir == NULL || pw_journal_read(dir, id, events, &err) != PW_OK) {
-		pw_out_printf(stderr, "prewarm graph: %s\n", dir ? err.cause : "--execution needs a journal");
+		pw_history_print_line(stderr, "prewarm graph: %s", dir ? err.cause : "--execution needs a journal");
 		return PW_EXIT_USAGE;
 	}
 	pw_history_summarize(dir, id, *events, &s);

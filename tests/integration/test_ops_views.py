@@ -257,6 +257,7 @@ def test_hostile_journals_print_no_control_characters(tmp_path):
     for bad in ("corrupt", "deep"):
         p = views(cli, "history", bad, "--format", "text")
         assert p.returncode == 2 and "not a JSON event" in p.stderr and p.stdout == "", p.stderr
-    for bad in ("../evil", "a/../../etc/passwd", ".evil"):
+    for bad in ("../evil", "a/../../etc/passwd", ".evil", "e\x1b[2Jvil"):
         p = views(cli, "history", bad, "--format", "text")
         assert p.returncode == 2 and "is not a valid execution id" in p.stderr, p.stderr
+        assert not CONTROL.search(p.stderr), p.stderr
