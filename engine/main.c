@@ -21,6 +21,8 @@ static const struct {
 	{"resume", pw_cli_resume, "continue an interrupted execution"},
 	{"warm", pw_cli_warm, "warm one PostgreSQL instance's cache (postgres-warm:Warm)"},
 	{"watch", pw_cli_watch, "run as a service: executions for the events in an SQS queue"},
+	{"export", pw_cli_export, "print a workflow as an AWS Step Functions definition"},
+	{"worker", pw_cli_worker, "run the Step Functions activity tasks of exported workflows"},
 };
 
 static void usage(FILE *f)

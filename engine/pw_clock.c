@@ -49,6 +49,11 @@ const struct pw_cancel *pw_cancel_enter(const struct pw_cancel *c)
 	return prev;
 }
 
+void pw_cancel_reset(void)
+{
+	cancel_flag = 0;
+}
+
 int pw_cancel_requested(void)
 {
 	return atomic_load(&cancel_flag) != 0 || pw_cancel_is_set(thread_token);

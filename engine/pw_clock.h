@@ -51,6 +51,9 @@ void pw_cancel_request(void);
  * host->is_cancelled) goes through it, so a Map iteration or Parallel
  * branch that a sibling's failure cancels stops at its next check. */
 int pw_cancel_requested(void);
+/* Clears it: `prewarm worker` goes on with its next task after one it
+ * had to stop. */
+void pw_cancel_reset(void);
 
 /* A cancel token: set once, never cleared. A token whose parent is set
  * counts as set (a nested Map inside a cancelled iteration stops too). */

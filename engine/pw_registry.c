@@ -675,10 +675,14 @@ static void host_progress(pw_call *c, const char *fmt, ...)
 			return;
 		c->last_progress = now;
 	}
+	char msg[1024];
 	va_list ap;
 	va_start(ap, fmt);
-	host_vlog(c, PW_LOG_INFO, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	host_log(c, PW_LOG_INFO, "%s", msg);
+	if (c != NULL && c->on_progress != NULL)
+		c->on_progress(c->progress_ud, msg);
 }
 
 static int host_sdk_names(pw_call *c)

@@ -64,6 +64,10 @@ struct pw_call {
 	 * calling thread's, pw_cancel_current()); once set, is_cancelled()
 	 * is true and remaining_ms() 0, also in the plugin's own threads. */
 	const struct pw_cancel *cancel;
+	/* Called with each progress() line that passed the rate limit
+	 * (after it was logged): the executor keeps it in the history. */
+	void (*on_progress)(void *ud, const char *msg);
+	void *progress_ud;
 };
 
 /* Calls `resource` (any form, including lua:) under `call` (borrowed).

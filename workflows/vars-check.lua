@@ -461,7 +461,8 @@ for _, e in ipairs(entries) do
   w.Parallel = w.Parallel or 2
   w.BudgetSeconds = w.BudgetSeconds or 900
   w.StatementTimeoutMs = w.StatementTimeoutMs or 30000
-  w.MaxBufferFraction = w.MaxBufferFraction or 0.75
+  -- MaxBufferFraction stays unset unless configured: the plugin's default
+  -- budget (the target's free buffers) measured best (postgres-warm README).
   if w.WriterAsSource == nil then
     w.WriterAsSource = false
   end

@@ -110,24 +110,33 @@ int pgw_action_snapshot_buffers(const pgw_env *env, json_object *params,
 				    "'snapshot_s3' is required");
 	if (open_one(env, params, "source", &spec, &c, err) != PW_OK)
 		return PW_ERR;
-	pgw_names names = {0};
-	pgw_block *blocks = NULL;
-	pgw_range *ranges = NULL;
-	size_t n = 0, nranges = 0;
-	int rc = pgw_fetch_buffers(c, spec, &names, (int)min_usage, &blocks,
-				   &n, err);
-	if (rc == PW_OK) {
-		/* Usage count 0 (resident, next to go) is restored once. */
-		for (size_t i = 0; i < n; i++)
-			if (blocks[i].usage < 1)
-				blocks[i].usage = 1;
-		pgw_blocks_sort_hot(blocks, n);
-		if (pgw_coalesce(blocks, n, &ranges, &nranges) != 0)
-			rc = pw_error_set(err, "Postgres.QueryFailed",
-					  "out of memory");
-	}
+	/* Every database with blocks in the cache, as a mirror reads it;
+	 * usage count 0 (resident, next to go) is restored once. */
+	char db[128];
+	pgw_session_opts opts = {.statement_timeout_ms = 60000};
+	pgw_dbset set = {0};
+	json_object *skipped = json_object_new_array();
+	int rc = pgw_current_database(c, spec, db, sizeof(db), err);
 	if (rc == PW_OK)
-		rc = pgw_snapshot_save(env, &loc, &names, ranges, nranges, err);
+		rc = pgw_dbset_read(env, c, spec, db, &opts, (int)min_usage, 1,
+				    &set, skipped, err);
+	if (rc == PW_OK)
+		rc = pgw_snapshot_save(env, &loc, &set, err);
+	int64_t nblocks = 0, nranges = 0, nrels = 0;
+	json_object *dbs = json_object_new_array();
+	for (size_t i = 0; i < set.n; i++) {
+		int64_t b = pgw_ranges_blocks(set.v[i].ranges, set.v[i].nranges);
+		nblocks += b;
+		nranges += (int64_t)set.v[i].nranges;
+		nrels += (int64_t)set.v[i].names.n;
+		if (set.v[i].nranges == 0)
+			continue;
+		json_object *o = json_object_new_object();
+		json_object_object_add(o, "database",
+				       json_object_new_string(set.v[i].datname));
+		json_object_object_add(o, "blocks", json_object_new_int64(b));
+		json_object_array_add(dbs, o);
+	}
 	if (rc == PW_OK) {
 		json_object *o = json_object_new_object();
 		if (loc.file != NULL)
@@ -142,16 +151,19 @@ int pgw_action_snapshot_buffers(const pgw_env *env, json_object *params,
 					       json_object_new_string(url));
 		}
 		json_object_object_add(o, "blocks",
-				       json_object_new_int64((int64_t)n));
+				       json_object_new_int64(nblocks));
 		json_object_object_add(o, "ranges",
-				       json_object_new_int64((int64_t)nranges));
+				       json_object_new_int64(nranges));
 		json_object_object_add(o, "relations",
-				       json_object_new_int64((int64_t)names.n));
+				       json_object_new_int64(nrels));
+		json_object_object_add(o, "databases", json_object_get(dbs));
+		json_object_object_add(o, "databases_skipped",
+				       json_object_get(skipped));
 		*result = o;
 	}
-	free(blocks);
-	free(ranges);
-	pgw_names_clear(&names);
+	json_object_put(dbs);
+	json_object_put(skipped);
+	pgw_dbset_free(&set);
 	PQfinish(c);
 	pgw_conn_spec_free(spec);
 	return rc;

@@ -1,4 +1,5 @@
 /* pgw_conn.c - connections: parse, connect read-only, redact, query. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -63,6 +64,31 @@ void pgw_conn_spec_free(pgw_conn_spec *spec)
 	free(spec->password);
 	free(spec->label);
 	free(spec);
+}
+
+int pgw_conn_spec_for_db(const pgw_conn_spec *spec, const char *dbname,
+			 pgw_conn_spec **out)
+{
+	*out = NULL;
+	pgw_conn_spec *s = calloc(1, sizeof(*s));
+	if (s == NULL || (s->label = malloc(strlen(spec->label) +
+					    strlen(dbname) + 4)) == NULL) {
+		pgw_conn_spec_free(s);
+		return -1;
+	}
+	sprintf(s->label, "%s (%s)", spec->label, dbname);
+	for (size_t i = 0; i < spec->n; i++)
+		if (strcmp(spec->keys[i], "dbname") != 0 &&
+		    spec_add(s, spec->keys[i], spec->vals[i]) != 0) {
+			pgw_conn_spec_free(s);
+			return -1;
+		}
+	if (spec_add(s, "dbname", dbname) != 0) {
+		pgw_conn_spec_free(s);
+		return -1;
+	}
+	*out = s;
+	return 0;
 }
 
 static int parse_string(pgw_conn_spec *s, const char *conninfo,
@@ -282,6 +308,53 @@ int pgw_query(PGconn *conn, const pgw_conn_spec *spec, const char *sql,
 		*res = r;
 	else
 		PQclear(r);
+	return PW_OK;
+}
+
+int pgw_query_each(PGconn *conn, const pgw_conn_spec *spec, const char *what,
+		   const char *sql, int nparams, const char *const *params,
+		   int (*row)(void *ud, PGresult *r, pw_error *err), void *ud,
+		   pw_error *err)
+{
+	if (!PQsendQueryParams(conn, sql, nparams, NULL, params, NULL, NULL,
+			       0) ||
+	    !PQsetSingleRowMode(conn)) {
+		char msg[1024];
+		pgw_redact(spec, PQerrorMessage(conn), msg, sizeof(msg));
+		PQclear(PQgetResult(conn));
+		return pw_error_set(err, "Postgres.QueryFailed", "%s: %s: %s",
+				    spec->label, what, msg);
+	}
+	int rc = PW_OK;
+	PGresult *r;
+	/* Every result is consumed, also after a failure, so the
+	 * connection stays usable. */
+	while ((r = PQgetResult(conn)) != NULL) {
+		ExecStatusType st = PQresultStatus(r);
+		if (st == PGRES_SINGLE_TUPLE && rc == PW_OK) {
+			rc = row(ud, r, err);
+		} else if (st != PGRES_SINGLE_TUPLE &&
+			   st != PGRES_TUPLES_OK && rc == PW_OK) {
+			char msg[1024];
+			pgw_redact(spec, PQresultErrorMessage(r), msg,
+				   sizeof(msg));
+			rc = pw_error_set(err, "Postgres.QueryFailed",
+					  "%s: %s: %s", spec->label, what, msg);
+		}
+		PQclear(r);
+	}
+	return rc;
+}
+
+int pgw_current_database(PGconn *conn, const pgw_conn_spec *spec, char *buf,
+			 size_t size, pw_error *err)
+{
+	PGresult *r;
+	if (pgw_query(conn, spec, "SELECT current_database()", 0, NULL, &r,
+		      err) != PW_OK)
+		return PW_ERR;
+	snprintf(buf, size, "%s", PQgetvalue(r, 0, 0));
+	PQclear(r);
 	return PW_OK;
 }
 

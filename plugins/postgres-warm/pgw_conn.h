@@ -24,6 +24,10 @@ typedef struct pgw_conn_spec {
 int pgw_conn_spec_parse(const pgw_env *env, json_object *v, const char *field,
 			pgw_conn_spec **out, pw_error *err);
 void pgw_conn_spec_free(pgw_conn_spec *spec);
+/* A copy of spec (same host, user, password...) for database dbname; its
+ * label names the database. -1 when out of memory. */
+int pgw_conn_spec_for_db(const pgw_conn_spec *spec, const char *dbname,
+			 pgw_conn_spec **out);
 
 /* Session options applied right after connecting. */
 typedef struct pgw_session_opts {
@@ -49,6 +53,18 @@ void pgw_redact(const pgw_conn_spec *spec, const char *msg, char *buf,
 int pgw_query(PGconn *conn, const pgw_conn_spec *spec, const char *sql,
 	      int nparams, const char *const *params, PGresult **res,
 	      pw_error *err);
+
+/* Runs sql in single-row mode and calls row() for each row (rows of a
+ * large result never sit in memory together). The first error (row()'s or
+ * the server's, as Postgres.QueryFailed naming `what`) ends the calls. */
+int pgw_query_each(PGconn *conn, const pgw_conn_spec *spec, const char *what,
+		   const char *sql, int nparams, const char *const *params,
+		   int (*row)(void *ud, PGresult *r, pw_error *err), void *ud,
+		   pw_error *err);
+
+/* current_database() into buf. */
+int pgw_current_database(PGconn *conn, const pgw_conn_spec *spec, char *buf,
+			 size_t size, pw_error *err);
 
 /* *in_recovery = pg_is_in_recovery(). */
 int pgw_in_recovery(PGconn *conn, const pgw_conn_spec *spec, int *in_recovery,

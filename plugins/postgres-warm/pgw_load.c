@@ -5,21 +5,63 @@
 #include "pgw_sql.h"
 #include "pgw_warm.h"
 
-/* Blocks per pg_prewarm statement (8 MB) and ranges per statement: small
- * enough that a cancel at the deadline loses little, large enough that
- * round trips do not dominate. */
-#define BATCH_BLOCKS 1024
+/* Ranges per statement (the blocks per statement: w->statement_blocks). */
 #define BATCH_RANGES 256
 
+/* Each range is read u times in a row ($5: one usage count per range);
+ * the result counts the first reads only (the blocks loaded). */
 static const char *const prewarm_sql =
-	"SELECT coalesce(sum(pg_prewarm(r.rel::regclass, 'buffer', r.fork, "
-	"r.first, r.last_c)), 0)::int8 "
+	"SELECT coalesce(sum(x.n) FILTER (WHERE x.g = 1), 0)::int8 "
+	"FROM (SELECT g, pg_prewarm(r.rel::regclass, 'buffer', r.fork, "
+	"r.first, r.last_c) AS n "
 	"FROM (SELECT t.rel, t.fork, t.first, least(t.last, "
 	"pg_relation_size(t.rel::regclass, t.fork) / "
-	"current_setting('block_size')::int8 - 1) AS last_c "
-	"FROM unnest($1::oid[], $2::text[], $3::int8[], $4::int8[]) "
-	"AS t(rel, fork, first, last)) r, generate_series(1, $5::int) g "
-	"WHERE r.first <= r.last_c";
+	"current_setting('block_size')::int8 - 1) AS last_c, t.u "
+	"FROM unnest($1::oid[], $2::text[], $3::int8[], $4::int8[], "
+	"$5::int[]) AS t(rel, fork, first, last, u)) r, "
+	"LATERAL generate_series(1, greatest(r.u, 1)) g "
+	"WHERE r.first <= r.last_c) x";
+
+/* A growable block array filled row by row. */
+struct block_rows {
+	pgw_names *names;
+	pgw_block *b;
+	size_t n, cap;
+};
+
+int pgw_blocks_push(pgw_block **b, size_t *n, size_t *cap, pgw_block blk)
+{
+	if (*n == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 4096;
+		pgw_block *nb = realloc(*b, ncap * sizeof(*nb));
+		if (nb == NULL)
+			return -1;
+		*b = nb;
+		*cap = ncap;
+	}
+	(*b)[(*n)++] = blk;
+	return 0;
+}
+
+static int block_row(void *ud, PGresult *r, pw_error *err)
+{
+	struct block_rows *br = ud;
+	int rel = pgw_names_intern(br->names, PQgetvalue(r, 0, 0));
+	if (rel < 0 ||
+	    pgw_blocks_push(&br->b, &br->n, &br->cap,
+			    (pgw_block){
+				    .rel = rel,
+				    .fork = (int16_t)strtol(PQgetvalue(r, 0, 1),
+							    NULL, 10),
+				    .block = strtoll(PQgetvalue(r, 0, 2), NULL,
+						     10),
+				    .usage = (int16_t)strtol(PQgetvalue(r, 0, 3),
+							     NULL, 10),
+			    }) != 0)
+		return pw_error_set(err, "Postgres.QueryFailed",
+				    "out of memory");
+	return PW_OK;
+}
 
 /* Rows arrive one at a time (single-row mode): a large instance has
  * millions of buffers, and a whole PGresult of them would be several times
@@ -35,77 +77,23 @@ int pgw_fetch_buffers(PGconn *conn, const pgw_conn_spec *spec,
 	const char *p[] = {usage};
 	if (pgw_require_extension(conn, spec, "pg_buffercache", err) != PW_OK)
 		return PW_ERR;
-	if (!PQsendQueryParams(
-		    conn,
-		    "SELECT format('%I.%I', n.nspname, c.relname), "
-		    "b.relforknumber, b.relblocknumber, b.usagecount "
-		    "FROM pg_buffercache b "
-		    "JOIN pg_class c "
-		    "ON b.relfilenode = pg_relation_filenode(c.oid) "
-		    "JOIN pg_namespace n ON n.oid = c.relnamespace "
-		    "WHERE b.reldatabase = (SELECT oid FROM pg_database "
-		    "WHERE datname = current_database()) "
-		    "AND b.usagecount >= $1::int ORDER BY 1",
-		    1, NULL, p, NULL, NULL, 0) ||
-	    !PQsetSingleRowMode(conn)) {
-		char msg[1024];
-		pgw_redact(spec, PQerrorMessage(conn), msg, sizeof(msg));
-		PQclear(PQgetResult(conn));
-		return pw_error_set(err, "Postgres.QueryFailed",
-				    "%s: reading pg_buffercache: %s",
-				    spec->label, msg);
+	struct block_rows br = {.names = names};
+	if (pgw_query_each(conn, spec, "reading pg_buffercache",
+			   "SELECT format('%I.%I', n.nspname, c.relname), "
+			   "b.relforknumber, b.relblocknumber, b.usagecount "
+			   "FROM pg_buffercache b "
+			   "JOIN pg_class c "
+			   "ON b.relfilenode = pg_relation_filenode(c.oid) "
+			   "JOIN pg_namespace n ON n.oid = c.relnamespace "
+			   "WHERE b.reldatabase = (SELECT oid FROM pg_database "
+			   "WHERE datname = current_database()) "
+			   "AND b.usagecount >= $1::int",
+			   1, p, block_row, &br, err) != PW_OK) {
+		free(br.b);
+		return PW_ERR;
 	}
-	pgw_block *b = NULL;
-	size_t k = 0, cap = 0;
-	int rc = PW_OK;
-	PGresult *r;
-	while ((r = PQgetResult(conn)) != NULL) {
-		ExecStatusType st = PQresultStatus(r);
-		if (st == PGRES_SINGLE_TUPLE && rc == PW_OK) {
-			if (k == cap) {
-				size_t ncap = cap ? cap * 2 : 4096;
-				pgw_block *nb = realloc(b, ncap * sizeof(*nb));
-				if (nb == NULL)
-					rc = pw_error_set(err,
-							  "Postgres.QueryFailed",
-							  "out of memory");
-				else
-					b = nb, cap = ncap;
-			}
-			int rel = rc == PW_OK
-					  ? pgw_names_intern(names,
-							     PQgetvalue(r, 0, 0))
-					  : -1;
-			if (rc == PW_OK && rel < 0)
-				rc = pw_error_set(err, "Postgres.QueryFailed",
-						  "out of memory");
-			if (rc == PW_OK)
-				b[k++] = (pgw_block){
-					.rel = rel,
-					.fork = (int16_t)strtol(
-						PQgetvalue(r, 0, 1), NULL, 10),
-					.block = strtoll(PQgetvalue(r, 0, 2),
-							 NULL, 10),
-					.usage = (int16_t)strtol(
-						PQgetvalue(r, 0, 3), NULL, 10),
-				};
-		} else if (st != PGRES_SINGLE_TUPLE && st != PGRES_TUPLES_OK &&
-			   rc == PW_OK) {
-			char msg[1024];
-			pgw_redact(spec, PQresultErrorMessage(r), msg,
-				   sizeof(msg));
-			rc = pw_error_set(err, "Postgres.QueryFailed",
-					  "%s: reading pg_buffercache: %s",
-					  spec->label, msg);
-		}
-		PQclear(r);
-	}
-	if (rc != PW_OK) {
-		free(b);
-		return rc;
-	}
-	*blocks = b;
-	*n = k;
+	*blocks = br.b;
+	*n = br.n;
 	return PW_OK;
 }
 
@@ -157,9 +145,9 @@ static void free_oids(char **oids, size_t n)
 static int batch_job(pgw_job *job, char **oids, const pgw_range *ranges,
 		     const pgw_batch *b, int tag)
 {
-	pgw_buf rel = {0}, fork = {0}, first = {0}, last = {0};
-	char usage[16];
+	pgw_buf rel = {0}, fork = {0}, first = {0}, last = {0}, usage = {0};
 	int rc = -1;
+	pgw_buf_add(&usage, "{");
 	pgw_buf_add(&rel, "{");
 	pgw_buf_add(&fork, "{");
 	pgw_buf_add(&first, "{");
@@ -171,20 +159,22 @@ static int batch_job(pgw_job *job, char **oids, const pgw_range *ranges,
 		pgw_buf_addf(&fork, "%s%s", sep, pgw_fork_name(r->fork));
 		pgw_buf_addf(&first, "%s%lld", sep, (long long)r->first);
 		pgw_buf_addf(&last, "%s%lld", sep, (long long)r->last);
+		pgw_buf_addf(&usage, "%s%d", sep, r->usage < 1 ? 1 : r->usage);
 	}
+	pgw_buf_add(&usage, "}");
 	pgw_buf_add(&rel, "}");
 	pgw_buf_add(&fork, "}");
 	pgw_buf_add(&first, "}");
 	pgw_buf_add(&last, "}");
-	snprintf(usage, sizeof(usage), "%d", b->usage < 1 ? 1 : b->usage);
-	if (!rel.oom && !fork.oom && !first.oom && !last.oom) {
-		const char *p[] = {rel.s, fork.s, first.s, last.s, usage};
+	if (!rel.oom && !fork.oom && !first.oom && !last.oom && !usage.oom) {
+		const char *p[] = {rel.s, fork.s, first.s, last.s, usage.s};
 		rc = pgw_job_init(job, prewarm_sql, 5, p, b->blocks, tag);
 	}
 	pgw_buf_free(&rel);
 	pgw_buf_free(&fork);
 	pgw_buf_free(&first);
 	pgw_buf_free(&last);
+	pgw_buf_free(&usage);
 	return rc;
 }
 
@@ -227,7 +217,14 @@ int pgw_load_ranges(pgw_warm *w, const pgw_names *names, pgw_range *ranges_in,
 	int64_t wanted = pgw_ranges_blocks(ranges, n);
 	n = pgw_ranges_truncate(ranges, n, w->budget_left);
 	int64_t planned = pgw_ranges_blocks(ranges, n);
-	if (pgw_batch_ranges(&ranges, &n, BATCH_BLOCKS, BATCH_RANGES, &batches,
+	/* The selection is hottest first; the load order is the block
+	 * address when asked: hot and cooler blocks then sit side by side in
+	 * the buffer ring, as on a reader that served the traffic, instead
+	 * of the hottest in one stretch the first clock sweep lowers. */
+	if (w->address_order)
+		qsort(ranges, n, sizeof(*ranges), pgw_range_cmp_addr);
+	if (pgw_batch_ranges(&ranges, &n, w->statement_blocks, BATCH_RANGES,
+			     w->address_order, &batches,
 			     &nbatches) != 0 ||
 	    (nbatches > 0 &&
 	     (jobs = calloc(nbatches, sizeof(*jobs))) == NULL)) {
@@ -236,6 +233,11 @@ int pgw_load_ranges(pgw_warm *w, const pgw_names *names, pgw_range *ranges_in,
 	}
 	for (size_t i = 0; i < nbatches; i++) {
 		int brc = batch_job(&jobs[i], oids, ranges, &batches[i], (int)i);
+		if (brc == 0)
+			brc = pgw_job_label(
+				&jobs[i],
+				w->current_db ? w->current_db : w->target_db,
+				names->v[ranges[batches[i].first].rel]);
 		njobs++; /* a half-built job is freed with the others */
 		if (brc != 0) {
 			pw_error_set(err, "Postgres.QueryFailed",
@@ -255,8 +257,7 @@ int pgw_load_ranges(pgw_warm *w, const pgw_names *names, pgw_range *ranges_in,
 		if (j->state != PGW_JOB_PENDING)
 			w->budget_left -= j->planned_blocks;
 		if (j->state == PGW_JOB_OK && j->value != NULL) {
-			int u = batches[i].usage < 1 ? 1 : batches[i].usage;
-			loaded += strtoll(j->value, NULL, 10) / u;
+			loaded += strtoll(j->value, NULL, 10);
 		} else if (j->state == PGW_JOB_FAILED) {
 			failed++;
 			pgw_log(w->env, PW_LOG_WARN, "pg_prewarm failed: %s",

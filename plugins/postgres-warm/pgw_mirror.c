@@ -1,28 +1,23 @@
-/* pgw_mirror.c - mirror a source's buffer cache, live or from a snapshot. */
+/* pgw_mirror.c - mirror a source's buffer cache, live or from a snapshot,
+ * for every database the cache holds blocks of (pgw_dbs.c). */
 #include <stdlib.h>
 #include <string.h>
 
 #include "pgw_warm.h"
 
-/* Loads blocks (any order) hottest first: coalesced, budget-truncated.
- * A resident block with usage count 0 (next in line for eviction on the
- * source) is still loaded, last, once. Without replay every block is read
- * once (usage count 1 on the target): kept for measuring what replay buys. */
-static int load_blocks(pgw_warm *w, const pgw_names *names, pgw_block *blocks,
-		       size_t n, int replay, json_object *step, pw_error *err)
+static json_object *new_step(pgw_warm *w, const char *name)
 {
-	pgw_range *ranges = NULL;
-	size_t nranges = 0;
-	for (size_t i = 0; i < n; i++)
-		if (blocks[i].usage < 1 || !replay)
-			blocks[i].usage = 1;
-	pgw_blocks_sort_hot(blocks, n);
-	if (pgw_coalesce(blocks, n, &ranges, &nranges) != 0)
-		return pw_error_set(err, "Postgres.QueryFailed",
-				    "out of memory");
-	int rc = pgw_load_ranges(w, names, ranges, nranges, step, err);
-	free(ranges);
-	return rc;
+	json_object *step = json_object_new_object();
+	json_object_object_add(step, "strategy", json_object_new_string(name));
+	json_object_array_add(w->steps, step);
+	return step;
+}
+
+static void add_seconds(json_object *step, int64_t t0)
+{
+	json_object_object_add(
+		step, "seconds",
+		json_object_new_double((double)(pgw_now_ms() - t0) / 1000.0));
 }
 
 int pgw_strategy_mirror(pgw_warm *w, pw_error *err)
@@ -38,29 +33,21 @@ int pgw_strategy_mirror(pgw_warm *w, pw_error *err)
 				    "connection, a 'snapshot_file' or "
 				    "'snapshot_s3'");
 	int64_t t0 = pgw_now_ms();
-	json_object *step = json_object_new_object();
-	json_object_object_add(step, "strategy",
-			       json_object_new_string("mirror"));
-	json_object_array_add(w->steps, step);
-	pgw_names names = {0};
-	pgw_block *blocks = NULL;
-	size_t n = 0;
+	json_object *step = new_step(w, "mirror");
+	/* Without replay every block is read once (usage count 1 on the
+	 * target): kept for measuring what replay buys. */
 	json_object *rp = NULL;
 	int replay = !json_object_object_get_ex(w->params, "replay_usage_counts",
 						&rp) ||
 		     rp == NULL || json_object_get_boolean(rp);
-	int rc = pgw_fetch_buffers(w->sconn, w->source, &names, 0, &blocks, &n,
-				   err);
-	if (rc == PW_OK) {
-		json_object_object_add(step, "source_blocks",
-				       json_object_new_int64((int64_t)n));
-		rc = load_blocks(w, &names, blocks, n, replay, step, err);
-	}
-	json_object_object_add(
-		step, "seconds",
-		json_object_new_double((double)(pgw_now_ms() - t0) / 1000.0));
-	free(blocks);
-	pgw_names_clear(&names);
+	pgw_dbset set = {0};
+	int rc = pgw_dbset_read(w->env, w->sconn, w->source, w->source_db,
+				&w->run.session, 0, replay, &set,
+				w->dbs_skipped, err);
+	if (rc == PW_OK)
+		rc = pgw_dbset_load(w, &set, step, err);
+	add_seconds(step, t0);
+	pgw_dbset_free(&set);
 	return rc;
 }
 
@@ -68,26 +55,17 @@ int pgw_strategy_restore(pgw_warm *w, const pgw_snap_loc *loc,
 			 pw_error *err)
 {
 	int64_t t0 = pgw_now_ms();
-	json_object *step = json_object_new_object();
-	json_object_object_add(step, "strategy",
-			       json_object_new_string("restore"));
-	json_object_object_add(step, "snapshot", json_object_new_string(
-							 loc->label));
-	json_object_array_add(w->steps, step);
-	pgw_names names = {0};
-	pgw_range *ranges = NULL;
-	size_t n = 0;
-	int rc = pgw_snapshot_load(w->env, loc, &names, &ranges, &n, err);
-	if (rc == PW_OK) {
-		json_object_object_add(
-			step, "source_blocks",
-			json_object_new_int64(pgw_ranges_blocks(ranges, n)));
-		rc = pgw_load_ranges(w, &names, ranges, n, step, err);
-	}
-	json_object_object_add(
-		step, "seconds",
-		json_object_new_double((double)(pgw_now_ms() - t0) / 1000.0));
-	free(ranges);
-	pgw_names_clear(&names);
+	json_object *step = new_step(w, "restore");
+	json_object_object_add(step, "snapshot",
+			       json_object_new_string(loc->label));
+	pgw_dbset set = {0};
+	int rc = pgw_snapshot_load(w->env, loc, w->target_db, &set, err);
+	for (size_t i = 0; rc == PW_OK && i < set.n; i++)
+		set.v[i].source_blocks =
+			pgw_ranges_blocks(set.v[i].ranges, set.v[i].nranges);
+	if (rc == PW_OK)
+		rc = pgw_dbset_load(w, &set, step, err);
+	add_seconds(step, t0);
+	pgw_dbset_free(&set);
 	return rc;
 }

@@ -49,8 +49,19 @@ void pgw_jobs_free(pgw_job *jobs, size_t n)
 		free(jobs[i].params);
 		free(jobs[i].value);
 		free(jobs[i].error);
+		free(jobs[i].label);
 	}
 	free(jobs);
+}
+
+int pgw_job_label(pgw_job *job, const char *db, const char *rel)
+{
+	size_t len = strlen(db) + strlen(rel) + 32;
+	free(job->label);
+	if ((job->label = malloc(len)) == NULL)
+		return -1;
+	snprintf(job->label, len, "database %s, relation %s", db, rel);
+	return 0;
 }
 
 struct shared {
@@ -170,6 +181,38 @@ static int env_wants_stop(const pgw_env *env)
 	return env->remaining_ms != NULL && env->remaining_ms(env->ud) <= 0;
 }
 
+/* One progress line (the host rate-limits them). */
+static void progress(const pgw_env *env, struct shared *sh, int64_t total,
+		     int64_t t0)
+{
+	if (env == NULL || env->progress == NULL)
+		return;
+	int64_t done = atomic_load(&sh->blocks_done);
+	size_t started = atomic_load(&sh->next);
+	if (started > sh->n)
+		started = sh->n;
+	const char *label = started > 0 && sh->jobs[started - 1].label != NULL
+				    ? sh->jobs[started - 1].label
+			    : sh->jobs[0].label != NULL ? sh->jobs[0].label
+							: "";
+	double secs = (double)(pgw_now_ms() - t0) / 1000.0;
+	double mbs = secs > 0 ? (double)done * 8192.0 / 1048576.0 / secs : 0;
+	char eta[32];
+	if (done >= total)
+		snprintf(eta, sizeof(eta), "0 s");
+	else if (done > 0)
+		snprintf(eta, sizeof(eta), "%.0f s",
+			 secs * (double)(total - done) / (double)done);
+	else
+		snprintf(eta, sizeof(eta), "unknown");
+	char msg[512];
+	snprintf(msg, sizeof(msg),
+		 "progress: %lld of %lld blocks (%d%%), %.1f MB/s, ETA %s, %s",
+		 (long long)done, (long long)total,
+		 total > 0 ? (int)(100 * done / total) : 100, mbs, eta, label);
+	env->progress(env->ud, msg);
+}
+
 int pgw_run_jobs(const pgw_env *env, const pgw_conn_spec *spec,
 		 const pgw_run_opts *opts, pgw_job *jobs, size_t n,
 		 int *timed_out, pw_error *err)
@@ -223,27 +266,24 @@ int pgw_run_jobs(const pgw_env *env, const pgw_conn_spec *spec,
 				  "cannot start worker threads");
 		goto out;
 	}
-	int64_t total = 0, last_progress = pgw_now_ms();
+	int64_t total = 0, t0 = pgw_now_ms(), last_progress = t0;
 	for (size_t i = 0; i < n; i++)
 		total += jobs[i].planned_blocks;
+	progress(env, &sh, total, t0);
 	while (atomic_load(&sh.finished) < nstarted) {
 		struct timespec ts = {0, 50 * 1000000L};
 		nanosleep(&ts, NULL);
 		if (env_wants_stop(env))
 			atomic_store(&sh.stop, 1);
-		if (env != NULL && env->progress != NULL &&
-		    pgw_now_ms() - last_progress >= 1000) {
-			char msg[128];
-			snprintf(msg, sizeof(msg), "%lld/%lld blocks",
-				 (long long)atomic_load(&sh.blocks_done),
-				 (long long)total);
-			env->progress(env->ud, msg);
+		if (pgw_now_ms() - last_progress >= 1000) {
+			progress(env, &sh, total, t0);
 			last_progress = pgw_now_ms();
 		}
 	}
 	for (int i = 0; i < nconn; i++)
 		if (w[i].started)
 			pthread_join(w[i].thread, NULL);
+	progress(env, &sh, total, t0);
 	*timed_out = atomic_load(&sh.stop) || pgw_now_ms() >= sh.deadline;
 	if (!*timed_out) {
 		/* Finished early only because every job ran. */

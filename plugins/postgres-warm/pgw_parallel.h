@@ -28,6 +28,7 @@ typedef struct pgw_job {
 	char **params;
 	int64_t planned_blocks; /* for progress and the report */
 	int tag;                /* caller's index (query, relation...) */
+	char *label;            /* what it loads, for progress; may be NULL */
 	/* Output, written by the worker that ran it. */
 	enum pgw_job_state state;
 	char *value; /* first column of the first row, or NULL */
@@ -39,6 +40,8 @@ typedef struct pgw_job {
 int pgw_job_init(pgw_job *job, const char *sql, int nparams,
 		 const char *const *params, int64_t planned_blocks, int tag);
 void pgw_jobs_free(pgw_job *jobs, size_t n);
+/* Sets job->label to "database DB, relation REL" (-1: out of memory). */
+int pgw_job_label(pgw_job *job, const char *db, const char *rel);
 
 typedef struct pgw_run_opts {
 	int parallel;       /* K >= 1 */
@@ -46,7 +49,9 @@ typedef struct pgw_run_opts {
 	pgw_session_opts session;
 } pgw_run_opts;
 
-/* Runs jobs. Returns PW_OK when every job was attempted or the deadline /
+/* Runs jobs, calling env->progress when they start, every second and at
+ * the end: "progress: DONE of PLANNED blocks (P%), R MB/s, ETA S s,
+ * LABEL" (the label of the job started last). Returns PW_OK when every job was attempted or the deadline /
  * a stop request ended the run early (*timed_out then says so; pending
  * jobs stay PENDING). PW_ERR only when no connection could be opened
  * (Postgres.ConnectionFailed). */

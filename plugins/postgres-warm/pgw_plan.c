@@ -76,7 +76,7 @@ static int cmp_hot(const void *pa, const void *pb)
 	return cmp_addr(a, b);
 }
 
-static int cmp_addr_q(const void *pa, const void *pb)
+int pgw_block_cmp_addr(const void *pa, const void *pb)
 {
 	return cmp_addr(pa, pb);
 }
@@ -90,7 +90,7 @@ void pgw_blocks_sort_hot(pgw_block *blocks, size_t n)
 void pgw_blocks_sort_addr(pgw_block *blocks, size_t n)
 {
 	if (n > 1)
-		qsort(blocks, n, sizeof(*blocks), cmp_addr_q);
+		qsort(blocks, n, sizeof(*blocks), pgw_block_cmp_addr);
 }
 
 int pgw_coalesce(const pgw_block *blocks, size_t n, pgw_range **ranges,
@@ -183,8 +183,19 @@ static int split_long(pgw_range **ranges, size_t *nranges, int64_t max_blocks)
 	return 0;
 }
 
+int pgw_range_cmp_addr(const void *pa, const void *pb)
+{
+	const pgw_range *a = pa, *b = pb;
+	if (a->rel != b->rel)
+		return a->rel < b->rel ? -1 : 1;
+	if (a->fork != b->fork)
+		return a->fork < b->fork ? -1 : 1;
+	return a->first < b->first ? -1 : a->first > b->first;
+}
+
 int pgw_batch_ranges(pgw_range **ranges, size_t *nranges, int64_t max_blocks,
-		     size_t max_ranges, pgw_batch **batches, size_t *nbatches)
+		     size_t max_ranges, int mix_usage, pgw_batch **batches,
+		     size_t *nbatches)
 {
 	*batches = NULL;
 	*nbatches = 0;
@@ -203,11 +214,13 @@ int pgw_batch_ranges(pgw_range **ranges, size_t *nranges, int64_t max_blocks,
 	for (size_t i = 0; i < *nranges; i++) {
 		const pgw_range *r = &(*ranges)[i];
 		int64_t len = r->last - r->first + 1;
-		if (k > 0 && b[k - 1].usage == r->usage &&
+		if (k > 0 && (mix_usage || b[k - 1].usage == r->usage) &&
 		    b[k - 1].blocks + len <= max_blocks &&
 		    b[k - 1].count < max_ranges) {
 			b[k - 1].count++;
 			b[k - 1].blocks += len;
+			if (r->usage > b[k - 1].usage)
+				b[k - 1].usage = r->usage;
 			continue;
 		}
 		b[k++] = (pgw_batch){

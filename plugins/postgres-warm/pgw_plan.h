@@ -45,6 +45,9 @@ int64_t pgw_budget_blocks(int64_t nbuffers, double fraction);
 /* Sorts hottest first: usage count descending, then rel, fork, block. */
 void pgw_blocks_sort_hot(pgw_block *blocks, size_t n);
 
+/* qsort/bsearch order of pgw_block by rel, fork, block. */
+int pgw_block_cmp_addr(const void *a, const void *b);
+
 /* Sorts by rel, fork, block (for set comparisons). */
 void pgw_blocks_sort_addr(pgw_block *blocks, size_t n);
 
@@ -62,8 +65,12 @@ size_t pgw_ranges_truncate(pgw_range *ranges, size_t n, int64_t budget);
 /* Total blocks in ranges. */
 int64_t pgw_ranges_blocks(const pgw_range *ranges, size_t n);
 
-/* A group of ranges sent as one pg_prewarm statement: same usage count,
- * at most max_blocks blocks (a longer range is split). */
+/* qsort order of pgw_range by rel, fork, first block. */
+int pgw_range_cmp_addr(const void *a, const void *b);
+
+/* A group of ranges sent as one pg_prewarm statement: at most max_blocks
+ * blocks (a longer range is split); one usage count unless mixed (usage
+ * is then the highest). */
 typedef struct pgw_batch {
 	size_t first, count; /* slice of the (split) range array */
 	int16_t usage;
@@ -71,10 +78,12 @@ typedef struct pgw_batch {
 } pgw_batch;
 
 /* Splits ranges longer than max_blocks in place (reallocating *ranges) and
- * groups them into batches of one usage count holding at most max_blocks
- * blocks and max_ranges ranges. On 0 *batches is the caller's to free. */
+ * groups adjacent ones into batches holding at most max_blocks blocks and
+ * max_ranges ranges, of one usage count unless mix_usage. On 0 *batches is
+ * the caller's to free. */
 int pgw_batch_ranges(pgw_range **ranges, size_t *nranges, int64_t max_blocks,
-		     size_t max_ranges, pgw_batch **batches, size_t *nbatches);
+		     size_t max_ranges, int mix_usage, pgw_batch **batches,
+		     size_t *nbatches);
 
 /* Counts blocks of `want` that are in `have`; both sorted by
  * pgw_blocks_sort_addr and interned in the same pgw_names. */

@@ -8,7 +8,11 @@
 #include "pgw_sql.h"
 #include "pgw_warm.h"
 
+/* The database column came with multi-database snapshots; a file
+ * without it (the older header) holds the connected database's blocks. */
 static const char snapshot_header[] =
+	"relation,fork,first_block,last_block,usage_count,database";
+static const char snapshot_header_v1[] =
 	"relation,fork,first_block,last_block,usage_count";
 
 int pgw_snap_loc_get(json_object *params, pgw_snap_loc *loc, pw_error *err)
@@ -43,17 +47,22 @@ static void add_csv_field(pgw_buf *b, const char *s)
 }
 
 int pgw_snapshot_save(const pgw_env *env, const pgw_snap_loc *loc,
-		      const pgw_names *names, const pgw_range *ranges,
-		      size_t n, pw_error *err)
+		      const pgw_dbset *set, pw_error *err)
 {
 	pgw_buf b = {0};
 	pgw_buf_addf(&b, "%s\n", snapshot_header);
-	for (size_t i = 0; i < n; i++) {
-		add_csv_field(&b, names->v[ranges[i].rel]);
-		pgw_buf_addf(&b, ",%s,%lld,%lld,%d\n",
-			     pgw_fork_name(ranges[i].fork),
-			     (long long)ranges[i].first,
-			     (long long)ranges[i].last, ranges[i].usage);
+	for (size_t d = 0; d < set->n; d++) {
+		const pgw_db *db = &set->v[d];
+		for (size_t i = 0; i < db->nranges; i++) {
+			const pgw_range *r = &db->ranges[i];
+			add_csv_field(&b, db->names.v[r->rel]);
+			pgw_buf_addf(&b, ",%s,%lld,%lld,%d,",
+				     pgw_fork_name(r->fork),
+				     (long long)r->first, (long long)r->last,
+				     r->usage);
+			add_csv_field(&b, db->datname);
+			pgw_buf_add(&b, "\n");
+		}
 	}
 	int rc = PW_OK;
 	if (b.oom)
@@ -73,10 +82,10 @@ int pgw_snapshot_save(const pgw_env *env, const pgw_snap_loc *loc,
 
 struct snap_state {
 	const char *name;
+	const char *default_db;
 	int header_done;
-	pgw_names *names;
-	pgw_range *ranges;
-	size_t n, cap;
+	size_t fields; /* 5 (older header) or 6 */
+	pgw_dbset *set;
 	pw_error *err;
 };
 
@@ -101,7 +110,10 @@ static int on_snap_record(char **f, size_t n, int line, void *ud)
 			snprintf(joined + l, sizeof(joined) - l, "%s%s",
 				 i ? "," : "", f[i]);
 		}
-		if (strcmp(joined, snapshot_header) != 0) {
+		st->fields = strcmp(joined, snapshot_header) == 0      ? 6
+			     : strcmp(joined, snapshot_header_v1) == 0 ? 5
+								       : 0;
+		if (st->fields == 0) {
 			pw_error_set(st->err, "Postgres.SnapshotInvalid",
 				     "%s:%d: not a buffer snapshot (expected "
 				     "header %s)",
@@ -111,10 +123,10 @@ static int on_snap_record(char **f, size_t n, int line, void *ud)
 		st->header_done = 1;
 		return 0;
 	}
-	if (n != 5) {
+	if (n != st->fields) {
 		pw_error_set(st->err, "Postgres.SnapshotInvalid",
-			     "%s:%d: %zu fields, expected 5", st->name, line,
-			     n);
+			     "%s:%d: %zu fields, expected %zu", st->name, line,
+			     n, st->fields);
 		return 1;
 	}
 	static const char *const fields[] = {"first_block", "last_block",
@@ -131,40 +143,32 @@ static int on_snap_record(char **f, size_t n, int line, void *ud)
 			return 1;
 		}
 	int fork = pgw_fork_number(f[1]);
-	if (f[0][0] == '\0' || fork < 0 || v[0] > v[1]) {
+	const char *datname = n == 6 ? f[5] : st->default_db;
+	if (f[0][0] == '\0' || fork < 0 || v[0] > v[1] || datname[0] == '\0') {
 		pw_error_set(st->err, "Postgres.SnapshotInvalid",
 			     "%s:%d: field %s: invalid", st->name, line,
 			     f[0][0] == '\0' ? "relation"
 			     : fork < 0      ? "fork"
-					     : "first_block");
+			     : v[0] > v[1]   ? "first_block"
+					     : "database");
 		return 1;
 	}
-	if (st->n == st->cap) {
-		size_t cap = st->cap ? st->cap * 2 : 256;
-		pgw_range *r = realloc(st->ranges, cap * sizeof(*r));
-		if (r == NULL)
-			return -1;
-		st->ranges = r;
-		st->cap = cap;
-	}
-	int rel = pgw_names_intern(st->names, f[0]);
-	if (rel < 0)
+	pgw_db *d = pgw_dbset_get(st->set, datname);
+	int rel = d != NULL ? pgw_names_intern(&d->names, f[0]) : -1;
+	if (rel < 0 || pgw_db_add_range(d, (pgw_range){.rel = rel,
+						       .fork = (int16_t)fork,
+						       .usage = (int16_t)v[2],
+						       .first = v[0],
+						       .last = v[1]}) != 0)
 		return -1;
-	st->ranges[st->n++] = (pgw_range){.rel = rel,
-					  .fork = (int16_t)fork,
-					  .usage = (int16_t)v[2],
-					  .first = v[0],
-					  .last = v[1]};
 	return 0;
 }
 
 int pgw_snapshot_parse(const char *text, size_t len, const char *name,
-		       pgw_names *names, pgw_range **ranges, size_t *n,
-		       pw_error *err)
+		       const char *default_db, pgw_dbset *set, pw_error *err)
 {
-	*ranges = NULL;
-	*n = 0;
-	struct snap_state st = {.name = name, .names = names, .err = err};
+	struct snap_state st = {
+		.name = name, .default_db = default_db, .set = set, .err = err};
 	int rc = pgw_csv_each_record(text, len, on_snap_record, &st);
 	if (rc == 0 && !st.header_done) {
 		rc = 1;
@@ -176,28 +180,19 @@ int pgw_snapshot_parse(const char *text, size_t len, const char *name,
 	else if (rc == -2)
 		pw_error_set(err, "Postgres.SnapshotInvalid",
 			     "%s: malformed CSV", name);
-	if (rc != 0) {
-		free(st.ranges);
-		return PW_ERR;
-	}
-	*ranges = st.ranges;
-	*n = st.n;
-	return PW_OK;
+	return rc != 0 ? PW_ERR : PW_OK;
 }
 
 int pgw_snapshot_load(const pgw_env *env, const pgw_snap_loc *loc,
-		      pgw_names *names, pgw_range **ranges, size_t *n,
-		      pw_error *err)
+		      const char *default_db, pgw_dbset *set, pw_error *err)
 {
-	*ranges = NULL;
-	*n = 0;
 	if (loc->file != NULL) {
 		char *text;
 		size_t len;
 		if (pgw_read_file(loc->file, &text, &len, err) != PW_OK)
 			return PW_ERR;
-		int rc = pgw_snapshot_parse(text, len, loc->file, names, ranges,
-					    n, err);
+		int rc = pgw_snapshot_parse(text, len, loc->file, default_db,
+					    set, err);
 		free(text);
 		return rc;
 	}
@@ -215,7 +210,7 @@ int pgw_snapshot_load(const pgw_env *env, const pgw_snap_loc *loc,
 					"%s: s3:GetObject returned no Body",
 					loc->label)
 			 : pgw_snapshot_parse(body, strlen(body), loc->label,
-					      names, ranges, n, err);
+					      default_db, set, err);
 	json_object_put(res);
 	return rc;
 }

@@ -115,10 +115,13 @@ static int read_budget(pgw_warm *w, int64_t *seconds, pw_error *err)
 		    PW_OK ||
 	    pgw_param_int(b, "statement_timeout_ms", 60000, 1, 86400000, &st,
 			  err) != PW_OK ||
-	    pgw_param_double(b, "max_shared_buffers_fraction", 0.9, 0.0001, 1.0,
+	    pgw_param_double(b, "max_shared_buffers_fraction", 1.0, 0.0001, 1.0,
 			     &w->fraction, err) != PW_OK)
 		return PW_ERR;
 	w->run.session.statement_timeout_ms = st;
+	w->fraction_given = b != NULL &&
+			    json_object_object_get_ex(
+				    b, "max_shared_buffers_fraction", NULL);
 	return PW_OK;
 }
 
@@ -236,6 +239,25 @@ out:
 	return rc;
 }
 
+/* The target's unused buffers, from pg_buffercache; PW_ERR (and no cap)
+ * when the extension is missing there. */
+static int free_buffers(pgw_warm *w, int64_t *out)
+{
+	PGresult *r;
+	pw_error e;
+	*out = -1;
+	if (pgw_require_extension(w->tconn, w->target, "pg_buffercache", &e) !=
+		    PW_OK ||
+	    pgw_query(w->tconn, w->target,
+		      "SELECT count(*) FILTER (WHERE relfilenode IS NULL) "
+		      "FROM pg_buffercache",
+		      0, NULL, &r, &e) != PW_OK)
+		return PW_ERR;
+	*out = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+	PQclear(r);
+	return PW_OK;
+}
+
 /* pgw_warm_open; with_strategies also checks what the strategies need
  * (Warm does; RestoreBuffers runs none). Every parameter is checked
  * before the first connection. */
@@ -248,6 +270,8 @@ static int warm_open(pgw_warm *w, const pgw_env *env, json_object *params,
 	w->started_ms = pgw_now_ms();
 	w->steps = json_object_new_array();
 	w->problems = json_object_new_array();
+	w->dbs = json_object_new_array();
+	w->dbs_skipped = json_object_new_array();
 	w->queries = json_object_new_object();
 	json_object_object_add(w->queries, "run", json_object_new_int(0));
 	json_object_object_add(w->queries, "planned", json_object_new_int(0));
@@ -256,7 +280,7 @@ static int warm_open(pgw_warm *w, const pgw_env *env, json_object *params,
 	json_object_object_add(w->queries, "details", json_object_new_array());
 
 	json_object *t = NULL, *s = NULL, *force = NULL;
-	int64_t top_n, parallel, seconds;
+	int64_t top_n, parallel, seconds, stmt_blocks;
 	if (!json_object_object_get_ex(params, "target", &t) || t == NULL)
 		return pw_error_set(err, "Postgres.InvalidParameter",
 				    "parameter 'target' is required (a "
@@ -271,6 +295,8 @@ static int warm_open(pgw_warm *w, const pgw_env *env, json_object *params,
 		    PW_OK ||
 	    pgw_param_int(params, "parallel", 2, 1, 64, &parallel, err) !=
 		    PW_OK ||
+	    pgw_param_int(params, "statement_blocks", PGW_STATEMENT_BLOCKS, 8,
+			  131072, &stmt_blocks, err) != PW_OK ||
 	    read_budget(w, &seconds, err) != PW_OK)
 		return PW_ERR;
 	if (json_object_object_get_ex(params, "force", &force) &&
@@ -279,6 +305,16 @@ static int warm_open(pgw_warm *w, const pgw_env *env, json_object *params,
 				    "parameter 'force': expected true or false");
 	w->force = force != NULL && json_object_get_boolean(force);
 	w->top_n = (int)top_n;
+	w->statement_blocks = stmt_blocks;
+	const char *order = NULL;
+	if (pgw_param_string(params, "load_order", &order, err) != PW_OK)
+		return PW_ERR;
+	if (order != NULL && strcmp(order, "hot") != 0 &&
+	    strcmp(order, "address") != 0)
+		return pw_error_set(err, "Postgres.InvalidParameter",
+				    "parameter 'load_order': expected hot or "
+				    "address");
+	w->address_order = order != NULL && strcmp(order, "address") == 0;
 	w->run.parallel = (int)parallel;
 	/* The total deadline: the budget, bounded by the host's deadline. */
 	int64_t limit = seconds * 1000;
@@ -309,9 +345,19 @@ static int warm_open(pgw_warm *w, const pgw_env *env, json_object *params,
 	    pgw_shared_buffers(w->tconn, w->target, &w->nbuffers, err) != PW_OK)
 		return PW_ERR;
 	w->budget_total = pgw_budget_blocks(w->nbuffers, w->fraction);
+	/* Reported only: the default budget is all of shared_buffers, since
+	 * what a fresh reader holds (catalog pages, replayed WAL) is colder
+	 * than the source's cache (README: the shapes table). */
+	free_buffers(w, &w->free_buffers);
 	w->budget_left = w->budget_total;
+	if (pgw_current_database(w->tconn, w->target, w->target_db,
+				 sizeof(w->target_db), err) != PW_OK)
+		return PW_ERR;
 	if (w->source != NULL &&
-	    pgw_connect(w->source, &w->run.session, &w->sconn, err) != PW_OK)
+	    (pgw_connect(w->source, &w->run.session, &w->sconn, err) !=
+		     PW_OK ||
+	     pgw_current_database(w->sconn, w->source, w->source_db,
+				      sizeof(w->source_db), err) != PW_OK))
 		return PW_ERR;
 	return PW_OK;
 }
@@ -331,6 +377,8 @@ void pgw_warm_close(pgw_warm *w)
 	json_object_put(w->steps);
 	json_object_put(w->queries);
 	json_object_put(w->problems);
+	json_object_put(w->dbs);
+	json_object_put(w->dbs_skipped);
 	memset(w, 0, sizeof(*w));
 }
 
@@ -399,6 +447,10 @@ json_object *pgw_warm_report(pgw_warm *w, json_object *strategy)
 			       json_object_new_int64(w->nbuffers));
 	json_object_object_add(rep, "budget_blocks",
 			       json_object_new_int64(w->budget_total));
+	if (w->free_buffers >= 0)
+		json_object_object_add(
+			rep, "target_free_buffers_before",
+			json_object_new_int64(w->free_buffers));
 	json_object_object_add(
 		rep, "shared_buffers_filled",
 		json_object_new_double(w->nbuffers ? (double)w->blocks_loaded /
@@ -415,6 +467,9 @@ json_object *pgw_warm_report(pgw_warm *w, json_object *strategy)
 	json_object_object_add(rep, "queries", json_object_get(w->queries));
 	json_object_object_add(rep, "steps", json_object_get(w->steps));
 	json_object_object_add(rep, "problems", json_object_get(w->problems));
+	json_object_object_add(rep, "databases", json_object_get(w->dbs));
+	json_object_object_add(rep, "databases_skipped",
+			       json_object_get(w->dbs_skipped));
 	if (!w->timed_out && w->tconn != NULL)
 		add_buffers_used(w, rep);
 	if (!w->timed_out && w->sconn != NULL)
@@ -482,6 +537,12 @@ static int run_warm(pgw_warm *w, json_object *strategy_param,
 			src = pgw_strategy_relations(w, err);
 		if (src != PW_OK)
 			goto out;
+		/* relations and queries work in the connected database. */
+		size_t ns = json_object_array_length(w->steps);
+		if (strcmp(s, "mirror") != 0 && ns > 0)
+			json_object_object_add(
+				json_object_array_get_idx(w->steps, ns - 1),
+				"database", json_object_new_string(w->target_db));
 		if (pgw_now_ms() >= w->run.deadline)
 			w->timed_out = w->timed_out || i + 1 < json_object_array_length(list);
 	}

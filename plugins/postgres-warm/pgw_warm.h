@@ -18,9 +18,14 @@ typedef struct pgw_warm {
 	pgw_run_opts run;
 	int top_n;
 	int force;
+	int64_t statement_blocks; /* blocks per pg_prewarm statement */
+	int address_order; /* load order: block address, not hottest first */
 	double fraction;
+	int fraction_given; /* budget.max_shared_buffers_fraction was set */
 	int64_t started_ms;
 	int64_t nbuffers;     /* target's shared_buffers in blocks */
+	int64_t free_buffers; /* target's unused buffers at the start; -1:
+				 unknown (no pg_buffercache there) */
 	int64_t budget_total; /* fraction * nbuffers */
 	int64_t budget_left;
 	int64_t blocks_loaded;
@@ -29,7 +34,16 @@ typedef struct pgw_warm {
 	json_object *steps;    /* array: one object per strategy run */
 	json_object *queries;  /* {"run","planned","skipped","failed","details"} */
 	json_object *problems; /* array of strings: malformed rows, missing rels */
+	json_object *dbs;         /* array: per-database figures of mirror */
+	json_object *dbs_skipped; /* array of {database, reason} */
+	char target_db[128], source_db[128]; /* current_database() */
+	const char *current_db;   /* being loaded (progress), or NULL */
 } pgw_warm;
+
+/* Blocks per pg_prewarm statement by default (8 MB): small enough that a
+ * cancel at the deadline loses little, large enough that round trips do
+ * not dominate (README: the shapes table). */
+#define PGW_STATEMENT_BLOCKS 1024
 
 /*
  * Loads ranges (interned in names) on the target: resolves names to oids,
@@ -40,6 +54,60 @@ typedef struct pgw_warm {
  */
 int pgw_load_ranges(pgw_warm *w, const pgw_names *names, pgw_range *ranges,
 		    size_t nranges, json_object *step, pw_error *err);
+
+/* Appends blk to a growable array; -1 when out of memory. */
+int pgw_blocks_push(pgw_block **b, size_t *n, size_t *cap, pgw_block blk);
+
+/* One database's part of a source's cache (pgw_dbs.c). */
+typedef struct pgw_db {
+	char *datname;
+	pgw_names nodes;  /* while reading: blocks[].rel indexes relfilenodes */
+	pgw_names names;  /* schema.relation, what ranges[].rel indexes */
+	pgw_block *blocks;
+	size_t nblocks, bcap;
+	pgw_range *ranges; /* hottest first, coalesced */
+	size_t nranges, rcap;
+	int64_t source_blocks;
+	int64_t allowance; /* this database's share of the budget */
+	int64_t target_resident; /* blocks left out: the target holds them */
+} pgw_db;
+
+typedef struct pgw_dbset {
+	pgw_db *v;
+	size_t n, cap, last;
+} pgw_dbset;
+
+/* The database named datname in set, added when new; NULL when out of
+ * memory. */
+pgw_db *pgw_dbset_get(pgw_dbset *set, const char *datname);
+int pgw_db_add_range(pgw_db *d, pgw_range r); /* -1: out of memory */
+void pgw_dbset_free(pgw_dbset *set);
+
+/* Reads every database's blocks with usage count >= min_usage from conn
+ * (connected to conn_db) in one pass over pg_buffercache, names them
+ * through each database (same credentials as spec) and turns them into
+ * ranges hottest first (usage counts kept unless replay is 0). A database
+ * that cannot be read is added to skipped ({database, reason}). */
+int pgw_dbset_read(const pgw_env *env, PGconn *conn,
+		   const pgw_conn_spec *spec, const char *conn_db,
+		   const pgw_session_opts *opts, int min_usage, int replay,
+		   pgw_dbset *set, json_object *skipped, pw_error *err);
+
+/* Loads set on the target's databases of the same names within w's
+ * budget, split hottest first across databases: figures per database in
+ * w->dbs, skipped ones in w->dbs_skipped, the sums in step. */
+int pgw_dbset_load(pgw_warm *w, pgw_dbset *set, json_object *step,
+		   pw_error *err);
+
+/* Opens spec's database datname (main itself when datname is main_db;
+ * otherwise *dspec and *conn are new). Close with pgw_db_close. */
+int pgw_db_open(const pgw_conn_spec *spec, PGconn *main, const char *main_db,
+		const char *datname, const pgw_session_opts *opts,
+		pgw_conn_spec **dspec, PGconn **conn, pw_error *err);
+void pgw_db_close(PGconn *main, pgw_conn_spec *dspec, PGconn *conn);
+/* Reports a skipped database in skipped and the log. */
+void pgw_db_skip(const pgw_env *env, json_object *skipped,
+		 const char *datname, const char *reason);
 
 /* Reads a server's buffer cache for the connected database (pg_buffercache
  * joined to pg_class): blocks with usage count >= min_usage, names
@@ -100,18 +168,16 @@ typedef struct pgw_snap_loc {
 
 /* Reads snapshot_file / snapshot_s3 from params (both optional). */
 int pgw_snap_loc_get(json_object *params, pgw_snap_loc *loc, pw_error *err);
-/* Writes to every location given (file first). */
+/* Writes every database of set to every location given (file first). */
 int pgw_snapshot_save(const pgw_env *env, const pgw_snap_loc *loc,
-		      const pgw_names *names, const pgw_range *ranges,
-		      size_t n, pw_error *err);
-/* Reads from the file when given, else from S3. *ranges is the caller's. */
+		      const pgw_dbset *set, pw_error *err);
+/* Reads from the file when given, else from S3, into set. Rows of a file
+ * without the database column (the format before it) go to default_db. */
 int pgw_snapshot_load(const pgw_env *env, const pgw_snap_loc *loc,
-		      pgw_names *names, pgw_range **ranges, size_t *n,
-		      pw_error *err);
+		      const char *default_db, pgw_dbset *set, pw_error *err);
 /* Parses snapshot text; name prefixes messages (FILE:LINE: field ...). */
 int pgw_snapshot_parse(const char *text, size_t len, const char *name,
-		       pgw_names *names, pgw_range **ranges, size_t *n,
-		       pw_error *err);
+		       const char *default_db, pgw_dbset *set, pw_error *err);
 
 /* Loads a snapshot like mirror does. */
 int pgw_strategy_restore(pgw_warm *w, const pgw_snap_loc *loc,

@@ -17,6 +17,7 @@ plugins_postgres_warm_libpgwarm_la_SOURCES = \
 	plugins/postgres-warm/pgw_parallel.c plugins/postgres-warm/pgw_parallel.h \
 	plugins/postgres-warm/pgw_load.c \
 	plugins/postgres-warm/pgw_mirror.c \
+	plugins/postgres-warm/pgw_dbs.c \
 	plugins/postgres-warm/pgw_snapshot.c \
 	plugins/postgres-warm/pgw_relations.c \
 	plugins/postgres-warm/pgw_queries.c \
@@ -68,7 +69,9 @@ tests_unit_check_pgwarm_conn_LDADD = plugins/postgres-warm/libpgwarm.la \
 # pg_cluster.py); they drive the core through tests/unit/pgwarm-cli.
 PGW_PYTESTS = tests/integration/test_pgwarm_quality.py \
 	tests/integration/test_pgwarm_safety.py \
-	tests/integration/test_pgwarm_usage_counts.py
+	tests/integration/test_pgwarm_usage_counts.py \
+	tests/integration/test_pgwarm_databases.py \
+	tests/integration/test_pgwarm_progress.py
 TESTS += $(PGW_PYTESTS)
 EXTRA_DIST += $(PGW_PYTESTS) tests/integration/fixtures/pg_cluster.py \
 	tests/integration/fixtures/pgwarm.py

@@ -21,21 +21,32 @@ SRC = os.environ.get("PW_TOP_SRCDIR",
 PREWARM = os.environ.get("PREWARM", os.path.join(os.getcwd(), "prewarm"))
 CONTRIB = os.path.join(SRC, "contrib")
 TEMPLATE = os.path.join(CONTRIB, "cloudformation", "aurora-prewarm.yaml")
+SFN_TEMPLATE = os.path.join(CONTRIB, "cloudformation", "aurora-prewarm-stepfunctions.yaml")
 POLICY = os.path.join(CONTRIB, "iam", "policy.json")
 EVENTS = os.path.join(SRC, "tests", "data", "events")
 REGION = "eu-west-1"
 
+# The endpoint lock's DynamoDB lease (plugins/rds/rds_lease.c).
+LEASE = {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:GetItem"}
 # What each plugin action of the workflows needs from IAM.
 IAM_FOR_ACTION = {
     "rds:DescribeDBInstances": {"rds:DescribeDBInstances"},
     "rds:DescribeDBClusters": {"rds:DescribeDBClusters"},
     "rds:DescribeDBClusterEndpoints": {"rds:DescribeDBClusterEndpoints"},
     # read the endpoint and the cluster's members, write, re-read, tag the
-    # instance with the intent (warm / removed)
+    # instance with the intent (warm / removed); the cross-host lease in the
+    # lock table (take, renew/fence, release, and who holds it for the log)
     "rds:AddStaticMember": {"rds:DescribeDBClusterEndpoints", "rds:DescribeDBClusters",
-                            "rds:ModifyDBClusterEndpoint", "rds:AddTagsToResource"},
+                            "rds:ModifyDBClusterEndpoint", "rds:AddTagsToResource"} | LEASE,
     "rds:RemoveStaticMember": {"rds:DescribeDBClusterEndpoints", "rds:DescribeDBClusters",
-                               "rds:ModifyDBClusterEndpoint", "rds:AddTagsToResource"},
+                               "rds:ModifyDBClusterEndpoint", "rds:AddTagsToResource"} | LEASE,
+    # the same for an exclusion-list endpoint's ExcludedMembers; lifting
+    # only a recorded exclusion reads the instance's tags
+    "rds:AddExcludedMember": {"rds:DescribeDBClusterEndpoints", "rds:DescribeDBClusters",
+                              "rds:ModifyDBClusterEndpoint", "rds:AddTagsToResource"} | LEASE,
+    "rds:RemoveExcludedMember": {"rds:DescribeDBClusterEndpoints", "rds:DescribeDBClusters",
+                                 "rds:ModifyDBClusterEndpoint", "rds:AddTagsToResource",
+                                 "rds:DescribeDBInstances"} | LEASE,
     "rds:GenerateAuthToken": {"rds-db:connect"},
     "cloudwatch:GetMetricStatistics": {"cloudwatch:GetMetricStatistics"},
     "cloudwatch:PutMetricData": {"cloudwatch:PutMetricData"},
@@ -162,10 +173,36 @@ def test_template_policy_is_the_same_as_policy_json():
         assert by_sid[s["Sid"]]["Action"] == s["Action"], s["Sid"]
 
 
-def test_template_lints():
+@pytest.mark.parametrize("template", [TEMPLATE, SFN_TEMPLATE])
+def test_template_lints(template):
     lint = os.path.join(os.path.dirname(sys.executable), "cfn-lint")
-    p = subprocess.run([lint, TEMPLATE], capture_output=True, text=True, timeout=300)
+    p = subprocess.run([lint, template], capture_output=True, text=True, timeout=300)
     assert p.returncode == 0, p.stdout + p.stderr
+
+
+def test_stepfunctions_template_routes_the_same_events_and_runs_the_worker():
+    """Step Functions mode (engine/SFN.md): the same event patterns as the
+    queue template, targets the state machines; the worker's command is a
+    `prewarm worker` that serves both exported workflows on the activity,
+    drains within ECS's stop timeout, and may call only the activity."""
+    with open(TEMPLATE) as f:
+        queue = yaml.load(f, Loader=CfnLoader)["Resources"]
+    with open(SFN_TEMPLATE) as f:
+        sfn = yaml.load(f, Loader=CfnLoader)["Resources"]
+    for rule in ("CreateDBInstanceRule", "InstanceCreatedRule", "FailoverRule"):
+        assert sfn[rule]["Properties"]["EventPattern"] == queue[rule]["Properties"]["EventPattern"]
+    assert sfn["FailoverRule"]["Properties"]["Targets"][0]["Arn"] == {"Ref": "FailoverStateMachine"}
+    container = sfn["WorkerTaskDefinition"]["Properties"]["ContainerDefinitions"][0]
+    cmd = container["Command"]
+    assert cmd[0] == "worker" and cmd[cmd.index("--activity-arn") + 1] == {"Ref": "Activity"}
+    assert int(cmd[cmd.index("--drain-seconds") + 1]) < container["StopTimeout"]
+    for wf in ("aurora-replica-prewarm.yaml", "aurora-failover-adjust.yaml"):
+        assert "/usr/share/aurora-prewarm/workflows/" + wf in cmd
+    (stmt,) = sfn["WorkerTaskRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+    assert sorted(stmt["Action"]) == ["states:GetActivityTask", "states:SendTaskFailure",
+                                      "states:SendTaskHeartbeat", "states:SendTaskSuccess"]
+    assert stmt["Resource"] == {"Ref": "Activity"}
+    subprocess.run([PREWARM, "worker", "--help"], check=True, capture_output=True, timeout=30)
 
 
 def _event_entry(name, **detail):
@@ -190,7 +227,19 @@ def test_template_deploys_and_routes_events_to_the_queue(source):
         stack = cfn.describe_stacks(StackName="aurora-prewarm")["Stacks"][0]
         assert stack["StackStatus"] == "CREATE_COMPLETE"
         outputs = {o["OutputKey"]: o["OutputValue"] for o in stack["Outputs"]}
-        assert {"QueueUrl", "DeadLetterQueueUrl", "TopicArn", "RoleArn"} <= set(outputs)
+        assert {"QueueUrl", "DeadLetterQueueUrl", "TopicArn", "RoleArn", "LockTableName"} <= set(outputs)
+        # The endpoint lock's table: keyed and swept as rds_lease.c writes it.
+        ddb = boto3.client("dynamodb", region_name=REGION)
+        table = ddb.describe_table(TableName=outputs["LockTableName"])["Table"]
+        with open(os.path.join(SRC, "plugins", "rds", "rds_lease.c")) as f:
+            lease_src = f.read()
+        assert table["KeySchema"] == [{"AttributeName": "LockKey", "KeyType": "HASH"}]
+        # (moto's CloudFormation does not apply TimeToLiveSpecification:
+        # the template itself is checked.)
+        ttl = yaml.load(body, Loader=CfnLoader)["Resources"]["EndpointLockTable"]["Properties"][
+            "TimeToLiveSpecification"]
+        assert ttl["Enabled"] is True, ttl
+        assert f'"{ttl["AttributeName"]}"' in lease_src and '"LockKey"' in lease_src
 
         sqs = boto3.client("sqs", region_name=REGION)
         attrs = sqs.get_queue_attributes(QueueUrl=outputs["QueueUrl"], AttributeNames=["All"])["Attributes"]

@@ -72,7 +72,7 @@ START_TEST(batches_split_long_ranges_and_keep_usage_apart)
 	r[2] = (pgw_range){.rel = 1, .usage = 2, .first = 8, .last = 9};
 	size_t n = 3, nb;
 	pgw_batch *b;
-	ck_assert_int_eq(pgw_batch_ranges(&r, &n, 1000, 64, &b, &nb), 0);
+	ck_assert_int_eq(pgw_batch_ranges(&r, &n, 1000, 64, 0, &b, &nb), 0);
 	ck_assert_uint_eq(n, 5); /* 0-999, 1000-1999, 2000-2499, 7, 8-9 */
 	ck_assert_int_eq(r[2].first, 2000);
 	ck_assert_int_eq(r[2].last, 2499);
