@@ -68,7 +68,7 @@ static void print_row(const char *id, const char *wf, const char *status, const 
 	size_t n = strlen(line);
 	while (n > 0 && line[n - 1] == ' ')
 		line[--n] = '\0';
-	pw_out_printf(stdout, "%s\n", line);
+	pw_history_print_line(stdout, "%s", line);
 }
 
 static void print_text(const struct row *r)
@@ -214,7 +214,7 @@ int pw_cli_executions(int argc, char **argv)
 		const char *id = json_object_get_string(v);
 		if (pw_journal_read(dir, id, &events, &err) != PW_OK) {
 			/* One bad journal does not hide the others. */
-			pw_out_printf(stderr, "prewarm executions: %s\n", err.cause);
+			pw_history_print_line(stderr, "prewarm executions: %s", err.cause);
 			continue;
 		}
 		pw_history_summarize(dir, id, events, &r->s);

@@ -34,13 +34,13 @@ static int load_marks(struct pw_cli *cli, const char *id, const char *workflow,
 	struct pw_history_summary s;
 	const char *dir = pw_cli_state_dir(cli);
 	if (dir == NULL || pw_journal_read(dir, id, events, &err) != PW_OK) {
-		pw_out_printf(stderr, "prewarm graph: %s\n", dir ? err.cause : "--execution needs a journal");
+		pw_history_print_line(stderr, "prewarm graph: %s", dir ? err.cause : "--execution needs a journal");
 		return PW_EXIT_USAGE;
 	}
 	pw_history_summarize(dir, id, *events, &s);
 	char mine[PATH_MAX];
 	if (s.workflow != NULL && realpath(workflow, mine) != NULL && strcmp(mine, s.workflow) != 0)
-		pw_out_printf(stderr, "prewarm graph: warning: execution %s ran %s, not %s\n", id,
+		pw_history_print_line(stderr, "prewarm graph: warning: execution %s ran %s, not %s", id,
 			      s.workflow, mine);
 	marks->visited = json_object_new_object();
 	marks->edges = json_object_new_object();

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "pw_history.h"
 #include "pw_journal.h"
 #include "pw_log.h"
 #include "pw_out.h"
@@ -68,7 +69,7 @@ int pw_cli_history(int argc, char **argv)
 		goto out;
 	}
 	if (pw_journal_read(pw_cli_state_dir(&cli), argv[optind], &events, &err) != PW_OK) {
-		pw_out_printf(stderr, "prewarm history: %s\n", err.cause);
+		pw_history_print_line(stderr, "prewarm history: %s", err.cause);
 		rc = PW_EXIT_USAGE;
 		goto out;
 	}

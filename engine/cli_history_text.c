@@ -77,7 +77,7 @@ static void print_row(const char *at, const char *state, const char *dur, const 
 	size_t n = strlen(line);
 	while (n > 0 && line[n - 1] == ' ')
 		line[--n] = '\0';
-	pw_out_printf(stdout, "%s\n", line);
+	pw_history_print_line(stdout, "%s", line);
 }
 
 static void print_visit(const struct visit *v, double start, double last, int status)
@@ -116,7 +116,7 @@ static void print_visit(const struct visit *v, double start, double last, int st
 	else if (v->attempts > 1)
 		snprintf(err, sizeof(err), "(%d attempts)", v->attempts);
 	if (v->resumed_before)
-		pw_out_printf(stdout, "  -- resumed --\n");
+		pw_history_print_line(stdout, "  -- resumed --");
 	print_row(off, name, dur, size, err);
 }
 
@@ -176,7 +176,7 @@ int pw_cli_history_text(const char *state_dir, const char *id, json_object *even
 	}
 	if (s.started >= 0)
 		pw_clock_format_rfc3339((int64_t)(s.started * 1000), started, sizeof(started));
-	pw_out_printf(stdout, "execution %s  workflow %s  started %s%s%s\n", id, wf, started,
+	pw_history_print_line(stdout, "execution %s  workflow %s  started %s%s%s", id, wf, started,
 		      s.key ? "  key " : "", s.key ? s.key : "");
 	print_row("AT", "STATE", "DURATION", "RESULT", "ERROR");
 	for (size_t i = 0; i < n_visits; i++) {
@@ -192,17 +192,17 @@ int pw_cli_history_text(const char *state_dir, const char *id, json_object *even
 				   sizeof(dur));
 	switch (s.status) {
 	case PW_HISTORY_SUCCEEDED:
-		pw_out_printf(stdout, "SUCCEEDED after %s\n", dur);
+		pw_history_print_line(stdout, "SUCCEEDED after %s", dur);
 		break;
 	case PW_HISTORY_FAILED:
-		pw_out_printf(stdout, "FAILED after %s in %s: %s: %s\n", dur, s.state ? s.state : "?",
+		pw_history_print_line(stdout, "FAILED after %s in %s: %s: %s", dur, s.state ? s.state : "?",
 			      s.error ? s.error : "?", s.cause ? s.cause : "");
 		break;
 	case PW_HISTORY_RUNNING:
-		pw_out_printf(stdout, "RUNNING for %s so far, in %s\n", dur, s.state ? s.state : "?");
+		pw_history_print_line(stdout, "RUNNING for %s so far, in %s", dur, s.state ? s.state : "?");
 		break;
 	default:
-		pw_out_printf(stdout, "INTERRUPTED after %s in %s (no process holds it: prewarm resume %s)\n",
+		pw_history_print_line(stdout, "INTERRUPTED after %s in %s (no process holds it: prewarm resume %s)",
 			      dur, s.state ? s.state : "?", id);
 	}
 	free(visits);

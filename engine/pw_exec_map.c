@@ -91,10 +91,11 @@ static json_object *copy_of(json_object *v)
 	return c;
 }
 
-static void sub_scope(struct fan *f, size_t i, char *out, size_t len)
+/* The i-th iteration's scope into out; the length it needs (>= len: cut). */
+static int sub_scope(struct fan *f, size_t i, char *out, size_t len)
 {
-	snprintf(out, len, "%s%s%s[%zu]", f->scope ? f->scope : "", f->scope ? "/" : "", f->name,
-		 i);
+	return snprintf(out, len, "%s%s%s[%zu]", f->scope ? f->scope : "", f->scope ? "/" : "",
+			f->name, i);
 }
 
 /* The Map's i-th item input (ItemSelector with $$.Map.Item), built in
@@ -322,6 +323,15 @@ static int tolerated_pct(struct fan *f, json_object *state, pw_error *err)
 static int fan_run(struct fan *f, size_t width, json_object **result, pw_error *err)
 {
 	int rc = PW_OK;
+	char last[sizeof(f->it->scope)];
+	/* A cut scope would be shared by two iterations, and resume hands
+	 * out journaled Task outputs by scope: refuse rather than mix them. */
+	int need = f->n > 0 ? sub_scope(f, f->n - 1, last, sizeof(last)) : 0;
+	if (need < 0 || (size_t)need >= sizeof(last))
+		return pw_error_set(err, "States.Runtime",
+				    "%s: Map/Parallel nested too deep: its iterations' scope (the "
+				    "names of the states around them) is %d bytes, over %zu",
+				    f->name, need, sizeof(last) - 1);
 	f->it = calloc(f->n ? f->n : 1, sizeof(*f->it));
 	if (f->it == NULL)
 		return pw_error_set(err, "States.Runtime", "out of memory");

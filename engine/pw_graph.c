@@ -57,7 +57,17 @@ enum edge_style { E_SOLID, E_DASHED, E_DOTTED };
 static void put_label(struct g *g, const char *s)
 {
 	for (; *s; s++) {
-		if (g->fmt == PW_GRAPH_DOT) {
+		unsigned char c = (unsigned char)*s;
+		if ((c < 0x20 && c != '\n') || c == 0x7f ||
+		    (c == 0xc2 && (unsigned char)s[1] >= 0x80 && (unsigned char)s[1] <= 0x9f)) {
+			/* A control character (C0, DEL, C1) from a hostile state
+			 * name or journal: shown as \xNN, never raw. */
+			char esc[8];
+			if (c == 0xc2)
+				c = (unsigned char)*++s;
+			snprintf(esc, sizeof(esc), "\\x%02x", c);
+			put_label(g, esc);
+		} else if (g->fmt == PW_GRAPH_DOT) {
 			if (*s == '"' || *s == '\\')
 				fprintf(g->f, "\\%c", *s);
 			else if (*s == '\n')

@@ -7,12 +7,15 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "pw_choice.h"
 #include "pw_journal.h"
+#include "pw_out.h"
 
 const char *pw_history_status_name(enum pw_history_status s)
 {
@@ -174,7 +177,9 @@ void pw_history_workflow_name(const char *path, char *buf, size_t len)
 double pw_history_parse_duration(const char *s)
 {
 	char *end;
-	if (s == NULL || *s == '\0')
+	/* A decimal number first: strtod alone would take " 5m", "+5m",
+	 * "0x10m" and "inf" (and 1e308d overflows to inf below). */
+	if (s == NULL || strspn(s, "0123456789.") == 0 || (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')))
 		return -1;
 	errno = 0;
 	double v = strtod(s, &end);
@@ -186,7 +191,7 @@ double pw_history_parse_duration(const char *s)
 	} units[] = {{"", 1}, {"s", 1}, {"m", 60}, {"h", 3600}, {"d", 86400}, {"w", 604800}};
 	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
 		if (strcmp(end, units[i].unit) == 0)
-			return v * units[i].seconds;
+			return v * units[i].seconds <= 1e15 ? v * units[i].seconds : -1; /* finite */
 	return -1;
 }
 
@@ -225,4 +230,41 @@ void pw_history_path(json_object *events, json_object *visited, json_object *edg
 			json_object_object_add(edges, key, json_object_new_boolean(1));
 		}
 	}
+}
+
+char *pw_history_printable(const char *text)
+{
+	const unsigned char *p = (const unsigned char *)text;
+	char *out = malloc(4 * strlen(text) + 1), *w = out;
+	if (out == NULL)
+		return NULL;
+	for (; *p; p++) {
+		if (*p < 0x20 || *p == 0x7f) {
+			w += sprintf(w, "\\x%02x", *p);
+		} else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
+			w += sprintf(w, "\\x%02x", p[1]); /* U+0080..U+009F: C1, e.g. CSI */
+			p++;
+		} else {
+			*w++ = (char)*p;
+		}
+	}
+	*w = '\0';
+	return out;
+}
+
+void pw_history_print_line(FILE *f, const char *fmt, ...)
+{
+	char *raw = NULL, *safe = NULL, *shown = NULL;
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vasprintf(&raw, fmt, ap);
+	va_end(ap);
+	/* Redacted before escaping: a secret holding a control character is
+	 * still found in its own spelling. */
+	if (n >= 0 && (safe = pw_out_safe(raw, NULL)) != NULL &&
+	    (shown = pw_history_printable(safe)) != NULL)
+		pw_out_printf(f, "%s\n", shown);
+	free(raw);
+	free(safe);
+	free(shown);
 }

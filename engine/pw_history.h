@@ -14,6 +14,8 @@
 #ifndef PW_HISTORY_H
 #define PW_HISTORY_H
 
+#include <stdio.h>
+
 #include <json-c/json.h>
 #include <stddef.h>
 #include <prewarm/plugin.h>
@@ -73,6 +75,16 @@ void pw_history_format_duration(double seconds, char *buf, size_t len);
  * state entered (at any depth) to visited, and each transition taken to
  * edges as "FROM\x1fTO" ("FROM\x1f": to the end; "X\x1fX": X retried). */
 void pw_history_path(json_object *events, json_object *visited, json_object *edges);
+
+/* Prints one line of a text view to f: fmt formatted, redacted (pw_out),
+ * then every control character (C0, DEL, C1) shown as \xNN, so a hostile
+ * journal cannot move the cursor, retitle the terminal or forge a line;
+ * then "\n". Journal strings are only printed in text through here. */
+void pw_history_print_line(FILE *f, const char *fmt, ...) PW_PRINTF(2, 3);
+
+/* The printable form of already redacted, valid UTF-8 text (see above):
+ * malloc'd, NULL when out of memory. */
+char *pw_history_printable(const char *text);
 
 /* Parses "90s", "15m", "2h", "7d" (or plain seconds) into seconds; -1 if bad. */
 double pw_history_parse_duration(const char *s);

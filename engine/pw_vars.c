@@ -188,7 +188,7 @@ int pw_vars_prepare(json_object *vals, const char *where, json_object **pending,
 	return PW_OK;
 }
 
-/* Registers the string leaves of a secret-named variable's value. */
+/* Registers the string and number leaves of a secret-named variable's value. */
 static void register_secrets(json_object *val)
 {
 	if (json_object_is_type(val, json_type_string)) {
@@ -201,8 +201,10 @@ static void register_secrets(json_object *val)
 			(void)k;
 			register_secrets(m);
 		}
-	} else if (val != NULL) {
-		pw_secret_add(json_object_get_string(val)); /* a number's text */
+	} else if (val != NULL && !json_object_is_type(val, json_type_boolean)) {
+		/* A number's text: a PIN can be a secret. "true" and "false"
+		 * cannot, and would be redacted from every later output. */
+		pw_secret_add(json_object_get_string(val));
 	}
 }
 

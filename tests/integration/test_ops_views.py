@@ -217,3 +217,47 @@ def test_graph_svg_needs_graphviz(runs):
     assert p.stdout == ""
     p = views(cli, "graph", wf, "--execution", "no-such-execution")
     assert p.returncode == 2 and "no execution no-such-execution" in p.stderr, p.stderr
+
+
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\x80-\x9f]")
+
+
+def test_hostile_journals_print_no_control_characters(tmp_path):
+    """A journal is data from disk: its strings are shown with every
+    control character as \\xNN (no cursor moves, retitled terminals or
+    forged lines), and a corrupt one is a named error, never a crash."""
+    cli = Cli(tmp_path)
+    ex = cli.state / "executions"
+    ex.mkdir(parents=True, mode=0o700)
+    t = "2026-12-03T10:00:00Z"
+    evil = "E\x1b]0;pwn\x07\nFORGED\r\x9b31m\x7f"
+    events = [{"type": "ExecutionStarted", "timestamp": t, "startTime": t,
+               "workflow": "/x/\x1b[31mevil\n.json", "key": "k\x1b[2J"},
+              {"type": "StateEntered", "timestamp": t, "state": "A\x1b[1m"},
+              {"type": "TaskFailed", "timestamp": t, "state": "A\x1b[1m", "error": evil},
+              {"type": "ExecutionFailed", "timestamp": t, "error": evil, "cause": "c\x08\x08"}]
+    (ex / "evil.jsonl").write_text("".join(json.dumps(e) + "\n" for e in events))
+    (ex / "corrupt.jsonl").write_text("\x00\x1b[2J\n")
+    (ex / "deep.jsonl").write_text("[" * 100000 + "\n")
+    wf = cli.workflow({"StartAt": "A\x1b[1m", "States": {"A\x1b[1m": {"Type": "Pass", "End": True}}})
+    shown = []
+    for args in (["executions"], ["history", "evil", "--format", "text"],
+                 ["graph", wf, "--execution", "evil", "--format", "dot"],
+                 ["graph", wf, "--execution", "evil", "--format", "mermaid"]):
+        p = views(cli, *args)
+        assert p.returncode == 0, (args, p.stderr)
+        for text in (p.stdout, p.stderr):
+            assert not CONTROL.search(text), (args, text)
+        shown.append(p.stdout)
+    assert "\\x1b]0;pwn\\x07\\x0aFORGED\\x0d\\x9b31m\\x7f" in shown[0], shown[0]
+    assert "FORGED" not in "".join(l[:1] for l in shown[1].splitlines())
+    assert len(shown[1].splitlines()) == 4, shown[1]
+    p = views(cli, "executions")
+    assert p.stderr.count("not a JSON event") == 2 and not CONTROL.search(p.stderr), p.stderr
+    for bad in ("corrupt", "deep"):
+        p = views(cli, "history", bad, "--format", "text")
+        assert p.returncode == 2 and "not a JSON event" in p.stderr and p.stdout == "", p.stderr
+    for bad in ("../evil", "a/../../etc/passwd", ".evil", "e\x1b[2Jvil"):
+        p = views(cli, "history", bad, "--format", "text")
+        assert p.returncode == 2 and "is not a valid execution id" in p.stderr, p.stderr
+        assert not CONTROL.search(p.stderr), p.stderr

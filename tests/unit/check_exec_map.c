@@ -452,6 +452,42 @@ START_TEST(journal_events_carry_each_items_scope)
 }
 END_TEST
 
+/* Each iteration's scope names every Map/Parallel around it; resume
+ * matches journaled Task outputs by it. Eight Maps with 80-character
+ * names deep, the two innermost items' scopes would only differ past
+ * the 600-byte buffer: truncated, they were one scope, and a resume
+ * could hand one item the other's output. Now the Map fails at once,
+ * nothing run, with a named error. */
+START_TEST(nesting_too_deep_for_distinct_scopes_is_an_error)
+{
+	char wf[8192] = "{\"StartAt\":\"T\",\"States\":{\"T\":{\"Type\":\"Task\","
+			"\"Resource\":\"counter:Bump\",\"Parameters\":{\"Name\":\"deep\"},"
+			"\"End\":true}}}";
+	for (int k = 8; k >= 1; k--) {
+		char name[81], next[8192];
+		snprintf(name, sizeof(name), "M%d_%076d", k, 0);
+		snprintf(next, sizeof(next),
+			 "{\"StartAt\":\"%s\",\"States\":{\"%s\":{\"Type\":\"Map\","
+			 "\"ItemSelector\":{\"x\":1},\"ItemsPath\":\"$$.Execution.Input\","
+			 "\"ItemProcessor\":%s,\"End\":true}}}", name, name, wf);
+		snprintf(wf, sizeof(wf), "%s", next);
+	}
+	struct pw_exec_result res = run_timed(wf, "[1,2]", 0, NULL, NULL);
+	ck_assert_int_eq(res.status, PW_EXEC_FAILED);
+	ck_assert_str_eq(res.error.name, "States.Runtime");
+	ck_assert_msg(strstr(res.error.cause, "nested too deep") != NULL, "%s", res.error.cause);
+	ck_assert_int_eq(calls_of("Bump deep"), 0);
+	pw_exec_result_clear(&res);
+	/* Seven deep still runs: 2^7 items, each bumped once. */
+	char *seven = strstr(wf, "\"ItemProcessor\":") + strlen("\"ItemProcessor\":");
+	seven[strlen(seven) - strlen(",\"End\":true}}}")] = '\0';
+	res = run_timed(seven, "[1,2]", 0, NULL, NULL);
+	ck_assert_msg(res.status == PW_EXEC_SUCCEEDED, "%s: %s", res.error.name, res.error.cause);
+	ck_assert_int_eq(calls_of("Bump deep"), 128);
+	pw_exec_result_clear(&res);
+}
+END_TEST
+
 /* A dry run runs items concurrently too: Waits do not wait, mutating
  * actions are not called, each item's simulated clock starts at the
  * Map's; the Map advances by its slowest item. */
@@ -497,6 +533,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, actions_without_the_thread_safe_flag_are_serialised);
 	tcase_add_test(tc, journal_events_carry_each_items_scope);
 	tcase_add_test(tc, dry_run_map_waits_on_simulated_clocks);
+	tcase_add_test(tc, nesting_too_deep_for_distinct_scopes_is_an_error);
 	suite_add_tcase(s, tc);
 	return s;
 }

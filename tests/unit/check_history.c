@@ -165,6 +165,13 @@ START_TEST(durations_and_names)
 	ck_assert(pw_history_parse_duration("5 m") < 0);
 	ck_assert(pw_history_parse_duration("yesterday") < 0);
 	ck_assert(pw_history_parse_duration("nan") < 0);
+	/* strtod's other spellings are not durations either */
+	ck_assert(pw_history_parse_duration("inf") < 0);
+	ck_assert(pw_history_parse_duration("infinityd") < 0);
+	ck_assert(pw_history_parse_duration("1e308d") < 0);
+	ck_assert(pw_history_parse_duration("0x10m") < 0);
+	ck_assert(pw_history_parse_duration(" 5m") < 0);
+	ck_assert(pw_history_parse_duration("+5m") < 0);
 	pw_history_format_duration(0.0042, buf, sizeof(buf));
 	ck_assert_str_eq(buf, "0.004s");
 	pw_history_format_duration(12.34, buf, sizeof(buf));

@@ -9,6 +9,7 @@
 #include "pw_ident.h"
 #include "pw_journal.h"
 #include "pw_log.h"
+#include "pw_out.h"
 #include "pw_redact.h"
 #include "pw_validate.h"
 #include "pw_vars.h"
@@ -452,6 +453,25 @@ START_TEST(secret_variable_is_redacted_and_fetched_again_on_resume)
 }
 END_TEST
 
+/* A secret-named variable holding a boolean (or null) registers no
+ * secret: "true" and "false" are no one's password, and redacting them
+ * broke every later output (`{"ok":***}` is not JSON). Its strings (and
+ * numbers) still are secrets. */
+START_TEST(secret_variable_booleans_are_not_secrets)
+{
+	struct pw_exec_result r = run_wf(
+		"{\"StartAt\":\"A\",\"States\":{\"A\":{\"Type\":\"Pass\",\"Assign\":{"
+		"\"use_token\":true,\"no_password\":false,\"api_token\":[null,\"tok-hunter2\"]},"
+		"\"Result\":{\"ok\":true,\"bad\":false,\"t\":\"tok-hunter2\"},\"End\":true}}}",
+		"{}", PW_EXEC_SUCCEEDED);
+	int changed = 0;
+	char *text = pw_out_json_text(r.output, &changed);
+	ck_assert_str_eq(text, "{\"ok\":true,\"bad\":false,\"t\":\"***\"}");
+	free(text);
+	pw_exec_result_clear(&r);
+}
+END_TEST
+
 /* Names follow UAX #31: ID_Start then ID_Continue, at most 80. */
 START_TEST(variable_names)
 {
@@ -573,6 +593,7 @@ int main(void)
 	tcase_add_test(tc, validation_errors_with_positions);
 	tcase_add_test(tc, resume_restores_variables);
 	tcase_add_test(tc, secret_variable_is_redacted_and_fetched_again_on_resume);
+	tcase_add_test(tc, secret_variable_booleans_are_not_secrets);
 	tcase_add_test(tc, variable_names);
 	tcase_add_test(tc, dry_run_assigns);
 	tcase_add_test(tc, scopes_on_threads);
