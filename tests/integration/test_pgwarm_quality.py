@@ -90,6 +90,11 @@ def test_mirror_is_within_six_percent_of_warm(bench):
     assert rep["source_hot_resident"] >= 0.85
     assert rep["statements_failed"] == 0
     assert rep["timed_out"] is False
+    # The phases apart (the source's list read, the target's load).
+    step = rep["steps"][0]
+    assert 0 < step["list_seconds"] and 0 < step["load_seconds"]
+    assert step["list_seconds"] + step["load_seconds"] <= \
+        step["seconds"] + 0.002
 
 
 def test_restored_snapshot_is_within_six_percent_of_warm(bench, tmp_path):
