@@ -217,14 +217,15 @@ def pgbench_tps(inst, script, seconds):
     return float(m.group(1))
 
 
-def throughput(args, c, st):
+def throughput(args, c):
     """The source's select-only tps alone, then while the plugin reads its
     buffer list over and over (SnapshotBuffers, the same query)."""
     src = c.primary
     snap = os.path.join(c.base, "snap.csv")
+    script = os.path.join(c.base, "hot.sql")
     out = []
     for rnd in range(2):
-        alone = pgbench_tps(src, st["script"], args.seconds)
+        alone = pgbench_tps(src, script, args.seconds)
         stop, reads = threading.Event(), [0, 0.0]
 
         def loop():
@@ -235,7 +236,7 @@ def throughput(args, c, st):
                 reads[1] += w
         th = threading.Thread(target=loop)
         th.start()
-        withr = pgbench_tps(src, st["script"], args.seconds)
+        withr = pgbench_tps(src, script, args.seconds)
         stop.set()
         th.join()
         out.append({"alone_tps": alone, "with_reads_tps": withr,
@@ -273,7 +274,8 @@ def fio_limit(args, blocks, workdir):
                      (blk % 131072) * 8192))
     random.Random(1).shuffle(segs)
     k = args.parallel
-    job = ["[global]", "ioengine=psync", "direct=1", "bs=8k",
+    job = ["[global]", "ioengine=psync", "direct=%d" % args.fio_direct,
+           "bs=8k",
            "replay_no_stall=1", "group_reporting=1", ""]
     for j in range(k):
         part = segs[j::k]
@@ -332,7 +334,20 @@ def measure(args):
     used = src.scalar("SELECT count(*) FROM pg_buffercache "
                       "WHERE relfilenode IS NOT NULL")
     res = {"nbuffers": nbuf, "source_buffers_used": used,
-           "db_bytes": st["db_bytes"], "list": []}
+           "db_bytes": st["db_bytes"], "list": [], "throughput": [],
+           "warm": []}
+    if not args.warm_only:
+        source_cost(args, c, res)
+    for _ in range(args.warm_runs):
+        res["warm"].append(warm(args, c))
+        print("  warm %s" % res["warm"][-1], file=sys.stderr)
+    report(res, st)
+
+
+def source_cost(args, c, res):
+    """The list read alone and sliced, then the source's tps."""
+    src = c.primary
+    nbuf = res["nbuffers"]
     for n in [int(x) for x in args.slices.split(",")]:
         for wm in ([None, "64MB"] if n == 0 else [None]):
             secs, rows, temp, anon = timed_read(src, sliced(nbuf, n), wm)
@@ -344,12 +359,7 @@ def measure(args):
         "source": src.dsn(), "snapshot_file": os.path.join(c.base, "s.csv")},
         timed=True)
     res["snapshot_wall"], res["snapshot_rss_kb"] = snap_wall, snap_rss
-    res["throughput"] = throughput(args, c, st)
-    res["warm"] = []
-    for _ in range(args.warm_runs):
-        res["warm"].append(warm(args, c))
-        print("  warm %s" % res["warm"][-1], file=sys.stderr)
-    report(res, st)
+    res["throughput"] = throughput(args, c)
 
 
 def report(res, st):
@@ -364,8 +374,10 @@ def report(res, st):
                   r["slice"] or "none", r["work_mem"], r["seconds"],
                   r["rows"], r["temp_bytes"] / 2**20,
                   r["backend_anon_kb"] / 1024))
-    print("| SnapshotBuffers (list + names + CSV) | %.2f s, max RSS %.1f MB |"
-          % (res["snapshot_wall"], res["snapshot_rss_kb"] / 1024))
+    if "snapshot_wall" in res:
+        print("| SnapshotBuffers (list + names + CSV) | %.2f s, max RSS "
+              "%.1f MB |" % (res["snapshot_wall"],
+                             res["snapshot_rss_kb"] / 1024))
     for t in res["throughput"]:
         print("| source tps alone / while the list is read in a loop | "
               "%.0f / %.0f (%.1f%%), %d reads of %.2f s |" % (
@@ -414,6 +426,10 @@ def main():
     ap.add_argument("--seconds", type=int, default=20)
     ap.add_argument("--parallel", type=int, default=2)
     ap.add_argument("--warm-runs", type=int, default=1)
+    ap.add_argument("--warm-only", action="store_true",
+                    help="measure: skip the source's cost, only warm + fio")
+    ap.add_argument("--fio-direct", type=int, default=1, choices=[0, 1],
+                    help="fio with O_DIRECT (1) or buffered (0)")
     ap.add_argument("--slices", default="0,65536,16384",
                     help="buffercache_slice values to time (0: unsliced)")
     args = ap.parse_args()
