@@ -15,6 +15,7 @@ dist_sql_DATA = contrib/sql/prewarm-role.sql
 # source-only (contrib/container/build.sh).
 nobase_dist_pkgdata_DATA += contrib/config/prewarm.example.yaml \
 	contrib/iam/policy.json contrib/cloudformation/aurora-prewarm.yaml \
+	contrib/cloudformation/aurora-prewarm-stepfunctions.yaml \
 	contrib/systemd/prewarm-watch.service
 EXTRA_DIST += contrib/DEPLOY.md contrib/container/Dockerfile contrib/container/build.sh \
 	.dockerignore

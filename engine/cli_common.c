@@ -1,6 +1,7 @@
 /* cli_common - options, setup and output shared by the subcommands. */
 #include "pw_cli.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -118,6 +119,21 @@ int pw_cli_load_workflow(struct pw_cli *cli, const char *path, int check_resourc
 		*out = NULL;
 		return PW_EXIT_USAGE;
 	}
+	return 0;
+}
+
+int pw_cli_int_arg(const char *cmd, const char *flag, const char *arg, long min, long max,
+		   int *out)
+{
+	char *end = NULL;
+	errno = 0;
+	long v = strtol(arg, &end, 10);
+	if (errno != 0 || end == arg || *end != '\0' || v < min || v > max) {
+		pw_out_printf(stderr, "prewarm %s: %s expects an integer from %ld to %ld, got '%s'\n", cmd,
+			      flag, min, max, arg);
+		return -1;
+	}
+	*out = (int)v;
 	return 0;
 }
 

@@ -11,20 +11,34 @@
 
 /* Parses the options shared by history and resume; leaves the ID at
  * argv[optind]. 0, or an exit code. */
-static int parse(struct pw_cli *cli, int argc, char **argv, const char *cmd)
+static int parse(struct pw_cli *cli, int argc, char **argv, const char *cmd, int *text)
 {
-	static const struct option opts[] = {PW_CLI_COMMON_OPTIONS, {NULL, 0, NULL, 0}};
+	static const struct option opts[] = {
+		{"format", required_argument, NULL, 'f'}, PW_CLI_COMMON_OPTIONS, {NULL, 0, NULL, 0}};
 	int c;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		/* --format is history's only */
+		if (c == 'f' && text != NULL && (strcmp(optarg, "json") == 0 || strcmp(optarg, "text") == 0)) {
+			*text = strcmp(optarg, "text") == 0;
+			continue;
+		}
+		if (c == 'f') {
+			pw_out_printf(stderr, "prewarm %s: %s\n", cmd,
+				      text ? "--format must be json or text" : "no --format here");
+			return PW_EXIT_USAGE;
+		}
 		if (pw_cli_common_option(cli, c, optarg) <= 0)
 			return PW_EXIT_USAGE;
 	}
 	if (cli->help || optind != argc - 1) {
 		FILE *f = cli->help ? stdout : stderr;
-		pw_out_printf(f, "usage: prewarm %s ID [--state-dir DIR] [--config FILE]\n", cmd);
+		pw_out_printf(f, "usage: prewarm %s ID%s [--state-dir DIR] [--config FILE]\n", cmd,
+			      text ? " [--format json|text]" : "");
 		if (strcmp(cmd, "history") == 0)
-			pw_out_printf(f, "Prints execution ID's history events as JSON lines.\n");
+			pw_out_printf(f, "Prints execution ID's history events as JSON lines, or with\n"
+				         "--format text as a timeline: each state's start, duration,\n"
+				         "result size and error.\n");
 		else
 			pw_out_printf(f, "Continues execution ID from its last finished state: no finished\n"
 				          "mutating Task runs again; a Task that was in flight runs again.\n"
@@ -46,8 +60,9 @@ int pw_cli_history(int argc, char **argv)
 	struct pw_cli cli;
 	json_object *events = NULL;
 	pw_error err = {{0}, {0}};
+	int text = 0;
 	memset(&cli, 0, sizeof(cli));
-	int rc = parse(&cli, argc, argv, "history");
+	int rc = parse(&cli, argc, argv, "history", &text);
 	if (rc != 0) {
 		rc = rc < 0 ? PW_EXIT_OK : rc;
 		goto out;
@@ -55,6 +70,10 @@ int pw_cli_history(int argc, char **argv)
 	if (pw_journal_read(pw_cli_state_dir(&cli), argv[optind], &events, &err) != PW_OK) {
 		pw_out_printf(stderr, "prewarm history: %s\n", err.cause);
 		rc = PW_EXIT_USAGE;
+		goto out;
+	}
+	if (text) {
+		rc = pw_cli_history_text(pw_cli_state_dir(&cli), argv[optind], events);
 		goto out;
 	}
 	size_t n = json_object_array_length(events);
@@ -73,7 +92,7 @@ int pw_cli_resume(int argc, char **argv)
 	pw_doc *doc = NULL;
 	char workflow[4096];
 	memset(&cli, 0, sizeof(cli));
-	int rc = parse(&cli, argc, argv, "resume");
+	int rc = parse(&cli, argc, argv, "resume", NULL);
 	if (rc != 0) {
 		rc = rc < 0 ? PW_EXIT_OK : rc;
 		goto out;

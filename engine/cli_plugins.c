@@ -55,9 +55,11 @@ int pw_cli_plugins(int argc, char **argv)
 			const struct pw_action *act = &p->actions[a];
 			char res[300];
 			snprintf(res, sizeof(res), "%s:%s", p->name, act->name);
-			pw_out_printf(stdout, "  %-36s %-9s %s\n", res,
+			pw_out_printf(stdout, "  %-36s %-9s %s%s\n", res,
 			              (act->flags & PW_ACTION_MUTATES) ? "mutates" : "read-only",
-			              act->summary ? act->summary : "");
+			              act->summary ? act->summary : "",
+			              (act->flags & PW_ACTION_THREAD_SAFE) ? ""
+								   : " [one call at a time]");
 		}
 	}
 	if (n == 0)

@@ -7,17 +7,20 @@
 
 #include "pw_vars_check.h"
 #include "pw_out.h"
+#include "sfn_export.h"
 
 static void usage(FILE *f)
 {
 	pw_out_printf(f,
 		"usage: prewarm validate WORKFLOW... [--config FILE] [--var KEY=VALUE]...\n"
-		"                        [--plugin-path DIRS]\n"
+		"                        [--plugin-path DIRS] [--target stepfunctions]\n"
 		"Checks each workflow without running it: syntax, states, paths, Choice rules,\n"
 		"that every Task resource resolves (loading only the plugins named) and that\n"
 		"Lua step scripts compile. With a config (--config or $PREWARM_CONFIG), a\n"
 		"workflow directory's vars-check.lua also checks the config's vars (with the\n"
 		"--var values), once per directory. Errors name FILE:LINE:COLUMN on stderr.\n"
+		"--target stepfunctions also checks that `prewarm export --to stepfunctions`\n"
+		"accepts it (engine/SFN.md).\n"
 		"Exit status: 0 all valid, 2 otherwise.\n");
 }
 
@@ -146,9 +149,10 @@ static int vars_ok(struct pw_cli *cli, const char *dir, struct checked *done, in
 int pw_cli_validate(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"var", required_argument, NULL, 'V'}, PW_CLI_COMMON_OPTIONS, {NULL, 0, NULL, 0}};
+		{"var", required_argument, NULL, 'V'}, {"target", required_argument, NULL, 'T'},
+		PW_CLI_COMMON_OPTIONS, {NULL, 0, NULL, 0}};
 	struct pw_cli cli;
-	int c, rc = PW_EXIT_USAGE, n_vars = 0, n_done = 0;
+	int c, rc = PW_EXIT_USAGE, n_vars = 0, n_done = 0, sfn = 0;
 	char **vars = calloc((size_t)argc + 1, sizeof(*vars));
 	struct checked *done = calloc((size_t)argc + 1, sizeof(*done));
 	memset(&cli, 0, sizeof(cli));
@@ -160,6 +164,14 @@ int pw_cli_validate(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (c == 'V') {
 			vars[n_vars++] = optarg;
+			continue;
+		}
+		if (c == 'T') {
+			if (strcmp(optarg, "stepfunctions") != 0) {
+				pw_out_printf(stderr, "prewarm validate: --target must be stepfunctions\n");
+				goto out;
+			}
+			sfn = 1;
 			continue;
 		}
 		int common = pw_cli_common_option(&cli, c, optarg);
@@ -200,6 +212,19 @@ int pw_cli_validate(int argc, char **argv)
 			continue;
 		}
 		pw_doc_free(doc);
+		if (sfn) {
+			/* What the export needs of an ARN does not depend on it. */
+			struct pw_sfn_export_opts o = {
+				"arn:aws:states:us-east-1:123456789012:activity:prewarm", NULL, 0, -1,
+				cli.config->vars};
+			json_object *def = NULL;
+			int bad = pw_cli_export_one(&cli, argv[i], &o, &def);
+			json_object_put(def);
+			if (bad) {
+				rc = PW_EXIT_USAGE;
+				continue;
+			}
+		}
 		dir_of(argv[i], dir, sizeof(dir));
 		if (!vars_ok(&cli, dir, done, &n_done, vars, n_vars)) {
 			rc = PW_EXIT_USAGE;

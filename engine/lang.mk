@@ -9,6 +9,7 @@ engine_libpwengine_la_SOURCES += \
 	engine/lang_intrinsic.h engine/lang_intrinsic_fns.c \
 	engine/pw_dataflow.c engine/pw_dataflow.h \
 	engine/pw_choice.c engine/pw_choice.h \
+	engine/pw_wait.c engine/pw_wait.h \
 	engine/pw_validate.c engine/pw_validate.h \
 	engine/lang_validate.h engine/lang_validate_fields.c \
 	engine/lang_validate_vars.c \
@@ -42,6 +43,11 @@ tests_unit_check_dataflow_LDADD = $(LANG_CHECK_LDADD)
 tests_unit_check_validate_CPPFLAGS = $(LANG_CHECK_CPPFLAGS)
 tests_unit_check_validate_LDADD = $(LANG_CHECK_LDADD)
 EXTRA_DIST += tests/data/workflows engine/LANGUAGE.md
+# Conformance with AWS-recorded executions: run by hand, needs a LocalStack
+# checkout (tests/conformance/README.md).
+EXTRA_DIST += tests/conformance/README.md tests/conformance/sfn_conformance.py \
+	tests/conformance/ls_stubs.py tests/conformance/ls_fakes.py \
+	tests/conformance/compare.py tests/conformance/json5lite.py
 tests_unit_check_doc_CPPFLAGS = $(LANG_CHECK_CPPFLAGS)
 tests_unit_check_doc_LDADD = $(LANG_CHECK_LDADD)
 tests_unit_check_graph_CPPFLAGS = $(LANG_CHECK_CPPFLAGS)

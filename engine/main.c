@@ -16,10 +16,13 @@ static const struct {
 	{"validate", pw_cli_validate, "check workflows without running them"},
 	{"plugins", pw_cli_plugins, "list plugins and their actions"},
 	{"graph", pw_cli_graph, "print a workflow as Graphviz DOT or Mermaid"},
-	{"history", pw_cli_history, "print an execution's history events"},
+	{"executions", pw_cli_executions, "list the journaled executions and their status"},
+	{"history", pw_cli_history, "print an execution's history (JSON lines or a timeline)"},
 	{"resume", pw_cli_resume, "continue an interrupted execution"},
 	{"warm", pw_cli_warm, "warm one PostgreSQL instance's cache (postgres-warm:Warm)"},
 	{"watch", pw_cli_watch, "run as a service: executions for the events in an SQS queue"},
+	{"export", pw_cli_export, "print a workflow as an AWS Step Functions definition"},
+	{"worker", pw_cli_worker, "run the Step Functions activity tasks of exported workflows"},
 };
 
 static void usage(FILE *f)

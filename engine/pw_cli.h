@@ -71,6 +71,11 @@ const char *pw_cli_state_dir(struct pw_cli *cli);
 int pw_cli_load_workflow(struct pw_cli *cli, const char *path, int check_resources,
 			 pw_doc **out);
 
+/* An integer option value in [min, max]: 0 with *out, or -1 after
+ * "prewarm CMD: FLAG expects an integer from MIN to MAX, got 'ARG'". */
+int pw_cli_int_arg(const char *cmd, const char *flag, const char *arg, long min, long max,
+		   int *out);
+
 /* Prints json (redacted) as one line on stdout. */
 void pw_cli_print_json(json_object *v);
 /* Prints {"Error": name, "Cause": cause} (redacted) on stdout. */
@@ -88,5 +93,22 @@ int pw_cli_graph(int argc, char **argv);
 int pw_cli_history(int argc, char **argv);
 int pw_cli_resume(int argc, char **argv);
 int pw_cli_warm(int argc, char **argv);
+int pw_cli_executions(int argc, char **argv);
+/* `history --format text` (cli_history_text.c): prints the timeline. */
+int pw_cli_history_text(const char *state_dir, const char *id, json_object *events);
+/* `graph --format svg` (cli_graph_svg.c): DOT text rendered by Graphviz's
+ * dot into *svg (malloc'd). 0; else why is filled and the exit code
+ * returned: PW_EXIT_USAGE when dot is not installed, PW_EXIT_FAILED when
+ * it failed (its messages relayed to stderr). */
+int pw_cli_graph_svg(const char *dot_text, char **svg, char *why, size_t why_len);
+
+int pw_cli_export(int argc, char **argv);
+int pw_cli_worker(int argc, char **argv);
+
+/* `export --to stepfunctions` of one workflow (engine/SFN.md): loads,
+ * validates, exports; prints diagnostics. *out NEW on PW_EXIT_OK. */
+struct pw_sfn_export_opts;
+int pw_cli_export_one(struct pw_cli *cli, const char *path, const struct pw_sfn_export_opts *o,
+		      json_object **out);
 
 #endif

@@ -2,20 +2,61 @@
 #include "pw_clock.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <time.h>
 
-static volatile sig_atomic_t cancel_flag;
+/* Set by the signal handler: a lock-free atomic is async-signal-safe. */
+static atomic_int cancel_flag;
+/* The token of the Map iteration / Parallel branch this thread runs. */
+static _Thread_local const struct pw_cancel *thread_token;
 
 void pw_cancel_request(void)
 {
-	cancel_flag = 1;
+	atomic_store(&cancel_flag, 1);
+}
+
+void pw_cancel_init(struct pw_cancel *c, const struct pw_cancel *parent)
+{
+	__atomic_store_n(&c->set, 0, __ATOMIC_RELAXED);
+	c->parent = parent;
+}
+
+void pw_cancel_set(struct pw_cancel *c)
+{
+	__atomic_store_n(&c->set, 1, __ATOMIC_RELEASE);
+}
+
+int pw_cancel_is_set(const struct pw_cancel *c)
+{
+	for (; c != NULL; c = c->parent)
+		if (__atomic_load_n(&c->set, __ATOMIC_ACQUIRE))
+			return 1;
+	return 0;
+}
+
+const struct pw_cancel *pw_cancel_current(void)
+{
+	return thread_token;
+}
+
+const struct pw_cancel *pw_cancel_enter(const struct pw_cancel *c)
+{
+	const struct pw_cancel *prev = thread_token;
+	thread_token = c;
+	return prev;
+}
+
+void pw_cancel_reset(void)
+{
+	cancel_flag = 0;
 }
 
 int pw_cancel_requested(void)
 {
-	return cancel_flag != 0;
+	return atomic_load(&cancel_flag) != 0 || pw_cancel_is_set(thread_token);
 }
 
 static int64_t ms_of(clockid_t id)
@@ -43,7 +84,7 @@ static int sys_sleep(void *ud, int64_t ms)
 	(void)ud;
 	int64_t end = ms_of(CLOCK_MONOTONIC) + ms;
 	for (;;) {
-		if (cancel_flag)
+		if (pw_cancel_requested())
 			return -1;
 		int64_t left = end - ms_of(CLOCK_MONOTONIC);
 		if (left <= 0)
@@ -51,7 +92,7 @@ static int sys_sleep(void *ud, int64_t ms)
 		if (left > 100)
 			left = 100;
 		struct timespec ts = {left / 1000, (left % 1000) * 1000000L};
-		while (nanosleep(&ts, &ts) != 0 && errno == EINTR && !cancel_flag)
+		while (nanosleep(&ts, &ts) != 0 && errno == EINTR && !atomic_load(&cancel_flag))
 			;
 	}
 }
@@ -63,23 +104,34 @@ const struct pw_clock *pw_clock_system(void)
 	return &system_clock;
 }
 
+/* One lock for every fake clock: tests are not about its speed. */
+static pthread_mutex_t fake_lock = PTHREAD_MUTEX_INITIALIZER;
+
 static int64_t fake_mono(void *ud)
 {
-	return ((struct pw_fake_clock *)ud)->mono;
+	pthread_mutex_lock(&fake_lock);
+	int64_t v = ((struct pw_fake_clock *)ud)->mono;
+	pthread_mutex_unlock(&fake_lock);
+	return v;
 }
 
 static int64_t fake_wall(void *ud)
 {
-	return ((struct pw_fake_clock *)ud)->wall;
+	pthread_mutex_lock(&fake_lock);
+	int64_t v = ((struct pw_fake_clock *)ud)->wall;
+	pthread_mutex_unlock(&fake_lock);
+	return v;
 }
 
 static int fake_sleep(void *ud, int64_t ms)
 {
 	struct pw_fake_clock *fc = ud;
+	pthread_mutex_lock(&fake_lock);
 	if (fc->n_slept < (int)(sizeof(fc->slept) / sizeof(fc->slept[0])))
 		fc->slept[fc->n_slept++] = ms;
 	fc->mono += ms;
 	fc->wall += ms;
+	pthread_mutex_unlock(&fake_lock);
 	return 0;
 }
 

@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "pw_dataflow.h"
+#include "pw_exec.h"
 #include "pw_lua_step.h"
 #include "pw_redact.h"
 #include "pw_resource.h"
@@ -219,12 +220,18 @@ static int check(struct pw_config *c, int64_t *lua_timeout_ms_out, pw_diag *diag
 			    json_object_get_int64(v) > ((int64_t)1 << 40))
 				return bad(doc, ptr, diag,
 					   "%s: expected a positive whole number of bytes", key);
+		} else if (strcmp(key, "map_max_concurrency") == 0) {
+			if (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) <= 0 ||
+			    json_object_get_int64(v) > 1024)
+				return bad(doc, ptr, diag,
+					   "%s: expected a whole number from 1 to 1024", key);
 		} else if (strcmp(key, "watch") == 0) {
 			/* `prewarm watch` checks it (pw_watch_config_load). */
 		} else {
 			return bad(doc, ptr, diag,
 				   "unknown key '%s' (known: plugin_path, state_dir, log_format, vars, "
-				   "plugins, resource_map, lua_timeout_seconds, payload_limit_bytes, watch)",
+				   "plugins, resource_map, lua_timeout_seconds, payload_limit_bytes, "
+				   "map_max_concurrency, watch)",
 				   key);
 		}
 	}
@@ -266,6 +273,9 @@ int pw_config_load(const char *path, struct pw_config **out, pw_diag *diag)
 	json_object *limit = NULL;
 	json_object_object_get_ex(c->root, "payload_limit_bytes", &limit);
 	pw_payload_limit_set(limit ? (size_t)json_object_get_int64(limit) : 0);
+	json_object *width = NULL;
+	json_object_object_get_ex(c->root, "map_max_concurrency", &width);
+	pw_exec_set_default_concurrency(width ? (int)json_object_get_int64(width) : 0);
 	*out = c;
 	return 0;
 }

@@ -12,6 +12,7 @@
  *   resource_map: {ARN: RESOURCE} Lambda ARNs -> lua: or PLUGIN:Action
  *   lua_timeout_seconds: N       budget of an unbounded lua: step
  *   payload_limit_bytes: N       States.DataLimitExceeded above it (256 KiB)
+ *   map_max_concurrency: N       Map items at once without MaxConcurrency (16)
  * Owner: engine-runtime.
  */
 #ifndef PW_CONFIG_H

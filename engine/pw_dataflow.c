@@ -7,6 +7,7 @@
 
 #include "pw_dataflow.h"
 #include "pw_intrinsic.h"
+#include "pw_log.h"
 #include "pw_path.h"
 
 int pw_apply_path(const char *path, int is_null, json_object *input,
@@ -21,7 +22,7 @@ int pw_apply_path(const char *path, int is_null, json_object *input,
 		*out = json_object_get(input);
 		return PW_OK;
 	}
-	return pw_path_get(path, input, context, out, "States.Runtime", err);
+	return pw_path_get_field(path, NULL, input, context, out, err);
 }
 
 /* One "key.$" value: a path or an intrinsic call. */
@@ -34,8 +35,8 @@ static int dynamic_value(const char *key, json_object *expr,
 				    "the value of '%s' must be a path or an "
 				    "intrinsic function call (a string)",
 				    key);
-	return pw_eval_dynamic(json_object_get_string(expr), input, context,
-			       out, err);
+	return pw_eval_dynamic_field(json_object_get_string(expr), key, input,
+				     context, out, err);
 }
 
 int pw_eval_dynamic(const char *expr, json_object *input,
@@ -44,6 +45,14 @@ int pw_eval_dynamic(const char *expr, json_object *input,
 	if (pw_intrinsic_is_call(expr))
 		return pw_intrinsic_eval(expr, input, context, out, err);
 	return pw_path_get(expr, input, context, out, "States.Runtime", err);
+}
+
+int pw_eval_dynamic_field(const char *expr, const char *field, json_object *input,
+			  json_object *context, json_object **out, pw_error *err)
+{
+	if (pw_intrinsic_is_call(expr))
+		return pw_intrinsic_eval(expr, input, context, out, err);
+	return pw_path_get_field(expr, field, input, context, out, err);
 }
 
 static int apply_template(json_object *tmpl, json_object *input,
@@ -234,11 +243,31 @@ size_t pw_payload_limit(void)
 	return payload_limit;
 }
 
+/* json-c writes UTF-8 as is, so the text's length is its size */
+static size_t payload_size(json_object *v)
+{
+	return strlen(json_object_to_json_string_ext(
+		v, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+}
+
+int pw_payload_check_result(json_object *v, const char *name, pw_error *err)
+{
+	size_t n = payload_size(v);
+	if (n <= payload_limit)
+		return PW_OK;
+	pw_log(PW_LOG_WARN, "engine",
+	       "state %s: result of %zu bytes is over the payload limit of %zu bytes "
+	       "(config payload_limit_bytes)",
+	       name, n, payload_limit);
+	return pw_error_set(err, "States.DataLimitExceeded",
+			    "The state/task '%s' returned a result with a size exceeding "
+			    "the maximum number of bytes service limit.",
+			    name);
+}
+
 int pw_payload_check(json_object *v, const char *what, pw_error *err)
 {
-	/* json-c writes UTF-8 as is, so the text's length is its size */
-	size_t n = strlen(json_object_to_json_string_ext(
-		v, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	size_t n = payload_size(v);
 	if (n <= payload_limit)
 		return PW_OK;
 	return pw_error_set(err, "States.DataLimitExceeded",

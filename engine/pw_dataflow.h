@@ -26,6 +26,12 @@ int pw_apply_template(json_object *tmpl, json_object *input,
 int pw_eval_dynamic(const char *expr, json_object *input,
 		    json_object *context, json_object **out, pw_error *err);
 
+/* pw_eval_dynamic naming the field (a "key.$" key, ErrorPath, CausePath)
+ * in the States.Runtime cause of a path that matches nothing, as Step
+ * Functions does (pw_path_get_field). */
+int pw_eval_dynamic_field(const char *expr, const char *field, json_object *input,
+			  json_object *context, json_object **out, pw_error *err);
+
 /* ResultPath: path NULL means "$" (the result replaces the input);
  * is_null means discard the result and keep the input. Otherwise the
  * result is written into a deep copy of input. */
@@ -65,5 +71,11 @@ size_t pw_payload_limit(void);
 /* PW_OK when v (NULL is JSON null) fits the limit; else PW_ERR with
  * States.DataLimitExceeded naming what ("the input of state 'S'"). */
 int pw_payload_check(json_object *v, const char *what, pw_error *err);
+
+/* pw_payload_check for the result or output of state `name`, with Step
+ * Functions' cause ("The state/task 'S' returned a result with a size
+ * exceeding the maximum number of bytes service limit."); the size and the
+ * limit go to the log. */
+int pw_payload_check_result(json_object *v, const char *name, pw_error *err);
 
 #endif

@@ -1,10 +1,11 @@
 /*
  * pw_exec - runs ASL state machines: Task, Choice, Wait, Pass, Succeed,
- * Fail, Map and Parallel (branches and items run one after another), with
- * Retry/Catch, TimeoutSeconds, dry-run, the context object and the
- * journal.
+ * Fail, Map and Parallel (their items and branches run concurrently, in
+ * pw_exec_map.c), with Retry/Catch, TimeoutSeconds, dry-run, the context
+ * object and the journal.
  */
 #include "pw_exec.h"
+#include "pw_exec_int.h"
 
 #include <limits.h>
 #include <math.h>
@@ -21,40 +22,9 @@
 #include "pw_path.h"
 #include "pw_retry.h"
 #include "pw_vars.h"
+#include "pw_wait.h"
 
 #define MAX_RETRIERS 64
-#define CANCELLED (-2) /* run_machine: stopped by a signal, resumable */
-
-struct exec {
-	const struct pw_exec_opts *o;
-	const struct pw_clock *clk;
-	const pw_doc *doc;
-	pw_journal *j;
-	json_object *ctx;       /* the context object ($$), owned */
-	json_object *state_ctx; /* ctx.State, borrowed from ctx */
-	char dir[4096];         /* the workflow's directory */
-	int64_t deadline;       /* execution deadline (mono ms), INT64_MAX */
-	int exiting_work_state; /* the StateExited being written ends a Task/Map/Parallel */
-	/* On resume: the TaskSucceeded events of Tasks that finished inside
-	 * the unfinished Map/Parallel state, "scope\x1fstate" -> [event, ...]
-	 * in order, and how many of each were handed out again. */
-	json_object *replay;
-	json_object *replay_used;
-	/* Dry run: Wait advances sim instead of sleeping; visits counts the
-	 * entries of each state ("scope\x1fstate"); loop_cut ends the run. */
-	struct pw_sim_clock sim;
-	json_object *visits;
-	int loop_cut;
-	/* History events so far (journaled or not): AWS-style event ids in
-	 * runtime error causes ("entered at the event id #N"). */
-	int64_t events;
-	char id[160];
-	/* Workflow variables: the scope the running state reads and assigns
-	 * (an iteration's own while it runs), and the Assign of the state
-	 * being run, evaluated and committed when it exits. */
-	pw_vars *vars;
-	json_object *pending;
-};
 
 /* ---- small helpers ------------------------------------------------ */
 
@@ -116,8 +86,10 @@ static void set_wall_time(struct exec *x, json_object *obj, const char *key)
 static int journal(struct exec *x, const char *type, const char *state, const char *scope,
 		   json_object *details, pw_error *err)
 {
-	x->events++;
+	pthread_mutex_lock(&x->sh->lock); /* Map iterations append from several threads */
+	x->events = ++x->sh->events;
 	if (x->j == NULL) {
+		pthread_mutex_unlock(&x->sh->lock);
 		json_object_put(details);
 		return PW_OK;
 	}
@@ -132,8 +104,12 @@ static int journal(struct exec *x, const char *type, const char *state, const ch
 	 * and a crash can only lose pure steps, which resume runs again. */
 	int lazy = strcmp(type, "StateEntered") == 0 || strcmp(type, "TaskProgress") == 0 ||
 		   (strcmp(type, "StateExited") == 0 && !x->exiting_work_state);
-	int rc = lazy ? pw_journal_append_nosync(x->j, type, state, details, err)
-		      : pw_journal_append(x->j, type, state, details, err);
+	int rc = pw_journal_append_nosync(x->j, type, state, details, err);
+	pthread_mutex_unlock(&x->sh->lock);
+	/* fsync outside the lock: Map items journaling at once share it
+	 * (it flushes every line written before it, theirs too). */
+	if (rc == PW_OK && !lazy)
+		rc = pw_journal_sync(x->j, err);
 	json_object_put(details);
 	return rc;
 }
@@ -182,25 +158,6 @@ static int eval_assign(struct exec *x, json_object *obj, json_object *input, con
 	if (x->vars == NULL)
 		return pw_error_set(err, "States.Runtime", "out of memory");
 	return pw_vars_eval(x->vars, a, input, x->ctx, where, &x->pending, err);
-}
-
-/* A Map iteration or Parallel branch runs in a scope of its own that
- * reads x->vars; scope_leave() ends it. */
-static int scope_enter(struct exec *x, pw_vars **outer, pw_error *err)
-{
-	pw_vars *inner = pw_vars_new(x->vars);
-	if (inner == NULL)
-		return pw_error_set(err, "States.Runtime", "out of memory");
-	*outer = x->vars;
-	x->vars = inner;
-	return PW_OK;
-}
-
-static void scope_leave(struct exec *x, pw_vars *outer)
-{
-	pw_vars_free(x->vars);
-	x->vars = outer;
-	pw_vars_bind(outer);
 }
 
 static int timed_out(struct exec *x, pw_error *err)
@@ -274,20 +231,26 @@ static int replay_task(struct exec *x, const char *name, const char *scope,
 {
 	char key[1024];
 	snprintf(key, sizeof(key), "%s\x1f%s", scope, name);
+	pthread_mutex_lock(&x->sh->lock); /* shared by the Map's iterations */
 	json_object *list = field(x->replay, key);
 	int used = json_object_get_int(field(x->replay_used, key));
-	if (list == NULL || (size_t)used >= json_object_array_length(list))
+	if (list == NULL || (size_t)used >= json_object_array_length(list)) {
+		pthread_mutex_unlock(&x->sh->lock);
 		return 0;
+	}
 	json_object *ev = json_object_array_get_idx(list, (size_t)used);
 	json_object *copy = NULL, *src = field(ev, "output");
 	json_object_object_add(x->replay_used, key, json_object_new_int(used + 1));
-	if (pw_journal_event_redacted(ev)) {
+	int redacted = pw_journal_event_redacted(ev);
+	int failed = !redacted && src != NULL && json_object_deep_copy(src, &copy, NULL) != 0;
+	pthread_mutex_unlock(&x->sh->lock);
+	if (redacted) {
 		pw_log(PW_LOG_INFO, "engine",
 		       "%s (%s): its journaled output held a secret, running it again", name,
 		       scope);
 		return 0;
 	}
-	if (src != NULL && json_object_deep_copy(src, &copy, NULL) != 0)
+	if (failed)
 		return 0;
 	pw_log(PW_LOG_INFO, "engine", "%s (%s): finished before the resume, not run again", name,
 	       scope);
@@ -357,106 +320,10 @@ static int do_task(struct exec *x, const char *name, const char *scope, json_obj
 	return rc;
 }
 
-static int do_parallel(struct exec *x, const char *name, const char *scope, json_object *state,
-		       json_object *eff, json_object **result, pw_error *err)
-{
-	json_object *branches = field(state, "Branches");
-	size_t n = json_object_array_length(branches);
-	json_object *arr = json_object_new_array_ext((int)n);
-	for (size_t i = 0; i < n; i++) {
-		char sub[600];
-		json_object *out = NULL;
-		snprintf(sub, sizeof(sub), "%s%s%s[%zu]", scope ? scope : "", scope ? "/" : "",
-			 name, i);
-		json_object *br = json_object_array_get_idx(branches, i);
-		pw_vars *outer = NULL;
-		int rc = scope_enter(x, &outer, err);
-		if (rc == PW_OK) {
-			rc = run_machine(x, br, NULL, sub, eff, &out, err);
-			scope_leave(x, outer);
-		}
-		enter_state(x, name, 0);
-		if (rc != PW_OK) {
-			json_object_put(arr);
-			return rc;
-		}
-		json_object_array_add(arr, out);
-	}
-	*result = arr;
-	return PW_OK;
-}
-
-static int do_map(struct exec *x, const char *name, const char *scope, json_object *state,
-		  json_object *eff, json_object **result, pw_error *err)
-{
-	json_object *items = NULL, *arr = NULL;
-	const char *items_path = str_field(state, "ItemsPath");
-	json_object *proc = field(state, "ItemProcessor");
-	json_object *sel = field(state, "ItemSelector");
-	int rc = PW_ERR;
-	if (proc == NULL)
-		proc = field(state, "Iterator");
-	if (sel == NULL)
-		sel = field(state, "Parameters");
-	if (pw_path_get(items_path ? items_path : "$", eff, x->ctx, &items, "States.Runtime",
-			err) != 0)
-		return PW_ERR;
-	if (!json_object_is_type(items, json_type_array)) {
-		pw_error_set(err, "States.Runtime", "Map %s: ItemsPath %s is not an array", name,
-			     items_path ? items_path : "$");
-		goto out;
-	}
-	size_t n = json_object_array_length(items);
-	arr = json_object_new_array_ext((int)n);
-	for (size_t i = 0; i < n; i++) {
-		json_object *value = json_object_array_get_idx(items, i);
-		json_object *item_in = NULL, *out = NULL;
-		char sub[600];
-		if (sel != NULL) {
-			json_object *map = json_object_new_object();
-			json_object *it = json_object_new_object();
-			json_object_object_add(it, "Index", json_object_new_int64((int64_t)i));
-			json_object_object_add(it, "Value", json_object_get(value));
-			json_object_object_add(map, "Item", it);
-			json_object_object_add(x->ctx, "Map", map);
-			int trc = pw_apply_template(sel, eff, x->ctx, &item_in, err);
-			json_object_object_del(x->ctx, "Map");
-			if (trc != 0)
-				goto out;
-		} else {
-			item_in = json_object_get(value);
-		}
-		snprintf(sub, sizeof(sub), "%s%s%s[%zu]", scope ? scope : "", scope ? "/" : "",
-			 name, i);
-		pw_vars *outer = NULL;
-		int mrc = scope_enter(x, &outer, err);
-		if (mrc == PW_OK) {
-			mrc = run_machine(x, proc, NULL, sub, item_in, &out, err);
-			scope_leave(x, outer);
-		}
-		json_object_put(item_in);
-		enter_state(x, name, 0);
-		if (mrc != PW_OK) {
-			rc = mrc;
-			goto out;
-		}
-		json_object_array_add(arr, out);
-	}
-	*result = arr;
-	arr = NULL;
-	rc = PW_OK;
-out:
-	json_object_put(arr);
-	json_object_put(items);
-	return rc;
-}
-
 /* A state's output over the payload limit is States.DataLimitExceeded. */
 static int work_output_fits(const char *name, json_object *out, pw_error *err)
 {
-	char what[300];
-	snprintf(what, sizeof(what), "the output of state '%s'", name);
-	return pw_payload_check(out, what, err);
+	return pw_payload_check_result(out, name, err);
 }
 
 /*
@@ -485,15 +352,13 @@ static int run_work_state(struct exec *x, const char *name, const char *scope,
 		if (strcmp(type, "Task") == 0)
 			rc = do_task(x, name, scope, state, raw, eff, attempt, &result, err);
 		else if (strcmp(type, "Parallel") == 0)
-			rc = do_parallel(x, name, scope, state, eff, &result, err);
+			rc = pw_exec_parallel(x, name, scope, state, eff, &result, err);
 		else
-			rc = do_map(x, name, scope, state, eff, &result, err);
+			rc = pw_exec_map(x, name, scope, state, eff, &result, err);
 		if (rc == CANCELLED)
 			goto done;
 		if (rc == PW_OK) {
-			char what[300];
-			snprintf(what, sizeof(what), "the result of state '%s'", name);
-			if (pw_payload_check(result, what, err) == PW_OK)
+			if (pw_payload_check_result(result, name, err) == PW_OK)
 				break;
 			rc = PW_ERR;
 			goto caught; /* terminal: no retry */
@@ -595,19 +460,19 @@ static int run_wait(struct exec *x, const char *name, json_object *state, json_o
 		    pw_error *err)
 {
 	json_object *v;
-	const char *p;
+	const char *p = NULL;
 	double wait_s = 0;
+	int rc;
 	if ((v = field(state, "Seconds")) != NULL) {
 		wait_s = json_object_get_double(v);
 	} else if ((p = str_field(state, "SecondsPath")) != NULL) {
 		if (pw_path_get(p, eff, x->ctx, &v, "States.Runtime", err) != 0)
 			return PW_ERR;
-		int ok = json_object_is_type(v, json_type_int) || json_object_is_type(v, json_type_double);
+		rc = pw_wait_seconds_check(p, v, err); /* an integer >= 0, as Step Functions */
 		wait_s = json_object_get_double(v);
 		json_object_put(v);
-		if (!ok || wait_s < 0)
-			return pw_error_set(err, "States.Runtime",
-					    "Wait %s: SecondsPath %s is not a non-negative number", name, p);
+		if (rc != PW_OK)
+			return PW_ERR;
 	} else {
 		const char *ts = str_field(state, "Timestamp");
 		json_object *tv = NULL;
@@ -618,12 +483,18 @@ static int run_wait(struct exec *x, const char *name, json_object *state, json_o
 		}
 		double epoch;
 		int bad = ts == NULL || pw_timestamp_parse(ts, &epoch) != 0;
+		if (bad)
+			pw_error_set(err, "States.Runtime",
+				     "The TimestampPath parameter does not reference a valid ISO-8601 "
+				     "extended offset date-time format string: %s == %s",
+				     p ? p : "Timestamp", ts ? ts : json_object_to_json_string(tv));
 		json_object_put(tv);
 		if (bad)
-			return pw_error_set(err, "States.Runtime",
-					    "Wait %s: no valid Seconds or RFC 3339 Timestamp", name);
+			return PW_ERR;
 		wait_s = epoch - (double)x->clk->wall_ms(x->clk->ud) / 1000.0;
 	}
+	if (wait_s > PW_WAIT_MAX_SECONDS)
+		return pw_error_set(err, "States.Runtime", "Wait state delay is too long.");
 	if (wait_s <= 0)
 		return PW_OK;
 	if (x->o->dry_run) /* the simulated clock moves on, nothing sleeps */
@@ -643,12 +514,12 @@ static int run_fail(struct exec *x, json_object *state, json_object *raw, pw_err
 	const char *p;
 	int rc = PW_ERR;
 	if ((p = str_field(state, "ErrorPath")) != NULL) {
-		if (pw_eval_dynamic(p, raw, x->ctx, &ev, err) != 0)
+		if (pw_eval_dynamic_field(p, "ErrorPath", raw, x->ctx, &ev, err) != 0)
 			goto out;
 		error = json_object_get_string(ev);
 	}
 	if ((p = str_field(state, "CausePath")) != NULL) {
-		if (pw_eval_dynamic(p, raw, x->ctx, &cv, err) != 0)
+		if (pw_eval_dynamic_field(p, "CausePath", raw, x->ctx, &cv, err) != 0)
 			goto out;
 		cause = json_object_get_string(cv);
 	}
@@ -719,20 +590,26 @@ out:
  * loop would repeat until something outside changes. */
 static int dry_run_loop(struct exec *x, const char *scope, const char *name)
 {
-	if (x->loop_cut)
-		return 1;
 	char key[1024];
 	snprintf(key, sizeof(key), "%s\x1f%s", scope ? scope : "", name);
-	int seen = json_object_get_int(field(x->visits, key)) + 1;
 	int max = x->o->dry_run_max_visits > 0 ? x->o->dry_run_max_visits : PW_DRY_RUN_MAX_VISITS;
-	json_object_object_add(x->visits, key, json_object_new_int(seen));
+	pthread_mutex_lock(&x->sh->lock); /* shared by the Map's iterations */
+	int cut = x->sh->loop_cut, seen = 0;
+	if (!cut) {
+		seen = json_object_get_int(field(x->visits, key)) + 1;
+		json_object_object_add(x->visits, key, json_object_new_int(seen));
+		if (seen > max)
+			x->sh->loop_cut = 1;
+	}
+	pthread_mutex_unlock(&x->sh->lock);
+	if (cut)
+		return 1;
 	if (seen <= max)
 		return 0;
 	pw_log(PW_LOG_INFO, "dry-run",
 	       "loop would repeat: state %s%s%s visited %d times; the dry run ends here "
 	       "(a real run goes on until the loop's exit condition holds)",
 	       name, scope ? " in " : "", scope ? scope : "", max);
-	x->loop_cut = 1;
 	return 1;
 }
 
@@ -863,6 +740,12 @@ static int run_machine(struct exec *x, json_object *machine, const char *start,
 	return rc;
 }
 
+int pw_exec_machine(struct exec *x, json_object *machine, const char *start, const char *scope,
+		    json_object *input, json_object **out, pw_error *err)
+{
+	return run_machine(x, machine, start, scope, input, out, err);
+}
+
 /* ---- executions --------------------------------------------------- */
 
 void pw_exec_result_clear(struct pw_exec_result *res)
@@ -907,6 +790,12 @@ static int exec_init(struct exec *x, const pw_doc *doc, const struct pw_exec_opt
 {
 	char abs[4096], name[300];
 	memset(x, 0, sizeof(*x));
+	/* Not inside *x: an iteration's context is a copy of its parent's,
+	 * made while the other iterations update this. */
+	x->sh = calloc(1, sizeof(*x->sh));
+	if (x->sh == NULL)
+		abort(); /* a few bytes at start: no sane way on */
+	pthread_mutex_init(&x->sh->lock, NULL);
 	x->o = o;
 	x->doc = doc;
 	x->clk = o->clock ? o->clock : pw_clock_system();
@@ -963,6 +852,9 @@ static void exec_fini(struct exec *x)
 	x->pending = NULL;
 	pw_vars_free(x->vars);
 	x->vars = NULL;
+	pthread_mutex_destroy(&x->sh->lock);
+	free(x->sh);
+	x->sh = NULL;
 }
 
 /* Runs from `start` (NULL: StartAt) and records the end in the journal. */
@@ -1122,7 +1014,9 @@ static int build_replay(struct exec *x, json_object *events, pw_error *err)
 		if (type && strcmp(type, "StateExited") == 0 && field(ev, "scope") == NULL)
 			from = i + 1;
 	}
-	const char *resource = NULL; /* of the latest scoped TaskScheduled */
+	/* scope -> resource of its latest TaskScheduled: items run at once,
+	 * but one scope runs one Task at a time. */
+	json_object *scheduled = json_object_new_object();
 	for (size_t i = from; i < n; i++) {
 		json_object *ev = json_object_array_get_idx(events, i);
 		const char *type = str_field(ev, "type"), *scope = str_field(ev, "scope");
@@ -1130,12 +1024,16 @@ static int build_replay(struct exec *x, json_object *events, pw_error *err)
 		if (type == NULL || scope == NULL || state == NULL)
 			continue;
 		if (strcmp(type, "TaskScheduled") == 0)
-			resource = str_field(ev, "resource");
+			json_object_object_add(scheduled, scope,
+					       json_object_get(field(ev, "resource")));
 		if (strcmp(type, "TaskSucceeded") != 0)
 			continue;
-		/* Tasks run one at a time: its TaskScheduled is the latest. */
-		if (pw_journal_event_redacted(ev) && resource_mutates(x, resource))
-			return lost_secret(err, state, resource, "its output held");
+		const char *resource = str_field(scheduled, scope);
+		if (pw_journal_event_redacted(ev) && resource_mutates(x, resource)) {
+			lost_secret(err, state, resource, "its output held");
+			json_object_put(scheduled);
+			return PW_ERR;
+		}
 		char key[1024];
 		snprintf(key, sizeof(key), "%s\x1f%s", scope, state);
 		if (x->replay == NULL) {
@@ -1149,6 +1047,7 @@ static int build_replay(struct exec *x, json_object *events, pw_error *err)
 		}
 		json_object_array_add(list, json_object_get(ev));
 	}
+	json_object_put(scheduled);
 	return PW_OK;
 }
 
@@ -1192,20 +1091,28 @@ static int resume_point(struct exec *x, json_object *events, const struct pw_jou
 	while (k >= 0 && (pw_journal_event_redacted(json_object_array_get_idx(events, (size_t)k)) ||
 			  pw_vars_lost_at(events, k))) {
 		long prev = prev_top_exit(events, k);
-		const char *resource = NULL; /* of the latest TaskScheduled */
+		/* scope ("" at the top) -> its latest TaskScheduled's resource */
+		json_object *scheduled = json_object_new_object();
 		for (long i = prev + 1; i <= k; i++) {
 			json_object *ev = json_object_array_get_idx(events, (size_t)i);
 			const char *type = str_field(ev, "type");
+			const char *scope = str_field(ev, "scope") ? str_field(ev, "scope") : "";
 			if (type && strcmp(type, "TaskScheduled") == 0)
-				resource = str_field(ev, "resource");
+				json_object_object_add(scheduled, scope,
+						       json_object_get(field(ev, "resource")));
+			const char *resource = str_field(scheduled, scope);
 			/* A call still in flight when a process died runs
 			 * again anyway; one that finished must not. */
 			if (type && (strcmp(type, "TaskSucceeded") == 0 ||
 				     strcmp(type, "TaskFailed") == 0) &&
-			    resource_mutates(x, resource))
-				return lost_secret(err, str_field(ev, "state"), resource,
-						   "the state data to continue from held");
+			    resource_mutates(x, resource)) {
+				lost_secret(err, str_field(ev, "state"), resource,
+					    "the state data to continue from held");
+				json_object_put(scheduled);
+				return PW_ERR;
+			}
 		}
+		json_object_put(scheduled);
 		pw_log(PW_LOG_INFO, "engine",
 		       "%s: its output or a variable held a secret the history does not keep: "
 		       "it runs again",
@@ -1282,7 +1189,7 @@ static int resume_locked(const pw_doc *doc, const char *id, const struct pw_exec
 	ro.dry_run = 0;
 	json_object *input = field(s.started, "input");
 	exec_init(&x, doc, &ro, id, input, str_field(s.started, "startTime"));
-	x.events = (int64_t)json_object_array_length(events);
+	x.events = x.sh->events = (int64_t)json_object_array_length(events);
 	x.j = j;
 	j = NULL;
 	res->resumed = 1;

@@ -89,4 +89,11 @@ int pw_exec_resume(const pw_doc *doc, const char *id,
 		   const struct pw_exec_opts *o, struct pw_exec_result *res,
 		   pw_error *err);
 
+/* Config `map_max_concurrency` (process-wide, like the Lua budget): how
+ * many Map items / Parallel branches run at once when MaxConcurrency is
+ * absent or 0. n <= 0 restores PW_MAP_DEFAULT_CONCURRENCY. */
+#define PW_MAP_DEFAULT_CONCURRENCY 16
+void pw_exec_set_default_concurrency(int n);
+int pw_exec_default_concurrency(void);
+
 #endif

@@ -15,7 +15,41 @@ struct g {
 	enum pw_graph_format fmt;
 	int next_id;
 	int next_cluster;
+	const struct pw_graph_marks *marks; /* NULL: a plain drawing */
+	int n_edges;                        /* Mermaid numbers links for linkStyle */
+	json_object *classes;               /* Mermaid: class -> [node numbers] */
+	json_object *taken;                 /* Mermaid: indexes of the links taken */
 };
+
+enum mark { M_NONE, M_VISITED, M_FAILED, M_CURRENT };
+
+static enum mark state_mark(const struct g *g, const char *name)
+{
+	const struct pw_graph_marks *m = g->marks;
+	if (m == NULL || name == NULL)
+		return M_NONE;
+	if (m->failed && strcmp(m->failed, name) == 0)
+		return M_FAILED;
+	if (m->current && strcmp(m->current, name) == 0)
+		return M_CURRENT;
+	return m->visited && json_object_object_get_ex(m->visited, name, NULL) ? M_VISITED : M_NONE;
+}
+
+/* Nonzero when the execution went from state `from` to `to` (NULL: the end). */
+static int edge_taken(const struct g *g, const char *from, const char *to)
+{
+	char key[600];
+	if (g->marks == NULL || g->marks->edges == NULL || from == NULL)
+		return 0;
+	snprintf(key, sizeof(key), "%s\x1f%s", from, to ? to : "");
+	return json_object_object_get_ex(g->marks->edges, key, NULL);
+}
+
+static const char *const mark_class[] = {NULL, "visited", "failed", "current"};
+static const char *const mark_dot[] = {
+	NULL, "fillcolor=\"#d4edda\", color=\"#2e7d32\", penwidth=2",
+	"fillcolor=\"#f8d7da\", color=\"#c62828\", penwidth=3",
+	"fillcolor=\"#cce5ff\", color=\"#1565c0\", penwidth=3"};
 
 enum edge_style { E_SOLID, E_DASHED, E_DOTTED };
 
@@ -82,20 +116,36 @@ static void node(struct g *g, int id, const char *name, json_object *state)
 		k++;
 	if (strcmp(shapes[k].type, type) != 0)
 		k = 1; /* unknown: a plain box */
+	enum mark mk = state_mark(g, name);
 	if (g->fmt == PW_GRAPH_DOT) {
 		fprintf(g->f, "  n%d [%s, label=\"", id, shapes[k].dot);
 		put_label(g, label);
-		fputs("\"];\n", g->f);
+		if (mk != M_NONE)
+			fprintf(g->f, "\", style=\"filled%s\", %s", k == 0 ? ",rounded" : "",
+				mark_dot[mk]);
+		else
+			fputs("\"", g->f);
+		fputs("];\n", g->f);
 	} else {
 		fprintf(g->f, "  n%d%s", id, shapes[k].open);
 		put_label(g, label);
 		fprintf(g->f, "%s\n", shapes[k].close);
+		if (mk != M_NONE) {
+			json_object *l = NULL;
+			if (!json_object_object_get_ex(g->classes, mark_class[mk], &l)) {
+				l = json_object_new_array();
+				json_object_object_add(g->classes, mark_class[mk], l);
+			}
+			json_object_array_add(l, json_object_new_int(id));
+		}
 	}
 }
 
+/* An edge between node ids; taken: the execution went along it. */
 static void edge(struct g *g, const char *from, const char *to,
-		 const char *label, enum edge_style style)
+		 const char *label, enum edge_style style, int taken)
 {
+	int index = g->n_edges++;
 	if (g->fmt == PW_GRAPH_DOT) {
 		fprintf(g->f, "  %s -> %s [", from, to);
 		if (label && *label) {
@@ -106,8 +156,13 @@ static void edge(struct g *g, const char *from, const char *to,
 		if (style != E_SOLID)
 			fprintf(g->f, "%sstyle=%s", label && *label ? ", " : "",
 				style == E_DASHED ? "dashed" : "dotted");
+		if (taken)
+			fprintf(g->f, "%scolor=\"#2e7d32\", penwidth=3",
+				(label && *label) || style != E_SOLID ? ", " : "");
 		fputs("];\n", g->f);
 	} else {
+		if (taken)
+			json_object_array_add(g->taken, json_object_new_int(index));
 		fprintf(g->f, "  %s %s", from,
 			style == E_SOLID ? "-->" : "-.->");
 		if (label && *label) {
@@ -251,7 +306,8 @@ static void machine(struct g *g, json_object *m, const char *parent,
 
 	if (lookup(ids, str_field(m, "StartAt"), to, sizeof(to)) == 0)
 		edge(g, parent ? parent : start_id, to,
-		     parent ? "start" : "", parent ? E_DASHED : E_SOLID);
+		     parent ? "start" : "", parent ? E_DASHED : E_SOLID,
+		     state_mark(g, str_field(m, "StartAt")) != M_NONE);
 
 	json_object_object_foreach(states, name2, st)
 	{
@@ -261,13 +317,15 @@ static void machine(struct g *g, json_object *m, const char *parent,
 			continue;
 		const char *type = str_field(st, "Type");
 		if (lookup(ids, str_field(st, "Next"), to, sizeof(to)) == 0)
-			edge(g, from, to, "Next", E_SOLID);
+			edge(g, from, to, "Next", E_SOLID,
+			     edge_taken(g, name2, str_field(st, "Next")));
 		if ((json_object_object_get_ex(st, "End", &v) &&
 		     json_object_get_boolean(v)) ||
 		    (type && strcmp(type, "Succeed") == 0))
-			edge(g, from, end_id, "", E_SOLID);
+			edge(g, from, end_id, "", E_SOLID, edge_taken(g, name2, NULL));
 		if (type && strcmp(type, "Fail") == 0)
-			edge(g, from, end_id, "fails", E_DOTTED);
+			edge(g, from, end_id, "fails", E_DOTTED,
+			     state_mark(g, name2) != M_NONE);
 		if (json_object_object_get_ex(st, "Choices", &v) &&
 		    json_object_is_type(v, json_type_array)) {
 			for (size_t i = 0; i < json_object_array_length(v); i++) {
@@ -276,11 +334,13 @@ static void machine(struct g *g, json_object *m, const char *parent,
 					   sizeof(to)) != 0)
 					continue;
 				rule_label(rule, i, label, sizeof(label));
-				edge(g, from, to, label, E_SOLID);
+				edge(g, from, to, label, E_SOLID,
+				     edge_taken(g, name2, str_field(rule, "Next")));
 			}
 		}
 		if (lookup(ids, str_field(st, "Default"), to, sizeof(to)) == 0)
-			edge(g, from, to, "Default", E_SOLID);
+			edge(g, from, to, "Default", E_SOLID,
+			     edge_taken(g, name2, str_field(st, "Default")));
 		if (json_object_object_get_ex(st, "Retry", &v) &&
 		    json_object_is_type(v, json_type_array)) {
 			for (size_t i = 0; i < json_object_array_length(v); i++) {
@@ -293,7 +353,8 @@ static void machine(struct g *g, json_object *m, const char *parent,
 					attempts = json_object_get_int(ma);
 				snprintf(label, sizeof(label), "Retry %s x%d",
 					 names, attempts);
-				edge(g, from, from, label, E_DOTTED);
+				edge(g, from, from, label, E_DOTTED,
+				     edge_taken(g, name2, name2));
 			}
 		}
 		if (json_object_object_get_ex(st, "Catch", &v) &&
@@ -306,7 +367,8 @@ static void machine(struct g *g, json_object *m, const char *parent,
 					continue;
 				error_names(c, names, sizeof(names));
 				snprintf(label, sizeof(label), "Catch %s", names);
-				edge(g, from, to, label, E_DASHED);
+				edge(g, from, to, label, E_DASHED,
+				     edge_taken(g, name2, str_field(c, "Next")));
 			}
 		}
 	}
@@ -317,18 +379,70 @@ static void machine(struct g *g, json_object *m, const char *parent,
 
 int pw_graph_write(json_object *root, enum pw_graph_format fmt, FILE *f)
 {
-	struct g g = {f, fmt, 0, 0};
+	return pw_graph_write_marked(root, fmt, NULL, f);
+}
+
+/* Mermaid: the marks as classes and link styles, after every node and link. */
+static void mermaid_marks(struct g *g)
+{
+	static const char *const defs[] = {
+		NULL, "fill:#d4edda,stroke:#2e7d32,stroke-width:2px",
+		"fill:#f8d7da,stroke:#c62828,stroke-width:3px",
+		"fill:#cce5ff,stroke:#1565c0,stroke-width:3px"};
+	for (int k = M_VISITED; k <= M_CURRENT; k++) {
+		json_object *l = NULL;
+		fprintf(g->f, "  classDef %s %s\n", mark_class[k], defs[k]);
+		if (!json_object_object_get_ex(g->classes, mark_class[k], &l))
+			continue;
+		fputs("  class ", g->f);
+		for (size_t i = 0; i < json_object_array_length(l); i++)
+			fprintf(g->f, "%sn%d", i ? "," : "",
+				json_object_get_int(json_object_array_get_idx(l, i)));
+		fprintf(g->f, " %s\n", mark_class[k]);
+	}
+	size_t n = json_object_array_length(g->taken);
+	if (n == 0)
+		return;
+	fputs("  linkStyle ", g->f);
+	for (size_t i = 0; i < n; i++)
+		fprintf(g->f, "%s%d", i ? "," : "",
+			json_object_get_int(json_object_array_get_idx(g->taken, i)));
+	fputs(" stroke:#2e7d32,stroke-width:3px\n", g->f);
+}
+
+int pw_graph_write_marked(json_object *root, enum pw_graph_format fmt,
+			  const struct pw_graph_marks *marks, FILE *f)
+{
+	struct g g = {f, fmt, 0, 0, marks, 0, NULL, NULL};
 	if (f == NULL || !json_object_is_type(root, json_type_object))
 		return -1;
-	if (fmt == PW_GRAPH_DOT)
+	if (fmt == PW_GRAPH_DOT) {
 		fputs("digraph workflow {\n  rankdir=TB;\n"
 		      "  node [fontname=\"Helvetica\"];\n"
 		      "  edge [fontname=\"Helvetica\", fontsize=10];\n",
 		      f);
-	else
+		if (marks && marks->title) {
+			fputs("  labelloc=t;\n  label=\"", f);
+			put_label(&g, marks->title);
+			fputs("\";\n", f);
+		}
+	} else {
+		if (marks && marks->title) {
+			/* Mermaid front matter: the diagram's title */
+			fputs("---\ntitle: \"", f);
+			put_label(&g, marks->title);
+			fputs("\"\n---\n", f);
+		}
 		fputs("flowchart TD\n", f);
+	}
+	g.classes = json_object_new_object();
+	g.taken = json_object_new_array();
 	machine(&g, root, NULL, NULL, 0);
 	if (fmt == PW_GRAPH_DOT)
 		fputs("}\n", f);
+	else if (marks != NULL)
+		mermaid_marks(&g);
+	json_object_put(g.classes);
+	json_object_put(g.taken);
 	return ferror(f) ? -1 : 0;
 }

@@ -1,6 +1,7 @@
 /* pw_log - stderr logger; lines are written (redacted) through pw_out. */
 #include "pw_log.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,9 @@
 static enum pw_log_format log_format = PW_LOG_AUTO;
 static enum pw_log_level log_min = PW_LOG_INFO;
 static FILE *log_stream;
+/* One line at a time: a JSON line is two writes (text, newline), and
+ * Map iterations log from several threads. */
+static pthread_mutex_t line_lock = PTHREAD_MUTEX_INITIALIZER;
 
 void pw_log_setup(enum pw_log_format fmt, enum pw_log_level min_level)
 {
@@ -92,6 +96,7 @@ void pw_logv(enum pw_log_level level, const char *component, const char *fmt,
 	enum pw_log_format fmt_now = log_format;
 	if (fmt_now == PW_LOG_AUTO)
 		fmt_now = isatty(fileno(f)) ? PW_LOG_TEXT : PW_LOG_JSON;
+	pthread_mutex_lock(&line_lock);
 	if (fmt_now == PW_LOG_TEXT) {
 		pw_out_printf(f, "%s %-5s %s: %s\n", ts, level_name(level),
 			      component ? component : "engine", msg);
@@ -107,6 +112,7 @@ void pw_logv(enum pw_log_level level, const char *component, const char *fmt,
 		json_object_put(o);
 	}
 	fflush(f);
+	pthread_mutex_unlock(&line_lock);
 	free(msg);
 }
 

@@ -303,6 +303,50 @@ out:
 	return rc;
 }
 
+/* The path in the bracket form Step Functions prints: $['a']['b'][0]. */
+static void bracket_form(const char *expr, char *buf, size_t len)
+{
+	struct lang_path *path = NULL;
+	size_t used = (size_t)snprintf(buf, len, "%s", "$");
+	if (lang_path_parse(expr, strlen(expr), &path, NULL, 0) != 0)
+		return;
+	for (size_t i = 0; i < path->n && used < len; i++) {
+		const struct lang_step *st = &path->steps[i];
+		int n = st->kind == LANG_STEP_NAME
+				? snprintf(buf + used, len - used, "['%s']", st->name)
+				: snprintf(buf + used, len - used, "[%ld]", st->index);
+		if (n < 0)
+			break;
+		used += (size_t)n;
+	}
+	lang_path_free(path);
+}
+
+int pw_path_get_field(const char *expr, const char *field, json_object *input,
+		      json_object *context, json_object **out, pw_error *err)
+{
+	/* $name: a variable keeps this engine's words (no variable named ...) */
+	if (expr != NULL && expr[0] == '$' && expr[1] != '\0' && strchr(".[$", expr[1]) == NULL)
+		return pw_path_get(expr, input, context, out, "States.Runtime", err);
+	int rc = pw_path_get(expr, input, context, out, NULL, err);
+	if (rc != 1)
+		return rc;
+	if (field == NULL) {
+		char brackets[512];
+		bracket_form(expr, brackets, sizeof(brackets));
+		return pw_error_set(err, "States.Runtime",
+				    "Invalid path '%s' : No results for path: %s", expr,
+				    brackets);
+	}
+	json_object *doc = strncmp(expr, "$$", 2) == 0 ? context : input;
+	return pw_error_set(err, "States.Runtime",
+			    "The JSONPath '%s' specified for the field '%s' could not be found "
+			    "in the input '%s'",
+			    expr, field,
+			    json_object_to_json_string_ext(
+				    doc, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+}
+
 /* --- writing (ResultPath) ------------------------------------------------- */
 
 int pw_path_set(const char *expr, json_object **doc, json_object *value,

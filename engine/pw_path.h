@@ -34,6 +34,17 @@ int pw_path_get(const char *expr, json_object *input, json_object *context,
 		json_object **out, const char *missing_error, pw_error *err);
 
 /*
+ * pw_path_get for a path a state field holds, raising States.Runtime in
+ * Step Functions' words when nothing matches. field NULL (InputPath,
+ * OutputPath): "Invalid path '$.a' : No results for path: $['a']";
+ * otherwise "The JSONPath '$.a' specified for the field 'F' could not be
+ * found in the input '{...}'" (the input is the context object for $$).
+ * A variable path ($name...) fails as pw_path_get does.
+ */
+int pw_path_get_field(const char *expr, const char *field, json_object *input,
+		      json_object *context, json_object **out, pw_error *err);
+
+/*
  * Writes value (a NEW reference taken over by this call) at reference path
  * expr inside *doc, creating intermediate objects as ASL ResultPath does.
  * "$" replaces *doc. *doc may be replaced (old root put). Fails with

@@ -1,6 +1,7 @@
 /* pw_redact - secret registry, the spellings of a secret, the redactor. */
 #include "pw_redact.h"
 
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -263,6 +264,10 @@ void pw_spellings_free(char **list)
  * another (a token and its signature), the whole token must be hidden,
  * not just the part registered first. */
 static struct strlist registry;
+/* Map iterations and Parallel branches register and redact from several
+ * threads: a secret one thread registers is redacted in every output
+ * written after add_secret() returned, whichever thread writes it. */
+static pthread_rwlock_t registry_lock = PTHREAD_RWLOCK_INITIALIZER;
 
 static void registry_insert(char *s)
 {
@@ -294,6 +299,7 @@ static void registry_insert(char *s)
 void pw_secret_add(const char *secret)
 {
 	char **sp = pw_secret_spellings(secret);
+	pthread_rwlock_wrlock(&registry_lock);
 	if (sp == NULL) {
 		/* Out of memory: keep at least the plain value. */
 		if (secret != NULL && strlen(secret) >= MIN_SECRET) {
@@ -301,16 +307,20 @@ void pw_secret_add(const char *secret)
 			if (copy != NULL)
 				registry_insert(copy);
 		}
+		pthread_rwlock_unlock(&registry_lock);
 		return;
 	}
 	for (size_t i = 0; sp[i] != NULL; i++)
 		registry_insert(sp[i]); /* takes it */
+	pthread_rwlock_unlock(&registry_lock);
 	free(sp);
 }
 
 void pw_secret_clear(void)
 {
+	pthread_rwlock_wrlock(&registry_lock);
 	list_free(&registry);
+	pthread_rwlock_unlock(&registry_lock);
 }
 
 /* Replaces every occurrence of one spelling in *s (malloc'd) by "***". */
@@ -348,11 +358,14 @@ char *pw_redact(const char *s)
 	char *out = strdup(s);
 	if (out == NULL)
 		return NULL;
+	pthread_rwlock_rdlock(&registry_lock);
 	for (size_t i = 0; i < registry.n; i++) {
 		if (redact_one(&out, registry.v[i]) != 0) {
 			free(out);
-			return NULL;
+			out = NULL;
+			break;
 		}
 	}
+	pthread_rwlock_unlock(&registry_lock);
 	return out;
 }

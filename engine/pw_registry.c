@@ -9,6 +9,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,13 +30,22 @@ struct loaded {
 	const struct pw_plugin *desc;
 	void *state;
 	int initialized;
+	/* Held around each call of an action without PW_ACTION_THREAD_SAFE:
+	 * such a plugin sees one call at a time, whatever Map/Parallel do.
+	 * Recursive: an action may invoke() another of its own plugin. */
+	pthread_mutex_t serial;
 };
 
 struct pw_registry {
 	char **dirs;
 	size_t n_dirs;
 	json_object *config; /* own reference, may be NULL */
-	struct loaded *plugins;
+	/* Loading, resolving and init() under `lock`: Map iterations and
+	 * Parallel branches resolve resources from several threads. Each
+	 * loaded plugin has its own allocation, so a pointer to it stays
+	 * valid while another thread loads more. */
+	pthread_mutex_t lock;
+	struct loaded **plugins;
 	size_t n, cap;
 	int scanned;
 	/* Files tried already (loaded or refused), so a scan never dlopens
@@ -53,7 +63,7 @@ struct target {
 	int sdk_names;
 };
 
-static const char *init_component = "plugin";
+static _Thread_local const char *init_component = "plugin";
 
 /* ---- search path and loading -------------------------------------- */
 
@@ -109,6 +119,14 @@ int pw_registry_open_from(const char *search_path, const char *from, json_object
 {
 	*out = NULL;
 	pw_registry *r = calloc(1, sizeof(*r));
+	if (r != NULL) {
+		/* Recursive: resolving may scan, and scanning is public. */
+		pthread_mutexattr_t attr;
+		pthread_mutexattr_init(&attr);
+		pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
+		pthread_mutex_init(&r->lock, &attr);
+		pthread_mutexattr_destroy(&attr);
+	}
 	if (r == NULL)
 		return pw_error_set(err, "States.Runtime", "out of memory");
 	if (search_path == NULL || search_path[0] == '\0') {
@@ -140,11 +158,13 @@ void pw_registry_close(pw_registry *r)
 	if (r == NULL)
 		return;
 	for (size_t i = r->n; i-- > 0;) {
-		struct loaded *lp = &r->plugins[i];
+		struct loaded *lp = r->plugins[i];
 		if (lp->initialized && lp->desc->fini)
 			lp->desc->fini(lp->state);
 		dlclose(lp->dl);
 		free(lp->path);
+		pthread_mutex_destroy(&lp->serial);
+		free(lp);
 	}
 	for (size_t i = 0; i < r->n_dirs; i++)
 		free(r->dirs[i]);
@@ -154,6 +174,7 @@ void pw_registry_close(pw_registry *r)
 	free(r->dirs);
 	free(r->plugins);
 	json_object_put(r->config);
+	pthread_mutex_destroy(&r->lock);
 	free(r);
 }
 
@@ -230,10 +251,10 @@ static int descriptor_ok(const char *path, const struct pw_plugin *d, pw_error *
 			return pw_error_set(err, "Plugin.Refused",
 					    "%s: plugin %s: action %s has no summary (help line)", path,
 					    d->name, a->name);
-		if (a->flags & ~PW_ACTION_MUTATES)
+		if (a->flags & ~PW_ACTION_KNOWN_FLAGS)
 			return pw_error_set(err, "Plugin.Refused",
 					    "%s: plugin %s: action %s has unknown flags 0x%x", path,
-					    d->name, a->name, a->flags & ~PW_ACTION_MUTATES);
+					    d->name, a->name, a->flags & ~PW_ACTION_KNOWN_FLAGS);
 		if (a->run == NULL)
 			return pw_error_set(err, "Plugin.Refused",
 					    "%s: plugin %s: action %s has no run function", path,
@@ -304,17 +325,17 @@ static int load_file(pw_registry *r, const char *path, pw_error *err)
 	if (descriptor_ok(path, d, err) != PW_OK)
 		goto refuse;
 	for (size_t i = 0; i < r->n; i++) {
-		if (strcmp(r->plugins[i].desc->name, d->name) == 0) {
+		if (strcmp(r->plugins[i]->desc->name, d->name) == 0) {
 			/* Earlier directories win; keep the first. */
 			pw_log(PW_LOG_DEBUG, "engine", "plugin %s from %s shadowed by %s",
-			       d->name, path, r->plugins[i].path);
+			       d->name, path, r->plugins[i]->path);
 			dlclose(dl);
 			return (int)i;
 		}
 	}
 	if (r->n == r->cap) {
 		size_t cap = r->cap ? r->cap * 2 : 8;
-		struct loaded *grown = realloc(r->plugins, cap * sizeof(*grown));
+		struct loaded **grown = realloc(r->plugins, cap * sizeof(*grown));
 		if (grown == NULL) {
 			pw_error_set(err, "States.Runtime", "out of memory");
 			goto refuse;
@@ -322,15 +343,20 @@ static int load_file(pw_registry *r, const char *path, pw_error *err)
 		r->plugins = grown;
 		r->cap = cap;
 	}
-	struct loaded *lp = &r->plugins[r->n];
-	memset(lp, 0, sizeof(*lp));
-	lp->path = strdup(path);
-	lp->dl = dl;
-	lp->desc = d;
-	if (lp->path == NULL) {
+	struct loaded *lp = calloc(1, sizeof(*lp));
+	if (lp == NULL || (lp->path = strdup(path)) == NULL) {
+		free(lp);
 		pw_error_set(err, "States.Runtime", "out of memory");
 		goto refuse;
 	}
+	lp->dl = dl;
+	lp->desc = d;
+	pthread_mutexattr_t attr;
+	pthread_mutexattr_init(&attr);
+	pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
+	pthread_mutex_init(&lp->serial, &attr);
+	pthread_mutexattr_destroy(&attr);
+	r->plugins[r->n] = lp;
 	return (int)r->n++;
 refuse:
 	dlclose(dl);
@@ -389,9 +415,11 @@ void pw_registry_scan(pw_registry *r,
 		      void (*on_refused)(const char *, const pw_error *, void *),
 		      void *ud)
 {
+	pthread_mutex_lock(&r->lock);
 	for (size_t i = 0; i < r->n_dirs; i++)
 		scan_dir(r, r->dirs[i], on_refused, ud);
 	r->scanned = 1;
+	pthread_mutex_unlock(&r->lock);
 }
 
 size_t pw_registry_count(const pw_registry *r)
@@ -405,15 +433,15 @@ const struct pw_plugin *pw_registry_plugin_at(const pw_registry *r, size_t i,
 	if (i >= r->n)
 		return NULL;
 	if (path)
-		*path = r->plugins[i].path;
-	return r->plugins[i].desc;
+		*path = r->plugins[i]->path;
+	return r->plugins[i]->desc;
 }
 
 static struct loaded *find_loaded(pw_registry *r, const char *name)
 {
 	for (size_t i = 0; i < r->n; i++)
-		if (strcmp(r->plugins[i].desc->name, name) == 0)
-			return &r->plugins[i];
+		if (strcmp(r->plugins[i]->desc->name, name) == 0)
+			return r->plugins[i];
 	return NULL;
 }
 
@@ -462,10 +490,10 @@ static struct loaded *find_service(pw_registry *r, const char *service, pw_error
 		else if (!r->scanned)
 			pw_registry_scan(r, NULL, NULL);
 		for (size_t i = 0; i < r->n; i++) {
-			const char *const *s = r->plugins[i].desc->sdk_services;
+			const char *const *s = r->plugins[i]->desc->sdk_services;
 			for (; s && *s; s++)
 				if (strcmp(*s, service) == 0)
-					return &r->plugins[i];
+					return r->plugins[i];
 		}
 	}
 	pw_error_set(err, "Plugin.NotFound",
@@ -515,7 +543,8 @@ static const char *mapped(pw_registry *r, const char *resource)
 	return resource;
 }
 
-static int resolve(pw_registry *r, const char *resource, struct target *t, pw_error *err)
+static int resolve_locked(pw_registry *r, const char *resource, struct target *t,
+			  pw_error *err)
 {
 	memset(t, 0, sizeof(*t));
 	resource = mapped(r, resource);
@@ -553,6 +582,15 @@ static int resolve(pw_registry *r, const char *resource, struct target *t, pw_er
 	return PW_OK;
 }
 
+/* Resolves (and may load) under the registry's lock. */
+static int resolve(pw_registry *r, const char *resource, struct target *t, pw_error *err)
+{
+	pthread_mutex_lock(&r->lock);
+	int rc = resolve_locked(r, resource, t, err);
+	pthread_mutex_unlock(&r->lock);
+	return rc;
+}
+
 /* ---- the host API ------------------------------------------------- */
 
 static const struct pw_clock *clock_of(const pw_call *c)
@@ -562,6 +600,11 @@ static const struct pw_clock *clock_of(const pw_call *c)
 
 static int64_t host_remaining_ms(pw_call *c)
 {
+	/* A Map iteration / Parallel branch cancelled by a sibling's failure
+	 * has no time left: a plugin that only watches its deadline (a
+	 * statement timeout, a curl timeout) stops too. */
+	if (c != NULL && pw_cancel_is_set(c->cancel))
+		return 0;
 	if (c == NULL || c->deadline == INT64_MAX)
 		return INT64_MAX;
 	const struct pw_clock *clk = clock_of(c);
@@ -600,6 +643,8 @@ static int host_is_dry_run(pw_call *c)
 	return c ? c->dry_run : 0;
 }
 
+/* Also true in a plugin's own threads, which have no current token:
+ * the call carries its iteration's token. */
 static int host_is_cancelled(pw_call *c)
 {
 	return pw_cancel_requested() || host_remaining_ms(c) <= 0;
@@ -687,7 +732,7 @@ const struct pw_host_api *pw_registry_host_api(void)
 
 /* ---- calling ------------------------------------------------------ */
 
-static int ensure_init(pw_registry *r, struct loaded *lp, pw_error *err)
+static int ensure_init_locked(pw_registry *r, struct loaded *lp, pw_error *err)
 {
 	if (lp->initialized)
 		return PW_OK;
@@ -706,6 +751,15 @@ static int ensure_init(pw_registry *r, struct loaded *lp, pw_error *err)
 	}
 	lp->initialized = 1;
 	return PW_OK;
+}
+
+/* init() runs once, whichever thread calls the plugin first. */
+static int ensure_init(pw_registry *r, struct loaded *lp, pw_error *err)
+{
+	pthread_mutex_lock(&r->lock);
+	int rc = ensure_init_locked(r, lp, err);
+	pthread_mutex_unlock(&r->lock);
+	return rc;
 }
 
 static json_object *default_dry_run_result(const struct pw_action *a, json_object *params)
@@ -736,6 +790,8 @@ int pw_registry_invoke(struct pw_call *call, const char *resource, json_object *
 		params = empty = json_object_new_object();
 	struct pw_call child = *call;
 	child.depth++;
+	if (child.cancel == NULL) /* the Map iteration / Parallel branch running it */
+		child.cancel = pw_cancel_current();
 	child.last_progress = 0;
 	child.sdk_names = t.sdk_names;
 	if (host_remaining_ms(&child) <= 0) {
@@ -753,6 +809,9 @@ int pw_registry_invoke(struct pw_call *call, const char *resource, json_object *
 	if ((rc = ensure_init(call->reg, t.plugin, err)) != PW_OK)
 		goto out;
 	pw_error e = {{0}, {0}};
+	int serial = !(t.action->flags & PW_ACTION_THREAD_SAFE);
+	if (serial)
+		pthread_mutex_lock(&t.plugin->serial);
 	if ((t.action->flags & PW_ACTION_MUTATES) && child.dry_run) {
 		const char *ptxt = json_object_to_json_string_ext(params, JSON_C_TO_STRING_PLAIN);
 		pw_log(PW_LOG_INFO, "dry-run", "would call %s:%s%s%s with %s", child.plugin,
@@ -767,6 +826,8 @@ int pw_registry_invoke(struct pw_call *call, const char *resource, json_object *
 	} else {
 		rc = t.action->run(t.plugin->state, &child, params, result, &e);
 	}
+	if (serial)
+		pthread_mutex_unlock(&t.plugin->serial);
 	if (rc != PW_OK) {
 		json_object_put(*result);
 		*result = NULL;

@@ -60,6 +60,10 @@ struct pw_call {
 	int depth;                /* nested invoke depth (loop guard) */
 	int64_t deadline;         /* clock mono ms; INT64_MAX: none */
 	int64_t last_progress;    /* rate limit of progress() */
+	/* The Map iteration / Parallel branch the call runs in (NULL: the
+	 * calling thread's, pw_cancel_current()); once set, is_cancelled()
+	 * is true and remaining_ms() 0, also in the plugin's own threads. */
+	const struct pw_cancel *cancel;
 	/* Called with each progress() line that passed the rate limit
 	 * (after it was logged): the executor keeps it in the history. */
 	void (*on_progress)(void *ud, const char *msg);

@@ -281,15 +281,42 @@ static void check_parallel(struct lang_sctx *s, json_object *state)
 	free(p);
 }
 
+/* A number from 0 to 100 (ToleratedFailurePercentage). */
+static void check_percentage(struct lang_sctx *s, json_object *state, const char *fname)
+{
+	int present;
+	json_object *v = lang_vfield(state, fname, &present);
+	if (!present)
+		return;
+	double d = json_object_get_double(v);
+	if (!(json_object_is_type(v, json_type_int) || json_object_is_type(v, json_type_double)) ||
+	    !(d >= 0 && d <= 100)) {
+		char *ptr = lang_pj(s->ptr, fname);
+		lang_verr(s->c, ptr, "state '%s': %s must be a number from 0 to 100", s->name,
+			  fname);
+		free(ptr);
+	}
+}
+
 static void check_map(struct lang_sctx *s, json_object *state)
 {
 	static const char *const proc[] = {"ItemProcessor", "Iterator", NULL};
 	static const char *const sel[] = {"ItemSelector", "Parameters", NULL};
 	static const char *const conc[] = {"MaxConcurrency",
 					   "MaxConcurrencyPath", NULL};
+	static const char *const tcount[] = {"ToleratedFailureCount",
+					     "ToleratedFailureCountPath", NULL};
+	static const char *const tpct[] = {"ToleratedFailurePercentage",
+					   "ToleratedFailurePercentagePath", NULL};
 	lang_one_of(s, state, proc, 1);
 	lang_one_of(s, state, sel, 0);
 	lang_one_of(s, state, conc, 0);
+	lang_one_of(s, state, tcount, 0);
+	lang_one_of(s, state, tpct, 0);
+	lang_check_positive_int(s, state, "ToleratedFailureCount", 1);
+	lang_check_path_field(s, state, "ToleratedFailureCountPath", 1, 0);
+	lang_check_path_field(s, state, "ToleratedFailurePercentagePath", 1, 0);
+	check_percentage(s, state, "ToleratedFailurePercentage");
 	lang_check_template_field(s, state, "ItemSelector");
 	lang_check_path_field(s, state, "ItemsPath", 1, 0);
 	lang_check_positive_int(s, state, "MaxConcurrency", 1);
@@ -328,7 +355,9 @@ static const struct state_type TYPES[] = {
 	 {"Branches", "Assign", NULL}},
 	{"Map", F_IO | F_RESULT | F_PARAMS | F_TRANS | F_ERRH,
 	 {"ItemProcessor", "Iterator", "ItemsPath", "ItemSelector",
-	  "MaxConcurrency", "MaxConcurrencyPath", "Assign", NULL}},
+	  "MaxConcurrency", "MaxConcurrencyPath", "ToleratedFailureCount",
+	  "ToleratedFailureCountPath", "ToleratedFailurePercentage",
+	  "ToleratedFailurePercentagePath", "Assign", NULL}},
 };
 
 static int field_allowed(const struct state_type *t, const char *key)

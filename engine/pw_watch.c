@@ -335,8 +335,14 @@ int pw_watch_config_load(const struct pw_config *cfg, const char *config_path,
 	    get_int(cfg, config_path, diag, w, "reconcile_interval_seconds", 0, 7 * 86400,
 		    &out->reconcile_interval) != 0 ||
 	    get_int(cfg, config_path, diag, w, "rds_poll_interval_seconds", 0, 86400,
-		    &out->rds_poll_interval) != 0)
+		    &out->rds_poll_interval) != 0 ||
+	    get_str(cfg, config_path, diag, w, "metrics_file", &out->metrics_file) != 0)
 		return -1;
+	if (out->metrics_file != NULL && out->metrics_file[0] != '/') {
+		char *abs = resolve(config_path, out->metrics_file);
+		free(out->metrics_file);
+		out->metrics_file = abs;
+	}
 	if (out->queue_url == NULL && out->rds_poll_interval == 0)
 		return bad(cfg, config_path, diag, "queue_url",
 			   "required (unless rds_poll_interval_seconds is set): the SQS queue "
@@ -391,6 +397,7 @@ void pw_watch_config_clear(struct pw_watch_config *c)
 		return;
 	free(c->queue_url);
 	free(c->aside_queue_url);
+	free(c->metrics_file);
 	for (int i = 0; i < PW_WATCH_N_ROUTES; i++)
 		free(c->workflows[i]);
 	json_object_put(c->clusters);

@@ -64,6 +64,7 @@ struct pw_watch_config {
 	int reconcile_interval; /* s; 0: no timer */
 	int rds_poll_interval;  /* s; 0: no RDS polling (watch_rds.c) */
 	json_object *clusters;  /* array of cluster ids (NEW ref) or NULL: all */
+	char *metrics_file;     /* Prometheus textfile (watch_metrics.c); NULL: none */
 };
 
 /*
@@ -108,6 +109,24 @@ int pw_watch_rds_poll(pw_registry *reg, const char *state_dir, json_object *clus
  * is at most max_age_seconds old, 1 otherwise. */
 int pw_watch_health_beat(const char *state_dir, const char *why);
 int pw_watch_health_check(const char *state_dir, int max_age_seconds, FILE *out);
+
+/* Prometheus textfile metrics (watch_metrics.c), rewritten atomically
+ * (temporary file, rename) for a node exporter's textfile collector. The
+ * service reports what happens; pw_watch_metrics_flush() writes the file
+ * when something changed. NULL path: every call is a no-op. */
+struct pw_watch_metrics;
+struct pw_watch_metrics *pw_watch_metrics_new(const char *path, const struct pw_watch_config *wc);
+void pw_watch_metrics_free(struct pw_watch_metrics *m);
+/* An execution ended: outcome "succeeded", "failed" or "interrupted";
+ * output (borrowed, may be NULL) is its result: a warm report in it
+ * (Report.seconds, with DBClusterIdentifier) updates the cluster's last
+ * warm; a succeeded reconcile stamps the last reconcile. */
+void pw_watch_metrics_execution(struct pw_watch_metrics *m, const char *workflow, int is_reconcile,
+				const char *outcome, json_object *output);
+void pw_watch_metrics_polled(struct pw_watch_metrics *m); /* a receive or RDS poll answered */
+/* Writes the file if anything changed (in_flight: messages being worked
+ * on; running: executions). 0, or -1 (logged once per failure streak). */
+int pw_watch_metrics_flush(struct pw_watch_metrics *m, int in_flight, int running);
 
 /* `prewarm watch` (cli_watch.c), dispatched from main.c. */
 int pw_cli_watch(int argc, char **argv);

@@ -77,6 +77,10 @@ int pw_watch_execute(struct pw_cli *cli, const char *record)
 	eo.state_dir = state_dir;
 	eo.vars = cli->config->vars;
 	eo.wait_for_running = 1; /* a duplicate waits for the first one's result */
+	/* $$.Execution.Name is the event's key: each host's execution of one
+	 * event (a watcher that died, the one that took it over) has the same
+	 * name, while ids stay per journal. */
+	eo.name = key;
 	struct pw_exec_result res;
 	if (pw_exec_run_keyed(doc, input, key, &eo, &res, &err) != PW_OK)
 		goto fail;

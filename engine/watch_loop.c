@@ -29,10 +29,12 @@
 
 #include "pw_cli.h"
 #include "pw_clock.h"
+#include "pw_journal.h"
 #include "pw_log.h"
 #include "pw_out.h"
 
 #define STOP_GRACE_MS 60000 /* children still running then are killed */
+#define RECORD_MARGIN_MS 2000 /* see resume_records() */
 
 struct job {
 	pid_t pid;
@@ -43,8 +45,10 @@ struct job {
 	char message_id[128]; /* "" for timer executions */
 	char *receipt;        /* current receipt handle; NULL: none */
 	int receipt_stale;    /* from a record left by a crash: do not extend */
+	int from_record;      /* resumed at start from a record */
 	char *body;           /* the message body (for moving it aside) */
 	enum pw_watch_kind kind;
+	char *workflow;       /* the workflow file (for the metrics) */
 	int64_t started_ms;
 	int64_t extend_at_ms;
 };
@@ -60,6 +64,7 @@ struct watcher {
 	int n_jobs, cap_jobs;
 	int64_t next_timer_ms;
 	int64_t next_rds_poll_ms;
+	struct pw_watch_metrics *metrics; /* NULL: no metrics file */
 };
 
 static volatile sig_atomic_t stop_signal;
@@ -303,6 +308,7 @@ static void start_job(struct watcher *w, struct job *j, json_object *input, cons
 		free(j->body);
 		return;
 	}
+	j->workflow = strdup(workflow);
 	w->jobs[w->n_jobs++] = *j;
 	pw_log(PW_LOG_INFO, "watch", "started %s for %s (key %s, message %s, pid %d)", workflow,
 	       pw_watch_kind_name(j->kind), j->key, j->message_id[0] ? j->message_id : "-",
@@ -406,6 +412,7 @@ static void receive(struct watcher *w, int max, int wait)
 		return;
 	}
 	pw_watch_health_beat(w->state_dir, "receive");
+	pw_watch_metrics_polled(w->metrics);
 	if (json_object_object_get_ex(res, "Messages", &msgs) &&
 	    json_object_is_type(msgs, json_type_array))
 		for (size_t i = 0; i < json_object_array_length(msgs); i++) {
@@ -451,6 +458,31 @@ static int flag(json_object *o, const char *k)
 	return o && json_object_object_get_ex(o, k, &v) && json_object_get_boolean(v);
 }
 
+/* Counts an ended execution in the metrics, with its journaled result (a
+ * warm report in it feeds the per-cluster gauges). */
+static void count_execution(struct watcher *w, struct job *j, json_object *r, const char *exec_id)
+{
+	json_object *events = NULL, *output = NULL;
+	pw_error err;
+	/* A duplicate's result is the first run's: counted once. */
+	if (w->metrics == NULL || (flag(r, "reused") && !flag(r, "resumed")))
+		return;
+	const char *st = flag(r, "finished") ? str(r, "status") : NULL;
+	const char *outcome = st == NULL ? "interrupted"
+			      : strcmp(st, "SUCCEEDED") == 0 ? "succeeded"
+							     : "failed";
+	if (strcmp(outcome, "succeeded") == 0 &&
+	    pw_journal_read(w->state_dir, exec_id, &events, &err) == PW_OK) {
+		struct pw_journal_summary s;
+		pw_journal_summarize(events, &s);
+		if (s.finished != NULL)
+			json_object_object_get_ex(s.finished, "output", &output);
+	}
+	pw_watch_metrics_execution(w->metrics, j->workflow ? j->workflow : "?",
+				   j->kind == PW_WATCH_RECONCILE, outcome, output);
+	json_object_put(events);
+}
+
 /* A child ended: delete (or move aside) its message if the execution is
  * journaled as finished; otherwise leave the message to come back. */
 static void job_done(struct watcher *w, struct job *j, int status)
@@ -459,6 +491,8 @@ static void job_done(struct watcher *w, struct job *j, int status)
 	close(j->out_fd);
 	const char *exec_id = str(r, "execution") ? str(r, "execution") : "?";
 	double secs = (double)(now_ms() - j->started_ms) / 1000.0;
+	if (!stop_signal || flag(r, "finished"))
+		count_execution(w, j, r, exec_id);
 	if (flag(r, "finished")) {
 		const char *st = str(r, "status") ? str(r, "status") : "?";
 		const char *error = str(r, "error");
@@ -486,9 +520,12 @@ static void job_done(struct watcher *w, struct job *j, int status)
 		       stop_signal ? "resumable: resumed at the next start or by another watcher"
 				   : "its message comes back after the visibility timeout");
 		if (stop_signal && j->receipt != NULL && !j->receipt_stale) {
-			/* Let another watcher take it over now rather than later. */
+			/* Let another watcher take it over now rather than later; the
+			 * record's mtime at 0 says the message is visible (handed back). */
 			pw_error err = {{0}, {0}};
 			change_visibility(w, j->receipt, 0, &err);
+			static const struct timespec epoch[2] = {{0, 0}, {0, 0}};
+			utimensat(AT_FDCWD, j->record, epoch, 0);
 		}
 		if (!stop_signal)
 			unlink(j->record);
@@ -496,6 +533,7 @@ static void job_done(struct watcher *w, struct job *j, int status)
 	json_object_put(r);
 	free(j->receipt);
 	free(j->body);
+	free(j->workflow);
 }
 
 static void reap(struct watcher *w)
@@ -526,10 +564,16 @@ static void extend(struct watcher *w)
 			pw_log(PW_LOG_WARN, "watch", "could not extend message %s's visibility (%s: %s)",
 			       j->message_id, err.name, err.cause);
 			j->extend_at_ms = now + 1000;
+			/* A recorded receipt that no longer works: when the message
+			 * comes back, this execution takes over the new receipt. */
+			j->receipt_stale = j->from_record;
 		} else {
 			pw_log(PW_LOG_DEBUG, "watch", "message %s hidden for %d s more", j->message_id,
 			       w->wc->visibility_timeout);
 			j->extend_at_ms = now + (int64_t)w->wc->visibility_timeout * 500;
+			/* The record's mtime: the message is hidden until mtime +
+			 * visibility timeout (what resume_records() trusts). */
+			utimensat(AT_FDCWD, j->record, NULL, 0);
 		}
 	}
 }
@@ -561,8 +605,32 @@ static void resume_records(struct watcher *w)
 		snprintf(j.name, sizeof(j.name), "%.*s", (int)(len - 5), de->d_name);
 		snprintf(j.key, sizeof(j.key), "%s", key);
 		snprintf(j.message_id, sizeof(j.message_id), "%s", str(r, "message_id") ? str(r, "message_id") : "");
+		/* A message is hidden until the record's mtime + the visibility
+		 * timeout. Past that, another watcher (another host) may have
+		 * received it and be running or have finished the event: running
+		 * it here too would repeat the warm and the alert. It is left to
+		 * come back: if it does, its keyed run resumes this journal. */
+		/* The record is written (and touched) just after SQS hid the
+		 * message: a margin covers that moment and the mtime's rounding. */
+		struct stat st;
+		int64_t hidden_until = stat(path, &st) == 0
+					       ? (int64_t)st.st_mtime * 1000 +
+							 (int64_t)w->wc->visibility_timeout * 1000 - RECORD_MARGIN_MS
+					       : 0;
+		if (j.message_id[0] != '\0' && pw_clock_system()->wall_ms(NULL) >= hidden_until) {
+			pw_log(PW_LOG_INFO, "watch", "not resuming key %s here: message %s has been visible "
+						     "to other watchers since; if it comes back, its run resumes "
+						     "the journal", key, j.message_id);
+			unlink(path);
+			json_object_put(r);
+			continue;
+		}
 		j.receipt = str(r, "receipt_handle") ? strdup(str(r, "receipt_handle")) : NULL;
-		j.receipt_stale = 1;
+		/* Still hidden: nobody has received it since, so the recorded
+		 * receipt is the latest one. Keep it hidden from now on. */
+		j.receipt_stale = j.receipt == NULL;
+		j.from_record = 1;
+		j.extend_at_ms = now_ms();
 		j.body = str(r, "body") ? strdup(str(r, "body")) : NULL;
 		const char *kind = str(r, "kind");
 		j.kind = PW_WATCH_INSTANCE_CREATED;
@@ -618,13 +686,23 @@ static void rds_poll(struct watcher *w)
 	if (w->wc->rds_poll_interval <= 0 || now_ms() < w->next_rds_poll_ms)
 		return;
 	w->next_rds_poll_ms = now_ms() + (int64_t)w->wc->rds_poll_interval * 1000;
-	pw_watch_rds_poll(w->cli->registry, w->state_dir, w->wc->clusters, rds_found, w);
+	if (pw_watch_rds_poll(w->cli->registry, w->state_dir, w->wc->clusters, rds_found, w) == 0)
+		pw_watch_metrics_polled(w->metrics);
 }
 
 static void sleep_ms(int ms)
 {
 	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
 	nanosleep(&ts, NULL);
+}
+
+/* Messages being worked on: jobs that hold a receipt. */
+static int in_flight(const struct watcher *w)
+{
+	int n = 0;
+	for (int i = 0; i < w->n_jobs; i++)
+		n += w->jobs[i].receipt != NULL;
+	return n;
 }
 
 static void stop_jobs(struct watcher *w)
@@ -684,8 +762,10 @@ int pw_watch_serve(struct pw_cli *cli, const struct pw_watch_config *wc, char *c
 	pw_log(PW_LOG_INFO, "watch", "watching %s%s (at most %d executions, visibility %d s, state %s)",
 	       wc->queue_url ? wc->queue_url : "RDS", wc->queue_url && wc->rds_poll_interval ? " and RDS" : "",
 	       wc->max_concurrent, wc->visibility_timeout, w.state_dir);
+	w.metrics = pw_watch_metrics_new(wc->metrics_file, wc);
 	resume_records(&w);
 	while (!stop_signal) {
+		pw_watch_metrics_flush(w.metrics, in_flight(&w), w.n_jobs);
 		reap(&w);
 		extend(&w);
 		timer(&w);
@@ -704,6 +784,8 @@ int pw_watch_serve(struct pw_cli *cli, const struct pw_watch_config *wc, char *c
 		}
 	}
 	stop_jobs(&w);
+	pw_watch_metrics_flush(w.metrics, in_flight(&w), w.n_jobs);
+	pw_watch_metrics_free(w.metrics);
 	free(w.jobs);
 	pw_log(PW_LOG_INFO, "watch", "stopped");
 	return PW_EXIT_OK;

@@ -6,13 +6,13 @@
 # sanitizer report.
 FUZZ_HARNESSES = fuzz_workflow_yaml fuzz_workflow_json fuzz_workflow_lua \
 	fuzz_path fuzz_choice fuzz_aws_xml fuzz_aws_json fuzz_csv \
-	fuzz_config fuzz_aws_ini fuzz_sigv4
+	fuzz_config fuzz_aws_ini fuzz_sigv4 fuzz_jsonata
 
 if PW_FUZZING
 noinst_PROGRAMS = fuzz/fuzz_workflow_yaml fuzz/fuzz_workflow_json \
 	fuzz/fuzz_workflow_lua fuzz/fuzz_path fuzz/fuzz_choice \
 	fuzz/fuzz_aws_xml fuzz/fuzz_aws_json fuzz/fuzz_csv fuzz/fuzz_config \
-	fuzz/fuzz_aws_ini fuzz/fuzz_sigv4
+	fuzz/fuzz_aws_ini fuzz/fuzz_sigv4 fuzz/fuzz_jsonata
 endif
 
 FUZZ_LINK = -fsanitize=fuzzer
@@ -67,6 +67,11 @@ fuzz_fuzz_sigv4_SOURCES = fuzz/fuzz_sigv4.c fuzz/fuzz_common.c
 fuzz_fuzz_sigv4_CPPFLAGS = $(PW_AWS_CPPFLAGS)
 fuzz_fuzz_sigv4_LDFLAGS = $(FUZZ_LINK)
 fuzz_fuzz_sigv4_LDADD = $(FUZZ_AWS_LDADD)
+
+fuzz_fuzz_jsonata_SOURCES = fuzz/fuzz_jsonata.c fuzz/fuzz_common.c
+fuzz_fuzz_jsonata_CPPFLAGS = $(AM_CPPFLAGS) $(JSONC_CFLAGS) -I$(top_srcdir)/lib/jsonata
+fuzz_fuzz_jsonata_LDFLAGS = $(FUZZ_LINK)
+fuzz_fuzz_jsonata_LDADD = lib/jsonata/libjsonata.la $(JSONC_LIBS)
 
 fuzz_fuzz_csv_SOURCES = fuzz/fuzz_csv.c fuzz/fuzz_common.c
 fuzz_fuzz_csv_CPPFLAGS = $(PGW_CPPFLAGS)

@@ -38,6 +38,12 @@ collect_seeds() { # $1: harness name without fuzz_, $2: seed dir
 			done ;;
 	aws_json) cp "$src"/tests/data/events/*.json "$d"/ ;;
 	config) cp "$src"/contrib/config/*.yaml "$d"/ ;;
+	jsonata) # the expressions of JSONata's own test suite, one a file
+		grep -h '"expr": ' "$src"/tests/jsonata-suite/groups/*/*.json |
+			sed -e 's/^ *"expr": "//' -e 's/",\{0,1\}$//' -e 's/\\"/"/g' |
+			while IFS= read -r f; do
+				printf '%s' "$f" >"$d/js-$(printf '%s' "$f" | cksum | cut -d' ' -f1)"
+			done ;;
 	sigv4) for f in "${PW_SHARED_TESTDATA:-/nonexistent}"/sigv4/*/request.txt; do
 			[ -f "$f" ] && cp "$f" "$d/$(basename "$(dirname "$f")").txt"
 		done ;;

@@ -4,12 +4,13 @@
 #   rebuilds with AddressSanitizer + UndefinedBehaviorSanitizer and runs the
 #   suite again, runs the libFuzzer harnesses for a short time each (clang
 #   build in build/fuzz, fuzz/README.md), runs the engine's unit tests under
-#   valgrind, builds the container image and runs it
+#   valgrind and under ThreadSanitizer (build/tsan), builds the container
+#   image and runs it
 #   (tests/integration/test_container_image.py), and checks the release
 #   tarball (`make distcheck`, unit tests only).
 # Usage: tests/run-all.sh            (build trees go to ./build/)
-# Env:   PW_SKIP_ASAN=1 / PW_SKIP_FUZZ=1 / PW_SKIP_VALGRIND=1 / PW_SKIP_CONTAINER=1 /
-#        PW_SKIP_DISTCHECK=1 for quicker local runs (CI, .ci/run, sets none of
+# Env:   PW_SKIP_ASAN=1 / PW_SKIP_FUZZ=1 / PW_SKIP_VALGRIND=1 / PW_SKIP_TSAN=1 /
+#        PW_SKIP_CONTAINER=1 / PW_SKIP_DISTCHECK=1 for quicker local runs (CI, .ci/run, sets none of
 #        them); FUZZ_SECONDS (20) per harness. A skipped test fails the run.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -107,14 +108,20 @@ if [ "${PW_SKIP_FUZZ:-}" != 1 ]; then
 	fi
 fi
 
-if [ "${PW_SKIP_VALGRIND:-}" != 1 ]; then
-	echo "=== [valgrind] engine unit tests"
-	vdir="$here/build/plain"
-	for t in "$vdir"/tests/unit/check_*; do
+engine_units() { # $1: build dir; the engine's Check units (not the plugins')
+	local t
+	for t in "$1"/tests/unit/check_*; do
 		[ -x "$t" ] || continue
 		case "$(basename "$t")" in
 		check_sigv4|check_aws_*|check_pgwarm_*|check_plugin_*) continue ;; # not the engine's
 		esac
+		echo "$t"
+	done
+}
+if [ "${PW_SKIP_VALGRIND:-}" != 1 ]; then
+	echo "=== [valgrind] engine unit tests"
+	vdir="$here/build/plain"
+	for t in $(engine_units "$vdir"); do
 		if (cd "$vdir" && env PW_TOP_SRCDIR="$here" PW_TOP_BUILDDIR="$vdir" CK_FORK=no CK_DEFAULT_TIMEOUT=600 \
 			PREWARM_PLUGIN_PATH="$vdir/plugins/notify/.libs" \
 			PW_SHARED_TESTDATA="${PW_SHARED_TESTDATA:-$here/../shared/testdata}" \
@@ -125,6 +132,32 @@ if [ "${PW_SKIP_VALGRIND:-}" != 1 ]; then
 			failed=$((failed + 1)); status=1; echo "FAIL: valgrind $(basename "$t")"; tail -n 40 "$t.valgrind.log"
 		fi
 	done
+fi
+
+# The engine's Check units built with -fsanitize=thread: Map items and
+# Parallel branches run on threads (engine/pw_exec_map.c); any data race
+# or lock-order report fails the unit (halt_on_error, exit code 66).
+if [ "${PW_SKIP_TSAN:-}" != 1 ]; then
+	echo "=== [tsan] engine unit tests under ThreadSanitizer"
+	tdir="$here/build/tsan" tlog="$here/build/tsan-build.log"
+	mkdir -p "$tdir"
+	tsan="-fsanitize=thread"
+	if (cd "$tdir" && "$here/configure" -q --enable-werror CFLAGS="-O1 -g $tsan" LDFLAGS="$tsan" &&
+		make -s -j"$jobs" && make -s -j"$jobs" check TESTS=) >"$tlog" 2>&1; then
+		for t in $(engine_units "$tdir"); do
+			if (cd "$tdir" && env PW_TOP_SRCDIR="$here" PW_TOP_BUILDDIR="$tdir" CK_FORK=no CK_DEFAULT_TIMEOUT=600 \
+				TSAN_OPTIONS="halt_on_error=1:exitcode=66:second_deadlock_stack=1" \
+				PREWARM_PLUGIN_PATH="$tdir/plugins/notify/.libs" \
+				PW_SHARED_TESTDATA="${PW_SHARED_TESTDATA:-$here/../shared/testdata}" \
+				"$t" >"$t.tsan.log" 2>&1); then
+				passed=$((passed + 1)); echo "PASS: tsan $(basename "$t")"
+			else
+				failed=$((failed + 1)); status=1; echo "FAIL: tsan $(basename "$t")"; tail -n 60 "$t.tsan.log"
+			fi
+		done
+	else
+		failed=$((failed + 1)); status=1; echo "FAIL: tsan build"; tail -n 40 "$tlog"
+	fi
 fi
 
 if [ "${PW_SKIP_CONTAINER:-}" != 1 ]; then

@@ -42,7 +42,7 @@ extern "C" {
 #endif
 
 #define PW_PLUGIN_ABI_MAJOR 1
-#define PW_PLUGIN_ABI_MINOR 1
+#define PW_PLUGIN_ABI_MINOR 2
 #define PW_PLUGIN_ENTRY_SYMBOL "pw_plugin_entry"
 
 #define PW_OK 0
@@ -121,11 +121,14 @@ struct pw_host_api {
 
 	/* Milliseconds left before the step's deadline (TimeoutSeconds or the
 	 * execution's), or INT64_MAX when there is none. <= 0 means: stop now
-	 * and fail with "States.Timeout". */
+	 * and fail with "States.Timeout". 0 as well once the call's Map
+	 * iteration or Parallel branch is cancelled (a sibling failed). */
 	int64_t (*remaining_ms)(pw_call *call);
 
-	/* Nonzero when the host wants the call to stop (deadline passed or a
-	 * signal asked the process to stop). Long loops poll it. */
+	/* Nonzero when the host wants the call to stop (deadline passed, a
+	 * signal asked the process to stop, or the call's Map iteration or
+	 * Parallel branch was cancelled). Long loops poll it; safe to call
+	 * from the plugin's own threads. */
 	int (*is_cancelled)(pw_call *call);
 
 	/* Sleep up to ms milliseconds on the host's clock (tests inject a fake
@@ -176,6 +179,15 @@ typedef int (*pw_action_fn)(void *state, pw_call *call, json_object *params,
 
 /* Action flags. */
 #define PW_ACTION_MUTATES 0x1u /* changes something outside the process */
+/* ABI 1.2. run (and dry_run) may be called from several threads at once,
+ * also while other actions of the plugin run: Map iterations and Parallel
+ * branches run concurrently, and the host calls an action without this
+ * flag under a per-plugin lock (one such call of the plugin at a time).
+ * Set it only when the action keeps no unguarded state between calls
+ * (one connection per thread, nothing static that changes). A host older
+ * than 1.2 refuses the flag as unknown. */
+#define PW_ACTION_THREAD_SAFE 0x2u
+#define PW_ACTION_KNOWN_FLAGS (PW_ACTION_MUTATES | PW_ACTION_THREAD_SAFE)
 
 struct pw_action {
 	/* "DescribeDBInstances": 1-127 of [A-Za-z0-9_-], unique in the

@@ -181,9 +181,10 @@ static const char *const req_put[] = {"Namespace", "MetricData", NULL};
 
 static const struct pw_action cw_actions[] = {
 	{"GetMetricStatistics",
-	 "statistics of a metric, Datapoints sorted by Timestamp", 0,
+	 "statistics of a metric, Datapoints sorted by Timestamp", PW_ACTION_THREAD_SAFE,
 	 act_get_metric_statistics, NULL, req_get},
-	{"PutMetricData", "publish metric values", PW_ACTION_MUTATES,
+	{"PutMetricData", "publish metric values",
+	 PW_ACTION_MUTATES | PW_ACTION_THREAD_SAFE,
 	 act_put_metric_data, NULL, req_put},
 };
 

@@ -358,14 +358,14 @@ static const struct pw_action notify_actions[] = {
 		.name = "Publish",
 		.summary = "send a message to the log, SNS and/or a webhook "
 			   "(Target or Targets; Message or Template + Data)",
-		.flags = PW_ACTION_MUTATES,
+		.flags = PW_ACTION_MUTATES | PW_ACTION_THREAD_SAFE,
 		.run = act_publish,
 		.dry_run = act_publish_dry,
 	},
 	{
 		.name = "Log",
 		.summary = "write a message (or rendered Template) to the log",
-		.flags = 0,
+		.flags = PW_ACTION_THREAD_SAFE,
 		.run = act_log,
 	},
 };

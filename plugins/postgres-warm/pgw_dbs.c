@@ -410,6 +410,12 @@ static int load_db(pgw_warm *w, pgw_db *d, pgw_conn_spec *tspec,
 int pgw_dbset_load(pgw_warm *w, pgw_dbset *set, json_object *step,
 		   pw_error *err)
 {
+	/* The step carries every figure, also when nothing is left to
+	 * load (the target holds it all). */
+	static const char *const zero[] = {"source_blocks", "blocks_loaded",
+					   "statements_failed", NULL};
+	for (size_t i = 0; zero[i] != NULL; i++)
+		json_object_object_add(step, zero[i], json_object_new_int64(0));
 	pgw_conn_spec **specs = calloc(set->n + 1, sizeof(*specs));
 	PGconn **conns = calloc(set->n + 1, sizeof(*conns));
 	int rc = specs && conns ? PW_OK

@@ -103,18 +103,18 @@ static const struct pw_action actions[] = {
 	{"Warm",
 	 "Load a reader's buffer cache (mirror | queries | relations), "
 	 "read-only, within a time and shared_buffers budget",
-	 PW_ACTION_MUTATES, act_warm, NULL, req_target},
+	 PW_ACTION_MUTATES | PW_ACTION_THREAD_SAFE, act_warm, NULL, req_target},
 	{"CacheStats",
-	 "Buffer cache hit ratio, buffers in use and recovery state", 0,
+	 "Buffer cache hit ratio, buffers in use and recovery state", PW_ACTION_THREAD_SAFE,
 	 act_cache_stats, NULL, req_target},
 	{"SnapshotBuffers",
 	 "Write a source's hot-block list (pg_buffercache) to a file or S3",
-	 PW_ACTION_MUTATES, act_snapshot, NULL, req_source},
+	 PW_ACTION_MUTATES | PW_ACTION_THREAD_SAFE, act_snapshot, NULL, req_source},
 	{"RestoreBuffers", "Load a SnapshotBuffers file or S3 object on a target",
-	 PW_ACTION_MUTATES, act_restore, NULL, req_target},
+	 PW_ACTION_MUTATES | PW_ACTION_THREAD_SAFE, act_restore, NULL, req_target},
 	{"ExportTopQueries",
 	 "pg_stat_statements top-N SELECTs to CSV (the pg_cron job's format)",
-	 PW_ACTION_MUTATES, act_export, NULL, req_source},
+	 PW_ACTION_MUTATES | PW_ACTION_THREAD_SAFE, act_export, NULL, req_source},
 };
 
 static const struct pw_plugin descriptor = {

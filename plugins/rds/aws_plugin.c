@@ -23,12 +23,25 @@ static int dup_config(json_object *config, const char *key, char **out,
 	return PW_OK;
 }
 
+/* Thread exit: the slot's client waits for the next thread. */
+static void slot_release(void *v)
+{
+	struct awsp_slot *slot = v;
+	pthread_mutex_lock(&slot->conn->lock);
+	slot->idle = 1;
+	pthread_mutex_unlock(&slot->conn->lock);
+}
+
 int awsp_conn_init(struct awsp_conn *conn, const struct pw_host_api *host,
 		   json_object *config, const char *service,
 		   const char *signing_name, const char *env_name, pw_error *err)
 {
 	memset(conn, 0, sizeof(*conn));
 	conn->host = host;
+	if (pthread_key_create(&conn->mine, slot_release) != 0)
+		return pw_error_set(err, "States.Runtime", "out of thread-specific keys");
+	pthread_mutex_init(&conn->lock, NULL);
+	conn->key_ok = 1;
 	if (dup_config(config, "region", &conn->region, err) != PW_OK ||
 	    dup_config(config, "profile", &conn->profile, err) != PW_OK ||
 	    dup_config(config, "endpoint_url", &conn->endpoint_url, err) != PW_OK) {
@@ -47,9 +60,18 @@ int awsp_conn_init(struct awsp_conn *conn, const struct pw_host_api *host,
 
 void awsp_conn_fini(struct awsp_conn *conn)
 {
-	if (conn == NULL)
+	if (conn == NULL || !conn->key_ok)
 		return;
-	pw_aws_client_free(conn->client);
+	/* Threads that used it have ended (a Map joins its workers); the
+	 * calling thread's slot is freed below with the others. */
+	pthread_key_delete(conn->mine);
+	while (conn->all != NULL) {
+		struct awsp_slot *slot = conn->all;
+		conn->all = slot->next;
+		pw_aws_client_free(slot->client);
+		free(slot);
+	}
+	pthread_mutex_destroy(&conn->lock);
 	free(conn->region);
 	free(conn->profile);
 	free(conn->endpoint_url);
@@ -60,11 +82,32 @@ int awsp_client(struct awsp_conn *conn, pw_call *call, pw_aws_client **out,
 		pw_error *err)
 {
 	*out = NULL;
-	if (conn->client == NULL &&
-	    pw_aws_client_new(&conn->opts, &conn->client, err) != PW_OK)
-		return PW_ERR;
-	pw_aws_client_set_call(conn->client, call);
-	*out = conn->client;
+	struct awsp_slot *slot = pthread_getspecific(conn->mine);
+	if (slot == NULL) { /* this thread's first call: an idle client? */
+		pthread_mutex_lock(&conn->lock);
+		for (slot = conn->all; slot != NULL && !slot->idle; slot = slot->next)
+			;
+		if (slot != NULL)
+			slot->idle = 0;
+		pthread_mutex_unlock(&conn->lock);
+	}
+	if (slot == NULL) {
+		slot = calloc(1, sizeof(*slot));
+		if (slot == NULL)
+			return pw_error_set(err, "States.Runtime", "out of memory");
+		if (pw_aws_client_new(&conn->opts, &slot->client, err) != PW_OK) {
+			free(slot);
+			return PW_ERR;
+		}
+		slot->conn = conn;
+		pthread_mutex_lock(&conn->lock);
+		slot->next = conn->all;
+		conn->all = slot;
+		pthread_mutex_unlock(&conn->lock);
+	}
+	pthread_setspecific(conn->mine, slot);
+	pw_aws_client_set_call(slot->client, call);
+	*out = slot->client;
 	return PW_OK;
 }
 

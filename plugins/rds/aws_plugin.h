@@ -1,8 +1,9 @@
 /*
  * aws_plugin - glue shared by the AWS plugins (rds, cloudwatch, s3,
- * notify's SNS target, secrets, sqs): a lazily created pw_aws_client per
- * plugin, the Step Functions aws-sdk member-name conversion around an
- * action, and typed parameter getters with clear errors.
+ * notify's SNS target, secrets, sqs): lazily created pw_aws_clients, one
+ * per thread (its own curl handle and credentials), the Step Functions
+ * aws-sdk member-name conversion around an action, and typed parameter
+ * getters with clear errors.
  *
  * Compiled into each plugin (not a library of its own); all symbols are
  * hidden by -fvisibility=hidden and the plugins' export list.
@@ -10,17 +11,36 @@
 #ifndef AWS_PLUGIN_H
 #define AWS_PLUGIN_H
 
+#include <pthread.h>
+
 #include <prewarm/plugin.h>
 
 #include "pw_aws.h"
 
-/* A plugin's AWS connection: created on first use so that loading the
- * plugin (e.g. for `prewarm validate`) needs no region or credentials. */
+struct awsp_conn;
+
+/* One client and the connection it belongs to. */
+struct awsp_slot {
+	struct awsp_conn *conn;
+	pw_aws_client *client;
+	struct awsp_slot *next; /* in conn->all */
+	int idle;               /* its thread ended: another may take it */
+};
+
+/* A plugin's AWS connection: clients are created on first use so that
+ * loading the plugin (e.g. for `prewarm validate`) needs no region or
+ * credentials. Each thread that calls an action gets its own client (a
+ * curl handle is not to be shared between threads); when the thread
+ * ends (a Map's worker) its client goes idle and the next new thread
+ * takes it, keeping its connections and credentials warm. */
 struct awsp_conn {
 	const struct pw_host_api *host;
 	struct pw_aws_options opts; /* strings below are owned */
 	char *region, *profile, *endpoint_url;
-	pw_aws_client *client;
+	pthread_mutex_t lock;       /* all, idle */
+	pthread_key_t mine;         /* this thread's struct awsp_slot */
+	int key_ok;
+	struct awsp_slot *all;
 };
 
 /*
@@ -33,7 +53,8 @@ int awsp_conn_init(struct awsp_conn *conn, const struct pw_host_api *host,
 		   const char *signing_name, const char *env_name, pw_error *err);
 /* Frees what conn owns (not conn itself). */
 void awsp_conn_fini(struct awsp_conn *conn);
-/* The client, created on first call; borrowed (conn owns it). */
+/* The calling thread's client, created on its first call; borrowed
+ * (conn owns it). */
 int awsp_client(struct awsp_conn *conn, pw_call *call, pw_aws_client **out,
 		pw_error *err);
 

@@ -5,7 +5,7 @@
 AWSP_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/plugins/aws \
 	-I$(top_srcdir)/plugins/rds $(JSONC_CFLAGS)
 AWSP_SOURCES = plugins/rds/aws_plugin.c plugins/rds/aws_plugin.h
-AWSP_LIBADD = plugins/aws/libpwaws.la $(JSONC_LIBS)
+AWSP_LIBADD = plugins/aws/libpwaws.la $(JSONC_LIBS) -lpthread
 
 pkglib_LTLIBRARIES += plugins/rds/rds.la
 plugins_rds_rds_la_SOURCES = $(AWSP_SOURCES) plugins/rds/rds.h \

@@ -314,7 +314,7 @@ static int worth_a_new_round(const pw_error *e)
 }
 
 /* Our own PRNG state: reseeding the host's random() is not ours to do. */
-static unsigned int jitter_seed;
+static _Thread_local unsigned int jitter_seed; /* per thread: rand_r is not atomic */
 
 static int64_t backoff_ms(int attempt)
 {

@@ -380,13 +380,17 @@ static const char *const req_object[] = {"Bucket", "Key", NULL};
 static const char *const req_put[] = {"Bucket", "Key", "Body", NULL};
 
 static const struct pw_action s3_actions[] = {
-	{"ListObjectsV2", "list objects (all pages unless MaxKeys)", 0,
+	{"ListObjectsV2", "list objects (all pages unless MaxKeys)",
+	 PW_ACTION_THREAD_SAFE,
 	 act_list_objects, NULL, req_bucket},
-	{"GetObject", "read an object; its text as Body", 0, act_get_object, NULL,
+	{"GetObject", "read an object; its text as Body",
+	 PW_ACTION_THREAD_SAFE, act_get_object, NULL,
 	 req_object},
-	{"GetLatestObject", "the newest object under a Prefix, with its Body", 0,
+	{"GetLatestObject", "the newest object under a Prefix, with its Body",
+	 PW_ACTION_THREAD_SAFE,
 	 act_get_latest_object, NULL, req_bucket},
-	{"PutObject", "write a text object", PW_ACTION_MUTATES, act_put_object,
+	{"PutObject", "write a text object",
+	 PW_ACTION_MUTATES | PW_ACTION_THREAD_SAFE, act_put_object,
 	 NULL, req_put},
 };
 

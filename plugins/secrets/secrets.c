@@ -95,7 +95,7 @@ static const char *const req_get[] = {"SecretId", NULL};
 
 static const struct pw_action secrets_actions[] = {
 	{"GetSecretValue",
-	 "read a secret; RDS credentials also parsed as Credentials", 0,
+	 "read a secret; RDS credentials also parsed as Credentials", PW_ACTION_THREAD_SAFE,
 	 act_get_secret_value, NULL, req_get},
 };
 

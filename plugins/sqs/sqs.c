@@ -174,12 +174,15 @@ static const struct pw_action sqs_actions[] = {
 	/* Receiving only hides messages for the visibility timeout; a dry
 	 * run still wants to see what would be processed. */
 	{"ReceiveMessage", "receive up to 10 messages (long poll with WaitTimeSeconds)",
-	 0, act_receive, NULL, NULL},
-	{"DeleteMessage", "delete a received message", PW_ACTION_MUTATES,
+	 PW_ACTION_THREAD_SAFE, act_receive, NULL, NULL},
+	{"DeleteMessage", "delete a received message",
+	 PW_ACTION_MUTATES | PW_ACTION_THREAD_SAFE,
 	 act_delete, NULL, req_handle},
 	{"ChangeMessageVisibility", "extend or end a message's invisibility",
-	 PW_ACTION_MUTATES, act_visibility, NULL, req_visibility},
-	{"SendMessage", "send a message (string or JSON body)", PW_ACTION_MUTATES,
+	 PW_ACTION_MUTATES | PW_ACTION_THREAD_SAFE,
+	 act_visibility, NULL, req_visibility},
+	{"SendMessage", "send a message (string or JSON body)",
+	 PW_ACTION_MUTATES | PW_ACTION_THREAD_SAFE,
 	 act_send, NULL, req_send},
 };
 

@@ -168,6 +168,9 @@ def test_plugins_lists_actions_and_refusals(cli):
     assert "counter:Bump" in r.stdout and "mutates" in r.stdout
     line = next(l for l in r.stdout.splitlines() if "counter:Read" in l)
     assert "read-only" in line
+    assert line.endswith("[one call at a time]")  # no PW_ACTION_THREAD_SAFE
+    nap = next(l for l in r.stdout.splitlines() if "counter:Nap" in l)
+    assert "one call at a time" not in nap
     assert "badabi.so was built for plugin ABI 99.0" in r.stderr
     assert "nosym.so does not export pw_plugin_entry" in r.stderr
 

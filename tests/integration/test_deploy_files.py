@@ -21,6 +21,7 @@ SRC = os.environ.get("PW_TOP_SRCDIR",
 PREWARM = os.environ.get("PREWARM", os.path.join(os.getcwd(), "prewarm"))
 CONTRIB = os.path.join(SRC, "contrib")
 TEMPLATE = os.path.join(CONTRIB, "cloudformation", "aurora-prewarm.yaml")
+SFN_TEMPLATE = os.path.join(CONTRIB, "cloudformation", "aurora-prewarm-stepfunctions.yaml")
 POLICY = os.path.join(CONTRIB, "iam", "policy.json")
 EVENTS = os.path.join(SRC, "tests", "data", "events")
 REGION = "eu-west-1"
@@ -162,10 +163,36 @@ def test_template_policy_is_the_same_as_policy_json():
         assert by_sid[s["Sid"]]["Action"] == s["Action"], s["Sid"]
 
 
-def test_template_lints():
+@pytest.mark.parametrize("template", [TEMPLATE, SFN_TEMPLATE])
+def test_template_lints(template):
     lint = os.path.join(os.path.dirname(sys.executable), "cfn-lint")
-    p = subprocess.run([lint, TEMPLATE], capture_output=True, text=True, timeout=300)
+    p = subprocess.run([lint, template], capture_output=True, text=True, timeout=300)
     assert p.returncode == 0, p.stdout + p.stderr
+
+
+def test_stepfunctions_template_routes_the_same_events_and_runs_the_worker():
+    """Step Functions mode (engine/SFN.md): the same event patterns as the
+    queue template, targets the state machines; the worker's command is a
+    `prewarm worker` that serves both exported workflows on the activity,
+    drains within ECS's stop timeout, and may call only the activity."""
+    with open(TEMPLATE) as f:
+        queue = yaml.load(f, Loader=CfnLoader)["Resources"]
+    with open(SFN_TEMPLATE) as f:
+        sfn = yaml.load(f, Loader=CfnLoader)["Resources"]
+    for rule in ("CreateDBInstanceRule", "InstanceCreatedRule", "FailoverRule"):
+        assert sfn[rule]["Properties"]["EventPattern"] == queue[rule]["Properties"]["EventPattern"]
+    assert sfn["FailoverRule"]["Properties"]["Targets"][0]["Arn"] == {"Ref": "FailoverStateMachine"}
+    container = sfn["WorkerTaskDefinition"]["Properties"]["ContainerDefinitions"][0]
+    cmd = container["Command"]
+    assert cmd[0] == "worker" and cmd[cmd.index("--activity-arn") + 1] == {"Ref": "Activity"}
+    assert int(cmd[cmd.index("--drain-seconds") + 1]) < container["StopTimeout"]
+    for wf in ("aurora-replica-prewarm.yaml", "aurora-failover-adjust.yaml"):
+        assert "/usr/share/aurora-prewarm/workflows/" + wf in cmd
+    (stmt,) = sfn["WorkerTaskRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+    assert sorted(stmt["Action"]) == ["states:GetActivityTask", "states:SendTaskFailure",
+                                      "states:SendTaskHeartbeat", "states:SendTaskSuccess"]
+    assert stmt["Resource"] == {"Ref": "Activity"}
+    subprocess.run([PREWARM, "worker", "--help"], check=True, capture_output=True, timeout=30)
 
 
 def _event_entry(name, **detail):

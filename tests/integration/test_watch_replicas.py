@@ -21,7 +21,7 @@ import time
 
 import pytest
 
-from fixtures.aurora_sim import seed_hot_table
+from fixtures.aurora_sim import hot_buffers, seed_hot_table
 from fixtures.moto_server import SECRET_KEY, SESSION_TOKEN, moto_server  # noqa: F401
 from fixtures.pg_cluster import PgCluster
 from fixtures.watch import Watcher, wait_queue_empty
@@ -39,12 +39,6 @@ def pg():
     with PgCluster(standbys=2, shared_buffers="16MB") as c:
         seed_hot_table(c)  # the primary's cache holds the hot table
         yield c
-
-
-def hot_buffers(inst):
-    """Buffers of the hot table's main fork in an instance's cache."""
-    return inst.scalar("SELECT count(*) FROM pg_buffercache WHERE relforknumber = 0 "
-                       "AND relfilenode = (SELECT relfilenode FROM pg_class WHERE relname = 'hot')")
 
 
 def members(rds):

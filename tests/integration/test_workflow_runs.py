@@ -273,3 +273,51 @@ def test_reconcile_repairs_scale_in_and_is_quiet_when_all_is_well(tmp_path, pg, 
     changes = {(c["Action"], c["DBInstanceIdentifier"]) for c in out["Clusters"][0]["Changes"]}
     assert changes == {("remove", WRITER)}
     assert members(rds) == [NEW]
+
+
+# The real plugins from several threads at once: a Map of three items, one
+# per PostgreSQL server, each fetching the secret (secrets plugin, its own
+# curl handle), describing the cluster (rds) and reading the server's cache
+# statistics with the secret's password (postgres-warm, its own libpq
+# connection). The password a thread fetched is redacted in everything.
+CONCURRENT = {
+    "StartAt": "Each",
+    "States": {"Each": {
+        "Type": "Map", "ItemsPath": "$.servers", "MaxConcurrency": 3,
+        "ItemProcessor": {"StartAt": "Secret", "States": {
+            "Secret": {"Type": "Task", "Resource": "secrets:GetSecretValue",
+                       "Parameters": {"SecretId.$": "$.secret"},
+                       "ResultSelector": {"password.$": "$.Credentials.password"},
+                       "ResultPath": "$.cred", "Next": "Cluster"},
+            "Cluster": {"Type": "Task", "Resource": "rds:DescribeDBClusters",
+                        "Parameters": {"DBClusterIdentifier": CLUSTER},
+                        "ResultSelector": {"id.$": "$.DBClusters[0].DBClusterIdentifier"},
+                        "ResultPath": "$.cluster", "Next": "Stats"},
+            "Stats": {"Type": "Task", "Resource": "postgres-warm:CacheStats",
+                      "Parameters": {"target.$": "States.Format('{} password={}', $.dsn, $.cred.password)"},
+                      "ResultSelector": {"in_recovery.$": "$.in_recovery"},
+                      "ResultPath": "$.stats", "End": True}}},
+        "End": True}},
+}
+
+
+def test_real_plugins_run_in_map_items_at_once(tmp_path, pg, aws):
+    wf = tmp_path / "concurrent.json"
+    wf.write_text(json.dumps(CONCURRENT))
+    servers = [{"dsn": inst.dsn(password=""), "secret": aws["secret_arn"]}
+               for inst in [pg.primary] + list(pg.standbys)]
+    for s in servers:  # no password in the input: it comes from the secret
+        s["dsn"] = s["dsn"].replace(" password=", "")
+    rc, out, err = run(tmp_path, str(wf), {"servers": servers}, config(tmp_path, pg, aws))
+    assert rc == 0, (out, err)
+    assert [o["stats"]["in_recovery"] for o in out] == [False, True, True]
+    assert all(o["cluster"]["id"] == CLUSTER for o in out)
+    journal = (tmp_path / "state" / "executions").glob("*.jsonl")
+    text = "".join(p.read_text() for p in journal)
+    assert pg.password not in json.dumps(out) + err + text
+    events = [json.loads(line) for line in text.splitlines()]
+    scoped = [e["scope"] for e in events if e.get("scope")]
+    # items overlapped: the third started before the first ended
+    last_of_first = max(i for i, s in enumerate(scoped) if s == "Each[0]")
+    first_of_third = scoped.index("Each[2]")
+    assert first_of_third < last_of_first, scoped

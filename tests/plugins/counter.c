@@ -5,6 +5,8 @@
  *   Bump   (mutates)   "Bump <Name>"  -> {"Name": ..., "Count": n}
  *   Read   (read-only) "Read <Name>"  -> {"Name": ..., "DryRun": bool}
  *   Sleep  (read-only) sleeps Ms on the host clock, then "Sleep <Name>"
+ *   Nap    (read-only, PW_ACTION_THREAD_SAFE) the same as Sleep, but may
+ *          run in several threads at once ("NapStart", "Nap <Name>")
  *   Fail   (read-only) fails with Error/Cause the first Times calls per
  *          Name, then succeeds with {"Attempts": n}
  *   Secret (read-only) "Secret <Name>": registers Secret (or, with
@@ -94,18 +96,33 @@ static int read_action(void *state, pw_call *call, json_object *params, json_obj
 	return PW_OK;
 }
 
-static int sleep_action(void *state, pw_call *call, json_object *params, json_object **result,
-			pw_error *err)
+/* Sleep and Nap: records START NAME, sleeps Ms on the host clock, then
+ * records DONE NAME and returns {KEY: NAME}. */
+static int sleep_as(void *state, pw_call *call, json_object *params, json_object **result,
+		    pw_error *err, const char *start, const char *done, const char *key)
 {
 	struct counter *c = state;
 	const char *name = str_param(params, "Name", "-");
-	record("SleepStart", name);
+	record(start, name);
 	if (c->host->sleep_ms(call, int_param(params, "Ms", 1000)) != PW_OK)
-		return pw_error_set(err, "States.Timeout", "sleep %s interrupted", name);
-	record("Sleep", name);
+		return pw_error_set(err, "States.Timeout", "%s %s interrupted", done, name);
+	record(done, name);
 	*result = json_object_new_object();
-	json_object_object_add(*result, "Slept", json_object_new_string(name));
+	json_object_object_add(*result, key, json_object_new_string(name));
 	return PW_OK;
+}
+
+static int sleep_action(void *state, pw_call *call, json_object *params, json_object **result,
+			pw_error *err)
+{
+	return sleep_as(state, call, params, result, err, "SleepStart", "Sleep", "Slept");
+}
+
+/* Touches nothing shared (each record() opens the file O_APPEND itself). */
+static int nap_action(void *state, pw_call *call, json_object *params, json_object **result,
+		      pw_error *err)
+{
+	return sleep_as(state, call, params, result, err, "NapStart", "Nap", "Napped");
 }
 
 static int fail_action(void *state, pw_call *call, json_object *params, json_object **result,
@@ -160,6 +177,8 @@ static const struct pw_action actions[] = {
 	{"Bump", "count one mutating call", PW_ACTION_MUTATES, bump, NULL, bump_required},
 	{"Read", "record one read-only call", 0, read_action, NULL, NULL},
 	{"Sleep", "sleep Ms milliseconds on the host clock", 0, sleep_action, NULL, NULL},
+	{"Nap", "sleep Ms milliseconds, in any number of threads at once",
+	 PW_ACTION_THREAD_SAFE, nap_action, NULL, NULL},
 	{"Fail", "fail the first Times calls per Name", 0, fail_action, NULL, NULL},
 	{"Secret", "register and log a secret", 0, secret_action, NULL, NULL},
 	{"Echo", "return the parameters", 0, echo, NULL, NULL},

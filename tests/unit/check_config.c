@@ -1,6 +1,7 @@
 /* check_config - the config file: keys, types, errors with positions. */
 #include "../plugins/rt_test.h"
 #include "pw_config.h"
+#include "pw_exec.h"
 #include "pw_redact.h"
 
 static char *dir;
@@ -23,7 +24,8 @@ START_TEST(full_config_loads)
 			      "log_format: json\n"
 			      "vars:\n  cluster: prod\n  threshold: 30\n"
 			      "plugins:\n  rds:\n    region: eu-west-1\n"
-			      "resource_map:\n  \"arn:aws:lambda:eu-west-1:1:function:f\": lua:f.lua\n");
+			      "resource_map:\n  \"arn:aws:lambda:eu-west-1:1:function:f\": lua:f.lua\n"
+			      "map_max_concurrency: 3\n");
 	struct pw_config *c = NULL;
 	pw_diag diag;
 	ck_assert_int_eq(pw_config_load(path, &c, &diag), 0);
@@ -35,8 +37,13 @@ START_TEST(full_config_loads)
 	ck_assert_str_eq(rt_str(c->vars, "cluster"), "staging");
 	json_object *rds = json_object_object_get(json_object_object_get(c->root, "plugins"), "rds");
 	ck_assert_str_eq(rt_str(rds, "region"), "eu-west-1");
+	ck_assert_int_eq(pw_exec_default_concurrency(), 3);
 	pw_config_free(c);
 	free(path);
+	/* a config without the key restores the default */
+	ck_assert_int_eq(pw_config_load(NULL, &c, &diag), 0);
+	pw_config_free(c);
+	ck_assert_int_eq(pw_exec_default_concurrency(), PW_MAP_DEFAULT_CONCURRENCY);
 }
 END_TEST
 
@@ -62,6 +69,8 @@ START_TEST(wrong_types_are_refused)
 		"vars:\n  a: {value: [1], secret: true}\n",
 		"vars:\n  a: {value: x, secret: true, other: 1}\n",
 		"plugins:\n  rds: 3\n", "resource_map:\n  x: 1\n", "plugin_path: 3\n",
+		"map_max_concurrency: 0\n", "map_max_concurrency: 1025\n",
+		"map_max_concurrency: four\n",
 		"- just\n- a list\n"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		char *path = rt_write(dir, "t.yaml", bad[i]);

@@ -216,6 +216,41 @@ START_TEST(test_eval_dynamic)
 }
 END_TEST
 
+/* Step Functions' causes, as AWS recorded them (LocalStack's
+ * test_invalid_jsonpath and test_start_large_input): a Parameters key,
+ * InputPath and an oversized result. */
+START_TEST(test_aws_cause_wording)
+{
+	json_object *in = lt_json("{\"a\":1}"), *ctx = lt_json(CONTEXT), *out = NULL;
+	json_object *tmpl = lt_json("{\"value.$\":\"$.no_such_jsonpath\"}");
+	pw_error err = {0};
+	ck_assert_int_eq(pw_apply_template(tmpl, in, ctx, &out, &err), PW_ERR);
+	ck_assert_str_eq(err.name, "States.Runtime");
+	ck_assert_str_eq(err.cause, "The JSONPath '$.no_such_jsonpath' specified for the field "
+				    "'value.$' could not be found in the input '{\"a\":1}'");
+	ck_assert_int_eq(pw_apply_path("$.NoSuchOutputPath", 0, in, ctx, &out, &err), PW_ERR);
+	ck_assert_str_eq(err.cause, "Invalid path '$.NoSuchOutputPath' : No results for path: "
+				    "$['NoSuchOutputPath']");
+	ck_assert_int_eq(pw_eval_dynamic_field("$.NoSuchCausePath", "CausePath", in, ctx, &out,
+					       &err),
+			 PW_ERR);
+	ck_assert_str_eq(err.cause, "The JSONPath '$.NoSuchCausePath' specified for the field "
+				    "'CausePath' could not be found in the input '{\"a\":1}'");
+	pw_payload_limit_set(8);
+	ck_assert_int_eq(pw_payload_check_result(in, "State_1", &err), PW_OK); /* 7 bytes */
+	json_object *big = lt_json("{\"abc\":1}"); /* 9 bytes */
+	ck_assert_int_eq(pw_payload_check_result(big, "State_1", &err), PW_ERR);
+	ck_assert_str_eq(err.name, "States.DataLimitExceeded");
+	ck_assert_str_eq(err.cause, "The state/task 'State_1' returned a result with a size "
+				    "exceeding the maximum number of bytes service limit.");
+	pw_payload_limit_set(0);
+	json_object_put(big);
+	json_object_put(tmpl);
+	json_object_put(in);
+	json_object_put(ctx);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("dataflow");
@@ -227,6 +262,7 @@ static Suite *suite(void)
 	tcase_add_test(t, test_whole_chain);
 	tcase_add_test(t, test_chain_errors);
 	tcase_add_test(t, test_eval_dynamic);
+	tcase_add_test(t, test_aws_cause_wording);
 	suite_add_tcase(s, t);
 	return s;
 }

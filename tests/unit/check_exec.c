@@ -527,8 +527,8 @@ START_TEST(payload_limit_raises_data_limit_exceeded)
 	res = run_wf(wf, in60, 0);
 	ck_assert_int_eq(res.status, PW_EXEC_FAILED);
 	ck_assert_str_eq(res.error.name, "States.DataLimitExceeded");
-	ck_assert_msg(strstr(res.error.cause, "result of state 'Par'") != NULL, "%s",
-		      res.error.cause);
+	ck_assert_str_eq(res.error.cause, "The state/task 'Par' returned a result with a size "
+					  "exceeding the maximum number of bytes service limit.");
 	pw_exec_result_clear(&res);
 	snprintf(wf, sizeof(wf), par, "States.DataLimitExceeded");
 	res = run_wf(wf, in60, 0);
@@ -586,6 +586,67 @@ START_TEST(fail_without_error_and_runtime_cause_wording)
 			      "An error occurred while executing the state 'I' ", 48) == 0,
 		      "%s", res.error.cause);
 	ck_assert_ptr_null(strstr(res.error.cause + 10, "An error occurred"));
+	pw_exec_result_clear(&res);
+}
+END_TEST
+
+/* Wait's run-time values, checked as Step Functions does (causes as AWS
+ * recorded them in LocalStack's test_wait and test_wait_timestamp_path). */
+START_TEST(wait_values_fail_with_aws_causes)
+{
+	static const char wf[] = "{\"StartAt\":\"WaitState\",\"States\":{\"WaitState\":{"
+				 "\"Type\":\"Wait\",\"SecondsPath\":\"$.input.waitSeconds\","
+				 "\"End\":true}}}";
+	static const char head[] =
+		"An error occurred while executing the state 'WaitState' (entered at the event id #2). ";
+	static const struct {
+		const char *input, *cause;
+	} cases[] = {
+		{"{\"input\":{\"waitSeconds\":1.5}}",
+		 "The SecondsPath parameter cannot be parsed as a long value: $.input.waitSeconds == 1.5"},
+		{"{\"input\":{\"waitSeconds\":-1.5}}",
+		 "The SecondsPath parameter cannot be parsed as a long value: $.input.waitSeconds == -1.5"},
+		{"{\"input\":{\"waitSeconds\":-1}}",
+		 "The SecondsPath parameter references a negative value: $.input.waitSeconds == -1"},
+		{"{\"input\":{\"waitSeconds\":2147483648}}", "Wait state delay is too long."},
+	};
+	char want[600];
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct pw_exec_result res = run_wf(wf, cases[i].input, 1);
+		ck_assert_int_eq(res.status, PW_EXEC_FAILED);
+		ck_assert_str_eq(res.error.name, "States.Runtime");
+		snprintf(want, sizeof(want), "%s%s", head, cases[i].cause);
+		ck_assert_str_eq(res.error.cause, want);
+		pw_exec_result_clear(&res);
+	}
+	struct pw_exec_result res = run_wf(wf, "{\"input\":{\"waitSeconds\":0}}", 1);
+	ck_assert_int_eq(res.status, PW_EXEC_SUCCEEDED);
+	pw_exec_result_clear(&res);
+	res = run_wf("{\"StartAt\":\"WaitUntil\",\"States\":{\"WaitUntil\":{\"Type\":\"Wait\","
+		     "\"TimestampPath\":\"$.TimestampValue\",\"End\":true}}}",
+		     "{\"TimestampValue\":\"2016-12-05 21:29:29Z\"}", 1);
+	ck_assert_int_eq(res.status, PW_EXEC_FAILED);
+	ck_assert_str_eq(res.error.cause,
+			 "An error occurred while executing the state 'WaitUntil' (entered at the "
+			 "event id #2). The TimestampPath parameter does not reference a valid "
+			 "ISO-8601 extended offset date-time format string: $.TimestampValue == "
+			 "2016-12-05 21:29:29Z");
+	pw_exec_result_clear(&res);
+	/* a delay past 2^31 - 1 seconds (68 years) is refused */
+	res = run_wf("{\"StartAt\":\"W\",\"States\":{\"W\":{\"Type\":\"Wait\","
+		     "\"Timestamp\":\"2095-01-01T00:00:00Z\",\"End\":true}}}", "{}", 1);
+	ck_assert_int_eq(res.status, PW_EXEC_FAILED);
+	ck_assert_str_eq(res.error.cause, "An error occurred while executing the state 'W' "
+					  "(entered at the event id #2). Wait state delay is too long.");
+	pw_exec_result_clear(&res);
+	/* Fail's ErrorPath that selects nothing names the field */
+	res = run_wf("{\"StartAt\":\"fail\",\"States\":{\"fail\":{\"Type\":\"Fail\","
+		     "\"ErrorPath\":\"$.ErrorX\"}}}",
+		     "{\"a\":1}", 0);
+	ck_assert_str_eq(res.error.cause, "An error occurred while executing the state 'fail' "
+					  "(entered at the event id #2). The JSONPath '$.ErrorX' "
+					  "specified for the field 'ErrorPath' could not be found "
+					  "in the input '{\"a\":1}'");
 	pw_exec_result_clear(&res);
 }
 END_TEST
@@ -672,6 +733,7 @@ START_TEST(resume_inside_a_map_runs_no_finished_item_again)
 	pw_doc *doc = load(
 		"{\"StartAt\":\"M\",\"States\":{"
 		"\"M\":{\"Type\":\"Map\",\"ItemSelector\":{\"Name.$\":\"$$.Map.Item.Value\"},"
+		"\"MaxConcurrency\":1," /* one at a time: the cut below is after r2 */
 		"\"ItemProcessor\":{\"StartAt\":\"B\",\"States\":{\"B\":{\"Type\":\"Task\","
 		"\"Resource\":\"counter:Bump\",\"ResultSelector\":{\"N.$\":\"$.Name\"},"
 		"\"End\":true}}},\"End\":true}}}");
@@ -732,7 +794,7 @@ START_TEST(resume_refuses_a_mutating_output_that_lost_a_secret)
 		"\"S\":{\"Type\":\"Task\",\"Resource\":\"counter:Secret\","
 		"\"Parameters\":{\"Generate\":true,\"Name\":\"s\"},\"ResultPath\":\"$.cred\","
 		"\"Next\":\"M\"},"
-		"\"M\":{\"Type\":\"Map\",\"ItemsPath\":\"$.items\","
+		"\"M\":{\"Type\":\"Map\",\"ItemsPath\":\"$.items\",\"MaxConcurrency\":1,"
 		"\"ItemSelector\":{\"Name.$\":\"$.cred.Token\"},"
 		"\"ItemProcessor\":{\"StartAt\":\"B\",\"States\":{\"B\":{\"Type\":\"Task\","
 		"\"Resource\":\"counter:Bump\",\"End\":true}}},\"End\":true}}}");
@@ -858,6 +920,7 @@ int main(void)
 	tcase_add_test(tc, config_lua_timeout_bounds_a_lua_step_without_timeout);
 	tcase_add_test(tc, payload_limit_raises_data_limit_exceeded);
 	tcase_add_test(tc, fail_without_error_and_runtime_cause_wording);
+	tcase_add_test(tc, wait_values_fail_with_aws_causes);
 	tcase_add_test(tc, journal_records_history_events);
 	tcase_add_test(tc, resume_continues_after_the_last_finished_state);
 	tcase_add_test(tc, resume_inside_a_map_runs_no_finished_item_again);

@@ -227,6 +227,47 @@ START_TEST(test_random_expressions)
 }
 END_TEST
 
+/* A field's path that matches nothing: Step Functions' causes (as AWS
+ * recorded them in LocalStack's test_invalid_jsonpath scenarios). */
+START_TEST(test_missing_field_wording)
+{
+	json_object *in = lt_json("{\"a\":{\"b\":[1]}}"), *ctx = lt_json("{\"X\":1}");
+	json_object *out = NULL;
+	pw_error err;
+	/* InputPath / OutputPath */
+	ck_assert_int_eq(pw_path_get_field("$.NoSuchInputPath", NULL, in, ctx, &out, &err),
+			 PW_ERR);
+	ck_assert_str_eq(err.name, "States.Runtime");
+	ck_assert_str_eq(err.cause, "Invalid path '$.NoSuchInputPath' : No results for path: "
+				    "$['NoSuchInputPath']");
+	ck_assert_int_eq(pw_path_get_field("$.a.b[3]", NULL, in, ctx, &out, &err), PW_ERR);
+	ck_assert_str_eq(err.cause, "Invalid path '$.a.b[3]' : No results for path: "
+				    "$['a']['b'][3]");
+	/* a named field: the input it searched, the context object for $$ */
+	ck_assert_int_eq(pw_path_get_field("$.ErrorX", "ErrorPath", in, ctx, &out, &err),
+			 PW_ERR);
+	ck_assert_str_eq(err.cause, "The JSONPath '$.ErrorX' specified for the field "
+				    "'ErrorPath' could not be found in the input "
+				    "'{\"a\":{\"b\":[1]}}'");
+	ck_assert_int_eq(pw_path_get_field("$$.Execution.Input.no_such_jsonpath", "value.$", in,
+					   ctx, &out, &err),
+			 PW_ERR);
+	ck_assert_str_eq(err.cause, "The JSONPath '$$.Execution.Input.no_such_jsonpath' "
+				    "specified for the field 'value.$' could not be found in the "
+				    "input '{\"X\":1}'");
+	/* a variable keeps the engine's words */
+	ck_assert_int_eq(pw_path_get_field("$nope", "k.$", in, ctx, &out, &err), PW_ERR);
+	ck_assert_str_eq(err.name, "States.Runtime");
+	ck_assert_msg(strstr(err.cause, "no variable named $nope") != NULL, "%s", err.cause);
+	/* found: the value, as pw_path_get gives it */
+	ck_assert_int_eq(pw_path_get_field("$.a.b[0]", "k.$", in, ctx, &out, &err), 0);
+	ck_assert_int_eq(json_object_get_int(out), 1);
+	json_object_put(out);
+	json_object_put(in);
+	json_object_put(ctx);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("path");
@@ -244,6 +285,7 @@ static Suite *suite(void)
 			    sizeof(set_fail_cases) / sizeof(set_fail_cases[0]));
 	tcase_add_test(t, test_set_rejects_non_reference);
 	tcase_add_test(t, test_random_expressions);
+	tcase_add_test(t, test_missing_field_wording);
 	suite_add_tcase(s, t);
 	return s;
 }

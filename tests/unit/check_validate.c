@@ -241,6 +241,17 @@ static const struct mem_case mem_cases[] = {
 	 "unknown Type 'Nope'"},
 	{M1("\"A\":{\"Type\":\"Map\",\"ItemProcessor\":{\"StartAt\":\"I\",\"States\":{\"I\":{\"Type\":\"Succeed\"}}},"
 	    "\"MaxConcurrency\":1.5,\"End\":true}"), "MaxConcurrency must be a non-negative integer"},
+	{M1("\"A\":{\"Type\":\"Map\",\"ItemProcessor\":{\"StartAt\":\"I\",\"States\":{\"I\":{\"Type\":\"Succeed\"}}},"
+	    "\"ToleratedFailurePercentage\":100.5,\"End\":true}"), "must be a number from 0 to 100"},
+	{M1("\"A\":{\"Type\":\"Map\",\"ItemProcessor\":{\"StartAt\":\"I\",\"States\":{\"I\":{\"Type\":\"Succeed\"}}},"
+	    "\"ToleratedFailureCount\":-1,\"End\":true}"), "ToleratedFailureCount must be a non-negative integer"},
+	{M1("\"A\":{\"Type\":\"Map\",\"ItemProcessor\":{\"StartAt\":\"I\",\"States\":{\"I\":{\"Type\":\"Succeed\"}}},"
+	    "\"ToleratedFailureCount\":1,\"ToleratedFailureCountPath\":\"$.n\",\"End\":true}"),
+	 "ToleratedFailureCount and ToleratedFailureCountPath cannot both be set"},
+	{M1("\"A\":{\"Type\":\"Map\",\"ItemProcessor\":{\"StartAt\":\"I\",\"States\":{\"I\":{\"Type\":\"Succeed\"}}},"
+	    "\"ToleratedFailurePercentagePath\":\"nope\",\"End\":true}"), "ToleratedFailurePercentagePath"},
+	{M1("\"A\":{\"Type\":\"Map\",\"ItemProcessor\":{\"StartAt\":\"I\",\"States\":{\"I\":{\"Type\":\"Succeed\"}}},"
+	    "\"ToleratedFailurePercentage\":12.5,\"ToleratedFailureCountPath\":\"$.n\",\"End\":true}"), NULL},
 	{M1("\"A\":{\"Type\":\"Map\",\"ItemProcessor\":{\"ProcessorConfig\":{\"Mode\":\"DISTRIBUTED\"},"
 	    "\"StartAt\":\"I\",\"States\":{\"I\":{\"Type\":\"Succeed\"}}},\"End\":true}"),
 	 "Mode must be INLINE"},
