@@ -6,6 +6,7 @@ Usage (from the source tree, as root, after building the test driver):
         [--builddir DIR] [--rows 6600000] [--hot 560000] [--seconds 20]
     ... setup | measure | teardown   (the three steps of `all`, to rerun
                                       `measure` on a kept cluster)
+    measure --warm-only [--parallel K] [--no-replay] [--fio-direct 0]
 
 setup: a primary with shared_buffers 4 GB (524,288 buffers) built with
 wal_level minimal, so the table costs no WAL, and one table `big` of --rows
@@ -24,10 +25,12 @@ measure (the primary is the source, the standby the target):
   2. the source's select-only throughput (pgbench -T --seconds, the hot-set
      script) alone and while the plugin's list read runs in a loop;
   3. a mirror warm of the cold target (OS cache dropped): the plugin's
-     report (load seconds) and the warm process's max RSS (/usr/bin/time);
+     report (list_seconds, load_seconds), the warm process's max RSS
+     (/usr/bin/time) and the target's backend CPU seconds;
   4. fio reading the same blocks (the planned blocks' file offsets from
      pg_relation_filepath and 1 GB segments, random 8 KiB, iodepth =
-     parallel, direct=1, OS cache dropped) for the physical limit.
+     parallel, direct=1 unless --fio-direct 0, OS cache dropped) for the
+     physical limit.
 Heavy steps run under `nice -n 10 ionice -c3`: the machine is shared.
 teardown: stops both servers and removes everything under --dir.
 """
@@ -263,9 +266,9 @@ def target_blocks(inst):
 
 
 def fio_limit(args, blocks, workdir):
-    """fio reads the blocks: 8 KiB each, shuffled, K psync jobs with
-    direct I/O (K synchronous readers, like K pg_prewarm backends, i.e.
-    queue depth K), OS cache dropped. Returns (seconds, MB/s)."""
+    """fio reads the blocks: 8 KiB each, shuffled, K psync jobs (K
+    synchronous readers, like K pg_prewarm backends, i.e. queue depth K),
+    OS cache dropped. Returns (wall, MB/s, fio's runtime seconds)."""
     import random
     segs = []
     for path, blk in blocks:
@@ -303,6 +306,16 @@ def fio_limit(args, blocks, workdir):
         r["runtime"] / 1000.0
 
 
+def server_cpu(inst):
+    """CPU seconds of a server so far: the postmaster plus its exited
+    children (the warm's backends are gone when it returns)."""
+    with open(os.path.join(inst.datadir, "postmaster.pid")) as f:
+        pid = int(f.readline())
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return sum(int(x) for x in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
 def warm(args, c):
     """A mirror warm of the cold target; then fio on the blocks it read."""
     src, tgt = c.primary, c.standbys[0]
@@ -311,13 +324,17 @@ def warm(args, c):
     tgt.start()
     tgt.wait_ready()
     before = target_blocks(tgt)
+    cpu0 = server_cpu(tgt)
     rep, wall, rss = cli(args, "Warm", {
         "source": src.dsn(), "target": tgt.dsn(), "strategy": "mirror",
-        "parallel": args.parallel}, timed=True)
+        "parallel": args.parallel,
+        "replay_usage_counts": not args.no_replay}, timed=True)
+    cpu = server_cpu(tgt) - cpu0
     read = target_blocks(tgt) - before
     step = rep["steps"][0]
     fio_wall, fio_mbs, fio_s = fio_limit(args, read, c.base)
     return {"warm_seconds": rep["seconds"], "wall": wall, "max_rss_kb": rss,
+            "parallel": args.parallel, "target_cpu_s": cpu,
             "list_seconds": step.get("list_seconds"),
             "load_seconds": step.get("load_seconds"),
             "blocks_loaded": rep["blocks_loaded"], "blocks_read": len(read),
@@ -385,9 +402,11 @@ def report(res, st):
                   100.0 * (t["with_reads_tps"] / t["alone_tps"] - 1),
                   t["list_reads"], t["read_s_each"]))
     for w in res["warm"]:
-        print("| mirror warm: list / load / total s, max RSS | %.2f / %.2f / "
-              "%.2f s, %.1f MB |" % (w["list_seconds"], w["load_seconds"],
-                                     w["warm_seconds"], w["max_rss_kb"] / 1024))
+        print("| mirror warm K=%d: list / load / total s, max RSS, target "
+              "CPU | %.2f / %.2f / %.2f s, %.1f MB, %.1f s |" % (
+                  w["parallel"], w["list_seconds"], w["load_seconds"],
+                  w["warm_seconds"], w["max_rss_kb"] / 1024,
+                  w["target_cpu_s"]))
         print("| blocks read by the load / fio same blocks | %d: %.2f s "
               "(%.0f MB/s) / %.2f s (%.0f MB/s): load = %.2fx fio |" % (
                   w["blocks_read"], w["load_seconds"], w["load_mb_s"],
@@ -428,6 +447,9 @@ def main():
     ap.add_argument("--warm-runs", type=int, default=1)
     ap.add_argument("--warm-only", action="store_true",
                     help="measure: skip the source's cost, only warm + fio")
+    ap.add_argument("--no-replay", action="store_true",
+                    help="warm with replay_usage_counts false (each block "
+                    "read once: the per-statement CPU without replay)")
     ap.add_argument("--fio-direct", type=int, default=1, choices=[0, 1],
                     help="fio with O_DIRECT (1) or buffered (0)")
     ap.add_argument("--slices", default="0,65536,16384",
