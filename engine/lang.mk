@@ -12,14 +12,18 @@ engine_libpwengine_la_SOURCES += \
 	engine/pw_wait.c engine/pw_wait.h \
 	engine/pw_validate.c engine/pw_validate.h \
 	engine/lang_validate.h engine/lang_validate_fields.c \
-	engine/lang_validate_vars.c \
+	engine/lang_validate_vars.c engine/lang_validate_jsonata.c \
 	engine/pw_ident.c engine/pw_ident.h engine/pw_ident_tables.c \
 	engine/pw_vars.c engine/pw_vars.h \
+	engine/pw_jsonata.c engine/pw_jsonata.h engine/pw_jsonata_fns.c \
 	engine/pw_graph.c engine/pw_graph.h
 # Lua workflow files run in the runtime's sandbox (engine/pw_lua_sandbox.c).
 engine_libpwengine_la_SOURCES += engine/lang_doc_lua.c
 engine_libpwengine_la_CPPFLAGS += $(CRYPTO_CFLAGS)
 engine_libpwengine_la_LIBADD += $(CRYPTO_LIBS)
+# JSONata states evaluate with lib/jsonata (lib/jsonata/jsonata.mk).
+engine_libpwengine_la_CPPFLAGS += -I$(top_srcdir)/lib/jsonata
+engine_libpwengine_la_LIBADD += lib/jsonata/libjsonata.la
 
 # Unit tests of the language (Check). bench_validate is built by
 # `make check` but not run: it prints timings.

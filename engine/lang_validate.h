@@ -29,6 +29,7 @@ struct lang_sctx {
 	const char *ptr;       /* pointer of the state object */
 	json_object *states;   /* the enclosing machine's States */
 	json_object *edges;    /* array of target names (for reachability) */
+	int jsonata;           /* the state is in JSONata mode */
 };
 
 /* Append an error / a warning ("warning: " prefix, not counted) at the
@@ -80,5 +81,14 @@ void lang_check_assign(struct lang_sctx *s, json_object *obj, const char *ptr);
 void lang_check_var_scopes(struct lang_vctx *c, json_object *root);
 /* Nonzero when path text expr reads $$ or a variable, not the input. */
 int lang_path_reads_other(const char *expr);
+
+/* JSONata states (lang_validate_jsonata.c). Whether a JSONata state of
+ * type takes key: 1 yes, -1 no (a JSONPath field), 0 unknown. */
+int lang_jsonata_field_allowed(const char *type, const char *key);
+/* 1 for a field only JSONata states have (Arguments, Output, Items). */
+int lang_jsonata_only_field(const char *key);
+/* The fields of a JSONata state: expressions, literal types, Choice
+ * rules, catchers' Output/Assign. */
+void lang_check_jsonata_state(struct lang_sctx *s, json_object *state, const char *type);
 
 #endif

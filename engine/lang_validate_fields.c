@@ -121,6 +121,7 @@ static const char *const KNOWN_ERRORS[] = {
 	"States.ItemReaderFailed",
 	"States.NoChoiceMatched",
 	"States.ParameterPathFailure",
+	"States.QueryEvaluationError",
 	"States.Permissions",
 	"States.ResultPathMatchFailure",
 	"States.ResultWriterFailed",
@@ -448,6 +449,8 @@ static void check_catcher(struct lang_sctx *s, json_object *ct, const char *p)
 	else
 		lang_check_target(s, pn, "Catch Next", next);
 	free(pn);
+	if (s->jsonata)
+		return; /* Output and Assign: lang_validate_jsonata.c */
 	/* ResultPath of a catcher: same rules as the state's */
 	struct lang_sctx sub = *s;
 	sub.ptr = p;
@@ -460,7 +463,10 @@ void lang_check_catch(struct lang_sctx *s, json_object *state)
 	static const char *const allowed[] = {"ErrorEquals", "Next",
 					      "ResultPath", "Assign", "Comment",
 					      NULL};
-	check_handlers(s, state, "Catch", "catcher", allowed, check_catcher);
+	static const char *const jsonata[] = {"ErrorEquals", "Next", "Output",
+					      "Assign", "Comment", NULL};
+	check_handlers(s, state, "Catch", "catcher", s->jsonata ? jsonata : allowed,
+		       check_catcher);
 }
 
 /* Next / End for the state types that transition. */

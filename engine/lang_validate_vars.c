@@ -9,6 +9,7 @@
 #include "lang_validate.h"
 #include "pw_ident.h"
 #include "pw_intrinsic.h"
+#include "pw_jsonata.h"
 
 int lang_path_reads_other(const char *expr)
 {
@@ -124,6 +125,7 @@ struct refctx {
 	struct lang_vctx *c;
 	const struct scope *sc;
 	const char *state;
+	int jsonata; /* the state is in JSONata mode */
 };
 
 /* One variable name read at ptr by field `what`. */
@@ -143,8 +145,9 @@ static void check_ref(struct refctx *r, const char *ptr, const char *what, const
 	else if (assigner(r->sc, name) == NULL)
 		lang_vwarn(r->c, ptr,
 		    "state '%s': %s reads $%s, but no state this one can see assigns it "
-		    "(it fails with States.Runtime unless a variable of that name exists)",
-		    r->state, what, name);
+		    "(%s unless a variable of that name exists)", r->state, what, name,
+		    r->jsonata ? "JSONata reads it as undefined"
+			       : "it fails with States.Runtime");
 	free(name);
 }
 
@@ -234,8 +237,149 @@ static void scan_rule(struct refctx *r, const char *ptr, json_object *rule, int 
 	}
 }
 
+/* ---- JSONata expressions ------------------------------------------------ */
+
+/* JSONata's and Step Functions' functions: `$string` passed as a value
+ * is not a variable. */
+static const char *const JSONATA_FNS[] = {
+	"sum", "count", "max", "min", "average", "string", "number", "floor", "ceil", "abs",
+	"sqrt", "power", "round", "random", "boolean", "not", "exists", "type", "append",
+	"reverse", "shuffle", "distinct", "zip", "sort", "map", "filter", "single", "reduce",
+	"keys", "lookup", "spread", "merge", "each", "sift", "clone", "error", "assert", "eval",
+	"millis", "substring", "substringBefore", "substringAfter", "lowercase", "uppercase",
+	"length", "trim", "pad", "match", "contains", "replace", "split", "join",
+	"base64encode", "base64decode", "encodeUrlComponent", "encodeUrl",
+	"decodeUrlComponent", "decodeUrl", "formatNumber", "formatBase", "formatInteger",
+	"parseInteger", "now", "fromMillis", "toMillis", "partition", "range", "hash", "uuid",
+	"parse", NULL};
+
+/* Where the token at s[i] ends when it is a string, a `name` or a
+ * comment: the index after it (i itself when it is none of them). */
+static size_t skip_quoted(const char *s, size_t i)
+{
+	char q = s[i];
+	if (q == '/' && s[i + 1] == '*') {
+		const char *e = strstr(s + i + 2, "*/");
+		return e ? (size_t)(e - s) + 2 : strlen(s);
+	}
+	if (q != '\'' && q != '"' && q != '`')
+		return i;
+	for (i++; s[i] != '\0' && s[i] != q; i++)
+		if (s[i] == '\\' && q != '`' && s[i + 1] != '\0')
+			i++;
+	return s[i] ? i + 1 : i;
+}
+
+/* The names an expression binds itself: `$x :=` and lambda parameters. */
+static void local_names(const char *s, json_object *local)
+{
+	int in_params = 0;
+	for (size_t i = 0; s[i] != '\0';) {
+		size_t j = skip_quoted(s, i);
+		if (j != i) {
+			i = j;
+			continue;
+		}
+		if (strncmp(s + i, "function", 8) == 0 || strncmp(s + i, "\xce\xbb", 2) == 0)
+			in_params = 1; /* until the parameter list closes */
+		else if (s[i] == ')' && in_params)
+			in_params = 0;
+		if (s[i] != '$') {
+			i++;
+			continue;
+		}
+		size_t chars, n = pw_ident_span(s + i + 1, strlen(s + i + 1), &chars);
+		size_t k = i + 1 + n;
+		while (s[k] == ' ' || s[k] == '\t' || s[k] == '\n')
+			k++;
+		if (n > 0 && (in_params || strncmp(s + k, ":=", 2) == 0)) {
+			char *name = strndup(s + i + 1, n);
+			if (name != NULL)
+				json_object_object_add(local, name, NULL);
+			free(name);
+		}
+		i += 1 + n;
+	}
+}
+
+/* The workflow variables a "{% %}" expression reads: every `$name` that
+ * is not $states, a function, a call, nor bound in the expression. */
+static void scan_jsonata(struct refctx *r, const char *ptr, const char *what, const char *s)
+{
+	json_object *local = json_object_new_object();
+	local_names(s, local);
+	for (size_t i = 0; s[i] != '\0';) {
+		size_t j = skip_quoted(s, i);
+		if (j != i || s[i] != '$') {
+			i = j != i ? j : i + 1;
+			continue;
+		}
+		size_t chars, n = pw_ident_span(s + i + 1, strlen(s + i + 1), &chars);
+		size_t k = i + 1 + n;
+		while (s[k] == ' ' || s[k] == '\t' || s[k] == '\n')
+			k++;
+		char *name = n ? strndup(s + i + 1, n) : NULL;
+		int skip = name == NULL || s[k] == '(' || strcmp(name, "states") == 0 ||
+			   json_object_object_get_ex(local, name, NULL);
+		for (size_t f = 0; !skip && JSONATA_FNS[f]; f++)
+			skip = strcmp(JSONATA_FNS[f], name) == 0;
+		if (!skip)
+			check_ref(r, ptr, what, s + i + 1, n);
+		free(name);
+		i += 1 + n;
+	}
+	json_object_put(local);
+}
+
+/* Every "{% %}" string of v, at any depth. */
+static void scan_jsonata_value(struct refctx *r, const char *ptr, const char *what,
+			       json_object *v, int depth)
+{
+	if (depth > 64)
+		return;
+	if (json_object_is_type(v, json_type_string)) {
+		if (pw_jsonata_is_expr(json_object_get_string(v)))
+			scan_jsonata(r, ptr, what, json_object_get_string(v));
+	} else if (json_object_is_type(v, json_type_array)) {
+		for (size_t i = 0; i < json_object_array_length(v); i++) {
+			char *p = lang_pji(ptr, i);
+			scan_jsonata_value(r, p, what, json_object_array_get_idx(v, i), depth + 1);
+			free(p);
+		}
+	} else if (json_object_is_type(v, json_type_object)) {
+		json_object_object_foreach(v, key, val) {
+			char *p = lang_pj(ptr, key);
+			scan_jsonata_value(r, p, what, val, depth + 1);
+			free(p);
+		}
+	}
+}
+
+/* A JSONata state: the fields that take expressions. */
+static void scan_jsonata_state(struct refctx *r, json_object *state, const char *sptr)
+{
+	static const char *const fields[] = {
+		"Arguments", "Output", "Assign", "Items", "ItemSelector", "Seconds", "Timestamp",
+		"TimeoutSeconds", "HeartbeatSeconds", "MaxConcurrency", "Error", "Cause",
+		"Choices", "Catch", NULL};
+	for (size_t i = 0; fields[i]; i++) {
+		json_object *v = lang_vfield(state, fields[i], NULL);
+		if (v == NULL)
+			continue;
+		char *p = lang_pj(sptr, fields[i]);
+		scan_jsonata_value(r, p, fields[i], v, 0);
+		free(p);
+	}
+}
+
 static void scan_state(struct refctx *r, json_object *state, const char *sptr)
 {
+	if (pw_jsonata_mode(pw_doc_root(r->c->doc), state) ||
+	    pw_jsonata_mode(pw_doc_root(r->c->doc), NULL)) {
+		r->jsonata = 1;
+		scan_jsonata_state(r, state, sptr);
+		return;
+	}
 	static const char *const paths[] = {
 		"InputPath", "OutputPath", "ItemsPath", "SecondsPath", "TimestampPath",
 		"TimeoutSecondsPath", "HeartbeatSecondsPath", "MaxConcurrencyPath",
@@ -292,7 +436,7 @@ static void walk(struct lang_vctx *c, json_object *machine, const char *ptr,
 		if (!json_object_is_type(st2, json_type_object))
 			continue;
 		char *sp = lang_pj(pst, n2);
-		struct refctx r = {c, &sc, n2};
+		struct refctx r = {c, &sc, n2, 0};
 		scan_state(&r, st2, sp);
 		static const char *const nested[] = {"ItemProcessor", "Iterator"};
 		for (size_t k = 0; k < 2; k++) {

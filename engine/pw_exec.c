@@ -18,6 +18,7 @@
 #include "pw_choice.h"
 #include "pw_dataflow.h"
 #include "pw_journal.h"
+#include "pw_jsonata.h"
 #include "pw_log.h"
 #include "pw_path.h"
 #include "pw_retry.h"
@@ -160,6 +161,25 @@ static int eval_assign(struct exec *x, json_object *obj, json_object *input, con
 	return pw_vars_eval(x->vars, a, input, x->ctx, where, &x->pending, err);
 }
 
+/* A JSONata Assign: every member's value evaluated (with the variables
+ * from before this state), into x->pending as eval_assign does. */
+static int jx_assign(struct exec *x, const struct pw_jsonata_ctx *j, json_object *obj,
+		     const char *where, pw_error *err)
+{
+	json_object *a = field(obj, "Assign"), *vals = NULL;
+	json_object_put(x->pending);
+	x->pending = NULL;
+	if (a == NULL)
+		return PW_OK;
+	if (pw_jsonata_value(j, a, where, &vals, err) != PW_OK)
+		return PW_ERR;
+	int rc = json_object_is_type(vals, json_type_object)
+			 ? pw_vars_prepare(vals, where, &x->pending, err)
+			 : pw_error_set(err, PW_QUERY_ERROR, "%s must be an object", where);
+	json_object_put(vals);
+	return rc;
+}
+
 static int timed_out(struct exec *x, pw_error *err)
 {
 	if (x->deadline != INT64_MAX && now_ms(x) >= x->deadline)
@@ -186,13 +206,20 @@ static int engine_sleep(struct exec *x, int64_t ms, pw_error *err)
 }
 
 /* Parses TimeoutSeconds / TimeoutSecondsPath of a Task into ms (0: none). */
-static int task_timeout_ms(struct exec *x, json_object *state, json_object *raw, int64_t *ms,
-			   pw_error *err)
+static int task_timeout_ms(struct exec *x, const char *name, json_object *state,
+			   json_object *raw, int64_t *ms, pw_error *err)
 {
 	json_object *v = field(state, "TimeoutSeconds");
 	const char *p = str_field(state, "TimeoutSecondsPath");
 	*ms = 0;
-	if (p != NULL) {
+	if (v != NULL && pw_jsonata_mode(pw_doc_root(x->doc), state)) {
+		struct pw_jsonata_ctx j;
+		double s;
+		pw_exec_jx_init(x, name, raw, &j);
+		if (pw_jsonata_number(&j, state, "TimeoutSeconds", 1, 99999999, 1, &s, err) != PW_OK)
+			return PW_ERR;
+		*ms = (int64_t)s * 1000;
+	} else if (p != NULL) {
 		if (pw_path_get(p, raw, x->ctx, &v, "States.Runtime", err) != 0)
 			return PW_ERR;
 		int ok = json_object_is_type(v, json_type_int) && json_object_get_int64(v) > 0;
@@ -267,7 +294,7 @@ static int do_task(struct exec *x, const char *name, const char *scope, json_obj
 	*result = NULL;
 	if (resource == NULL)
 		return pw_error_set(err, "States.Runtime", "state %s has no Resource", name);
-	if (task_timeout_ms(x, state, raw, &timeout, err) != PW_OK)
+	if (task_timeout_ms(x, name, state, raw, &timeout, err) != PW_OK)
 		return PW_ERR;
 	if (x->o->registry == NULL)
 		return pw_error_set(err, "States.Runtime", "no plugin registry to run %s", resource);
@@ -338,8 +365,15 @@ static int run_work_state(struct exec *x, const char *name, const char *scope,
 	json_object *eff = NULL, *result = NULL, *retry = field(state, "Retry");
 	int counts[MAX_RETRIERS] = {0};
 	int attempt = 1, rc;
+	int jx = pw_jsonata_mode(pw_doc_root(x->doc), state);
+	struct pw_jsonata_ctx j;
 	*out = NULL;
-	if (strcmp(type, "Map") == 0) {
+	pw_exec_jx_init(x, name, raw, &j);
+	if (jx) {
+		/* Map has no Arguments: its Items read $states.input */
+		rc = strcmp(type, "Map") == 0 ? (eff = json_object_get(raw), PW_OK)
+					      : pw_jsonata_field(&j, state, "Arguments", raw, &eff, err);
+	} else if (strcmp(type, "Map") == 0) {
 		int is_null;
 		const char *ip = path_field(state, "InputPath", &is_null);
 		rc = pw_apply_path(ip, is_null, raw, x->ctx, &eff, err);
@@ -394,11 +428,20 @@ static int run_work_state(struct exec *x, const char *name, const char *scope,
 		attempt++;
 		json_object_object_add(x->state_ctx, "RetryCount", json_object_new_int(attempt - 1));
 	}
-	json_object *sel = NULL;
-	rc = pw_state_output_sel(state, raw, result, x->ctx, &sel, out, err);
-	if (rc == 0)
-		rc = eval_assign(x, state, sel, "Assign", err);
-	json_object_put(sel);
+	if (jx) { /* Output and Assign read $states.result */
+		j.vars = x->vars;
+		j.result = result;
+		j.has_result = 1;
+		rc = pw_jsonata_field(&j, state, "Output", result, out, err);
+		if (rc == 0)
+			rc = jx_assign(x, &j, state, "Assign", err);
+	} else {
+		json_object *sel = NULL;
+		rc = pw_state_output_sel(state, raw, result, x->ctx, &sel, out, err);
+		if (rc == 0)
+			rc = eval_assign(x, state, sel, "Assign", err);
+		json_object_put(sel);
+	}
 	if (rc != 0) {
 		json_object_put(*out);
 		*out = NULL;
@@ -415,6 +458,10 @@ static int run_work_state(struct exec *x, const char *name, const char *scope,
 	}
 caught:
 	rc = PW_ERR;
+	if (strcmp(err->name, PW_JSONATA_CANCELLED) == 0) {
+		rc = CANCELLED; /* resume evaluates again */
+		goto done;
+	}
 	if (strcmp(err->name, "States.Timeout") == 0 && x->deadline != INT64_MAX &&
 	    now_ms(x) >= x->deadline)
 		goto done; /* the execution's own timeout is final */
@@ -431,11 +478,29 @@ caught:
 		pw_error perr;
 		char where[64];
 		snprintf(where, sizeof(where), "Catch[%zu].Assign", i);
-		rc = pw_apply_result_path(rp, is_null, raw, eo, out, &perr);
 		/* The catcher's Assign reads the error output; the state's own
 		 * Assign does not apply. */
-		if (rc == 0)
-			rc = eval_assign(x, c, eo, where, &perr);
+		if (jx) { /* Output and Assign read $states.errorOutput */
+			j.vars = x->vars;
+			j.result = NULL;
+			j.has_result = 0;
+			j.error_output = eo;
+			j.has_error_output = 1;
+			json_object *ov;
+			snprintf(where, sizeof(where), "Catch[%zu].Output", i);
+			rc = PW_OK;
+			if (json_object_object_get_ex(c, "Output", &ov))
+				rc = pw_jsonata_value(&j, ov, where, out, &perr);
+			else
+				*out = json_object_get(eo);
+			snprintf(where, sizeof(where), "Catch[%zu].Assign", i);
+			if (rc == 0)
+				rc = jx_assign(x, &j, c, where, &perr);
+		} else {
+			rc = pw_apply_result_path(rp, is_null, raw, eo, out, &perr);
+			if (rc == 0)
+				rc = eval_assign(x, c, eo, where, &perr);
+		}
 		json_object_put(eo);
 		if (rc != 0) {
 			json_object_put(*out);
@@ -455,6 +520,8 @@ done:
 	json_object_put(result);
 	return rc;
 }
+
+static int wait_for(struct exec *x, const char *name, double wait_s, pw_error *err);
 
 static int run_wait(struct exec *x, const char *name, json_object *state, json_object *eff,
 		    pw_error *err)
@@ -493,6 +560,13 @@ static int run_wait(struct exec *x, const char *name, json_object *state, json_o
 			return PW_ERR;
 		wait_s = epoch - (double)x->clk->wall_ms(x->clk->ud) / 1000.0;
 	}
+	return wait_for(x, name, wait_s, err);
+}
+
+/* Waits wait_s seconds (dry run: the simulated clock) once what was
+ * journaled so far is durable. */
+static int wait_for(struct exec *x, const char *name, double wait_s, pw_error *err)
+{
 	if (wait_s > PW_WAIT_MAX_SECONDS)
 		return pw_error_set(err, "States.Runtime", "Wait state delay is too long.");
 	if (wait_s <= 0)
@@ -531,6 +605,137 @@ out:
 	return rc;
 }
 
+/* A JSONata Wait: Seconds (a non-negative integer) or Timestamp (RFC
+ * 3339), each a literal or an expression. */
+static int jx_wait(struct exec *x, const struct pw_jsonata_ctx *j, json_object *state,
+		   pw_error *err)
+{
+	double wait_s = 0, epoch;
+	if (field(state, "Seconds") != NULL || !json_object_object_get_ex(state, "Timestamp", NULL)) {
+		if (pw_jsonata_number(j, state, "Seconds", 0, 99999999, 1, &wait_s, err) != PW_OK)
+			return PW_ERR;
+	} else {
+		json_object *ts = NULL;
+		if (pw_jsonata_field(j, state, "Timestamp", NULL, &ts, err) != PW_OK)
+			return PW_ERR;
+		if (!json_object_is_type(ts, json_type_string)) {
+			pw_jsonata_type_error(field(state, "Timestamp"), "Timestamp", "string", ts,
+					      err);
+			json_object_put(ts);
+			return PW_ERR;
+		}
+		int bad = pw_timestamp_parse(json_object_get_string(ts), &epoch) != 0;
+		if (bad) /* AWS's words */
+			pw_error_set(err, PW_QUERY_ERROR,
+				     "The Timestamp field cannot be parsed as an ISO-8601 extended "
+				     "offset date-time format string: %.200s",
+				     json_object_get_string(ts));
+		json_object_put(ts);
+		if (bad)
+			return PW_ERR;
+		wait_s = epoch - (double)x->clk->wall_ms(x->clk->ud) / 1000.0;
+	}
+	return wait_for(x, j->state, wait_s, err);
+}
+
+/* A JSONata Choice: the first rule whose Condition is true; *rule gets
+ * it (NULL: Default). Returns the next state or NULL (err set). */
+static const char *jx_choice(const struct pw_jsonata_ctx *j, json_object *state,
+			     json_object **rule, pw_error *err)
+{
+	json_object *rules = field(state, "Choices");
+	size_t n = json_object_is_type(rules, json_type_array) ? json_object_array_length(rules)
+							       : 0;
+	*rule = NULL;
+	for (size_t i = 0; i < n; i++) {
+		json_object *r = json_object_array_get_idx(rules, i), *v = NULL, *cond = NULL;
+		json_object_object_get_ex(r, "Condition", &cond);
+		if (pw_jsonata_value(j, cond, "Condition", &v, err) != PW_OK)
+			return NULL;
+		int ok = json_object_is_type(v, json_type_boolean), yes = json_object_get_boolean(v);
+		if (!ok)
+			pw_jsonata_type_error(cond, "Condition", "boolean", v, err);
+		json_object_put(v);
+		if (!ok)
+			return NULL;
+		if (yes) {
+			*rule = r;
+			return str_field(r, "Next");
+		}
+	}
+	const char *def = str_field(state, "Default");
+	if (def == NULL)
+		pw_error_set(err, "States.NoChoiceMatched",
+			     "No Choice Rule matched and there was no Default in state '%s'",
+			     j->state);
+	return def;
+}
+
+/* Fail's Error or Cause in a JSONata state: a string or an expression
+ * that yields one. *out NEW (NULL when absent). */
+static int jx_fail_field(const struct pw_jsonata_ctx *j, json_object *state, const char *f,
+			 json_object **out, pw_error *err)
+{
+	*out = NULL;
+	if (field(state, f) == NULL)
+		return PW_OK;
+	if (pw_jsonata_field(j, state, f, NULL, out, err) != PW_OK)
+		return PW_ERR;
+	if (!json_object_is_type(*out, json_type_string)) {
+		pw_jsonata_type_error(field(state, f), f, "string", *out, err);
+		json_object_put(*out);
+		*out = NULL;
+		return PW_ERR;
+	}
+	return PW_OK;
+}
+
+/* Pass, Choice, Wait, Succeed and Fail in JSONata mode: no paths; the
+ * output is Output (default: the input). */
+static int jx_simple_state(struct exec *x, const char *name, json_object *state,
+			   const char *type, json_object *raw, const char **next,
+			   json_object **out, pw_error *err)
+{
+	struct pw_jsonata_ctx j;
+	json_object *rule = NULL, *oobj = state;
+	pw_exec_jx_init(x, name, raw, &j);
+	if (strcmp(type, "Fail") == 0) {
+		json_object *e = NULL, *c = NULL;
+		if (jx_fail_field(&j, state, "Error", &e, err) == PW_OK &&
+		    jx_fail_field(&j, state, "Cause", &c, err) == PW_OK)
+			pw_error_set(err, e ? json_object_get_string(e) : "", "%s",
+				     c ? json_object_get_string(c) : "");
+		json_object_put(e);
+		json_object_put(c);
+		return PW_ERR;
+	}
+	if (strcmp(type, "Choice") == 0) {
+		if ((*next = jx_choice(&j, state, &rule, err)) == NULL)
+			return PW_ERR;
+		if (rule != NULL && json_object_object_get_ex(rule, "Output", NULL))
+			oobj = rule;
+	} else if (strcmp(type, "Wait") == 0) {
+		int rc = jx_wait(x, &j, state, err);
+		if (rc != PW_OK)
+			return rc;
+		*next = str_field(state, "Next");
+	} else if (strcmp(type, "Pass") == 0) {
+		*next = str_field(state, "Next");
+	} else if (strcmp(type, "Succeed") != 0) {
+		return pw_error_set(err, "States.Runtime", "state %s has unknown Type %s", name,
+				    type);
+	}
+	if (pw_jsonata_field(&j, oobj, "Output", raw, out, err) != PW_OK ||
+	    (strcmp(type, "Succeed") != 0 &&
+	     jx_assign(x, &j, rule ? rule : state, "Assign", err) != PW_OK)) {
+		json_object_put(*out);
+		*out = NULL;
+		*next = NULL;
+		return PW_ERR;
+	}
+	return PW_OK;
+}
+
 /* Runs one state. *next NULL means the machine ends with *out. */
 static int run_state(struct exec *x, const char *name, const char *scope, json_object *state,
 		     json_object *raw, const char **next, json_object **out, pw_error *err)
@@ -545,6 +750,8 @@ static int run_state(struct exec *x, const char *name, const char *scope, json_o
 		return pw_error_set(err, "States.Runtime", "state %s has no Type", name);
 	if (strcmp(type, "Task") == 0 || strcmp(type, "Parallel") == 0 || strcmp(type, "Map") == 0)
 		return run_work_state(x, name, scope, state, type, raw, next, out, err);
+	if (pw_jsonata_mode(pw_doc_root(x->doc), state))
+		return jx_simple_state(x, name, state, type, raw, next, out, err);
 	if (strcmp(type, "Pass") == 0) {
 		json_object *result = field(state, "Result");
 		if (pw_state_effective_input(state, raw, x->ctx, &eff, err) != 0)
@@ -619,7 +826,8 @@ static int dry_run_loop(struct exec *x, const char *scope, const char *name)
 static void aws_runtime_cause(const char *name, int64_t entered, pw_error *err)
 {
 	static const char head[] = "An error occurred while executing the state '";
-	if (strcmp(err->name, "States.Runtime") != 0 ||
+	if ((strcmp(err->name, "States.Runtime") != 0 &&
+	     strcmp(err->name, PW_QUERY_ERROR) != 0) ||
 	    strncmp(err->cause, head, sizeof(head) - 1) == 0)
 		return;
 	char prefix[400];
@@ -684,6 +892,8 @@ static int run_machine(struct exec *x, json_object *machine, const char *start,
 		int64_t entered = x->events;
 		pw_vars_bind(x->vars);
 		rc = run_state(x, name, scope, state, cur, &next, &output, err);
+		if (rc == PW_ERR && strcmp(err->name, PW_JSONATA_CANCELLED) == 0)
+			rc = CANCELLED;
 		/* The state's assignments take effect as it exits. */
 		json_object *assigned = x->pending, *lost = NULL;
 		x->pending = NULL;

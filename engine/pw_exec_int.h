@@ -14,9 +14,11 @@
 #define PW_EXEC_INT_H
 
 #include <pthread.h>
+#include <string.h>
 
 #include "pw_exec.h"
 #include "pw_journal.h"
+#include "pw_jsonata.h"
 #include "pw_vars.h"
 
 #define CANCELLED (-2) /* run_machine: stopped by a signal or a sibling, resumable */
@@ -59,6 +61,21 @@ struct exec {
 	pw_vars *vars;
 	json_object *pending;
 };
+
+/* What a JSONata field of state `name` sees (pw_jsonata.h): $states.input
+ * is raw, $states.context the context object, $name the variables; the
+ * execution's deadline interrupts an evaluation. */
+static inline void pw_exec_jx_init(struct exec *x, const char *name, json_object *raw,
+				   struct pw_jsonata_ctx *j)
+{
+	memset(j, 0, sizeof(*j));
+	j->state = name;
+	j->input = raw;
+	j->context = x->ctx;
+	j->vars = x->vars;
+	j->clk = x->clk;
+	j->deadline_ms = x->deadline;
+}
 
 /* Runs a state machine (the workflow or a branch/item processor) from
  * `start` (NULL: StartAt) on input (borrowed). *out: NEW reference. */

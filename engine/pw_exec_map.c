@@ -72,6 +72,9 @@ struct fan {
 	/* Tolerated failures (Map): any < 0 means not set. */
 	int64_t tol_count;
 	double tol_pct;
+	/* A JSONata Map: its fields are expressions (pw_jsonata.h). */
+	int jx;
+	struct pw_jsonata_ctx j;
 };
 
 static json_object *field(json_object *o, const char *key)
@@ -112,7 +115,8 @@ static int item_input(struct fan *f, size_t i, json_object **in, pw_error *err)
 	json_object_object_add(item, "Value", json_object_get(value));
 	json_object_object_add(map, "Item", item);
 	json_object_object_add(ctx, "Map", map);
-	int rc = pw_apply_template(f->sel, f->eff, ctx, &sel_out, err);
+	int rc = f->jx ? pw_jsonata_value(&f->j, f->sel, "ItemSelector", &sel_out, err)
+		       : pw_apply_template(f->sel, f->eff, ctx, &sel_out, err);
 	json_object_object_del(ctx, "Map");
 	if (rc != 0)
 		return PW_ERR;
@@ -383,6 +387,43 @@ int pw_exec_parallel(struct exec *x, const char *name, const char *scope, json_o
 	return fan_run(&f, f.n, result, err);
 }
 
+/* A JSONata Map's fields: MaxConcurrency, ToleratedFailureCount and
+ * ToleratedFailurePercentage (literals or expressions), and Items (an
+ * expression or array; absent: the input), in AWS's words when wrong. */
+static int jx_fields(struct fan *f, json_object *state, int64_t *width, pw_error *err)
+{
+	double d;
+	pw_exec_jx_init(f->parent, f->name, f->eff, &f->j);
+	if (field(state, "MaxConcurrency") != NULL) {
+		if (pw_jsonata_number(&f->j, state, "MaxConcurrency", 0, 99999999, 1, &d, err) != PW_OK)
+			return PW_ERR;
+		*width = (int64_t)d;
+	}
+	if (field(state, "ToleratedFailureCount") != NULL) {
+		if (pw_jsonata_number(&f->j, state, "ToleratedFailureCount", 0, 99999999, 1, &d,
+				      err) != PW_OK)
+			return PW_ERR;
+		f->tol_count = (int64_t)d;
+	}
+	if (field(state, "ToleratedFailurePercentage") != NULL &&
+	    pw_jsonata_number(&f->j, state, "ToleratedFailurePercentage", 0, 100, 0, &f->tol_pct,
+			      err) != PW_OK)
+		return PW_ERR;
+	if (pw_jsonata_field(&f->j, state, "Items", f->eff, &f->items, err) != PW_OK)
+		return PW_ERR;
+	if (json_object_is_type(f->items, json_type_array))
+		return PW_OK;
+	if (field(state, "Items") != NULL)
+		pw_jsonata_type_error(field(state, "Items"), "Items", "array", f->items, err);
+	else /* AWS's words */
+		pw_error_set(err, PW_QUERY_ERROR, "Map state input must be an array but was: %.300s",
+			     json_object_to_json_string_ext(f->items, JSON_C_TO_STRING_PLAIN |
+									JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(f->items);
+	f->items = NULL;
+	return PW_ERR;
+}
+
 int pw_exec_map(struct exec *x, const char *name, const char *scope, json_object *state,
 		json_object *eff, json_object **result, pw_error *err)
 {
@@ -401,21 +442,28 @@ int pw_exec_map(struct exec *x, const char *name, const char *scope, json_object
 	if (f.proc == NULL)
 		f.proc = field(state, "Iterator");
 	f.sel = field(state, "ItemSelector");
-	if (f.sel == NULL)
-		f.sel = field(state, "Parameters");
-	if ((v = field(state, "ItemsPath")) != NULL)
-		items_path = json_object_get_string(v);
-	if (int_or_path(&f, state, "MaxConcurrency", &width, err) != PW_OK ||
-	    int_or_path(&f, state, "ToleratedFailureCount", &f.tol_count, err) != PW_OK ||
-	    tolerated_pct(&f, state, err) != PW_OK)
-		return PW_ERR;
-	if (pw_path_get(items_path ? items_path : "$", eff, x->ctx, &f.items, "States.Runtime",
-			err) != 0)
-		return PW_ERR;
-	if (!json_object_is_type(f.items, json_type_array)) {
-		json_object_put(f.items);
-		return pw_error_set(err, "States.Runtime", "Map %s: ItemsPath %s is not an array", name,
-				    items_path ? items_path : "$");
+	f.jx = pw_jsonata_mode(pw_doc_root(x->doc), state);
+	if (f.jx) {
+		if (jx_fields(&f, state, &width, err) != PW_OK)
+			return PW_ERR;
+	} else {
+		if (f.sel == NULL)
+			f.sel = field(state, "Parameters");
+		if ((v = field(state, "ItemsPath")) != NULL)
+			items_path = json_object_get_string(v);
+		if (int_or_path(&f, state, "MaxConcurrency", &width, err) != PW_OK ||
+		    int_or_path(&f, state, "ToleratedFailureCount", &f.tol_count, err) != PW_OK ||
+		    tolerated_pct(&f, state, err) != PW_OK)
+			return PW_ERR;
+		if (pw_path_get(items_path ? items_path : "$", eff, x->ctx, &f.items,
+				"States.Runtime", err) != 0)
+			return PW_ERR;
+		if (!json_object_is_type(f.items, json_type_array)) {
+			json_object_put(f.items);
+			return pw_error_set(err, "States.Runtime",
+					    "Map %s: ItemsPath %s is not an array", name,
+					    items_path ? items_path : "$");
+		}
 	}
 	f.n = json_object_array_length(f.items);
 	if (width <= 0)

@@ -203,7 +203,12 @@ static void rule_label(json_object *rule, size_t index, char *buf, size_t len)
 		    !strcmp(key, "Comment"))
 			continue;
 		char text[160];
-		if (var != NULL)
+		if (!strcmp(key, "Condition")) /* JSONata: the expression itself */
+			snprintf(text, sizeof(text), "%s",
+				 json_object_is_type(val, json_type_string)
+					 ? json_object_get_string(val)
+					 : json_object_to_json_string_ext(val, JSON_C_TO_STRING_PLAIN));
+		else if (var != NULL)
 			snprintf(text, sizeof(text), "%s %s %s", var, key,
 				 json_object_to_json_string_ext(
 					 val, JSON_C_TO_STRING_PLAIN));

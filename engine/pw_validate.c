@@ -11,6 +11,7 @@
 
 #include "pw_choice.h"
 #include "pw_intrinsic.h"
+#include "pw_jsonata.h"
 #include "pw_path.h"
 #include "lang_validate.h"
 #include "pw_validate.h"
@@ -59,10 +60,19 @@ static void check_lambda_invoke(struct lang_sctx *s, json_object *state, const c
 			  "function to completion", s->name, r, PW_LAMBDA_INVOKE);
 		return;
 	}
-	json_object *params = lang_vfield(state, "Parameters", NULL);
-	char *pp = lang_pj(s->ptr, "Parameters");
+	const char *pf = s->jsonata ? "Arguments" : "Parameters";
+	json_object *params = lang_vfield(state, pf, NULL), *fv = NULL;
+	if (s->jsonata && json_object_object_get_ex(params, "FunctionName", &fv) &&
+	    json_object_is_type(fv, json_type_string) &&
+	    pw_jsonata_is_expr(json_object_get_string(fv)))
+		return; /* known at run time only */
+	char *pp = lang_pj(s->ptr, pf);
 	if (pw_lambda_check_params(params, &fn, &has_fn, why, sizeof(why)) != 0) {
-		lang_verr(s->c, params ? pp : p, "state '%s': %s: %s", s->name, r, why);
+		const char *w = why;
+		if (s->jsonata && strncmp(why, "Parameters ", 11) == 0)
+			w = why + 11; /* the reason names the JSONPath field */
+		lang_verr(s->c, params ? pp : p, "state '%s': %s: %s%s", s->name, r,
+			  w == why ? "" : "Arguments ", w);
 	} else if (has_fn && s->c->check != NULL) {
 		/* the registry resolves functions by their ARN */
 		char arn[300];
@@ -104,15 +114,16 @@ static void check_task(struct lang_sctx *s, json_object *state)
 		} else if (required != NULL) {
 			/* only a literal Parameters object tells statically
 			 * what the action receives */
-			json_object *params = lang_vfield(state, "Parameters", NULL);
+			const char *pf = s->jsonata ? "Arguments" : "Parameters";
+			json_object *params = lang_vfield(state, pf, NULL);
 			if (json_object_is_type(params, json_type_object)) {
-				char *pp = lang_pj(s->ptr, "Parameters");
+				char *pp = lang_pj(s->ptr, pf);
 				for (size_t k = 0; required[k]; k++) {
 					if (!has_param(params, required[k]))
 						lang_verr(s->c, pp,
-						    "state '%s': Parameters "
+						    "state '%s': %s "
 						    "lack '%s', required by %s",
-						    s->name, required[k], r);
+						    s->name, pf, required[k], r);
 				}
 				free(pp);
 			}
@@ -125,8 +136,10 @@ static void check_task(struct lang_sctx *s, json_object *state)
 						"HeartbeatSecondsPath", NULL};
 	lang_one_of(s, state, timeout, 0);
 	lang_one_of(s, state, heartbeat, 0);
-	lang_check_positive_int(s, state, "TimeoutSeconds", 0);
-	lang_check_positive_int(s, state, "HeartbeatSeconds", 0);
+	if (!s->jsonata) { /* lang_check_jsonata_state checks them */
+		lang_check_positive_int(s, state, "TimeoutSeconds", 0);
+		lang_check_positive_int(s, state, "HeartbeatSeconds", 0);
+	}
 	lang_check_path_field(s, state, "TimeoutSecondsPath", 1, 0);
 	lang_check_path_field(s, state, "HeartbeatSecondsPath", 1, 0);
 	for (size_t k = 0; heartbeat[k]; k++)
@@ -313,14 +326,16 @@ static void check_map(struct lang_sctx *s, json_object *state)
 	lang_one_of(s, state, conc, 0);
 	lang_one_of(s, state, tcount, 0);
 	lang_one_of(s, state, tpct, 0);
-	lang_check_positive_int(s, state, "ToleratedFailureCount", 1);
-	lang_check_path_field(s, state, "ToleratedFailureCountPath", 1, 0);
-	lang_check_path_field(s, state, "ToleratedFailurePercentagePath", 1, 0);
-	check_percentage(s, state, "ToleratedFailurePercentage");
-	lang_check_template_field(s, state, "ItemSelector");
-	lang_check_path_field(s, state, "ItemsPath", 1, 0);
-	lang_check_positive_int(s, state, "MaxConcurrency", 1);
-	lang_check_path_field(s, state, "MaxConcurrencyPath", 1, 0);
+	if (!s->jsonata) { /* lang_check_jsonata_state checks them */
+		lang_check_positive_int(s, state, "ToleratedFailureCount", 1);
+		lang_check_path_field(s, state, "ToleratedFailureCountPath", 1, 0);
+		lang_check_path_field(s, state, "ToleratedFailurePercentagePath", 1, 0);
+		check_percentage(s, state, "ToleratedFailurePercentage");
+		lang_check_template_field(s, state, "ItemSelector");
+		lang_check_path_field(s, state, "ItemsPath", 1, 0);
+		lang_check_positive_int(s, state, "MaxConcurrency", 1);
+		lang_check_path_field(s, state, "MaxConcurrencyPath", 1, 0);
+	}
 	for (size_t k = 0; proc[k]; k++) {
 		json_object *m = lang_vfield(state, proc[k], NULL);
 		if (m == NULL)
@@ -387,15 +402,62 @@ static int field_allowed(const struct state_type *t, const char *key)
 	return 0;
 }
 
+/* A state's QueryLanguage; 1 when the state is in JSONata mode. A
+ * JSONata workflow cannot hold JSONPath states (Step Functions refuses
+ * them); a JSONPath one may hold JSONata states. */
+static int check_query_language(struct lang_vctx *c, const char *ptr, const char *name,
+				json_object *state)
+{
+	int present;
+	json_object *q = lang_vfield(state, "QueryLanguage", &present);
+	if (present) {
+		const char *v = json_object_is_type(q, json_type_string) ? json_object_get_string(q)
+									  : "";
+		char *p = lang_pj(ptr, "QueryLanguage");
+		if (strcmp(v, "JSONata") != 0 && strcmp(v, "JSONPath") != 0)
+			lang_verr(c, p, "state '%s': QueryLanguage must be JSONPath or JSONata",
+			    name);
+		else if (strcmp(v, "JSONPath") == 0 &&
+			 pw_jsonata_mode(pw_doc_root(c->doc), NULL))
+			lang_verr(c, p, "state '%s': QueryLanguage JSONPath in a JSONata workflow: "
+			    "a workflow whose top-level QueryLanguage is JSONata cannot have "
+			    "JSONPath states", name);
+		free(p);
+	}
+	/* (a JSONPath state refused above is checked as the JSONata it must be) */
+	return pw_jsonata_mode(pw_doc_root(c->doc), state) ||
+	       pw_jsonata_mode(pw_doc_root(c->doc), NULL);
+}
+
+static void validate_jsonata_state(struct lang_sctx *s, json_object *state,
+				   const struct state_type *t)
+{
+	lang_check_string_field(s, state, "Comment");
+	if (t->groups & F_TRANS)
+		lang_check_next_end(s, state);
+	if (t->groups & F_ERRH) {
+		lang_check_retry(s, state);
+		lang_check_catch(s, state);
+	}
+	lang_check_jsonata_state(s, state, t->type);
+	if (strcmp(t->type, "Task") == 0)
+		check_task(s, state);
+	else if (strcmp(t->type, "Parallel") == 0)
+		check_parallel(s, state);
+	else if (strcmp(t->type, "Map") == 0)
+		check_map(s, state);
+}
+
 static void validate_state(struct lang_vctx *c, const char *ptr, const char *name,
 			   json_object *state, json_object *states,
 			   json_object *edges)
 {
-	struct lang_sctx s = {c, name, ptr, states, edges};
+	struct lang_sctx s = {c, name, ptr, states, edges, 0};
 	if (!json_object_is_type(state, json_type_object)) {
 		lang_verr(c, ptr, "state '%s' must be an object", name);
 		return;
 	}
+	s.jsonata = check_query_language(c, ptr, name, state);
 	int present;
 	json_object *type = lang_vfield(state, "Type", &present);
 	char *ptype = lang_pj(ptr, "Type");
@@ -422,12 +484,25 @@ static void validate_state(struct lang_vctx *c, const char *ptr, const char *nam
 	json_object_object_foreach(state, key, val)
 	{
 		(void)val;
-		if (field_allowed(t, key))
+		int ok = s.jsonata ? lang_jsonata_field_allowed(t->type, key)
+				   : field_allowed(t, key) || strcmp(key, "QueryLanguage") == 0;
+		if (ok == 1)
 			continue;
 		char *p = lang_pj(ptr, key);
-		lang_verr(c, p, "state '%s': unknown field '%s' in a %s state", name,
-		    key, t->type);
+		if (ok < 0)
+			lang_verr(c, p, "state '%s': %s is a JSONPath field; a JSONata state "
+			    "uses Arguments, Output and Assign with {%% %%} expressions", name, key);
+		else if (!s.jsonata && lang_jsonata_only_field(key))
+			lang_verr(c, p, "state '%s': %s is a JSONata field: set QueryLanguage "
+			    "to JSONata on the state or the workflow", name, key);
+		else
+			lang_verr(c, p, "state '%s': unknown field '%s' in a %s%s state", name,
+			    key, s.jsonata ? "JSONata " : "", t->type);
 		free(p);
+	}
+	if (s.jsonata) {
+		validate_jsonata_state(&s, state, t);
+		return;
 	}
 
 	lang_check_string_field(&s, state, "Comment");
@@ -512,8 +587,9 @@ static void validate_machine(struct lang_vctx *c, const char *ptr, json_object *
 			lang_verr(c, p, "unknown field '%s' in %s", key, where);
 		else if (strcmp(key, "QueryLanguage") == 0 &&
 			 (!json_object_is_type(val, json_type_string) ||
-			  strcmp(json_object_get_string(val), "JSONPath") != 0))
-			lang_verr(c, p, "QueryLanguage: only JSONPath is supported");
+			  (strcmp(json_object_get_string(val), "JSONPath") != 0 &&
+			   strcmp(json_object_get_string(val), "JSONata") != 0)))
+			lang_verr(c, p, "QueryLanguage must be JSONPath or JSONata");
 		else if ((strcmp(key, "Comment") == 0 ||
 			  strcmp(key, "Version") == 0) &&
 			 !json_object_is_type(val, json_type_string))

@@ -129,13 +129,42 @@ int pw_vars_eval(const pw_vars *v, json_object *assign, json_object *input,
 	pw_vars_bind(was);
 	if (rc != PW_OK)
 		return PW_ERR;
+	rc = pw_vars_prepare(vals, where, pending, err);
+	json_object_put(vals);
+	return rc;
+}
+
+static void add_visible(const pw_vars *v, json_object *all)
+{
+	if (v == NULL)
+		return;
+	add_visible(v->outer, all); /* outer first: an inner name wins */
+	json_object_object_foreach(v->vals, name, val) {
+		json_object *c = NULL;
+		if (val != NULL && json_object_deep_copy(val, &c, NULL) != 0)
+			continue;
+		json_object_object_add(all, name, c);
+	}
+}
+
+json_object *pw_vars_visible(const pw_vars *v)
+{
+	json_object *all = json_object_new_object();
+	if (all != NULL)
+		add_visible(v, all);
+	return all;
+}
+
+int pw_vars_prepare(json_object *vals, const char *where, json_object **pending,
+		    pw_error *err)
+{
+	*pending = NULL;
 	/* Owned copies: a literal value is still the workflow's node. */
 	json_object *own = json_object_new_object();
 	size_t sum = 0;
 	json_object_object_foreach(vals, name, val) {
 		json_object *c = NULL;
 		if (val != NULL && json_object_deep_copy(val, &c, NULL) != 0) {
-			json_object_put(vals);
 			json_object_put(own);
 			return pw_error_set(err, "States.Runtime", "out of memory");
 		}
@@ -145,12 +174,10 @@ int pw_vars_eval(const pw_vars *v, json_object *assign, json_object *input,
 		if (n > PW_VARS_MAX_VALUE) {
 			char what[200];
 			snprintf(what, sizeof(what), "%s: the value of $%.80s", where, name);
-			json_object_put(vals);
 			json_object_put(own);
 			return too_big(err, what, n, PW_VARS_MAX_VALUE);
 		}
 	}
-	json_object_put(vals);
 	if (sum > PW_VARS_MAX_ASSIGN) {
 		json_object_put(own);
 		char what[200];

@@ -65,6 +65,18 @@ int pw_vars_eval(const pw_vars *v, json_object *assign, json_object *input,
 int pw_vars_commit(pw_vars *v, json_object *pending, json_object **lost,
 		   pw_error *err);
 
+/* Every variable v can read (its outer scopes' and its own, the inner
+ * name winning) as a NEW object of deep copies: JSONata's $name
+ * bindings. */
+json_object *pw_vars_visible(const pw_vars *v);
+
+/* The checks of an Assign's evaluated values vals (borrowed, {name:
+ * value}) against the value and Assign limits; *pending gets a NEW
+ * owned copy for pw_vars_commit. JSONata states evaluate their Assign
+ * themselves (pw_jsonata.h) and end here. */
+int pw_vars_prepare(json_object *vals, const char *where, json_object **pending,
+		    pw_error *err);
+
 /* v's own variables as a NEW object {name: value} (deep copies). */
 json_object *pw_vars_snapshot(const pw_vars *v);
 

@@ -51,7 +51,7 @@ tests_plugins_badabi_la_LIBADD = $(JSONC_LIBS)
 tests_plugins_nosym_la_SOURCES = tests/plugins/nosym.c
 tests_plugins_nosym_la_CPPFLAGS = $(AM_CPPFLAGS) $(JSONC_CFLAGS)
 tests_plugins_nosym_la_LDFLAGS = $(PW_TEST_PLUGIN_LINK)
-noinst_HEADERS += tests/plugins/rt_test.h
+noinst_HEADERS += tests/plugins/rt_test.h tests/unit/wf_fixture.h
 # Plugins that must be refused (issue 8): kept out of tests/plugins so no
 # test's plugin directory holds them. evil's constructor writes a marker
 # file; malformed returns the broken descriptor $PW_MALFORMED names.
@@ -75,7 +75,7 @@ RT_TESTS = tests/unit/check_retry tests/unit/check_registry \
 	tests/unit/check_exec tests/unit/check_exec_map tests/unit/check_config \
 	tests/unit/check_redact \
 	tests/unit/check_utf8 tests/unit/check_loader tests/unit/check_lambda \
-	tests/unit/check_vars tests/unit/check_history
+	tests/unit/check_vars tests/unit/check_history tests/unit/check_jsonata_mode
 check_PROGRAMS += $(RT_TESTS)
 TESTS += $(RT_TESTS)
 tests_unit_check_retry_CPPFLAGS = $(RT_CHECK_CPPFLAGS)
@@ -106,6 +106,8 @@ tests_unit_check_vars_CPPFLAGS = $(RT_CHECK_CPPFLAGS)
 tests_unit_check_vars_LDADD = $(RT_CHECK_LDADD)
 tests_unit_check_history_CPPFLAGS = $(RT_CHECK_CPPFLAGS)
 tests_unit_check_history_LDADD = $(RT_CHECK_LDADD)
+tests_unit_check_jsonata_mode_CPPFLAGS = $(RT_CHECK_CPPFLAGS)
+tests_unit_check_jsonata_mode_LDADD = $(RT_CHECK_LDADD)
 
 # Integration tests of the command (pytest; tests/integration/fixtures/
 # prewarm_cli.py runs the built binary with the test plugins).
@@ -113,7 +115,8 @@ TESTS += tests/integration/test_cli.py tests/integration/test_cli_resume.py \
 	tests/integration/test_redaction.py tests/integration/test_redaction_libpq.py \
 	tests/integration/test_output_utf8.py tests/integration/test_plugin_loading.py \
 	tests/integration/test_lua_limits.py tests/integration/test_map_concurrency.py \
-	tests/integration/test_variables.py
+	tests/integration/test_variables.py tests/integration/test_jsonata_mode.py
+EXTRA_DIST += tests/integration/test_jsonata_mode.py
 EXTRA_DIST += tests/integration/test_cli.py tests/integration/test_cli_resume.py \
 	tests/integration/test_redaction.py tests/integration/test_redaction_libpq.py \
 	tests/integration/fixtures/secret_spellings.py \

@@ -25,7 +25,18 @@ struct ex {
 	const struct pw_sfn_export_opts *o;
 	char workflow[256];
 	json_object *vars; /* the non-secret vars every worker Task carries */
+	int jsonata;       /* the top level's QueryLanguage is JSONata */
 };
+
+/* A state's query language: its own QueryLanguage, else the top level's. */
+static int state_is_jsonata(const struct ex *x, json_object *st)
+{
+	json_object *ql = NULL;
+	if (json_object_object_get_ex(st, "QueryLanguage", &ql) &&
+	    json_object_is_type(ql, json_type_string))
+		return strcmp(json_object_get_string(ql), "JSONata") == 0;
+	return x->jsonata;
+}
 
 void pw_sfn_workflow_name(const char *file, char *out, size_t len)
 {
@@ -119,7 +130,17 @@ static void to_worker(struct ex *x, json_object *st, const char *name, const cha
 	json_object_object_add(w, PW_SFN_WORKFLOW, json_object_new_string(x->workflow));
 	json_object_object_add(w, PW_SFN_STATE, json_object_new_string(name));
 	json_object_object_add(w, PW_SFN_RESOURCE, json_object_new_string(resource));
-	if (json_object_object_get_ex(st, "Parameters", &params)) {
+	/* A JSONata state's template is Arguments, whose {% %} strings Step
+	 * Functions evaluates at any depth: the wrapper goes there, the
+	 * template inside it as is. */
+	const char *tmpl = state_is_jsonata(x, st) ? "Arguments" : "Parameters";
+	if (tmpl[0] == 'A') {
+		if (json_object_object_get_ex(st, "Arguments", &params))
+			json_object_object_add(w, PW_SFN_PARAMETERS, json_object_get(params));
+		else
+			json_object_object_add(w, PW_SFN_PARAMETERS,
+					       json_object_new_string("{% $states.input %}"));
+	} else if (json_object_object_get_ex(st, "Parameters", &params)) {
 		char *p = lang_pj(ptr, "Parameters");
 		json_object_object_add(w, PW_SFN_PARAMETERS, rewrite_vars(x, params, p, name));
 		free(p);
@@ -128,7 +149,7 @@ static void to_worker(struct ex *x, json_object *st, const char *name, const cha
 		json_object_object_add(w, PW_SFN_PARAMETERS ".$", json_object_new_string("$"));
 	}
 	json_object_object_add(w, PW_SFN_VARS, json_object_get(x->vars));
-	json_object_object_add(st, "Parameters", w);
+	json_object_object_add(st, tmpl, w);
 	json_object_object_add(st, "Resource", json_object_new_string(
 		x->o->activity_arn ? x->o->activity_arn : x->o->lambda_arn));
 	if (x->o->activity_arn == NULL)
@@ -279,6 +300,10 @@ json_object *pw_sfn_export(const pw_doc *doc, const struct pw_sfn_export_opts *o
 		json_object_put(x.vars);
 		return NULL;
 	}
+	json_object *ql = NULL;
+	x.jsonata = json_object_object_get_ex(def, "QueryLanguage", &ql) &&
+		    json_object_is_type(ql, json_type_string) &&
+		    strcmp(json_object_get_string(ql), "JSONata") == 0;
 	/* Top-level fields other than States (TimeoutSeconds, Comment...)
 	 * cannot name vars either. */
 	json_object_object_foreach(def, key, val) {

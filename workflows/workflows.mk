@@ -23,10 +23,12 @@ EXTRA_DIST += workflows/WORKFLOWS.md
 # moto + PostgreSQL, and the deployment files of contrib/.
 TESTS += tests/integration/test_workflow_steps.py \
 	tests/integration/test_workflow_runs.py tests/integration/test_deploy_files.py \
-	tests/integration/test_endpoint_workflows.py
+	tests/integration/test_endpoint_workflows.py \
+	tests/integration/test_endpoint_exclusion.py
 EXTRA_DIST += tests/integration/test_workflow_steps.py \
 	tests/integration/test_workflow_runs.py tests/integration/test_deploy_files.py \
 	tests/integration/test_endpoint_workflows.py \
+	tests/integration/test_endpoint_exclusion.py \
 	tests/data/events/cloudtrail-create-db-instance.json \
 	tests/data/events/cloudtrail-failed-call.json \
 	tests/data/events/cloudtrail-other-cluster.json \
@@ -46,6 +48,7 @@ EXTRA_DIST += tests/integration/test_workflow_steps.py \
 # for byte, with Lua ports of its two Lambdas (WORKFLOWS.md, worked example).
 EXTRA_DIST += workflows/examples/stepfunction-original/README.md \
 	workflows/examples/stepfunction-original/StepFunction.json \
+	workflows/examples/stepfunction-original/StepFunction-JSONata.json \
 	workflows/examples/stepfunction-original/prewarm.yaml \
 	workflows/examples/stepfunction-original/steps/warming.lua \
 	workflows/examples/stepfunction-original/steps/update_static_members.lua

@@ -87,6 +87,7 @@ int jsonata_eval(const jsonata_expr *e, struct json_object *input,
 	if (limits) {
 		c.interrupt = limits->interrupt;
 		c.interrupt_arg = limits->interrupt_arg;
+		c.natives = limits->natives;
 	}
 	c.now_ms = wall_ms();
 	c.rng = (unsigned)((uint64_t)c.now_ms & 0xffffffffu) ^ (unsigned)(uintptr_t)&c;

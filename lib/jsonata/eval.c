@@ -649,6 +649,8 @@ static jv *apply_once(jn_ctx *c, jv *fv, jv **args, int nargs, jv *in, env *e, i
 	case JF_NATIVE:
 		if (f->sig)
 			args = jn_sig_validate(c, f->sig, args, &nargs, in, pos, f->name, false);
+		if (f->ext)
+			return jn_ext_call(c, f, args, nargs, pos);
 		return f->fn(c, args, nargs, in, e);
 	case JF_LAMBDA: {
 		if (f->sig)
@@ -823,7 +825,7 @@ static jv *eval_var(jn_ctx *c, node *n, jv *in, env *e)
 		return c->root;
 	bool found;
 	jv *v = jn_env_lookup(e, n->str, &found);
-	if (!found)
+	if (!found && !(v = jn_ext_lookup(c, n->str)))
 		v = jn_builtin(c, n->str);
 	return v;
 }

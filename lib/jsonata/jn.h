@@ -65,6 +65,8 @@ struct jfunc {
 	int npargs;
 	/* regex */
 	struct jn_regex *re;
+	/* a host function (natives.c) */
+	const jsonata_native *ext;
 };
 
 /* ---- AST ---- */
@@ -126,6 +128,7 @@ struct jn_ctx {
 	double now_ms;
 	int label_seq;
 	jv **bicache;
+	const jsonata_native *natives;
 };
 
 /* arena.c */
@@ -196,6 +199,10 @@ extern jv jn_placeholder;
 typedef int (*jv_cmp)(void *ctx, jv *a, jv *b);
 void jn_msort(jn_ctx *c, jv **v, size_t n, jv_cmp cmp, void *ctx);
 jv **jn_sig_validate(jn_ctx *c, jsig *s, jv **args, int *nargs, jv *input, int pos, const char *fname, bool compact);
+
+/* natives.c: host functions from jsonata_limits.natives */
+jv *jn_ext_lookup(jn_ctx *c, const char *name);
+jv *jn_ext_call(jn_ctx *c, jfunc *f, jv **args, int nargs, int pos);
 
 /* regex.c: JavaScript-flavoured backtracking regex with bounded steps */
 typedef struct jn_regex jn_regex;

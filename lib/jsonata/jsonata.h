@@ -26,6 +26,19 @@ typedef struct jsonata_error {
 	char message[256]; /* human-readable, starts with the code */
 } jsonata_error;
 
+/* A host function callable from expressions as $name (natives.c). Its
+ * arguments are checked against signature (JSONata's syntax, as the
+ * built-ins write it: "a<n>n:a", "" for none) before fn sees them as
+ * json-c values (NULL: JSON null or undefined). fn returns 0 with *out
+ * set, 1 for an undefined result, or -1 with err->code/message set. */
+typedef struct jsonata_native {
+	const char *name; /* without the $; NULL ends a list */
+	const char *signature;
+	int (*fn)(void *arg, struct json_object *const *args, int nargs,
+		  struct json_object **out, jsonata_error *err);
+	void *arg;
+} jsonata_native;
+
 typedef struct jsonata_limits {
 	int max_depth;          /* nesting of evaluation; 0: default 1000 */
 	uint64_t timeout_ms;    /* wall clock per evaluation; 0: none */
@@ -35,6 +48,9 @@ typedef struct jsonata_limits {
 	 * non-zero return aborts the evaluation with U1002. */
 	int (*interrupt)(void *arg);
 	void *interrupt_arg;
+	/* Optional host functions, looked up before the built-ins (so one
+	 * may replace a built-in such as $random); NULL: none. */
+	const jsonata_native *natives;
 } jsonata_limits;
 
 /* Parses expr; NULL with err set on a syntax error (S0xxx codes). */

@@ -7,6 +7,7 @@ lib_jsonata_libjsonata_la_SOURCES = lib/jsonata/jsonata.h lib/jsonata/jn.h \
 	lib/jsonata/parser.c lib/jsonata/eval.c lib/jsonata/tuple.c \
 	lib/jsonata/signature.c lib/jsonata/functions.c lib/jsonata/strings.c \
 	lib/jsonata/regex.c lib/jsonata/datetime.c lib/jsonata/numfmt.c \
+	lib/jsonata/natives.c \
 	lib/jsonata/api.c
 lib_jsonata_libjsonata_la_CPPFLAGS = $(AM_CPPFLAGS) $(JSONC_CFLAGS)
 lib_jsonata_libjsonata_la_LIBADD = $(JSONC_LIBS) $(MATH_LIBS)

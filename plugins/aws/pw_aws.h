@@ -129,7 +129,9 @@ long pw_aws_client_backoff_ms(const pw_aws_client *c, int attempt);
  * its write, and on PW_AWS_FAILURE_NOT_APPLIED reads again, rebuilds and
  * writes after pw_aws_client_backoff_ms; on PW_AWS_FAILURE_AMBIGUOUS it
  * reads back to learn whether the write landed, and never resends the
- * old request.
+ * old request, unless the write sets an absolute value under a lock that
+ * keeps every other writer out (then resending it is right either way;
+ * the rds plugin's member actions, plugins/PLUGINS.md).
  */
 struct pw_aws_call_opts {
 	int max_attempts;

@@ -17,7 +17,7 @@ static const char *const api_names[] = {
 	"EventCategories", "DBHostname", "DBUsername", "Port", "ExpiresIn",
 	"MaxAttempts", "WaitSeconds", "AllowEmpty", "AllowNarrow", "PageSize",
 	"RecordIntent", "ResourceName", "Tags", "TagKeys", "TagList", "Key",
-	"Value", NULL,
+	"Value", "IfExclusionList", "OnlyRecorded", "UnlessLifted", "Intent", NULL,
 };
 
 #define RDS_ACTION(fn, body)                                                  \
@@ -39,6 +39,10 @@ RDS_ACTION(act_add_member, rds_add_static_member)
 RDS_ACTION(act_add_member_dry, rds_add_static_member_dry)
 RDS_ACTION(act_remove_member, rds_remove_static_member)
 RDS_ACTION(act_remove_member_dry, rds_remove_static_member_dry)
+RDS_ACTION(act_add_excluded, rds_add_excluded_member)
+RDS_ACTION(act_add_excluded_dry, rds_add_excluded_member_dry)
+RDS_ACTION(act_remove_excluded, rds_remove_excluded_member)
+RDS_ACTION(act_remove_excluded_dry, rds_remove_excluded_member_dry)
 RDS_ACTION(act_generate_auth_token, rds_generate_auth_token)
 RDS_ACTION(act_add_tags, rds_add_tags)
 RDS_ACTION(act_remove_tags, rds_remove_tags)
@@ -77,6 +81,16 @@ static const struct pw_action rds_actions[] = {
 	 "changes",
 	 PW_ACTION_MUTATES | PW_ACTION_THREAD_SAFE,
 	 act_remove_member, act_remove_member_dry, req_member},
+	{"AddExcludedMember",
+	 "keep an instance out of an exclusion-list custom endpoint, safe under "
+	 "concurrent changes",
+	 PW_ACTION_MUTATES | PW_ACTION_THREAD_SAFE,
+	 act_add_excluded, act_add_excluded_dry, req_member},
+	{"RemoveExcludedMember",
+	 "let an instance into an exclusion-list custom endpoint, safe under "
+	 "concurrent changes",
+	 PW_ACTION_MUTATES | PW_ACTION_THREAD_SAFE,
+	 act_remove_excluded, act_remove_excluded_dry, req_member},
 	{"GenerateAuthToken", "IAM database auth token (presigned, 15 min)",
 	 PW_ACTION_THREAD_SAFE,
 	 act_generate_auth_token, NULL, req_token},
@@ -88,6 +102,19 @@ static const struct pw_action rds_actions[] = {
 	 PW_ACTION_MUTATES | PW_ACTION_THREAD_SAFE,
 	 act_remove_tags, NULL, req_resource},
 };
+
+static void rds_fini(void *state)
+{
+	struct rds_state *st = state;
+
+	if (st == NULL)
+		return;
+	awsp_conn_fini(&st->conn);
+	awsp_conn_fini(&st->ddb);
+	free(st->lock_dir);
+	free(st->lock_table);
+	free(st);
+}
 
 static int rds_init(const struct pw_host_api *host, json_object *config,
 		    void **state, pw_error *err)
@@ -112,19 +139,12 @@ static int rds_init(const struct pw_host_api *host, json_object *config,
 		free(st);
 		return PW_ERR;
 	}
+	if (rds_lease_config(st, config, err) != PW_OK) {
+		rds_fini(st);
+		return PW_ERR;
+	}
 	*state = st;
 	return PW_OK;
-}
-
-static void rds_fini(void *state)
-{
-	struct rds_state *st = state;
-
-	if (st == NULL)
-		return;
-	awsp_conn_fini(&st->conn);
-	free(st->lock_dir);
-	free(st);
 }
 
 static const char *const rds_sdk_services[] = {"rds", NULL};

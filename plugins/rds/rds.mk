@@ -11,7 +11,7 @@ pkglib_LTLIBRARIES += plugins/rds/rds.la
 plugins_rds_rds_la_SOURCES = $(AWSP_SOURCES) plugins/rds/rds.h \
 	plugins/rds/rds.c plugins/rds/rds_describe.c \
 	plugins/rds/rds_members.c plugins/rds/rds_lock.c \
-	plugins/rds/rds_intent.c plugins/rds/rds_token.c
+	plugins/rds/rds_lease.c plugins/rds/rds_intent.c plugins/rds/rds_token.c
 plugins_rds_rds_la_CPPFLAGS = $(AWSP_CPPFLAGS)
 plugins_rds_rds_la_LDFLAGS = $(PW_PLUGIN_LINK)
 plugins_rds_rds_la_LIBADD = $(AWSP_LIBADD)
@@ -26,6 +26,10 @@ EXTRA_DIST += tests/integration/test_plugin_rds.py \
 TESTS += tests/integration/test_endpoint_membership.py
 EXTRA_DIST += tests/integration/test_endpoint_membership.py \
 	tests/integration/fixtures/fault_proxy.py
+# One writer per endpoint across hosts: the DynamoDB lease (two lock
+# directories as two hosts, a killed holder, fencing, a missing table).
+TESTS += tests/integration/test_endpoint_lease.py
+EXTRA_DIST += tests/integration/test_endpoint_lease.py
 # The plugins through the prewarm binary (aws-sdk ARNs, validate, dry run,
 # redaction across plugins, logs and the journal).
 TESTS += tests/integration/test_plugin_workflows.py
@@ -50,6 +54,6 @@ TESTS += tests/unit/check_plugin_rds_members
 tests_unit_check_plugin_rds_members_SOURCES = \
 	tests/unit/check_plugin_rds_members.c $(AWSP_SOURCES) \
 	plugins/rds/rds_members.c plugins/rds/rds_describe.c \
-	plugins/rds/rds_lock.c plugins/rds/rds_intent.c
+	plugins/rds/rds_lock.c plugins/rds/rds_lease.c plugins/rds/rds_intent.c
 tests_unit_check_plugin_rds_members_CPPFLAGS = $(AWSP_CPPFLAGS) $(CHECK_CFLAGS)
 tests_unit_check_plugin_rds_members_LDADD = $(JSONC_LIBS) $(CHECK_LIBS)

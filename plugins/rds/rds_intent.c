@@ -23,9 +23,9 @@
 
 #include "rds.h"
 
-static void tag_key(char *buf, size_t len, const char *endpoint_id)
+static void tag_key(char *buf, size_t len, const char *prefix, const char *endpoint_id)
 {
-	size_t n = (size_t)snprintf(buf, len, "%s", RDS_INTENT_TAG_PREFIX);
+	size_t n = (size_t)snprintf(buf, len, "%s", prefix);
 
 	/* RDS identifiers are case-insensitive and stored lower case. */
 	for (const char *p = endpoint_id; *p && n + 1 < len; p++)
@@ -34,7 +34,8 @@ static void tag_key(char *buf, size_t len, const char *endpoint_id)
 }
 
 int rds_intent_set(struct rds_state *st, pw_call *call, const char *instance_arn,
-		   const char *endpoint_id, const char *state, pw_error *err)
+		   const char *prefix, const char *endpoint_id, const char *state,
+		   pw_error *err)
 {
 	char key[128], value[64], stamp[32];
 	time_t now = time(NULL);
@@ -43,7 +44,7 @@ int rds_intent_set(struct rds_state *st, pw_call *call, const char *instance_arn
 		    *tag = json_object_new_object(), *res = NULL;
 	int rc;
 
-	tag_key(key, sizeof(key), endpoint_id);
+	tag_key(key, sizeof(key), prefix, endpoint_id);
 	gmtime_r(&now, &tm);
 	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	snprintf(value, sizeof(value), "%s %s", state, stamp);
@@ -59,6 +60,36 @@ int rds_intent_set(struct rds_state *st, pw_call *call, const char *instance_arn
 
 		rc = rds_query_opts(st, call, "AddTagsToResource", params, &opts, &res,
 				    err);
+	}
+	json_object_put(res);
+	json_object_put(params);
+	return rc;
+}
+
+int rds_intent_get(struct rds_state *st, pw_call *call, const char *instance_id,
+		   const char *prefix, const char *endpoint_id, char *value,
+		   size_t len, pw_error *err)
+{
+	char key[128];
+	json_object *params = json_object_new_object(), *res = NULL, *list, *tags;
+	struct pw_aws_call_opts opts = {.max_attempts = RDS_MEMBERSHIP_ATTEMPTS};
+	int rc;
+
+	value[0] = '\0';
+	tag_key(key, sizeof(key), prefix, endpoint_id);
+	json_object_object_add(params, "DBInstanceIdentifier",
+			       json_object_new_string(instance_id));
+	rc = rds_query_opts(st, call, "DescribeDBInstances", params, &opts, &res, err);
+	if (rc == PW_OK && json_object_object_get_ex(res, "DBInstances", &list) &&
+	    json_object_array_length(list) > 0 &&
+	    json_object_object_get_ex(json_object_array_get_idx(list, 0), "TagList", &tags)) {
+		for (size_t i = 0; i < json_object_array_length(tags); i++) {
+			json_object *t = json_object_array_get_idx(tags, i);
+			const char *k = awsp_get_str(t, "Key"), *v = awsp_get_str(t, "Value");
+
+			if (k != NULL && v != NULL && strcmp(k, key) == 0)
+				snprintf(value, len, "%s", v);
+		}
 	}
 	json_object_put(res);
 	json_object_put(params);

@@ -7,11 +7,12 @@
  * endpoint's members takes an exclusive flock(2) on
  * LOCK_DIR/<region>.<endpoint>.lock for the whole read-modify-verify.
  *
- * Why flock: the kernel releases it the moment the holder dies (kill -9,
- * OOM, crash), so there is no lease to expire and no stale owner to
- * break; it needs no new infrastructure. It covers the processes of one
- * host; across hosts the durable intent tags (rds_intent.c) and
- * `reconcile` repair what a race could still lose (PLUGINS.md).
+ * Why flock first: the kernel releases it the moment the holder dies
+ * (kill -9, OOM, crash), so processes of one host never wait for a lease
+ * to expire. It covers one host; with the plugin config's "lock" (a
+ * DynamoDB table) the holder then also takes a lease that every host
+ * honours (rds_lease.c), renewed while held and checked (fenced) before
+ * each write.
  *
  * LOCK_DIR: the plugin config's "lock_dir", else $PREWARM_LOCK_DIR, else
  * $XDG_RUNTIME_DIR/aurora-prewarm, else /tmp/aurora-prewarm-<uid>. It is
@@ -26,6 +27,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "rds.h"
@@ -78,14 +80,15 @@ static int safe_name(const char *s)
 }
 
 int rds_lock_endpoint(struct rds_state *st, pw_call *call, const char *region,
-		      const char *endpoint_id, int64_t wait_ms, int *fd_out,
-		      pw_error *err)
+		      const char *endpoint_id, int64_t wait_ms,
+		      struct rds_lock *lk, pw_error *err)
 {
 	char dir[512], path[768];
 	int64_t waited = 0;
 	int fd;
 
-	*fd_out = -1;
+	memset(lk, 0, sizeof(*lk));
+	lk->fd = -1;
 	if (!safe_name(endpoint_id) || (region != NULL && !safe_name(region)))
 		return pw_error_set(err, "RDS.InvalidParameter",
 				    "endpoint identifier \"%s\" is not an RDS identifier",
@@ -93,12 +96,19 @@ int rds_lock_endpoint(struct rds_state *st, pw_call *call, const char *region,
 	if (lock_dir(st, dir, sizeof(dir), err) != PW_OK)
 		return PW_ERR;
 	snprintf(path, sizeof(path), "%s/%s.", dir, region ? region : "default");
-	/* RDS identifiers are case-insensitive: one file per endpoint. */
+	snprintf(lk->key, sizeof(lk->key), "%s/", region ? region : "default");
+	/* RDS identifiers are case-insensitive: one file (and one lease
+	 * item) per endpoint. */
 	for (const char *p = endpoint_id; *p && strlen(path) + 6 < sizeof(path); p++) {
-		size_t l = strlen(path);
+		size_t l = strlen(path), k = strlen(lk->key);
+		char c = (char)((*p >= 'A' && *p <= 'Z') ? *p - 'A' + 'a' : *p);
 
-		path[l] = (char)((*p >= 'A' && *p <= 'Z') ? *p - 'A' + 'a' : *p);
+		path[l] = c;
 		path[l + 1] = '\0';
+		if (k + 1 < sizeof(lk->key)) {
+			lk->key[k] = c;
+			lk->key[k + 1] = '\0';
+		}
 	}
 	strcat(path, ".lock");
 	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
@@ -128,12 +138,62 @@ int rds_lock_endpoint(struct rds_state *st, pw_call *call, const char *region,
 		}
 		waited += 100;
 	}
-	*fd_out = fd;
+	lk->fd = fd;
+	if (st->lock_table != NULL &&
+	    rds_lease_acquire(st, call, lk, endpoint_id,
+			      wait_ms > waited ? wait_ms - waited : 0, err) != PW_OK) {
+		rds_unlock_endpoint(st, call, lk);
+		return PW_ERR;
+	}
 	return PW_OK;
 }
 
-void rds_unlock_endpoint(int fd)
+void rds_unlock_endpoint(struct rds_state *st, pw_call *call, struct rds_lock *lk)
 {
-	if (fd >= 0)
-		close(fd); /* closing the only descriptor releases the flock */
+	if (lk->leased)
+		rds_lease_release(st, call, lk);
+	if (lk->fd >= 0)
+		close(lk->fd); /* closing the only descriptor releases the flock */
+	lk->fd = -1;
+}
+
+int rds_lock_fence(struct rds_state *st, pw_call *call, struct rds_lock *lk,
+		   pw_error *err)
+{
+	return lk != NULL && lk->leased ? rds_lease_renew(st, call, lk, err) : PW_OK;
+}
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int rds_lock_sleep(struct rds_state *st, pw_call *call, struct rds_lock *lk,
+		   int64_t ms, const char *what, pw_error *err)
+{
+	while (ms > 0) {
+		/* Renew at a third of the lease: two renewals may fail
+		 * (transiently) before it could expire. */
+		int64_t slice = ms, every = st->lease_ms / 3;
+
+		if (lk != NULL && lk->leased) {
+			int64_t due = lk->renewed_ms + every - mono_ms();
+
+			if (due <= 0) {
+				if (rds_lease_renew(st, call, lk, err) != PW_OK)
+					return PW_ERR;
+				due = every;
+			}
+			if (slice > due)
+				slice = due;
+		}
+		if (st->host->sleep_ms(call, slice) != PW_OK)
+			return pw_error_set(err, "States.Timeout",
+					    "deadline reached while %s", what);
+		ms -= slice;
+	}
+	return PW_OK;
 }

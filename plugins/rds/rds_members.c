@@ -6,8 +6,9 @@
  * conditional write, so two executions that each read the list and write
  * it back with their own member would lose one update. Hence:
  *
- *   1. take the endpoint's lock (rds_lock.c): one writer at a time among
- *      prewarm processes; held until the change is verified;
+ *   1. take the endpoint's lock (rds_lock.c: the host's flock, and with a
+ *      lock table the cross-host lease, rds_lease.c): one writer at a
+ *      time; held until the change is verified;
  *   2. wait until the endpoint is available; read the cluster's members
  *      and the endpoint; drop static members that no longer exist (a
  *      Modify that keeps them fails); write the new list;
@@ -18,19 +19,21 @@
  *      verified add, "removed" before a removal's write (unless
  *      RecordIntent: false); `reconcile` repairs from it.
  *
- * The Modify is a non-idempotent call (pw_aws_call_opts); its failures,
- * as the AWS SDKs class them:
- *   - not applied, throttling: the library resends it as is with the
- *     SDKs' backoff, up to MODIFY_ATTEMPTS: the lock is held, so the list
- *     is as fresh as when we read it; then a new round from a fresh read;
- *   - not applied, InvalidDBClusterEndpointStateFault (someone outside
- *     the lock is modifying it), DBInstanceNotFound (a member vanished):
- *     a new round from a fresh read;
- *   - ambiguous (5xx, timeout, connection lost after sending): resolved by
- *     reading back (after the endpoint is available again): the intended
- *     list is there -> done; otherwise a new round from a fresh read. A
- *     list is never resent blind;
- *   - anything else (access denied, validation): fails at once.
+ * The Modify is a non-idempotent call (pw_aws_call_opts) sent by
+ * send_modify, after the lock's fencing check; its failures, as the AWS
+ * SDKs class them:
+ *   - throttling, or ambiguous (5xx, timeout, connection lost after
+ *     sending): the same list is resent, up to MODIFY_ATTEMPTS sends: it
+ *     sets an absolute list computed under the lock, so a resend is right
+ *     whether or not the first send applied (see send_modify);
+ *   - InvalidDBClusterEndpointStateFault (someone outside the lock is
+ *     modifying it, or our own earlier send is being applied),
+ *     DBInstanceNotFound (a member vanished): if an earlier send may have
+ *     applied, read back; else a new round from a fresh read;
+ *   - anything else (access denied, validation, RDS.LockLost): fails.
+ * Whatever happened, the result is verified by reading back once the
+ * endpoint is available: the whole intended list there -> done; else a
+ * new round from a fresh read.
  * Reads are retried per call by the AWS client, with
  * RDS_MEMBERSHIP_ATTEMPTS. Rounds are bounded by MaxAttempts and the
  * call's deadline.
@@ -45,7 +48,7 @@
 
 #define DEFAULT_MAX_ATTEMPTS 10
 #define DEFAULT_WAIT_SECONDS 900 /* per wait, when the step has no deadline */
-#define MODIFY_ATTEMPTS 5 /* resends only after "not applied" (see send_modify) */
+#define MODIFY_ATTEMPTS 5 /* sends of one list per round (see send_modify) */
 
 struct member_op {
 	int add; /* 1: AddStaticMember, 0: RemoveStaticMember */
@@ -57,12 +60,26 @@ struct member_op {
 	int allow_empty;
 	int allow_narrow;
 	int record_intent; /* tag the instance (add) / clear its tag (remove) */
+	struct rds_lock *lock; /* held while writing; NULL in a dry run */
+	/* Add/RemoveExcludedMember: the list changed is ExcludedMembers (add
+	 * = take the instance out of the endpoint, remove = let it in). */
+	int excl;
+	int if_exclusion_list; /* skip an endpoint with static members */
+	int only_recorded;     /* lift only an exclusion we recorded */
+	int unless_lifted;     /* do not exclude an instance we let in before */
+	const char *intent;    /* AddExcludedMember's tag: excluded | held */
 };
+
+static const char *list_name(const struct member_op *op)
+{
+	return op->excl ? "ExcludedMembers" : "StaticMembers";
+}
 
 /* What one read found besides the endpoint. */
 struct cluster_view {
 	char instance_arn[512]; /* "" when unknown */
 	int instance_present;   /* op->instance_id is a member of the cluster */
+	const char *skipped;    /* why nothing was done (static text), or NULL */
 };
 
 static int has(json_object *list, const char *id)
@@ -93,24 +110,36 @@ static int same_set(json_object *a, json_object *b)
 	return 1;
 }
 
-static json_object *static_members(json_object *endpoint)
+static json_object *list_of(json_object *endpoint, const char *name)
 {
 	json_object *v;
 
-	if (json_object_object_get_ex(endpoint, "StaticMembers", &v) &&
+	if (json_object_object_get_ex(endpoint, name, &v) &&
 	    json_object_is_type(v, json_type_array))
 		return v;
 	return NULL;
 }
 
-static int sleep_or_timeout(struct rds_state *st, pw_call *call, int64_t ms,
+static json_object *static_members(json_object *endpoint)
+{
+	return list_of(endpoint, "StaticMembers");
+}
+
+/* The list this operation changes. */
+static json_object *op_list(const struct member_op *op, json_object *endpoint)
+{
+	return list_of(endpoint, list_name(op));
+}
+
+/* Sleeps, keeping the endpoint's lease (if any) renewed meanwhile. */
+static int sleep_or_timeout(struct rds_state *st, pw_call *call,
+			    const struct member_op *op, int64_t ms,
 			    const char *what, pw_error *err)
 {
-	if (st->host->remaining_ms(call) <= ms ||
-	    st->host->sleep_ms(call, ms) != PW_OK)
+	if (st->host->remaining_ms(call) <= ms)
 		return pw_error_set(err, "States.Timeout",
 				    "deadline reached while %s", what);
-	return PW_OK;
+	return rds_lock_sleep(st, call, op->lock, ms, what, err);
 }
 
 /* Reads the endpoint until its Status is "available"; *ep NEW. */
@@ -139,7 +168,7 @@ static int wait_available(struct rds_state *st, pw_call *call,
 					    "endpoint %s still \"%s\" after %lld s",
 					    op->endpoint_id, status,
 					    (long long)(waited / 1000));
-		if (sleep_or_timeout(st, call, poll,
+		if (sleep_or_timeout(st, call, op, poll,
 				     "waiting for the endpoint to become available",
 				     err) != PW_OK)
 			return PW_ERR;
@@ -248,9 +277,27 @@ static int plan(struct rds_state *st, pw_call *call, const struct member_op *op,
 			     op->instance_id, cluster_id);
 		goto out;
 	}
-	current = static_members(*endpoint);
+	current = op_list(op, *endpoint);
 	n = current ? json_object_array_length(current) : 0;
-	if (op->add && n == 0 && !op->allow_narrow) {
+	if (op->excl && static_members(*endpoint) != NULL &&
+	    json_object_array_length(static_members(*endpoint)) > 0) {
+		if (op->if_exclusion_list) {
+			/* Nothing to do here: the result says Skipped. */
+			view->skipped = "the endpoint has a static member list";
+			*desired = current ? json_object_get(current)
+					   : json_object_new_array();
+			*dropped = json_object_new_array();
+			rc = PW_OK;
+			goto out;
+		}
+		pw_error_set(err, "RDS.EndpointNotExclusionList",
+			     "endpoint %s lists static members, so only they are in it; "
+			     "ExcludedMembers applies to an endpoint without a static "
+			     "list (pass IfExclusionList: true to skip such endpoints)",
+			     op->endpoint_id);
+		goto out;
+	}
+	if (op->add && !op->excl && n == 0 && !op->allow_narrow) {
 		/* Without static members the endpoint reaches every eligible
 		 * instance (but ExcludedMembers): a first static member would
 		 * shrink it to that one instance. */
@@ -276,7 +323,7 @@ static int plan(struct rds_state *st, pw_call *call, const struct member_op *op,
 	}
 	if (op->add && !has(*desired, op->instance_id))
 		json_object_array_add(*desired, json_object_new_string(op->instance_id));
-	if (!op->allow_empty && json_object_array_length(*desired) == 0) {
+	if (!op->excl && !op->allow_empty && json_object_array_length(*desired) == 0) {
 		/* An empty static list makes a custom endpoint reach every
 		 * eligible instance: cold readers included. */
 		pw_error_set(err, "RDS.WouldEmptyEndpoint",
@@ -333,7 +380,7 @@ static json_object *member_result(const struct member_op *op,
 				  json_object *endpoint, int changed, int attempts,
 				  json_object *dropped)
 {
-	json_object *r = json_object_new_object(), *members = static_members(endpoint);
+	json_object *r = json_object_new_object(), *members = op_list(op, endpoint);
 	const char *cluster = awsp_get_str(endpoint, "DBClusterIdentifier");
 
 	json_object_object_add(r, "DBClusterEndpointIdentifier",
@@ -343,7 +390,7 @@ static json_object *member_result(const struct member_op *op,
 				       json_object_new_string(cluster));
 	json_object_object_add(r, "DBInstanceIdentifier",
 			       json_object_new_string(op->instance_id));
-	json_object_object_add(r, "StaticMembers",
+	json_object_object_add(r, list_name(op),
 			       members ? json_object_get(members)
 				       : json_object_new_array());
 	json_object_object_add(r, "Changed", json_object_new_boolean(changed));
@@ -359,7 +406,7 @@ static json_object *member_result(const struct member_op *op,
 static int change_visible(const struct member_op *op, json_object *desired,
 			  json_object *endpoint)
 {
-	json_object *now = static_members(endpoint);
+	json_object *now = op_list(op, endpoint);
 	size_t n = json_object_array_length(desired);
 
 	for (size_t i = 0; i < n; i++)
@@ -371,29 +418,94 @@ static int change_visible(const struct member_op *op, json_object *desired,
 enum attempt_outcome { ATTEMPT_DONE, ATTEMPT_RETRY, ATTEMPT_FAILED };
 
 /*
- * Sends the Modify built from this round's read. PW_OK: it applied.
- * Otherwise *failure says whether it may have (pw_aws.h). The library
- * resends it only after an answer proving it was not applied
- * (throttling, a refused connection), with the SDKs' backoff: under the
- * endpoint's lock no cooperating writer can have changed the list since
- * our read, so that resend is no staler than the first send.
+ * What the instance's exclusion record (rds_intent.c) allows; sets
+ * view->skipped when nothing must be done: UnlessLifted and the tag says
+ * "lifted" (a repeated creation event for a reader already warmed and let
+ * in: it stays in service); OnlyRecorded and the tag says neither
+ * "excluded" nor "held" (an operator's own exclusion: never lifted).
+ */
+static int exclusion_checks(struct rds_state *st, pw_call *call,
+			    const struct member_op *op, json_object *ep,
+			    struct cluster_view *view, pw_error *err)
+{
+	int listed = has(op_list(op, ep), op->instance_id);
+	char value[64];
+
+	if (!(op->add ? op->unless_lifted && !listed : op->only_recorded && listed))
+		return PW_OK;
+	if (rds_intent_get(st, call, op->instance_id, RDS_EXCLUSION_TAG_PREFIX,
+			   op->endpoint_id, value, sizeof(value), err) != PW_OK)
+		return PW_ERR;
+	if (op->add && strncmp(value, "lifted ", 7) == 0)
+		view->skipped = "the instance was warmed and let in before (tag lifted)";
+	else if (!op->add && strncmp(value, "excluded ", 9) != 0 &&
+		 strncmp(value, "held ", 5) != 0)
+		view->skipped = "the exclusion was not placed by aurora-prewarm";
+	return PW_OK;
+}
+
+/*
+ * Sends the Modify built from this round's read, resending it as is (with
+ * the SDKs' backoff, up to MODIFY_ATTEMPTS sends) after throttling or an
+ * ambiguous answer. PW_OK: a send applied. Otherwise *failure is
+ * AMBIGUOUS if any send may have applied (the caller reads back), else
+ * NOT_APPLIED, and *last is the last answer.
+ *
+ * Why a resend is sound: the Modify sets an absolute list L computed from
+ * a read R made under the endpoint's lock, and the lock (fenced before
+ * every send, rds_lock.c) keeps every cooperating writer out. After a
+ * failed send the list is R (not applied) or L (applied): sending L again
+ * is right in both cases (applied twice = applied once; RDS refuses it as
+ * "modifying" while the first one is being applied, which we then read
+ * back). Reading back before each resend would not help: a Modify that
+ * must follow a successful read can be defeated by a fault pattern that
+ * fails every call after a success (every 2nd call 5xx without applying,
+ * measured). Only a writer that ignores the lock (a hand edit) can move
+ * the list in between, the same exposure as the first send has.
  */
 static int send_modify(struct rds_state *st, pw_call *call,
 		       const struct member_op *op, json_object *desired,
 		       enum pw_aws_failure *failure, pw_error *last)
 {
 	json_object *params = json_object_new_object(), *res = NULL;
-	struct pw_aws_call_opts opts = {.max_attempts = MODIFY_ATTEMPTS,
-					.not_idempotent = 1};
-	int rc;
+	int rc = PW_ERR, maybe_applied = 0;
 
 	json_object_object_add(params, "DBClusterEndpointIdentifier",
 			       json_object_new_string(op->endpoint_id));
-	json_object_object_add(params, "StaticMembers", json_object_get(desired));
-	rc = rds_query_opts(st, call, "ModifyDBClusterEndpoint", params, &opts, &res,
-			    last);
-	*failure = opts.failure;
-	json_object_put(res);
+	json_object_object_add(params, list_name(op), json_object_get(desired));
+	for (int send = 1; send <= MODIFY_ATTEMPTS; send++) {
+		struct pw_aws_call_opts opts = {.max_attempts = 1, .not_idempotent = 1};
+		pw_aws_client *client;
+
+		/* A holder that lost its lease never writes. */
+		if (rds_lock_fence(st, call, op->lock, last) != PW_OK) {
+			opts.failure = PW_AWS_FAILURE_NOT_APPLIED;
+			break;
+		}
+		rc = rds_query_opts(st, call, "ModifyDBClusterEndpoint", params, &opts,
+				    &res, last);
+		json_object_put(res);
+		res = NULL;
+		if (rc == PW_OK)
+			break;
+		if (opts.failure == PW_AWS_FAILURE_AMBIGUOUS)
+			maybe_applied = 1;
+		else if (!pw_aws_error_is_transient(last))
+			break; /* a state fault, access denied...: the caller decides */
+		if (send == MODIFY_ATTEMPTS ||
+		    awsp_client(&st->conn, call, &client, last) != PW_OK)
+			break;
+		st->host->log(call, PW_LOG_INFO,
+			      "endpoint %s: Modify answered %s (%s); resending the same list",
+			      op->endpoint_id, last->name,
+			      pw_aws_failure_name(opts.failure));
+		if (sleep_or_timeout(st, call, op, pw_aws_client_backoff_ms(client, send),
+				     "resending a Modify", last) != PW_OK)
+			break;
+	}
+	*failure = rc == PW_OK ? PW_AWS_FAILURE_NONE
+		   : maybe_applied ? PW_AWS_FAILURE_AMBIGUOUS
+				   : PW_AWS_FAILURE_NOT_APPLIED;
 	json_object_put(params);
 	return rc;
 }
@@ -416,19 +528,28 @@ static enum attempt_outcome attempt_once(struct rds_state *st, pw_call *call,
 
 	if (plan(st, call, op, 1, &ep, &desired, &dropped, view, err) != PW_OK)
 		return ATTEMPT_FAILED;
-	if (!op->add && op->record_intent && view->instance_present &&
-	    view->instance_arn[0] != '\0') {
-		/* Intent first: if this fails nothing has changed, and a
-		 * member removed on purpose must never carry a "warm" tag
-		 * that tells reconcile to put it back. */
-		if (rds_intent_set(st, call, view->instance_arn, op->endpoint_id,
-				   "removed", err) != PW_OK)
+	if (op->excl && view->skipped == NULL &&
+	    exclusion_checks(st, call, op, ep, view, err) != PW_OK)
+		goto out;
+	if (op->record_intent && view->instance_present && view->skipped == NULL &&
+	    view->instance_arn[0] != '\0' && (op->excl ? op->add : !op->add)) {
+		/* Intent first: if this fails nothing has changed. A member
+		 * removed on purpose must never carry a "warm" tag that tells
+		 * reconcile to put it back; an exclusion must be on record
+		 * before it is placed, so reconcile can lift it if we die. */
+		if (rds_intent_set(st, call, view->instance_arn,
+				   op->excl ? RDS_EXCLUSION_TAG_PREFIX : RDS_INTENT_TAG_PREFIX,
+				   op->endpoint_id, op->excl ? op->intent : "removed",
+				   err) != PW_OK)
 			goto out;
 	}
-	if (same_set(desired, static_members(ep))) {
+	if (view->skipped != NULL || same_set(desired, op_list(op, ep))) {
 		/* Nothing to change (idempotent); what we read is the
 		 * verification. */
 		*result = member_result(op, ep, *changed, attempt, all_dropped);
+		if (view->skipped != NULL)
+			json_object_object_add(*result, "Skipped",
+					       json_object_new_string(view->skipped));
 		verdict = ATTEMPT_DONE;
 		goto out;
 	}
@@ -437,7 +558,8 @@ static enum attempt_outcome attempt_once(struct rds_state *st, pw_call *call,
 			json_object_array_get_idx(dropped, i)));
 	if (send_modify(st, call, op, desired, &failure, last) != PW_OK) {
 		if (failure == PW_AWS_FAILURE_AMBIGUOUS) {
-			/* Did it apply? Read back; never resend blind. */
+			/* A send may have applied: read back once the
+			 * endpoint is available. */
 			st->host->log(call, PW_LOG_INFO,
 				      "endpoint %s: Modify answered %s; reading back",
 				      op->endpoint_id, last->name);
@@ -458,15 +580,17 @@ static enum attempt_outcome attempt_once(struct rds_state *st, pw_call *call,
 applied:
 	*changed = 1;
 	st->host->log(call, PW_LOG_INFO, "%s %s %s endpoint %s (attempt %d)",
-		      op->add ? "added" : "removed", op->instance_id,
-		      op->add ? "to" : "from", op->endpoint_id, attempt);
+		      op->excl ? (op->add ? "excluded" : "let") : (op->add ? "added" : "removed"),
+		      op->instance_id,
+		      op->excl ? (op->add ? "from" : "into") : (op->add ? "to" : "from"),
+		      op->endpoint_id, attempt);
 	if (change_visible(op, desired, after)) {
 		*result = member_result(op, after, 1, attempt, all_dropped);
 		verdict = ATTEMPT_DONE;
 	} else {
 		pw_error_set(last, "RDS.EndpointUpdateConflict",
-			     "a change outside the lock replaced the static members of %s",
-			     op->endpoint_id);
+			     "a change outside the lock replaced the %s of %s",
+			     list_name(op), op->endpoint_id);
 		verdict = ATTEMPT_RETRY;
 	}
 out:
@@ -486,32 +610,39 @@ static void record_intent(struct rds_state *st, pw_call *call,
 	pw_error e = {{0}, {0}};
 	int ok = 0;
 
-	if (!op->record_intent)
+	if (!op->record_intent || view->skipped != NULL)
 		return;
 	if (view->instance_arn[0] == '\0')
 		pw_error_set(&e, "RDS.InvalidParameter", "the cluster has no ARN");
 	else
-		ok = rds_intent_set(st, call, view->instance_arn, op->endpoint_id,
-				    "warm", &e) == PW_OK;
+		ok = rds_intent_set(st, call, view->instance_arn,
+				    op->excl ? RDS_EXCLUSION_TAG_PREFIX : RDS_INTENT_TAG_PREFIX,
+				    op->endpoint_id, op->excl ? "lifted" : "warm",
+				    &e) == PW_OK;
 	if (!ok)
 		st->host->log(call, PW_LOG_WARN,
 			      "endpoint %s: %s is in it, but its intent tag was not "
-			      "recorded (%s: %s); reconcile will not restore it if lost",
-			      op->endpoint_id, op->instance_id, e.name, e.cause);
+			      "recorded (%s: %s); %s", op->endpoint_id, op->instance_id,
+			      e.name, e.cause,
+			      op->excl ? "the tag still says it was excluded (reconcile's "
+					 "lift of it is a no-op)"
+				       : "reconcile will not restore it if lost");
 	json_object_object_add(result, "IntentRecorded", json_object_new_boolean(ok));
 }
 
-static int run_op(struct rds_state *st, pw_call *call, const struct member_op *op,
+static int run_op(struct rds_state *st, pw_call *call, struct member_op *op,
 		  json_object **result, pw_error *err)
 {
 	json_object *all_dropped = json_object_new_array();
 	pw_error last = {{0}, {0}};
 	struct cluster_view view;
+	struct rds_lock lock = {.fd = -1};
 	pw_aws_client *client;
-	int changed = 0, rc = PW_ERR, lock = -1;
+	int changed = 0, rc = PW_ERR;
 
 	*result = NULL;
 	memset(&view, 0, sizeof(view));
+	op->lock = &lock;
 	if (awsp_client(&st->conn, call, &client, err) != PW_OK ||
 	    rds_lock_endpoint(st, call, pw_aws_client_region(client),
 			      op->endpoint_id, op->wait_ms, &lock, err) != PW_OK)
@@ -520,7 +651,9 @@ static int run_op(struct rds_state *st, pw_call *call, const struct member_op *o
 		switch (attempt_once(st, call, op, attempt, all_dropped, &changed,
 				     &view, result, &last, err)) {
 		case ATTEMPT_DONE:
-			if (op->add)
+			/* After the change: a verified add ("warm"), a lifted
+			 * exclusion ("lifted"). */
+			if (op->excl ? !op->add : op->add)
 				record_intent(st, call, op, &view, *result);
 			rc = PW_OK;
 			goto out;
@@ -532,7 +665,7 @@ static int run_op(struct rds_state *st, pw_call *call, const struct member_op *o
 		st->host->log(call, PW_LOG_INFO, "endpoint %s: %s; retrying",
 			      op->endpoint_id, last.cause);
 		if (attempt < op->max_attempts &&
-		    sleep_or_timeout(st, call, backoff_ms(attempt),
+		    sleep_or_timeout(st, call, op, backoff_ms(attempt),
 				     "backing off a concurrent endpoint change",
 				     err) != PW_OK)
 			goto out;
@@ -541,18 +674,21 @@ static int run_op(struct rds_state *st, pw_call *call, const struct member_op *o
 		     "gave up after %lld attempts; last: %s: %s",
 		     (long long)op->max_attempts, last.name, last.cause);
 out:
-	rds_unlock_endpoint(lock);
+	rds_unlock_endpoint(st, call, &lock);
+	op->lock = NULL;
 	json_object_put(all_dropped);
 	return rc;
 }
 
-static int parse_op(json_object *params, int add, struct member_op *op,
+static int parse_op(json_object *params, int add, int excl, struct member_op *op,
 		    pw_error *err)
 {
 	int64_t wait_s = DEFAULT_WAIT_SECONDS;
 
 	memset(op, 0, sizeof(*op));
 	op->add = add;
+	op->excl = excl;
+	op->intent = "excluded";
 	op->max_attempts = DEFAULT_MAX_ATTEMPTS;
 	op->record_intent = 1;
 	if (awsp_str(params, "DBClusterEndpointIdentifier", 1, "RDS",
@@ -566,8 +702,23 @@ static int parse_op(json_object *params, int add, struct member_op *op,
 	    awsp_int(params, "WaitSeconds", 0, "RDS", &wait_s, err) != PW_OK ||
 	    awsp_bool(params, "AllowEmpty", "RDS", &op->allow_empty, err) != PW_OK ||
 	    awsp_bool(params, "AllowNarrow", "RDS", &op->allow_narrow, err) != PW_OK ||
-	    awsp_bool(params, "RecordIntent", "RDS", &op->record_intent, err) != PW_OK)
+	    awsp_bool(params, "RecordIntent", "RDS", &op->record_intent, err) != PW_OK ||
+	    awsp_bool(params, "IfExclusionList", "RDS", &op->if_exclusion_list, err) !=
+		    PW_OK ||
+	    awsp_bool(params, "OnlyRecorded", "RDS", &op->only_recorded, err) != PW_OK ||
+	    awsp_bool(params, "UnlessLifted", "RDS", &op->unless_lifted, err) != PW_OK ||
+	    awsp_str(params, "Intent", 0, "RDS", &op->intent, err) != PW_OK)
 		return PW_ERR;
+	if (!excl && (json_object_object_get_ex(params, "IfExclusionList", NULL) ||
+		      json_object_object_get_ex(params, "OnlyRecorded", NULL) ||
+		      json_object_object_get_ex(params, "UnlessLifted", NULL) ||
+		      json_object_object_get_ex(params, "Intent", NULL)))
+		return pw_error_set(err, "RDS.InvalidParameter",
+				    "IfExclusionList, OnlyRecorded, UnlessLifted and Intent belong to "
+				    "Add/RemoveExcludedMember");
+	if (strcmp(op->intent, "excluded") != 0 && strcmp(op->intent, "held") != 0)
+		return pw_error_set(err, "RDS.InvalidParameter",
+				    "Intent must be \"excluded\" or \"held\"");
 	if (op->max_attempts < 1 || op->max_attempts > 100)
 		return pw_error_set(err, "RDS.InvalidParameter",
 				    "MaxAttempts must be between 1 and 100");
@@ -579,12 +730,12 @@ static int parse_op(json_object *params, int add, struct member_op *op,
 }
 
 static int member_action(void *state, pw_call *call, json_object *params,
-			 int add, json_object **result, pw_error *err)
+			 int add, int excl, json_object **result, pw_error *err)
 {
 	struct member_op op;
 
 	*result = NULL;
-	if (parse_op(params, add, &op, err) != PW_OK)
+	if (parse_op(params, add, excl, &op, err) != PW_OK)
 		return PW_ERR;
 	return run_op(state, call, &op, result, err);
 }
@@ -592,19 +743,31 @@ static int member_action(void *state, pw_call *call, json_object *params,
 int rds_add_static_member(void *st, pw_call *call, json_object *params,
 			  json_object **result, pw_error *err)
 {
-	return member_action(st, call, params, 1, result, err);
+	return member_action(st, call, params, 1, 0, result, err);
 }
 
 int rds_remove_static_member(void *st, pw_call *call, json_object *params,
 			     json_object **result, pw_error *err)
 {
-	return member_action(st, call, params, 0, result, err);
+	return member_action(st, call, params, 0, 0, result, err);
+}
+
+int rds_add_excluded_member(void *st, pw_call *call, json_object *params,
+			    json_object **result, pw_error *err)
+{
+	return member_action(st, call, params, 1, 1, result, err);
+}
+
+int rds_remove_excluded_member(void *st, pw_call *call, json_object *params,
+			       json_object **result, pw_error *err)
+{
+	return member_action(st, call, params, 0, 1, result, err);
 }
 
 /* Dry run: the same reads, no write; the result shows the list that
  * would be written. */
 static int member_dry(void *state, pw_call *call, json_object *params, int add,
-		      json_object **result, pw_error *err)
+		      int excl, json_object **result, pw_error *err)
 {
 	struct member_op op;
 	json_object *ep = NULL, *desired = NULL, *dropped = NULL, *members;
@@ -612,13 +775,16 @@ static int member_dry(void *state, pw_call *call, json_object *params, int add,
 	int changed;
 
 	*result = NULL;
-	if (parse_op(params, add, &op, err) != PW_OK ||
+	memset(&view, 0, sizeof(view));
+	if (parse_op(params, add, excl, &op, err) != PW_OK ||
 	    plan(state, call, &op, 0, &ep, &desired, &dropped, &view, err) != PW_OK)
 		return PW_ERR;
-	members = static_members(ep);
-	changed = !same_set(desired, members);
-	json_object_object_add(ep, "StaticMembers", json_object_get(desired));
+	members = op_list(&op, ep);
+	changed = view.skipped == NULL && !same_set(desired, members);
+	json_object_object_add(ep, list_name(&op), json_object_get(desired));
 	*result = member_result(&op, ep, changed, 0, dropped);
+	if (view.skipped != NULL)
+		json_object_object_add(*result, "Skipped", json_object_new_string(view.skipped));
 	json_object_object_add(*result, "DryRun", json_object_new_boolean(1));
 	json_object_put(ep);
 	json_object_put(desired);
@@ -629,11 +795,23 @@ static int member_dry(void *state, pw_call *call, json_object *params, int add,
 int rds_add_static_member_dry(void *st, pw_call *call, json_object *params,
 			      json_object **result, pw_error *err)
 {
-	return member_dry(st, call, params, 1, result, err);
+	return member_dry(st, call, params, 1, 0, result, err);
 }
 
 int rds_remove_static_member_dry(void *st, pw_call *call, json_object *params,
 				 json_object **result, pw_error *err)
 {
-	return member_dry(st, call, params, 0, result, err);
+	return member_dry(st, call, params, 0, 0, result, err);
+}
+
+int rds_add_excluded_member_dry(void *st, pw_call *call, json_object *params,
+				json_object **result, pw_error *err)
+{
+	return member_dry(st, call, params, 1, 1, result, err);
+}
+
+int rds_remove_excluded_member_dry(void *st, pw_call *call, json_object *params,
+				   json_object **result, pw_error *err)
+{
+	return member_dry(st, call, params, 0, 1, result, err);
 }

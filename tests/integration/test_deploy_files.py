@@ -26,17 +26,27 @@ POLICY = os.path.join(CONTRIB, "iam", "policy.json")
 EVENTS = os.path.join(SRC, "tests", "data", "events")
 REGION = "eu-west-1"
 
+# The endpoint lock's DynamoDB lease (plugins/rds/rds_lease.c).
+LEASE = {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:GetItem"}
 # What each plugin action of the workflows needs from IAM.
 IAM_FOR_ACTION = {
     "rds:DescribeDBInstances": {"rds:DescribeDBInstances"},
     "rds:DescribeDBClusters": {"rds:DescribeDBClusters"},
     "rds:DescribeDBClusterEndpoints": {"rds:DescribeDBClusterEndpoints"},
     # read the endpoint and the cluster's members, write, re-read, tag the
-    # instance with the intent (warm / removed)
+    # instance with the intent (warm / removed); the cross-host lease in the
+    # lock table (take, renew/fence, release, and who holds it for the log)
     "rds:AddStaticMember": {"rds:DescribeDBClusterEndpoints", "rds:DescribeDBClusters",
-                            "rds:ModifyDBClusterEndpoint", "rds:AddTagsToResource"},
+                            "rds:ModifyDBClusterEndpoint", "rds:AddTagsToResource"} | LEASE,
     "rds:RemoveStaticMember": {"rds:DescribeDBClusterEndpoints", "rds:DescribeDBClusters",
-                               "rds:ModifyDBClusterEndpoint", "rds:AddTagsToResource"},
+                               "rds:ModifyDBClusterEndpoint", "rds:AddTagsToResource"} | LEASE,
+    # the same for an exclusion-list endpoint's ExcludedMembers; lifting
+    # only a recorded exclusion reads the instance's tags
+    "rds:AddExcludedMember": {"rds:DescribeDBClusterEndpoints", "rds:DescribeDBClusters",
+                              "rds:ModifyDBClusterEndpoint", "rds:AddTagsToResource"} | LEASE,
+    "rds:RemoveExcludedMember": {"rds:DescribeDBClusterEndpoints", "rds:DescribeDBClusters",
+                                 "rds:ModifyDBClusterEndpoint", "rds:AddTagsToResource",
+                                 "rds:DescribeDBInstances"} | LEASE,
     "rds:GenerateAuthToken": {"rds-db:connect"},
     "cloudwatch:GetMetricStatistics": {"cloudwatch:GetMetricStatistics"},
     "cloudwatch:PutMetricData": {"cloudwatch:PutMetricData"},
@@ -217,7 +227,19 @@ def test_template_deploys_and_routes_events_to_the_queue(source):
         stack = cfn.describe_stacks(StackName="aurora-prewarm")["Stacks"][0]
         assert stack["StackStatus"] == "CREATE_COMPLETE"
         outputs = {o["OutputKey"]: o["OutputValue"] for o in stack["Outputs"]}
-        assert {"QueueUrl", "DeadLetterQueueUrl", "TopicArn", "RoleArn"} <= set(outputs)
+        assert {"QueueUrl", "DeadLetterQueueUrl", "TopicArn", "RoleArn", "LockTableName"} <= set(outputs)
+        # The endpoint lock's table: keyed and swept as rds_lease.c writes it.
+        ddb = boto3.client("dynamodb", region_name=REGION)
+        table = ddb.describe_table(TableName=outputs["LockTableName"])["Table"]
+        with open(os.path.join(SRC, "plugins", "rds", "rds_lease.c")) as f:
+            lease_src = f.read()
+        assert table["KeySchema"] == [{"AttributeName": "LockKey", "KeyType": "HASH"}]
+        # (moto's CloudFormation does not apply TimeToLiveSpecification:
+        # the template itself is checked.)
+        ttl = yaml.load(body, Loader=CfnLoader)["Resources"]["EndpointLockTable"]["Properties"][
+            "TimeToLiveSpecification"]
+        assert ttl["Enabled"] is True, ttl
+        assert f'"{ttl["AttributeName"]}"' in lease_src and '"LockKey"' in lease_src
 
         sqs = boto3.client("sqs", region_name=REGION)
         attrs = sqs.get_queue_attributes(QueueUrl=outputs["QueueUrl"], AttributeNames=["All"])["Attributes"]

@@ -5,12 +5,13 @@ PostgreSQL servers as the instances (as in test_workflow_runs.py):
   (e) reconcile heals a warmed member that got lost (its intent tag says
       "warm"), and re-adds neither one an operator removed through
       RemoveStaticMember (tag "removed") nor one scaled in (deleted);
-  (c) aurora-failover-adjust with every 3rd RDS call throttled: the new
+  (c) aurora-failover-adjust with every 3rd RDS call throttled, every 2nd
+      5xx (applied, or not applied), every 3rd 5xx not applied: the new
       writer leaves the endpoint, the former writer is warmed back in, the
-      run succeeds;
-  (d) RDS unreachable: aurora-replica-prewarm fails within a bounded time
-      (documented in WORKFLOWS.md) with one webhook alert, the endpoint
-      untouched.
+      run succeeds within 60 s;
+  (d) RDS unreachable: aurora-replica-prewarm and aurora-failover-adjust
+      each fail within a bounded time (documented in WORKFLOWS.md) with one
+      webhook alert, the endpoint untouched.
 """
 import json
 import os
@@ -25,7 +26,7 @@ from fixtures import moto_server as ms
 from fixtures.aurora_sim import CLUSTER, ENDPOINT, READER, WORKFLOWS, WRITER, seed_hot_table
 from fixtures.fault_proxy import FaultProxy
 from fixtures.http_stub import Reply, http_stub  # noqa: F401
-from fixtures.moto_server import plugin_call
+from fixtures.moto_server import endpoint_of, plugin_call, wait_endpoint_available
 from fixtures.pg_cluster import PgCluster
 
 SRC = os.environ.get("PW_TOP_SRCDIR",
@@ -95,18 +96,11 @@ def proxy(aws):
 
 
 def members(rds):
-    ep = rds.describe_db_cluster_endpoints(DBClusterEndpointIdentifier=ENDPOINT)["DBClusterEndpoints"][0]
-    return sorted(ep.get("StaticMembers", []))
+    return sorted(endpoint_of(rds, ENDPOINT).get("StaticMembers", []))
 
 
 def wait_available(rds):
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        ep = rds.describe_db_cluster_endpoints(DBClusterEndpointIdentifier=ENDPOINT)
-        if ep["DBClusterEndpoints"][0]["Status"] == "available":
-            return
-        time.sleep(0.1)
-    raise AssertionError("endpoint never available")
+    wait_endpoint_available(rds, ENDPOINT)
 
 
 def config(tmp_path, pg, aws, **extra):
@@ -180,37 +174,53 @@ def test_e_reconcile_heals_a_lost_member_and_respects_removals(tmp_path, pg, aws
     assert OPERATOR not in members(rds)
 
 
-def test_c_failover_under_throttling(tmp_path, pg, aws, proxy):
+@pytest.mark.parametrize("n,kind", [(3, "throttle"), (2, "5xx"), (2, "5xx-lost"), (3, "5xx-lost")],
+                         ids=["every-3rd-throttle", "every-2nd-5xx-applied",
+                              "every-2nd-5xx-not-applied", "every-3rd-5xx-not-applied"])
+def test_c_failover_under_sustained_faults(tmp_path, pg, aws, proxy, n, kind):
     rds = aws["rds"]
     wait_available(rds)
+    if WRITER in members(rds):  # a previous case failed over: back to the start
+        rds.failover_db_cluster(DBClusterIdentifier=CLUSTER, TargetDBInstanceIdentifier=WRITER)
+        rds.modify_db_cluster_endpoint(DBClusterEndpointIdentifier=ENDPOINT,
+                                       StaticMembers=[m for m in members(rds) if m != WRITER] + [READER])
+        wait_available(rds)
+    READER_NOW, WRITER_NOW = READER, WRITER
     before = set(members(rds))
-    assert READER in before and WRITER not in before
-    rds.failover_db_cluster(DBClusterIdentifier=CLUSTER, TargetDBInstanceIdentifier=READER)
-    proxy.every_nth(3, "throttle")
+    assert READER_NOW in before and WRITER_NOW not in before
+    rds.failover_db_cluster(DBClusterIdentifier=CLUSTER, TargetDBInstanceIdentifier=READER_NOW)
+    proxy.every_nth(n, kind)
     rc, out, err, took = run(tmp_path, "aurora-failover-adjust.yaml",
                              event("rds-event-0071.json",
-                                   Message="Completed failover to DB instance: " + READER),
+                                   Message="Completed failover to DB instance: " + READER_NOW),
                              config(tmp_path, pg, aws))
     assert rc == 0, (out, err)
     assert proxy.calls() >= 6 and took < 60, (proxy.calls(), took)
+    print(f"failover, {kind} every {n}: {took:.1f} s, {proxy.calls()} RDS calls")
     (summary,) = out["Clusters"]
     changes = {(c["Action"], c["DBInstanceIdentifier"]) for c in summary["Changes"]}
-    assert changes == {("remove", READER), ("add", WRITER)}
-    assert set(members(rds)) == (before - {READER}) | {WRITER}
+    assert changes == {("remove", READER_NOW), ("add", WRITER_NOW)}
+    assert set(members(rds)) == (before - {READER_NOW}) | {WRITER_NOW}
     for before_m, sent, _ in proxy.modifies:
         # Only the new writer may leave; nobody else is dropped.
-        assert set(before_m) - set(sent) <= {READER}, (before_m, sent)
+        assert set(before_m) - set(sent) <= {READER_NOW}, (before_m, sent)
 
 
-def test_d_rds_unreachable_fails_bounded_with_one_alert(tmp_path, pg, aws, proxy, http_stub):
+@pytest.mark.parametrize("workflow,evt,detail", [
+    ("aurora-replica-prewarm.yaml", "rds-event-0005.json", {"SourceIdentifier": "rds:" + OPERATOR}),
+    ("aurora-failover-adjust.yaml", "rds-event-0071.json",
+     {"Message": "Completed failover to DB instance: " + READER}),
+], ids=["add", "failover"])
+def test_d_rds_unreachable_fails_bounded_with_one_alert(tmp_path, pg, aws, proxy, http_stub,
+                                                        workflow, evt, detail):
     rds = aws["rds"]
     wait_available(rds)
     before = members(rds)
     http_stub.route("POST", "/hook", [Reply(200, "ok")])
     proxy.down()
     cfg = config(tmp_path, pg, aws, **{"notify.webhook_url": http_stub.url + "/hook"})
-    rc, out, err, took = run(tmp_path, "aurora-replica-prewarm.yaml",
-                             event("rds-event-0005.json", SourceIdentifier="rds:" + OPERATOR), cfg)
+    rc, out, err, took = run(tmp_path, workflow, event(evt, **detail), cfg)
+    print(f"{workflow}, RDS unreachable: failed after {took:.1f} s")
     proxy.down(False)
     assert rc == 1, (out, err)
     assert out["Error"] in ("AWS.NetworkError", "AWS.Timeout"), out

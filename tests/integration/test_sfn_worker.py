@@ -154,7 +154,7 @@ def export(path, arn, *args, env=None):
 
 @pytest.fixture(scope="module")
 def machine(sfn, sim, cfg):
-    p = export(WF, sfn.activity, "--config", cfg, "--heartbeat-seconds", "2", env=sim.env())
+    p = export(WF, sfn.activity, "--config", cfg, "--heartbeat-seconds", "5", env=sim.env())
     assert p.returncode == 0, p.stderr
     arn = sfn.create_state_machine(name="aurora-replica-prewarm", definition=p.stdout,
                                    roleArn=ROLE)["stateMachineArn"]

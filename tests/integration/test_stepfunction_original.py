@@ -12,6 +12,9 @@ real PostgreSQL primary + standby (the new reader).
     and nothing changes.
   run: the new reader is warmed for real (its buffers hold the hot table)
     and added to the custom endpoint.
+  JSONata twin (StepFunction-JSONata.json, same directory): validates, its
+    dry run of a polling loop ends the same way, and a run warms another
+    reader and adds it, keeping the members already there.
 """
 import datetime
 import json
@@ -29,7 +32,9 @@ from fixtures.pg_cluster import PgCluster
 PREWARM = os.environ.get("PREWARM", os.path.join(os.getcwd(), "prewarm"))
 EXAMPLE = os.path.join(WORKFLOWS, "examples", "stepfunction-original")
 DEFINITION = os.path.join(EXAMPLE, "StepFunction.json")
+JSONATA = os.path.join(EXAMPLE, "StepFunction-JSONata.json")
 CLUSTER, WRITER, READER, NEW = "sfn-prod", "sfn-writer", "sfn-reader-1", "sfn-reader-2"
+NEW_JSONATA = "sfn-reader-3"
 BUCKET, PREFIX = "sfn-top-queries", "top-queries/postgres/"
 QUERIES = ("queryid,query,calls,total_exec_time,mean_exec_time,rows,shared_blks_hit,"
            "shared_blks_read\n"
@@ -74,7 +79,8 @@ def config(tmp_path, pg, aws, resource_map=True):
               "  aurora_prewarming.s3_bucket: " + BUCKET,
               "  aurora_prewarming.s3_key_prefix: " + PREFIX,
               "  aurora_prewarming.sslmode: disable",
-              "  aurora_prewarming.hosts.%s: '127.0.0.1:%d'" % (NEW, pg.standbys[0].port)]
+              "  aurora_prewarming.hosts.%s: '127.0.0.1:%d'" % (NEW, pg.standbys[0].port),
+              "  aurora_prewarming.hosts.%s: '127.0.0.1:%d'" % (NEW_JSONATA, pg.standbys[0].port)]
     path = tmp_path / "prewarm.yaml"
     path.write_text("\n".join(lines) + "\n")
     return str(path)
@@ -98,10 +104,10 @@ def prewarm(tmp_path, *args, timeout=120):
     return p
 
 
-def run(tmp_path, cfg, instance, *args):
+def run(tmp_path, cfg, instance, *args, definition=DEFINITION):
     inp = tmp_path / "event.json"
     inp.write_text(json.dumps(event(instance)))
-    p = prewarm(tmp_path, "run", DEFINITION, "--input", str(inp), "--config", cfg,
+    p = prewarm(tmp_path, "run", definition, "--input", str(inp), "--config", cfg,
                 "--state-dir", str(tmp_path / "state"), "--log-format", "json", *args)
     assert p.returncode in (0, 1), f"exit {p.returncode}: {p.stdout}\n{p.stderr}"
     return p.returncode, json.loads(p.stdout), p.stderr
@@ -212,3 +218,36 @@ def test_dry_run_and_run_warm_the_reader_and_add_it(tmp_path, pg, aws):
     assert result["Payload"]["report"]["queries"]["run"] >= 1, result
     assert result["Payload"]["body"].startswith("DB warming done: ")
     assert pg.password not in json.dumps(out) + err + p.stdout
+
+
+def test_jsonata_twin_validates_polls_warms_and_adds(tmp_path, pg, aws):
+    """The same workflow in JSONata: no ExtractStartTime/ComputeEndTime
+    passes, no UpdateStaticMembers Lambda (one expression builds the new
+    member list), variables instead of ResultPath plumbing."""
+    rds = aws["rds"]
+    cfg = config(tmp_path, pg, aws)
+    p = prewarm(tmp_path, "validate", JSONATA, "--config", cfg)
+    assert p.returncode == 0, p.stderr
+    rds.create_db_instance(DBInstanceIdentifier=NEW_JSONATA, DBClusterIdentifier=CLUSTER,
+                           Engine="aurora-postgresql", DBInstanceClass="db.r6g.large",
+                           Tags=[{"Key": STATUS_TAG, "Value": "creating"}])
+    t0 = time.monotonic()
+    rc, out, err = run(tmp_path, cfg, NEW_JSONATA, "--dry-run", definition=JSONATA)
+    assert rc == 0, (out, err)
+    assert time.monotonic() - t0 < 30
+    assert "loop would repeat: state DescribeDBInstance visited 3 times" in err, err
+    rds.remove_tags_from_resource(
+        ResourceName=rds.describe_db_instances(DBInstanceIdentifier=NEW_JSONATA)
+        ["DBInstances"][0]["DBInstanceArn"], TagKeys=[STATUS_TAG])
+    low_lag(aws["cw"], NEW_JSONATA)
+    before = members(rds)
+    standby = pg.standbys[0]
+    standby.restart()  # a cold cache
+    rc, out, err = run(tmp_path, cfg, NEW_JSONATA, definition=JSONATA)
+    assert rc == 0, (out, err)
+    assert members(rds) == sorted(set(before) | {NEW_JSONATA})
+    cached = standby.scalar("SELECT count(*) FROM pg_buffercache b JOIN pg_class c "
+                            "ON b.relfilenode = pg_relation_filenode(c.oid) WHERE c.relname = 'hot'")
+    assert cached > 0
+    assert "InvokeWarmingLambda: calling" in err
+    assert pg.password not in json.dumps(out) + err

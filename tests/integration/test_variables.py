@@ -38,7 +38,13 @@ EXPECTED = {"count": 42, "who": "w1", "bumped": 1, "tagged": ["a42", "b42"]}
 
 
 def test_sigkill_then_resume_keeps_the_variables(cli):
-    wf = cli.workflow(FLOW)
+    kill_in_slow_then_resume(cli, FLOW)
+
+
+def kill_in_slow_then_resume(cli, flow):
+    """SIGKILL during Slow, resume, and check the output and each state's
+    assignments; test_jsonata_mode.py runs it on FLOW's JSONata twin."""
+    wf = cli.workflow(flow)
     inp = cli.write("in.json", '{"who": "w1"}')
     proc = cli.popen("run", wf, "--input", inp)
     wait_for_call(cli, "SleepStart slow")

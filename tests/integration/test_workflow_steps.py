@@ -340,13 +340,15 @@ def test_plan_falls_back_to_s3_queries_without_a_reader_in_service(stepdir):
 
 
 def test_plan_without_any_source_is_an_error(stepdir):
-    cause = failed(plan(stepdir, settings(stepdir), eps=endpoints([])), "Prewarm.NoWarmSource")
+    # Only the writer listed: no reader in service (an empty static list
+    # would be an exclusion-list endpoint, served by every reader).
+    cause = failed(plan(stepdir, settings(stepdir), eps=endpoints(["w"])), "Prewarm.NoWarmSource")
     assert "nothing to warm new from" in cause
 
 
 def test_plan_mirrors_the_writer_only_when_allowed(stepdir):
     s = settings(stepdir, {"warm.writer_as_source": True})
-    out = ok(plan(stepdir, s, eps=endpoints([])))
+    out = ok(plan(stepdir, s, eps=endpoints(["w"])))  # no reader in service
     assert out["Source"]["DBInstanceIdentifier"] == "w"
     assert any("writer_as_source" in w for w in out["Warnings"])
 
@@ -356,13 +358,18 @@ def test_plan_ignores_an_instance_that_became_the_writer(stepdir):
     assert out["Ignore"] is True and "now the writer" in out["Reason"]
 
 
-def test_plan_fails_on_a_missing_endpoint_and_warns_on_excluded_members(stepdir):
+def test_plan_fails_on_a_missing_endpoint_and_separates_exclusion_lists(stepdir):
     cause = failed(plan(stepdir, settings(stepdir), eps=endpoints(["r1"], name="elsewhere")),
                    "Prewarm.EndpointNotFound")
     assert "app-prod-readers does not exist" in cause
     s = settings(stepdir, {"warm.relations": "public.orders"})
+    out = ok(plan(stepdir, s, eps=endpoints([], excluded=["w", "new"])))
+    # No static list: not added to (the workflow excludes, warms, lifts).
+    assert out["Exclusion"] == ["app-prod-readers"] and out["AddTo"] in ({}, []), out
+    assert out["Ignore"] is False and out["Excluded"] == 1 and out["Warnings"] in ({}, [])
+    # Not excluded: in service already (a repeated event): ignored.
     out = ok(plan(stepdir, s, eps=endpoints([], excluded=["w"])))
-    assert any("ExcludedMembers" in w for w in out["Warnings"]) and out["Strategy"] == ["relations"]
+    assert out["Ignore"] is True and "already a member" in out["Reason"], out
 
 
 def test_plan_uses_host_overrides_and_skips_endpoints_already_listing_it(stepdir):
@@ -577,7 +584,12 @@ def test_check_endpoints_reports_problems_and_warnings(stepdir):
     out = ok(step(stepdir, "check_endpoints.lua", {"DBClusterIdentifier": "app-prod", "settings": s,
                                                    "endpoints": endpoints([], excluded=["w"])}))
     assert out["ProblemCount"] == 1 and "gone does not exist" in out["Problems"][0]
-    assert out["WarningCount"] == 1 and "ExcludedMembers" in out["Warnings"][0]
+    # An exclusion-list endpoint is handled (a note), not a warning; the
+    # cluster's own reader endpoint cannot exclude: always said.
+    assert out["WarningCount"] == 0, out
+    assert any("cannot exclude" in n and "cluster-ro" in n for n in out["Notes"]), out
+    assert any("app-prod-readers has no static member list (ExcludedMembers: w)" in n
+               for n in out["Notes"]), out
 
 
 # ---- the shipped workflows --------------------------------------------------

@@ -34,6 +34,10 @@ static struct {
 	int max_attempts;        /* the client's attempts per request */
 	int throttles;           /* next N Modifies: AWS.Throttling */
 	int applied_server_errors; /* next N Modifies apply, then answer 5xx */
+	int lost_server_errors;  /* next N Modifies: 5xx, not applied */
+	json_object *excluded;   /* its ExcludedMembers */
+	char instance_tag[128];  /* "KEY=VALUE" DescribeDBInstances returns */
+	int modifies_at_tag;     /* fake.modifies when the last tag was set */
 	int tag_adds, tag_removes;
 	char last_tag[128];
 	int modifies, describes;
@@ -73,6 +77,33 @@ void pw_aws_client_set_call(pw_aws_client *c, pw_call *call)
 	(void)call;
 }
 
+long pw_aws_client_backoff_ms(const pw_aws_client *c, int attempt)
+{
+	(void)c;
+	return 100L * attempt;
+}
+
+const char *pw_aws_failure_name(enum pw_aws_failure f)
+{
+	return f == PW_AWS_FAILURE_AMBIGUOUS ? "ambiguous" : "not-applied";
+}
+
+/* The lease (DynamoDB) is not configured in these tests. */
+int pw_aws_json(pw_aws_client *c, const char *target_prefix, const char *json_version,
+		const char *error_prefix, const char *action, json_object *params,
+		json_object **result, pw_error *err)
+{
+	(void)c;
+	(void)target_prefix;
+	(void)json_version;
+	(void)error_prefix;
+	(void)params;
+	(void)result;
+	(void)err;
+	ck_abort_msg("unexpected JSON call %s", action);
+	return PW_ERR;
+}
+
 json_object *pw_aws_to_sdk_names(json_object *v)
 {
 	return json_object_get(v);
@@ -94,6 +125,7 @@ static json_object *describe_endpoint(void)
 	json_object_object_add(ep, "DBClusterIdentifier", json_object_new_string("c1"));
 	json_object_object_add(ep, "Status", json_object_new_string(fake.status));
 	json_object_object_add(ep, "StaticMembers", json_object_get(fake.members));
+	json_object_object_add(ep, "ExcludedMembers", json_object_get(fake.excluded));
 	json_object_array_add(list, ep);
 	json_object_object_add(res, "DBClusterEndpoints", list);
 	return res;
@@ -136,6 +168,18 @@ int pw_aws_query(pw_aws_client *c, const struct pw_aws_query_shape *shape,
 		*result = describe_cluster();
 		return PW_OK;
 	}
+	if (strcmp(action, "DescribeDBInstances") == 0) {
+		/* One instance with the tag a test set ("" = none). */
+		char buf[512], *eq = strchr(fake.instance_tag, '=');
+
+		snprintf(buf, sizeof(buf),
+			 "{\"DBInstances\": [{\"TagList\": [{\"Key\": \"%.*s\", "
+			 "\"Value\": \"%s\"}]}]}",
+			 eq ? (int)(eq - fake.instance_tag) : 0, fake.instance_tag,
+			 eq ? eq + 1 : "");
+		*result = json_tokener_parse(buf);
+		return PW_OK;
+	}
 	if (strcmp(action, "AddTagsToResource") == 0 ||
 	    strcmp(action, "RemoveTagsFromResource") == 0) {
 		ck_assert(strncmp(json_object_get_string(json_object_object_get(params, "ResourceName")),
@@ -147,11 +191,15 @@ int pw_aws_query(pw_aws_client *c, const struct pw_aws_query_shape *shape,
 		snprintf(fake.last_tag, sizeof(fake.last_tag), "%s=%s",
 			 json_object_get_string(json_object_object_get(t, "Key")),
 			 json_object_get_string(json_object_object_get(t, "Value")));
+		fake.modifies_at_tag = fake.modifies;
 		if (strstr(fake.last_tag, "=warm 20") != NULL)
 			fake.tag_adds++;
 		else if (strstr(fake.last_tag, "=removed 20") != NULL)
 			fake.tag_removes++;
-		else
+		else if (strncmp(fake.last_tag, "aurora-prewarm:exclusion:readers=", 33) != 0 ||
+			 (strstr(fake.last_tag, "=excluded 20") == NULL &&
+			  strstr(fake.last_tag, "=held 20") == NULL &&
+			  strstr(fake.last_tag, "=lifted 20") == NULL))
 			ck_abort_msg("unexpected tag %s", fake.last_tag);
 		*result = json_object_new_object();
 		return PW_OK;
@@ -169,6 +217,10 @@ int pw_aws_query(pw_aws_client *c, const struct pw_aws_query_shape *shape,
 		fake.members = json_tokener_parse("[\"r1\", \"other\"]");
 		return pw_error_set(err, "AWS.ServiceError", "HTTP 500");
 	}
+	if (fake.lost_server_errors > 0) {
+		fake.lost_server_errors--;
+		return pw_error_set(err, "AWS.ServiceError", "HTTP 503");
+	}
 	if (fake.deny != NULL)
 		return pw_error_set(err, fake.deny, "denied");
 	if (fake.refuse_modifies > 0 || strcmp(fake.status, "available") != 0) {
@@ -177,6 +229,13 @@ int pw_aws_query(pw_aws_client *c, const struct pw_aws_query_shape *shape,
 				    "endpoint is modifying");
 	}
 	fake.modifies++;
+	if (json_object_object_get_ex(params, "ExcludedMembers", NULL)) {
+		ck_assert(!json_object_object_get_ex(params, "StaticMembers", NULL));
+		json_object_put(fake.excluded);
+		fake.excluded = json_object_get(json_object_object_get(params, "ExcludedMembers"));
+		*result = json_object_new_object();
+		return PW_OK;
+	}
 	json_object_put(fake.members);
 	fake.members = json_object_get(json_object_object_get(params, "StaticMembers"));
 	if (fake.applied_server_errors > 0) {
@@ -301,6 +360,10 @@ static void setup(void)
 	fake.refuse_modifies = fake.clobbers = fake.modifies = fake.describes = 0;
 	fake.deny = NULL;
 	fake.server_errors = fake.throttles = fake.applied_server_errors = 0;
+	fake.lost_server_errors = 0;
+	fake.excluded = json_object_new_array();
+	fake.instance_tag[0] = '\0';
+	fake.modifies_at_tag = -1;
 	fake.tag_adds = fake.tag_removes = fake.modify_calls = 0;
 	fake.last_tag[0] = '\0';
 	fake.max_attempts = 5;
@@ -316,11 +379,14 @@ static void teardown(void)
 {
 	awsp_conn_fini(&st.conn);
 	json_object_put(fake.members);
+	json_object_put(fake.excluded);
 }
 
-/* Runs AddStaticMember (add) or RemoveStaticMember for `who`. */
-static int member(int add, const char *who, const char *extra, json_object **res,
-		  pw_error *err)
+typedef int (*action_fn)(void *, pw_call *, json_object *, json_object **, pw_error *);
+
+/* Runs one member action for `who` on the endpoint "readers". */
+static int run_action(action_fn fn, const char *who, const char *extra, json_object **res,
+		      pw_error *err)
 {
 	char buf[512];
 	json_object *params;
@@ -332,10 +398,17 @@ static int member(int add, const char *who, const char *extra, json_object **res
 		 who, extra ? ", " : "", extra ? extra : "");
 	params = json_tokener_parse(buf);
 	ck_assert_ptr_nonnull(params);
-	rc = add ? rds_add_static_member(&st, NULL, params, res, err)
-		 : rds_remove_static_member(&st, NULL, params, res, err);
+	rc = fn(&st, NULL, params, res, err);
 	json_object_put(params);
 	return rc;
+}
+
+/* AddStaticMember (add) or RemoveStaticMember. */
+static int member(int add, const char *who, const char *extra, json_object **res,
+		  pw_error *err)
+{
+	return run_action(add ? rds_add_static_member : rds_remove_static_member, who, extra,
+			  res, err);
 }
 
 static int64_t get_int(json_object *o, const char *k)
@@ -343,13 +416,17 @@ static int64_t get_int(json_object *o, const char *k)
 	return json_object_get_int64(json_object_object_get(o, k));
 }
 
-static int in_members(const char *who)
+static int in_list(json_object *list, const char *who)
 {
-	for (size_t i = 0; i < json_object_array_length(fake.members); i++)
-		if (strcmp(json_object_get_string(json_object_array_get_idx(fake.members, i)),
-			   who) == 0)
+	for (size_t i = 0; i < json_object_array_length(list); i++)
+		if (strcmp(json_object_get_string(json_object_array_get_idx(list, i)), who) == 0)
 			return 1;
 	return 0;
+}
+
+static int in_members(const char *who)
+{
+	return in_list(fake.members, who);
 }
 
 START_TEST(adds_with_one_write)
@@ -492,17 +569,39 @@ END_TEST
 /* A 5xx on the write is not resent as it was (the list came from a read
  * that another writer may have overtaken): the round starts again from a
  * fresh read, so the concurrent member survives. */
+/* Every send of the round's list answered 5xx, and meanwhile a writer
+ * outside the lock added "other": the resends run out, reading back does
+ * not show our list, so a new round starts from a fresh read (which keeps
+ * "other"). */
 START_TEST(a_failed_write_is_redone_from_a_fresh_read)
 {
 	json_object *res = NULL;
 	pw_error err;
 
-	fake.server_errors = 1;
+	fake.server_errors = 5;
 	ck_assert_int_eq(member(1, "r2", NULL, &res, &err), PW_OK);
-	ck_assert_int_eq(fake.modify_calls, 2); /* a new round, not a resend */
+	ck_assert_int_eq(fake.modify_calls, 6); /* 5 sends, then a new round */
 	ck_assert(in_members("r2"));
 	ck_assert(in_members("other"));
 	ck_assert_int_eq(get_int(res, "Attempts"), 2);
+	json_object_put(res);
+}
+END_TEST
+
+/* 5xx answers that did not apply (every other call failing would defeat
+ * a read before each send): the same list is resent under the lock until
+ * it applies; one round. */
+START_TEST(an_unapplied_ambiguous_write_is_resent_under_the_lock)
+{
+	json_object *res = NULL;
+	pw_error err;
+
+	fake.lost_server_errors = 3;
+	ck_assert_int_eq(member(1, "r2", NULL, &res, &err), PW_OK);
+	ck_assert_int_eq(fake.modify_calls, 4);
+	ck_assert_int_eq(fake.modifies, 1);
+	ck_assert_int_eq(get_int(res, "Attempts"), 1);
+	ck_assert(in_members("r1") && in_members("r2"));
 	json_object_put(res);
 }
 END_TEST
@@ -533,15 +632,16 @@ START_TEST(a_throttled_write_is_resent_under_the_lock)
 	fake.throttles = 2;
 	ck_assert_int_eq(member(1, "r2", NULL, &res, &err), PW_OK);
 	ck_assert_int_eq(fake.modifies, 1);
-	ck_assert_int_eq(fake.modify_calls, 1);
+	ck_assert_int_eq(fake.modify_calls, 3); /* resent as is, no new read */
 	ck_assert_int_eq(get_int(res, "Attempts"), 1);
 	ck_assert(in_members("r1") && in_members("r2"));
 	json_object_put(res);
 }
 END_TEST
 
-/* A 5xx whose write did apply: reading back finds the whole list, so the
- * write is neither resent nor redone. */
+/* A 5xx whose write did apply: the resend sets the same list again
+ * (real RDS refuses it while "modifying"; either way nothing changes),
+ * and reading back finds the whole list: one round. */
 START_TEST(an_ambiguous_write_is_resolved_by_reading_back)
 {
 	json_object *res = NULL;
@@ -549,7 +649,7 @@ START_TEST(an_ambiguous_write_is_resolved_by_reading_back)
 
 	fake.applied_server_errors = 1;
 	ck_assert_int_eq(member(1, "r2", NULL, &res, &err), PW_OK);
-	ck_assert_int_eq(fake.modifies, 1);
+	ck_assert_int_eq(fake.modifies, 2);
 	ck_assert_int_eq(get_int(res, "Attempts"), 1);
 	ck_assert(json_object_get_boolean(json_object_object_get(res, "Changed")));
 	json_object_put(res);
@@ -624,6 +724,77 @@ START_TEST(a_held_lock_is_waited_for_then_named)
 }
 END_TEST
 
+/* AddExcludedMember (add) or RemoveExcludedMember. */
+static int exclusion(int add, const char *who, const char *extra, json_object **res,
+		     pw_error *err)
+{
+	return run_action(add ? rds_add_excluded_member : rds_remove_excluded_member, who,
+			  extra, res, err);
+}
+
+static int is_excluded(const char *who)
+{
+	return in_list(fake.excluded, who);
+}
+
+/* The exclusion is recorded before it is placed, and lifted only when
+ * recorded (never an operator's own); the static list is never sent. */
+START_TEST(an_exclusion_is_recorded_first_and_lifted_only_when_ours)
+{
+	json_object *res = NULL;
+	pw_error err;
+
+	json_object_put(fake.members);
+	fake.members = json_object_new_array(); /* an exclusion-list endpoint */
+	ck_assert_int_eq(exclusion(1, "r2", NULL, &res, &err), PW_OK);
+	ck_assert(is_excluded("r2"));
+	ck_assert_int_eq(fake.modifies, 1);
+	ck_assert_int_eq(fake.modifies_at_tag, 0); /* tagged before the write */
+	ck_assert(strstr(fake.last_tag, "exclusion:readers=excluded 20") != NULL);
+	ck_assert_int_eq(json_object_array_length(json_object_object_get(res, "ExcludedMembers")), 1);
+	json_object_put(res);
+	/* No record: an operator's exclusion stays. */
+	ck_assert_int_eq(exclusion(0, "r2", "\"OnlyRecorded\": true", &res, &err), PW_OK);
+	ck_assert(is_excluded("r2") && fake.modifies == 1);
+	ck_assert(json_object_object_get(res, "Skipped") != NULL);
+	json_object_put(res);
+	snprintf(fake.instance_tag, sizeof(fake.instance_tag),
+		 "aurora-prewarm:exclusion:readers=excluded 2026-01-01T00:00:00Z");
+	ck_assert_int_eq(exclusion(0, "r2", "\"OnlyRecorded\": true", &res, &err), PW_OK);
+	ck_assert(!is_excluded("r2") && fake.modifies == 2);
+	ck_assert(strstr(fake.last_tag, "=lifted 20") != NULL);
+	ck_assert(json_object_get_boolean(json_object_object_get(res, "Changed")));
+	json_object_put(res);
+	/* A repeated event: once let in, UnlessLifted keeps it in service. */
+	snprintf(fake.instance_tag, sizeof(fake.instance_tag),
+		 "aurora-prewarm:exclusion:readers=lifted 2026-01-01T00:00:00Z");
+	ck_assert_int_eq(exclusion(1, "r2", "\"UnlessLifted\": true", &res, &err), PW_OK);
+	ck_assert(!is_excluded("r2") && fake.modifies == 2);
+	ck_assert(json_object_object_get(res, "Skipped") != NULL);
+	json_object_put(res);
+}
+END_TEST
+
+START_TEST(a_static_endpoint_is_refused_or_skipped_for_exclusions)
+{
+	json_object *res = NULL;
+	pw_error err;
+
+	ck_assert_int_eq(exclusion(1, "r2", NULL, &res, &err), PW_ERR);
+	ck_assert_str_eq(err.name, "RDS.EndpointNotExclusionList");
+	ck_assert_int_eq(exclusion(1, "r2", "\"IfExclusionList\": true", &res, &err), PW_OK);
+	ck_assert(json_object_object_get(res, "Skipped") != NULL);
+	ck_assert(!json_object_get_boolean(json_object_object_get(res, "Changed")));
+	ck_assert_int_eq(fake.modifies, 0);
+	ck_assert_int_eq(fake.tag_adds + fake.tag_removes, 0);
+	json_object_put(res);
+	ck_assert_int_eq(exclusion(1, "r2", "\"Intent\": \"maybe\"", &res, &err), PW_ERR);
+	ck_assert_str_eq(err.name, "RDS.InvalidParameter");
+	ck_assert_int_eq(member(1, "r2", "\"OnlyRecorded\": true", &res, &err), PW_ERR);
+	ck_assert_str_eq(err.name, "RDS.InvalidParameter");
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("rds_members");
@@ -649,9 +820,12 @@ int main(void)
 	tcase_add_test(tc, dry_run_reads_only);
 	tcase_add_test(tc, a_throttled_write_is_resent_under_the_lock);
 	tcase_add_test(tc, an_ambiguous_write_is_resolved_by_reading_back);
+	tcase_add_test(tc, an_unapplied_ambiguous_write_is_resent_under_the_lock);
 	tcase_add_test(tc, an_add_records_its_intent_on_the_instance);
 	tcase_add_test(tc, a_removal_records_removed_first);
 	tcase_add_test(tc, a_held_lock_is_waited_for_then_named);
+	tcase_add_test(tc, an_exclusion_is_recorded_first_and_lifted_only_when_ours);
+	tcase_add_test(tc, a_static_endpoint_is_refused_or_skipped_for_exclusions);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

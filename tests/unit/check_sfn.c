@@ -149,6 +149,46 @@ START_TEST(test_export_refuses_vars_outside_worker_parameters)
 }
 END_TEST
 
+/* JSONata states: the worker wrapper goes into Arguments (Step Functions
+ * evaluates {% %} there at any depth), the template inside it as is; a
+ * Task without Arguments sends its input; every other state passes
+ * through unchanged, and a JSONPath state in the same file keeps
+ * Parameters. */
+START_TEST(test_export_jsonata_worker_tasks)
+{
+	pw_doc *doc = load("jn.json",
+			   "{\"QueryLanguage\":\"JSONata\",\"StartAt\":\"L\",\"States\":{"
+			   "\"L\":{\"Type\":\"Task\",\"Resource\":\"lua:l.lua\","
+			   "\"Arguments\":{\"id\":\"{% $states.input.id %}\",\"n\":{\"k\":\"{% 1+1 %}\"}},"
+			   "\"Output\":\"{% $states.result %}\",\"Next\":\"S\"},"
+			   "\"S\":{\"Type\":\"Task\",\"Resource\":\"counter:Echo\",\"Next\":\"C\"},"
+			   "\"C\":{\"Type\":\"Choice\",\"Choices\":[{\"Condition\":\"{% true %}\","
+			   "\"Next\":\"P\"}],\"Default\":\"P\"},"
+			   "\"P\":{\"Type\":\"Task\",\"QueryLanguage\":\"JSONPath\","
+			   "\"Resource\":\"counter:Echo\",\"Parameters\":{\"x.$\":\"$.x\"},\"End\":true}}}");
+	struct pw_sfn_export_opts o = {ACT, NULL, 30, -1, NULL};
+	pw_diag_list diags = {NULL, 0, 0};
+	json_object *def = pw_sfn_export(doc, &o, &diags);
+	ck_assert_msg(def != NULL, "%s", diags.count ? diags.items[0].message : "?");
+	json_object *l = state(def, "L");
+	ck_assert(!json_object_object_get_ex(l, "Parameters", NULL));
+	ck_assert_str_eq(at(l, "Arguments", "Resource"), "\"lua:l.lua\"");
+	ck_assert_str_eq(at(l, "Arguments", "Parameters"),
+			 "{\"id\":\"{% $states.input.id %}\",\"n\":{\"k\":\"{% 1+1 %}\"}}");
+	ck_assert_str_eq(at(l, "Output", NULL), "\"{% $states.result %}\"");
+	ck_assert_str_eq(at(state(def, "S"), "Arguments", "Parameters"),
+			 "\"{% $states.input %}\"");
+	ck_assert_str_eq(json_object_to_json_string_ext(state(def, "C"), JSON_C_TO_STRING_PLAIN),
+			 "{\"Type\":\"Choice\",\"Choices\":[{\"Condition\":\"{% true %}\","
+			 "\"Next\":\"P\"}],\"Default\":\"P\"}");
+	ck_assert(!json_object_object_get_ex(state(def, "P"), "Arguments", NULL));
+	ck_assert_str_eq(at(state(def, "P"), "Parameters", "Parameters"), "{\"x.$\":\"$.x\"}");
+	json_object_put(def);
+	pw_diag_list_free(&diags);
+	pw_doc_free(doc);
+}
+END_TEST
+
 /* One task through sfn_task, as the worker runs it. */
 static int task(pw_doc *doc, json_object *own, const char *input, json_object **out, pw_error *e)
 {
@@ -228,6 +268,7 @@ int main(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_export_worker_and_native_tasks);
 	tcase_add_test(tc, test_export_refuses_vars_outside_worker_parameters);
+	tcase_add_test(tc, test_export_jsonata_worker_tasks);
 	tcase_add_test(tc, test_task_vars_errors_and_secret_recipes);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);

@@ -56,6 +56,7 @@ static const char *const good_files[] = {
 	"good/all-states.json",
 	"good/wait-and-notify.lua",
 	"good/wait-and-notify.json",
+	"good/jsonata-states.yaml",
 };
 
 START_TEST(test_good_workflows_are_valid)
@@ -127,7 +128,7 @@ static const struct broken broken_files[] = {
 	  "32:5: state 'F': Error and ErrorPath cannot both be set"}},
 	{"broken/bad-top.yaml", 3,
 	 {"1:1: StartAt must be a state name",
-	  "2:1: QueryLanguage: only JSONPath is supported",
+	  "2:1: QueryLanguage must be JSONPath or JSONata",
 	  "3:1: the workflow needs States"}},
 	{"broken/duplicate-key.yaml", -1, {"6:3: duplicate key 'A'"}},
 	{"broken/duplicate-key.json", -1, {"5:5: duplicate key \"A\""}},

@@ -13,31 +13,7 @@
 #include "pw_validate.h"
 #include "pw_vars.h"
 
-static char *tmp, *calls;
-static pw_registry *reg;
-static struct pw_fake_clock fc;
-
-static void setup(void)
-{
-	pw_error err = {{0}, {0}};
-	tmp = rt_tmpdir();
-	size_t len = strlen(tmp) + 16;
-	calls = malloc(len);
-	snprintf(calls, len, "%s/calls", tmp);
-	setenv("PW_COUNTER_LOG", calls, 1);
-	ck_assert_int_eq(pw_registry_open(PW_TEST_PLUGIN_DIR, NULL, &reg, &err), PW_OK);
-	pw_fake_clock_init(&fc, 1764067576000LL);
-	pw_log_setup(PW_LOG_TEXT, PW_LOG_ERROR);
-}
-
-static void teardown(void)
-{
-	pw_registry_close(reg);
-	unsetenv("PW_COUNTER_LOG");
-	free(calls);
-	rt_rmdir(tmp);
-	pw_secret_clear();
-}
+#include "wf_fixture.h"
 
 static pw_doc *load(const char *name, const char *text)
 {
@@ -48,16 +24,6 @@ static pw_doc *load(const char *name, const char *text)
 	ck_assert_msg(rc == 0, "%s:%d:%d: %s", diag.file, diag.line, diag.column, diag.message);
 	free(path);
 	return doc;
-}
-
-static struct pw_exec_opts opts(const char *state_dir)
-{
-	struct pw_exec_opts o;
-	memset(&o, 0, sizeof(o));
-	o.registry = reg;
-	o.clock = &fc.clock;
-	o.state_dir = state_dir;
-	return o;
 }
 
 /* Runs wf (JSON) on input and checks it ends with status. */
@@ -395,15 +361,7 @@ START_TEST(validation_errors_with_positions)
 		"23:50: state 'C': Assign must be an object",
 	};
 	size_t n = sizeof(want) / sizeof(*want);
-	char all[8192] = "";
-	for (size_t i = 0; i < out.count; i++) {
-		size_t l = strlen(all);
-		snprintf(all + l, sizeof(all) - l, "%d:%d: %s\n", out.items[i].line,
-			 out.items[i].column, out.items[i].message);
-	}
-	for (size_t i = 0; i < n; i++)
-		ck_assert_msg(strstr(all, want[i]), "missing '%s' in:\n%s", want[i], all);
-	ck_assert_msg(errors == (int)n - 1, "%d errors:\n%s", errors, all); /* one warning */
+	assert_diags(&out, want, n, errors, (int)n - 1); /* one warning */
 	pw_diag_list_free(&out);
 	pw_doc_free(doc);
 	/* A clean workflow with variables everywhere has no problem. */

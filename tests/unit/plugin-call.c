@@ -3,7 +3,8 @@
  * host API, call one action with JSON parameters, print the result.
  *
  *   plugin-call [--dry-run] [--sdk] [--repeat N] [--timeout-ms N]
- *               [--get KEY[.KEY...]] PLUGIN ACTION [PARAMS-JSON]
+ *               [--get KEY[.KEY...]] [--config JSON] PLUGIN ACTION
+ *               [PARAMS-JSON]
  *
  * PLUGIN is a path to a .so or a plugin name looked up as NAME.so in
  * $PREWARM_PLUGIN_PATH. Prints the result JSON on stdout and exits 0, or
@@ -11,7 +12,9 @@
  * loading errors). Registered secrets are replaced by "***" in everything
  * it prints. --repeat calls the action N times (benchmarks) and prints
  * the last result; --get prints only that member of the result (so a
- * test can look at one field of a result that redaction would hide).
+ * test can look at one field of a result that redaction would hide);
+ * --config passes the plugin its config object (as `plugins: NAME:` in a
+ * prewarm config file would).
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -241,7 +244,7 @@ static int print_error(const char *name, const char *cause)
 static int usage(void)
 {
 	fprintf(stderr, "usage: plugin-call [--dry-run] [--sdk] [--repeat N] "
-			"[--timeout-ms N] [--get KEY[.KEY...]] PLUGIN ACTION "
+			"[--timeout-ms N] [--get KEY[.KEY...]] [--config JSON] PLUGIN ACTION "
 			"[PARAMS-JSON]\n");
 	return 2;
 }
@@ -276,7 +279,7 @@ int main(int argc, char **argv)
 	const struct pw_plugin *plugin;
 	const struct pw_action *action = NULL;
 	pw_plugin_entry_fn entry;
-	json_object *params = NULL, *result = NULL;
+	json_object *params = NULL, *result = NULL, *config = NULL;
 	void *handle = NULL, *state = NULL;
 	pw_error err = {{0}, {0}};
 	char *so;
@@ -292,6 +295,11 @@ int main(int argc, char **argv)
 			i++;
 		else if (strcmp(argv[i], "--get") == 0 && i + 1 < argc)
 			get = argv[++i];
+		else if (strcmp(argv[i], "--config") == 0 && i + 1 < argc &&
+			 config == NULL &&
+			 json_object_is_type(config = json_tokener_parse(argv[i + 1]),
+					     json_type_object))
+			i++;
 		else if (strcmp(argv[i], "--timeout-ms") == 0 && i + 1 < argc &&
 			 parse_long(argv[i + 1], &timeout) == 0)
 			i++;
@@ -342,7 +350,7 @@ int main(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (plugin->init && plugin->init(&host, NULL, &state, &err) != PW_OK) {
+	if (plugin->init && plugin->init(&host, config, &state, &err) != PW_OK) {
 		rc = print_error(err.name, err.cause);
 		goto out;
 	}
@@ -377,6 +385,7 @@ int main(int argc, char **argv)
 out:
 	json_object_put(result);
 	json_object_put(params);
+	json_object_put(config);
 	/* Plugins are not unloaded: libraries they pull in (curl, OpenSSL)
 	 * register exit handlers, and tools like ASan want symbols. */
 	for (size_t s = 0; s < n_secrets; s++)

@@ -1,16 +1,20 @@
 -- check_endpoints.lua: are a cluster's managed custom endpoints usable by
 -- aurora-prewarm? (the check-config workflow).
 --
--- A managed endpoint must exist and be a CUSTOM endpoint. It should be a
--- READER endpoint with a static member list: an endpoint that uses
--- ExcludedMembers, or lists no static members, gets every new instance
--- automatically - cold - and aurora-prewarm cannot keep it out.
+-- A managed endpoint must exist and be a CUSTOM endpoint. With a static
+-- member list a new instance joins only when aurora-prewarm adds it; an
+-- exclusion-list endpoint (ExcludedMembers, or no static list) takes every
+-- new instance on its own, so aurora-prewarm keeps the new one in its
+-- ExcludedMembers until it is warm (a note says so). The cluster's own
+-- reader endpoint (cluster-ro) has no member lists at all: it takes every
+-- new reader cold and nothing can exclude one (a note says so, always).
 --
 -- Input:  {"DBClusterIdentifier", "config": the cluster's settings (or
 --          "settings"), "endpoints": rds:DescribeDBClusterEndpoints result}
 -- Output: {"DBClusterIdentifier", "Endpoints": [{"DBClusterEndpointIdentifier",
---          "CustomEndpointType", "StaticMembers", "Status"}], "Warnings",
---          "Problems", "ProblemCount", "WarningCount"}
+--          "CustomEndpointType", "StaticMembers", "ExcludedMembers",
+--          "Status"}], "Warnings", "Notes", "Problems", "ProblemCount",
+--          "WarningCount"}
 
 local input = ...
 
@@ -30,17 +34,21 @@ if type(list) == "table" and list.DBClusterEndpoints ~= nil then
   list = list.DBClusterEndpoints
 end
 
-local found = {}
+local found, reader_endpoint = {}, nil
 for _, ep in ipairs(type(list) == "table" and list or {}) do
   if ep.DBClusterEndpointIdentifier then -- the cluster's own endpoints have none
     found[ep.DBClusterEndpointIdentifier] = ep
+  elseif ep.EndpointType == "READER" then
+    reader_endpoint = ep.Endpoint
   end
 end
 
-local out = { DBClusterIdentifier = id, Endpoints = {}, Warnings = {}, Problems = {} }
+local out = { DBClusterIdentifier = id, Endpoints = {}, Warnings = {}, Notes = {}, Problems = {} }
 local function add(t, fmt, ...)
   t[#t + 1] = string.format(fmt, ...)
 end
+add(out.Notes, "the cluster's reader endpoint %s takes every new reader at once, cold, and cannot exclude one (it has no member lists): applications that must not meet a cold reader must use a managed custom endpoint",
+  reader_endpoint or ("of " .. tostring(id)))
 
 for _, name in ipairs(cfg.Endpoints or {}) do
   local ep = found[name]
@@ -55,12 +63,12 @@ for _, name in ipairs(cfg.Endpoints or {}) do
       DBClusterEndpointIdentifier = name,
       CustomEndpointType = ep.CustomEndpointType,
       StaticMembers = static,
+      ExcludedMembers = excluded,
       Status = ep.Status,
     }
-    if #excluded > 0 then
-      add(out.Warnings, "endpoint %s uses ExcludedMembers: Aurora adds every new instance to it at once, cold. Give it a static member list (modify-db-cluster-endpoint --static-members ...)", name)
-    elseif #static == 0 then
-      add(out.Warnings, "endpoint %s has no static member list, so it includes every instance, new ones cold. Give it a static member list", name)
+    if #static == 0 then
+      add(out.Notes, "endpoint %s has no static member list (ExcludedMembers: %s): it takes every new instance on its own, so aurora-prewarm keeps a new one in its ExcludedMembers until it is warm, then lifts that; exclusions of your own stay",
+        name, #excluded > 0 and table.concat(excluded, ", ") or "none")
     end
     if ep.CustomEndpointType == "ANY" then
       add(out.Warnings, "endpoint %s is of type ANY: the writer may be a member; aurora-prewarm removes writers only from READER endpoints", name)

@@ -2,12 +2,12 @@
 -- found a problem (warnings alone pass, and are logged).
 --
 -- Input:  {"settings", "clusters": check_endpoints outputs}
--- Output: {"Settings", "Clusters", "Warnings": [...]}
+-- Output: {"Settings", "Clusters", "Warnings": [...], "Notes": [...]}
 -- Errors: Config.Invalid with every problem, one per line.
 
 local input = ...
 
-local problems, warnings = {}, {}
+local problems, warnings, notes = {}, {}, {}
 for _, c in ipairs(type(input) == "table" and input.clusters or {}) do
   for _, p in ipairs(type(c.Problems) == "table" and c.Problems or {}) do
     problems[#problems + 1] = p
@@ -16,8 +16,12 @@ for _, c in ipairs(type(input) == "table" and input.clusters or {}) do
     warnings[#warnings + 1] = w
     prewarm.log("warn", w)
   end
+  for _, n in ipairs(type(c.Notes) == "table" and c.Notes or {}) do
+    notes[#notes + 1] = n
+    prewarm.log("info", n)
+  end
 end
 if #problems > 0 then
   error({ Error = "Config.Invalid", Cause = table.concat(problems, "\n") })
 end
-return { Settings = input.settings, Clusters = input.clusters, Warnings = warnings }
+return { Settings = input.settings, Clusters = input.clusters, Warnings = warnings, Notes = notes }

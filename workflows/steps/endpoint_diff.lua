@@ -13,7 +13,8 @@
 --          whole settings, looked up by the cluster's id), "grace_minutes":
 --          skip readers younger than this (an aurora-replica-prewarm
 --          execution is on them; default settings.Reconcile.GraceMinutes),
---          "now": optional epoch seconds}
+--          "now": optional epoch seconds, "exclusions": true to repair
+--          exclusion-list endpoints too (reconcile; see below)}
 -- Output: {"DBClusterIdentifier", "Writer", "Config": the cluster's settings,
 --          "RemoveCount", "WarmCount" (Lua cannot return an empty JSON
 --          array, so Choice states test these before a Map),
@@ -147,8 +148,8 @@ end
 -- The intent recorded on an instance for one endpoint: "warm", "removed"
 -- or nil, and the text after it (the time).
 local INTENT = "aurora-prewarm:endpoint:"
-local function intent(i, endpoint)
-  local want = INTENT .. string.lower(endpoint)
+local function tagged(i, prefix, endpoint)
+  local want = prefix .. string.lower(endpoint)
   for _, t in ipairs(i.TagList or {}) do
     if type(t) == "table" and t.Key == want and type(t.Value) == "string" then
       local state, rest = t.Value:match("^(%a+)%s*(.*)$")
@@ -156,6 +157,17 @@ local function intent(i, endpoint)
     end
   end
   return nil
+end
+local function intent(i, endpoint)
+  return tagged(i, INTENT, endpoint)
+end
+-- rds:AddExcludedMember's record: "excluded <time>" while an execution
+-- warms the instance, "held <time>" after its warm failed.
+local function exclusion(i, endpoint)
+  if i == nil then
+    return nil
+  end
+  return tagged(i, "aurora-prewarm:exclusion:", endpoint)
 end
 out.Restored = {}
 
@@ -166,9 +178,24 @@ for _, name in ipairs(cfg.Endpoints or {}) do
     fail("Prewarm.EndpointNotFound", "custom endpoint %s does not exist in cluster %s", name, tostring(cluster_id))
   end
   local reader_only = ep.CustomEndpointType ~= "ANY"
-  local excluded = type(ep.ExcludedMembers) == "table" and #ep.ExcludedMembers > 0
-  if excluded then
-    add(out.Warnings, string.format("endpoint %s uses ExcludedMembers: Aurora adds new instances to it cold; it is left alone", name))
+  if (type(ep.StaticMembers) ~= "table" or #ep.StaticMembers == 0) and not input.exclusions then
+    -- Exclusion-list endpoints are reconcile's (input.exclusions): the
+    -- failover workflow has nothing to change in them.
+  elseif type(ep.StaticMembers) ~= "table" or #ep.StaticMembers == 0 then
+    -- An exclusion-list endpoint takes every instance it does not exclude
+    -- on its own. What is ours to repair: an exclusion aurora-prewarm
+    -- placed while warming a new reader and never lifted (the execution
+    -- died, or its warm failed): warm it, then lift it. An operator's own
+    -- exclusion (no such tag) stays.
+    for _, m in ipairs(type(ep.ExcludedMembers) == "table" and ep.ExcludedMembers or {}) do
+      local i = inst[m]
+      local state, when = exclusion(i, name)
+      if i ~= nil and m ~= writer and (state == "excluded" or state == "held") then
+        add(out.Restored, string.format("%s (kept out of %s by aurora-prewarm, %s %s)", m, name, state, when))
+        missing[m] = missing[m] or {}
+        add(missing[m], name)
+      end
+    end
   else
     local members = {}
     local eligible, removals = 0, {}

@@ -98,6 +98,22 @@ if kind == "failed" then
   elseif input.endpoints_unchanged then
     say("The custom endpoint(s) were left as they were.")
   end
+  -- Exclusion-list endpoints (no static list) take every new instance on
+  -- their own: the replica workflow keeps it excluded after a failure.
+  local held = {}
+  for _, r in ipairs(type(data.held) == "table" and data.held or {}) do
+    if type(r) == "table" and r.Skipped == nil and r.DBClusterEndpointIdentifier then
+      held[#held + 1] = r.DBClusterEndpointIdentifier
+    end
+  end
+  if #held > 0 then
+    say("%s stays excluded from the exclusion-list endpoint(s) %s, so it does not join them cold; once the cause is fixed, reconcile (or aurora-replica-prewarm run again for it) warms it and lifts the exclusion.",
+      who, table.concat(held, ", "))
+  elseif type(data.hold_failed) == "table" then
+    say("Keeping %s excluded failed too (%s: %s): check the exclusion-list endpoint(s) among %s; it may serve cold.",
+      who, tostring(data.hold_failed.Error), tostring(data.hold_failed.Cause or ""),
+      type(input.endpoints) == "table" and table.concat(input.endpoints, ", ") or "")
+  end
   -- The execution's own Cause: one line that still says where it failed.
   out.FailureCause = string.format("%s failed in state %s: %s (execution %s)", wf, out.State, out.Cause, exec)
   out.Send = true

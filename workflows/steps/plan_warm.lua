@@ -17,8 +17,13 @@
 -- Output: {"Ignore", "Reason", "Target": {"DBInstanceIdentifier", "Host",
 --          "Port"}, "Source": same or absent, "Strategy": [...],
 --          "NeedsQueries": bool, "Endpoints": the managed endpoints,
---          "AddTo": those not listing the instance yet (the only ones the
---          rollback may touch), "AddCount": #AddTo, "Warnings": [...]}
+--          "Static": those with a static member list, "StaticCount",
+--          "AddTo": those with a static list not listing the instance yet
+--          (the only ones the rollback may touch), "AddCount": #AddTo,
+--          "Exclusion": the exclusion-list endpoints (no static list: they
+--          take every new instance on their own), "ExclusionCount",
+--          "Excluded": how many of them exclude the instance (absent: 0),
+--          "Warnings": [...]}
 -- Errors: Prewarm.EndpointNotFound (a managed endpoint does not exist),
 --         Prewarm.NoWarmSource, Prewarm.InstanceNotFound.
 
@@ -50,7 +55,7 @@ local id = input.DBInstanceIdentifier
 local cfg = input.config
 local warm = cfg.Warm or {}
 
-local out = { Ignore = false, Warnings = {}, Endpoints = {}, AddTo = {} }
+local out = { Ignore = false, Warnings = {}, Endpoints = {}, AddTo = {}, Static = {}, Exclusion = {} }
 
 -- Who is the writer now (a failover may have happened while we waited)?
 local writer
@@ -108,23 +113,45 @@ for _, name in ipairs(cfg.Endpoints or {}) do
     fail("Prewarm.EndpointNotFound", "custom endpoint %s does not exist in cluster %s", name, tostring(input.cluster.DBClusterIdentifier))
   end
   out.Endpoints[#out.Endpoints + 1] = name
-  if type(ep.ExcludedMembers) == "table" and #ep.ExcludedMembers > 0 then
-    out.Warnings[#out.Warnings + 1] = string.format(
-      "endpoint %s uses ExcludedMembers: Aurora adds every new instance to it at once, cold; give it a static member list", name)
-  end
-  local listed = false
-  for _, m in ipairs(ep.StaticMembers or {}) do
-    serving[m] = (serving[m] or 0) + 1
-    listed = listed or m == id
-  end
-  if not listed then
-    out.AddTo[#out.AddTo + 1] = name
+  if type(ep.StaticMembers) ~= "table" or #ep.StaticMembers == 0 then
+    -- An exclusion-list endpoint takes every new instance on its own: the
+    -- workflow keeps this one excluded until it is warm, then lifts that
+    -- (ExcludeFromOpenEndpoints, LiftExclusions); nothing to add here. Its
+    -- in-service readers are all the others it does not exclude.
+    out.Exclusion[#out.Exclusion + 1] = name
+    local excluded = {}
+    for _, m in ipairs(type(ep.ExcludedMembers) == "table" and ep.ExcludedMembers or {}) do
+      excluded[m] = true
+    end
+    if excluded[id] then
+      out.Excluded = (out.Excluded or 0) + 1
+    end
+    for _, inst in ipairs(input.instances or {}) do
+      local iid = inst.DBInstanceIdentifier
+      if not excluded[iid] and iid ~= id then
+        serving[iid] = (serving[iid] or 0) + 1
+      end
+    end
+  else
+    out.Static[#out.Static + 1] = name
+    local listed = false
+    for _, m in ipairs(ep.StaticMembers) do
+      serving[m] = (serving[m] or 0) + 1
+      listed = listed or m == id
+    end
+    if not listed then
+      out.AddTo[#out.AddTo + 1] = name
+    end
   end
 end
 out.AddCount = #out.AddTo
+out.ExclusionCount = #out.Exclusion
+out.StaticCount = #out.Static
 -- A repeated event (SQS delivers at least once; both instance events may be
 -- routed) finds the reader already in service: nothing to do.
-if out.AddCount == 0 and not input.rewarm then
+-- (In an exclusion-list endpoint it is in service unless excluded: the
+-- workflow excludes a new reader first, and leaves one it let in before.)
+if out.AddCount == 0 and (out.Excluded or 0) == 0 and not input.rewarm then
   out.Ignore = true
   out.Reason = string.format("%s is already a member of every managed endpoint (%s)", id, table.concat(out.Endpoints, ", "))
   return out
