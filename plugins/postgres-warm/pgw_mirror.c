@@ -44,8 +44,17 @@ int pgw_strategy_mirror(pgw_warm *w, pw_error *err)
 	int rc = pgw_dbset_read(w->env, w->sconn, w->source, w->source_db,
 				&w->run.session, 0, replay, &set,
 				w->dbs_skipped, err);
+	/* The two phases apart: the list read is the source's cost, the
+	 * load is what the target's disk allows. */
+	int64_t t1 = pgw_now_ms();
+	json_object_object_add(step, "list_seconds",
+			       json_object_new_double((double)(t1 - t0) /
+						      1000.0));
 	if (rc == PW_OK)
 		rc = pgw_dbset_load(w, &set, step, err);
+	json_object_object_add(step, "load_seconds",
+			       json_object_new_double(
+				       (double)(pgw_now_ms() - t1) / 1000.0));
 	add_seconds(step, t0);
 	pgw_dbset_free(&set);
 	return rc;
