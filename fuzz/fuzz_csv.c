@@ -1,7 +1,7 @@
 /*
  * fuzz_csv - the CSV files the postgres-warm plugin reads: the exported
  * top-queries file (header with a `query` column, RFC 4180 quoting) and a
- * buffer snapshot (relation,fork,first_block,last_block,usage_count). The
+ * buffer snapshot ([database,]relation,fork,first_block,last_block,usage_count). The
  * same bytes go to both readers.
  */
 #include <stdlib.h>
@@ -20,12 +20,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    PW_OK)
 		pgw_query_set_free(set);
 
-	pgw_names names = {0};
-	pgw_range *ranges = NULL;
-	size_t n = 0;
-	if (pgw_snapshot_parse(text, size, "snapshot.csv", &names, &ranges, &n,
-			       &err) == PW_OK)
-		free(ranges);
-	pgw_names_clear(&names);
+	/* Rows without a database column go to the connected one. */
+	pgw_dbset dbs = {0};
+	(void)pgw_snapshot_parse(text, size, "snapshot.csv", "postgres", &dbs, &err);
+	pgw_dbset_free(&dbs);
 	return 0;
 }
