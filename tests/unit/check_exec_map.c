@@ -194,7 +194,8 @@ START_TEST(results_are_in_item_and_branch_order)
 END_TEST
 
 /* Item 1 fails at once: it is the Map's error (name and cause); item 0,
- * waiting 10 s before a mutating Bump, is stopped in its Wait; items 2..5
+ * waiting 10 s before a mutating Bump, is stopped in its Wait (or before
+ * it starts); items 2..5
  * never start (MaxConcurrency 2). The Map's Catch sees the error. */
 START_TEST(first_failure_fails_fast_and_cancels_the_others)
 {
@@ -225,20 +226,24 @@ START_TEST(first_failure_fails_fast_and_cancels_the_others)
 	ck_assert_str_eq(res.error.cause, "item 1 is bad");
 	ck_assert_msg(secs < 1.0 * slack(), "took %.3f s", secs);
 	ck_assert_int_eq(calls_of("Bump item0"), 0);
-	/* The journal: items 0 and 1 entered, none of 2..5. */
+	/* The journal: item 1 entered, none of 2..5. Item 0 runs beside it and
+	 * may be cancelled before its thread enters a state (seen under TSan),
+	 * so all that holds for it is that it never reached its Bump. */
 	json_object *events = NULL;
 	pw_error err = {{0}, {0}};
 	ck_assert_int_eq(pw_journal_read(sd, res.id, &events, &err), PW_OK);
-	int entered[6] = {0};
+	int entered[6] = {0}, bumped = 0;
 	for (size_t k = 0; k < json_object_array_length(events); k++) {
 		json_object *ev = json_object_array_get_idx(events, k), *sc;
 		int idx;
 		if (json_object_object_get_ex(ev, "scope", &sc) &&
 		    sscanf(json_object_get_string(sc), "M[%d]", &idx) == 1 && idx >= 0 && idx < 6 &&
-		    strcmp(rt_str(ev, "type"), "StateEntered") == 0)
+		    strcmp(rt_str(ev, "type"), "StateEntered") == 0) {
 			entered[idx]++;
+			bumped += rt_str(ev, "state") != NULL && strcmp(rt_str(ev, "state"), "B") == 0;
+		}
 	}
-	ck_assert_int_ge(entered[0], 1);
+	ck_assert_int_eq(bumped, 0);
 	ck_assert_int_ge(entered[1], 1);
 	for (int i = 2; i < 6; i++)
 		ck_assert_msg(entered[i] == 0, "item %d started", i);
