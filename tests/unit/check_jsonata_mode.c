@@ -27,12 +27,7 @@ static char *q(const char *text)
 static pw_doc *load(const char *name, const char *text)
 {
 	char *body = q(text);
-	char *path = rt_write(tmp, name, body);
-	pw_doc *doc = NULL;
-	pw_diag diag;
-	int rc = pw_doc_load_file(path, &doc, &diag);
-	ck_assert_msg(rc == 0, "%s:%d:%d: %s", diag.file, diag.line, diag.column, diag.message);
-	free(path);
+	pw_doc *doc = eh_load(tmp, name, body);
 	free(body);
 	return doc;
 }

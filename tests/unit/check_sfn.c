@@ -2,7 +2,7 @@
  * writes for each kind of Task and what it refuses, and one worker task
  * (sfn_task) on the counter test plugin: vars filled in, the step's own
  * errors, a secret output sealed into a recipe and fetched again. */
-#include "../plugins/rt_test.h"
+#include "exec_harness.h"
 #include "pw_config.h"
 #include "pw_log.h"
 #include "pw_redact.h"
@@ -16,17 +16,14 @@ static pw_registry *reg;
 
 static void setup(void)
 {
-	pw_error err = {{0}, {0}};
-	tmp = rt_tmpdir();
-	ck_assert_int_eq(pw_registry_open(PW_TEST_PLUGIN_DIR, NULL, &reg, &err), PW_OK);
+	eh_open(&tmp, NULL, &reg, NULL);
 	pw_log_setup(PW_LOG_TEXT, PW_LOG_ERROR);
 }
 
 static void teardown(void)
 {
-	pw_registry_close(reg);
+	eh_close(tmp, NULL, reg);
 	pw_secret_clear();
-	rt_rmdir(tmp);
 }
 
 static const char WF[] =
@@ -42,16 +39,6 @@ static const char WF[] =
 	"  \"E\": {\"Type\": \"Task\", \"Resource\": \"counter:Echo\", \"End\": true}}}, \"Next\": \"N\"},\n"
 	"\"N\": {\"Type\": \"Task\", \"Resource\": \"arn:aws:states:::aws-sdk:rds:describeDBInstances\",\n"
 	"  \"Parameters\": {\"DbInstanceIdentifier\": \"x\"}, \"End\": true}}}\n";
-
-static pw_doc *load(const char *name, const char *text)
-{
-	pw_doc *doc = NULL;
-	pw_diag d;
-	char *path = rt_write(tmp, name, text);
-	ck_assert_msg(pw_doc_load_file(path, &doc, &d) == 0, "%s", d.message);
-	free(path);
-	return doc;
-}
 
 static json_object *vars(void)
 {
@@ -82,7 +69,7 @@ static const char *at(json_object *o, const char *a, const char *b)
 
 START_TEST(test_export_worker_and_native_tasks)
 {
-	pw_doc *doc = load("wf.json", WF);
+	pw_doc *doc = eh_load(tmp, "wf.json", WF);
 	json_object *v = vars();
 	struct pw_sfn_export_opts o = {ACT, NULL, 30, -1, v};
 	pw_diag_list diags = {NULL, 0, 0};
@@ -131,7 +118,7 @@ END_TEST
 
 START_TEST(test_export_refuses_vars_outside_worker_parameters)
 {
-	pw_doc *doc = load("bad.yaml",
+	pw_doc *doc = eh_load(tmp, "bad.yaml",
 			   "StartAt: P\nStates:\n  P:\n    Type: Pass\n    Parameters:\n"
 			   "      c.$: $$.Vars.cluster\n    Next: T\n"
 			   "  T:\n    Type: Task\n    Resource: counter:Echo\n    Parameters:\n"
@@ -156,7 +143,7 @@ END_TEST
  * Parameters. */
 START_TEST(test_export_jsonata_worker_tasks)
 {
-	pw_doc *doc = load("jn.json",
+	pw_doc *doc = eh_load(tmp, "jn.json",
 			   "{\"QueryLanguage\":\"JSONata\",\"StartAt\":\"L\",\"States\":{"
 			   "\"L\":{\"Type\":\"Task\",\"Resource\":\"lua:l.lua\","
 			   "\"Arguments\":{\"id\":\"{% $states.input.id %}\",\"n\":{\"k\":\"{% 1+1 %}\"}},"
@@ -201,7 +188,7 @@ START_TEST(test_task_vars_errors_and_secret_recipes)
 {
 	free(rt_write(tmp, "l.lua", "local i = ... return i.v .. ',' .. i.all.cluster .. ',' .. i.x\n"));
 	free(rt_write(tmp, "u.lua", "local i = ... return {len = #i.s.Token}\n"));
-	pw_doc *doc = load("wf.json", WF);
+	pw_doc *doc = eh_load(tmp, "wf.json", WF);
 	json_object *own = json_object_new_object(), *out = NULL;
 	json_object_object_add(own, "cluster", json_object_new_string("from-worker"));
 	pw_error e;
