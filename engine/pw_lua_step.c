@@ -11,6 +11,7 @@
 
 #include <lauxlib.h>
 
+#include "prewarm/timestamp.h"
 #include "pw_log.h"
 #include "pw_lua_sandbox.h"
 
@@ -206,6 +207,20 @@ static int l_decode(lua_State *L)
 	return 1;
 }
 
+/* prewarm.time(TEXT): seconds since the epoch (fraction kept) of an RFC
+ * 3339 time (a missing zone is UTC, as S3 and RDS write some), or nil. One
+ * parser for the scripts too, instead of a date formula in each. */
+static int l_time(lua_State *L)
+{
+	double t;
+	if (lua_type(L, 1) == LUA_TSTRING &&
+	    pw_timestamp_parse_flags(lua_tostring(L, 1), PW_TS_ZONE_OPTIONAL, &t) == 0)
+		lua_pushnumber(L, t);
+	else
+		lua_pushnil(L);
+	return 1;
+}
+
 struct api_args {
 	struct pw_call *call;
 	json_object *vars;
@@ -219,12 +234,14 @@ static int install_api(lua_State *L)
 	json_object *vars = a->vars;
 	static const luaL_Reg fns[] = {
 		{"call", l_call}, {"log", l_log}, {"var", l_var}, {NULL, NULL}};
-	lua_createtable(L, 0, 6);
+	lua_createtable(L, 0, 7);
 	lua_pushlightuserdata(L, call);
 	lua_pushlightuserdata(L, vars);
 	luaL_setfuncs(L, fns, 2);
 	lua_pushboolean(L, call ? call->dry_run : 1);
 	lua_setfield(L, -2, "dry_run");
+	lua_pushcfunction(L, l_time);
+	lua_setfield(L, -2, "time");
 	lua_createtable(L, 0, 3);
 	lua_pushcfunction(L, l_encode);
 	lua_setfield(L, -2, "encode");

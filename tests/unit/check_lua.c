@@ -511,6 +511,30 @@ START_TEST(step_json_helpers_round_trip)
 }
 END_TEST
 
+/* prewarm.time is the engine's RFC 3339 parser: zones, fractions, a
+ * missing zone as UTC (S3's LastModified), and nil for anything else. */
+START_TEST(step_time_parses_rfc3339)
+{
+	json_object *out = NULL;
+	pw_error err;
+	const char *script =
+		"return {z = prewarm.time('2026-12-03T17:00:00.000Z'),\n"
+		"  off = prewarm.time('2026-12-03T19:00:00+02:00'),\n"
+		"  bare = prewarm.time('2026-12-03T17:00:00'),\n"
+		"  frac = prewarm.time('1970-01-01T00:00:01.5Z'),\n"
+		"  bad = {prewarm.time('2026-02-30T00:00:00Z'), prewarm.time(42),\n"
+		"         prewarm.time('2026-12-03 17:00:00Z'), prewarm.time('2026-12-03T17:00:00Zjunk')}}\n";
+	ck_assert_int_eq(step(script, 0, 0, NULL, &out, &err), PW_OK);
+	ck_assert_int_eq(rt_int(out, "z"), 1796317200);
+	ck_assert_int_eq(rt_int(out, "off"), 1796317200);
+	ck_assert_int_eq(rt_int(out, "bare"), 1796317200);
+	ck_assert(json_object_get_double(json_object_object_get(out, "frac")) == 1.5);
+	/* every bad one is nil: the table is empty, an object */
+	ck_assert_int_eq(json_object_object_length(json_object_object_get(out, "bad")), 0);
+	json_object_put(out);
+}
+END_TEST
+
 START_TEST(step_endless_loop_ends_with_timeout)
 {
 	json_object *out = NULL;
@@ -643,6 +667,7 @@ int main(void)
 	tcase_add_test(ts, step_calls_plugins_honouring_dry_run);
 	tcase_add_test(ts, step_sees_plugin_errors_as_named_errors);
 	tcase_add_test(ts, step_json_helpers_round_trip);
+	tcase_add_test(ts, step_time_parses_rfc3339);
 	tcase_add_test(ts, step_endless_loop_ends_with_timeout);
 	tcase_add_test(ts, step_without_deadline_gets_the_default_budget);
 	tcase_add_test(ts, step_paths_stay_below_the_workflow);
