@@ -210,3 +210,32 @@ def test_a_stale_snapshot_falls_back_with_a_warning(snapshot, tmp_path, pg, aws)
     warm = hot_buffers(target)
     assert cold < 10 and warm > 300, (cold, warm)
     print("stale snapshot, relations: hot-table buffers cold %d, warm %d" % (cold, warm))
+
+
+def test_failover_of_a_one_reader_cluster_warms_the_former_writer_from_the_snapshot(snapshot, tmp_path, pg,
+                                                                                    aws):
+    """The other way to lose every reader: a failover to the only one. The
+    former writer comes back as a reader with nobody to mirror:
+    aurora-failover-adjust warms it from the (default: one day) fresh
+    snapshot before adding it back."""
+    rc, out, err, reader_hot = snapshot
+    assert rc == 0
+    rds = aws["rds"]
+    rds.failover_db_cluster(DBClusterIdentifier=CLUSTER, TargetDBInstanceIdentifier=LATER)
+    target = pg.standbys[0]  # the former writer, a reader now
+    target.restart()
+    cold = hot_buffers(target)
+    cfg = config(tmp_path, pg, aws, **{
+        "clusters.%s.database.hosts.%s" % (CLUSTER, WRITER): "127.0.0.1:%d" % target.port,
+        "reconcile.grace_minutes": 0})
+    rc, out, err = run(tmp_path, "aurora-failover-adjust.yaml",
+                       {"DBClusterIdentifier": CLUSTER}, cfg)
+    assert rc == 0, (out, err)
+    (summary,) = out["Clusters"]
+    assert summary["Writer"] == LATER
+    assert ("add", WRITER) in {(c["Action"], c["DBInstanceIdentifier"]) for c in summary["Changes"]}, summary
+    warm = hot_buffers(target)
+    # No relations or queries configured: only the snapshot could warm it.
+    assert cold < 10 and warm >= 0.9 * reader_hot, (cold, warm, reader_hot)
+    assert WRITER in members(rds)
+    assert not any("Warning (" in line for line in err.splitlines() if "adjusted endpoints" in line), err
