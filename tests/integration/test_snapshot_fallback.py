@@ -147,6 +147,19 @@ def test_snapshot_workflow_writes_the_readers_buffer_list(snapshot, aws):
     assert c["Blocks"] >= reader_hot
 
 
+def test_a_failed_snapshot_fails_the_run_and_says_why(snapshot, tmp_path, pg, aws):
+    """No such bucket: the run exits 1 with Prewarm.SnapshotFailed, whose
+    cause lists each cluster's result (a timer shows it failed)."""
+    assert snapshot[0] == 0
+    cfg = config(tmp_path, pg, aws, **{"warm.snapshot_s3.bucket": "no-such-bucket"})
+    rc, out, err = run(tmp_path, "snapshot-buffers.yaml", {}, cfg)
+    assert rc == 1 and out["Error"] == "Prewarm.SnapshotFailed", (out, err)
+    cause = json.loads(out["Cause"].split(" - ", 1)[1])
+    assert cause[0]["Status"] == "failed" and cause[0]["DBClusterIdentifier"] == CLUSTER
+    assert "NoSuchBucket" in json.dumps(cause[0]["Failure"]), cause
+    assert pg.password not in out["Cause"] + err
+
+
 def test_a_live_reader_wins_over_the_snapshot(snapshot, tmp_path, pg, aws):
     assert snapshot[0] == 0
     new_reader(aws, NEW)
@@ -166,6 +179,10 @@ def test_writer_only_cluster_warms_the_new_reader_from_the_snapshot(snapshot, tm
     key = out["Clusters"][0]["Key"]
     # Scale-in: the only reader leaves; the writer is not a source.
     aws["rds"].delete_db_instance(DBInstanceIdentifier=READER, SkipFinalSnapshot=True)
+    # No reader in service: the snapshot workflow skips, the last one stays.
+    rc, snap, err = run(tmp_path, "snapshot-buffers.yaml", {}, config(tmp_path, pg, aws))
+    assert rc == 0 and snap["Clusters"][0]["Status"] == "skipped", (snap, err)
+    assert "no reader of app-prod is in service" in snap["Clusters"][0]["Reason"]
     target = pg.standbys[0]
     target.restart()  # a new instance: its cache is empty
     cold = hot_buffers(target)

@@ -672,6 +672,11 @@ def test_success_notice_and_quiet_ignores(stepdir):
     assert "new (cluster app-prod) was warmed and added to app-prod-readers" in out["Message"]
     assert "strategy mirror, 12.5 s, 2048 blocks" in out["Message"]
     assert "PutMetrics failed (not fatal)" in out["Message"]
+    assert "Source:" not in out["Message"]
+    # Mirrored from a buffer snapshot: the notification names it.
+    data["warm"]["report"]["steps"] = [{"strategy": "mirror", "snapshot": "s3://b/buffers/app-prod/x.csv"}]
+    out = ok(step(stepdir, "notification.lua", {"kind": "warmed", "workflow": "w", "execution": "e", "data": data}))
+    assert "Source: the buffer snapshot s3://b/buffers/app-prod/x.csv (no reader was in service)." in out["Message"]
     out = ok(step(stepdir, "notification.lua", {"kind": "ignored", "workflow": "w", "execution": "e",
                                                 "data": {"settings": s, "ignored": {"Reason": "x"}}}))
     assert out["Send"] is False
@@ -695,6 +700,13 @@ def test_urgent_and_adjusted_notices(stepdir):
     assert out["ChangeCount"] == 2
     assert "removed r1 from e (is now the writer)" in out["Message"]
     assert "added w to e (warmed)" in out["Message"]
+    assert "Warning (" not in out["Message"]
+    # A warmed reader's plan warnings (a buffer snapshot too old) are said.
+    data["warmed"][0]["Warnings"] = ["buffer snapshot s3://b/k is too old: not used"]
+    out = ok(step(stepdir, "notification.lua", {"kind": "adjusted", "workflow": "reconcile",
+                                                "execution": "e1", "DBClusterIdentifier": "app-prod",
+                                                "data": data}))
+    assert "Warning (w): buffer snapshot s3://b/k is too old: not used" in out["Message"]
 
 
 def test_report_metrics(stepdir):
