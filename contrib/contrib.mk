@@ -16,7 +16,8 @@ dist_sql_DATA = contrib/sql/prewarm-role.sql
 nobase_dist_pkgdata_DATA += contrib/config/prewarm.example.yaml \
 	contrib/iam/policy.json contrib/cloudformation/aurora-prewarm.yaml \
 	contrib/cloudformation/aurora-prewarm-stepfunctions.yaml \
-	contrib/systemd/prewarm-watch.service
+	contrib/systemd/prewarm-watch.service contrib/systemd/prewarm-snapshot.service \
+	contrib/systemd/prewarm-snapshot.timer
 EXTRA_DIST += contrib/DEPLOY.md contrib/container/Dockerfile contrib/container/build.sh \
 	.dockerignore
 # The image's own tests: run by tests/run-all.sh after build.sh, not by

@@ -194,6 +194,20 @@ local function warm(v, field)
       invalid(field .. ".queries_s3.bucket", "is required")
     end
   end
+  -- Buffer snapshots of a reader (workflows/snapshot-buffers.yaml), mirrored
+  -- when no reader is in service. max_age_seconds defaults to one day
+  -- (WORKFLOWS.md, "Buffer snapshots": why).
+  if present(v.snapshot_s3) then
+    local q = object(v.snapshot_s3, field .. ".snapshot_s3")
+    w.SnapshotS3 = {
+      Bucket = str(q.bucket, field .. ".snapshot_s3.bucket"),
+      Prefix = str(q.prefix, field .. ".snapshot_s3.prefix", ""),
+      MaxAgeSeconds = integer(q.max_age_seconds, field .. ".snapshot_s3.max_age_seconds", 86400, 1, 31 * 86400),
+    }
+    if w.SnapshotS3.Bucket == nil or w.SnapshotS3.Bucket == "" then
+      invalid(field .. ".snapshot_s3.bucket", "is required")
+    end
+  end
   return w
 end
 
@@ -308,6 +322,7 @@ local WARM = {
   strategy = true, top_n = true, parallel = true, budget_seconds = true,
   statement_timeout_ms = true, max_buffer_fraction = true, writer_as_source = true,
   relations = true, queries_s3 = { bucket = true, prefix = true },
+  snapshot_s3 = { bucket = true, prefix = true, max_age_seconds = true },
 }
 local DATABASE = {
   auth = true, secret_id = true, user = true, dbname = true, port = true,
@@ -465,6 +480,16 @@ for _, e in ipairs(entries) do
   -- budget (the target's free buffers) measured best (postgres-warm README).
   if w.WriterAsSource == nil then
     w.WriterAsSource = false
+  end
+  -- Each cluster's snapshots live under PREFIX<cluster id>/: a prefix
+  -- shared by several clusters never hands one cluster another's blocks.
+  if w.SnapshotS3 then
+    w.SnapshotS3 = {
+      Bucket = w.SnapshotS3.Bucket,
+      Prefix = w.SnapshotS3.Prefix,
+      MaxAgeSeconds = w.SnapshotS3.MaxAgeSeconds,
+      KeyPrefix = w.SnapshotS3.Prefix .. id .. "/",
+    }
   end
   local db = merged(global_db, database(object(e.value.database, e.field .. ".database"), e.field .. ".database"))
   db.Auth = db.Auth or "pgpass"

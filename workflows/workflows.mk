@@ -11,6 +11,7 @@ dist_examples_DATA = workflows/examples/hello.yaml workflows/examples/score.lua 
 nobase_dist_pkgdata_DATA = \
 	workflows/aurora-replica-prewarm.yaml workflows/aurora-failover-adjust.yaml \
 	workflows/reconcile.yaml workflows/check-config.yaml \
+	workflows/snapshot-buffers.yaml workflows/steps/snapshot_plan.lua \
 	workflows/vars-check.lua workflows/steps/normalize_event.lua \
 	workflows/steps/classify.lua workflows/steps/backoff.lua \
 	workflows/steps/lag_query.lua workflows/steps/lag_window.lua \
@@ -24,11 +25,13 @@ EXTRA_DIST += workflows/WORKFLOWS.md
 TESTS += tests/integration/test_workflow_steps.py \
 	tests/integration/test_workflow_runs.py tests/integration/test_deploy_files.py \
 	tests/integration/test_endpoint_workflows.py \
-	tests/integration/test_endpoint_exclusion.py
+	tests/integration/test_endpoint_exclusion.py \
+	tests/integration/test_snapshot_fallback.py
 EXTRA_DIST += tests/integration/test_workflow_steps.py \
 	tests/integration/test_workflow_runs.py tests/integration/test_deploy_files.py \
 	tests/integration/test_endpoint_workflows.py \
 	tests/integration/test_endpoint_exclusion.py \
+	tests/integration/test_snapshot_fallback.py \
 	tests/data/events/cloudtrail-create-db-instance.json \
 	tests/data/events/cloudtrail-failed-call.json \
 	tests/data/events/cloudtrail-other-cluster.json \

@@ -29,7 +29,7 @@ STORAGE = os.environ.get("PW_BUILDAH_STORAGE", "vfs")
 NEW = "app-prod-reader-2"
 PLUGINS = ["cloudwatch", "notify", "postgres-warm", "rds", "s3", "secrets", "sqs"]
 SHIPPED = ["aurora-replica-prewarm.yaml", "aurora-failover-adjust.yaml", "reconcile.yaml",
-           "check-config.yaml"]
+           "check-config.yaml", "snapshot-buffers.yaml"]
 WF_DIR = "/usr/share/aurora-prewarm/workflows"
 
 

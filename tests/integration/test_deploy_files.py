@@ -53,8 +53,10 @@ IAM_FOR_ACTION = {
     "s3:GetLatestObject": {"s3:ListBucket"},
     "secrets:GetSecretValue": {"secretsmanager:GetSecretValue"},
     "notify:Publish": {"sns:Publish"},
-    # queries from S3: postgres-warm reads the object with s3:GetObject
+    # queries or a buffer snapshot from S3: postgres-warm reads the object
+    # with s3:GetObject; snapshot-buffers.yaml writes one with s3:PutObject
     "postgres-warm:Warm": {"s3:GetObject"},
+    "postgres-warm:SnapshotBuffers": {"s3:PutObject"},
     # prewarm watch: the event queue, the aside queue, RDS polling
     "sqs:ReceiveMessage": {"sqs:ReceiveMessage"},
     "sqs:DeleteMessage": {"sqs:DeleteMessage"},
@@ -279,6 +281,28 @@ def test_systemd_unit_verifies(tmp_path):
     assert "ExecStart=/usr/bin/prewarm watch --config /etc/aurora-prewarm/prewarm.yaml" in unit
     (tmp_path / "prewarm-watch.service").write_text(unit.replace("/usr/bin/prewarm", PREWARM))
     p = subprocess.run(["systemd-analyze", "verify", "--man=no", str(tmp_path / "prewarm-watch.service")],
+                       capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stdout + p.stderr
+
+
+def test_snapshot_timer_and_service_verify(tmp_path):
+    """The periodic buffer snapshot: a oneshot service running the shipped
+    workflow with the watcher's config, sandbox and user, and its timer."""
+    with open(os.path.join(CONTRIB, "systemd", "prewarm-snapshot.service")) as f:
+        unit = f.read()
+    with open(os.path.join(CONTRIB, "systemd", "prewarm-watch.service")) as f:
+        watch = f.read()
+    assert ("ExecStart=/usr/bin/prewarm run /usr/share/aurora-prewarm/workflows/snapshot-buffers.yaml "
+            "--config /etc/aurora-prewarm/prewarm.yaml") in unit
+    sandbox = watch[watch.index("NoNewPrivileges="):watch.index("[Install]")].strip()
+    assert sandbox in unit and "User=aurora-prewarm" in unit and "Type=oneshot" in unit
+    with open(os.path.join(CONTRIB, "systemd", "prewarm-snapshot.timer")) as f:
+        timer = f.read()
+    assert "OnCalendar=*:0/15" in timer and "Persistent=true" in timer
+    (tmp_path / "prewarm-snapshot.service").write_text(unit.replace("/usr/bin/prewarm", PREWARM))
+    (tmp_path / "prewarm-snapshot.timer").write_text(timer)
+    p = subprocess.run(["systemd-analyze", "verify", "--man=no", str(tmp_path / "prewarm-snapshot.timer"),
+                        str(tmp_path / "prewarm-snapshot.service")],
                        capture_output=True, text=True, timeout=120)
     assert p.returncode == 0, p.stdout + p.stderr
 

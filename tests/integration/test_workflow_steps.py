@@ -15,7 +15,7 @@ PREWARM = os.environ.get("PREWARM", os.path.join(os.getcwd(), "prewarm"))
 WORKFLOWS = os.path.join(SRC, "workflows")
 EVENTS = os.path.join(SRC, "tests", "data", "events")
 SHIPPED = ["aurora-replica-prewarm.yaml", "aurora-failover-adjust.yaml",
-           "reconcile.yaml", "check-config.yaml"]
+           "reconcile.yaml", "check-config.yaml", "snapshot-buffers.yaml"]
 NOW = 1795000000  # 2026-11-18T11:06:40Z: pinned clock for time-based steps
 
 
@@ -353,6 +353,136 @@ def test_plan_mirrors_the_writer_only_when_allowed(stepdir):
     assert any("writer_as_source" in w for w in out["Warnings"])
 
 
+# ---- plan_warm.lua with buffer snapshots (warm.snapshot_s3) -----------------
+
+SNAP_VARS = {"warm.snapshot_s3.bucket": "snaps", "warm.snapshot_s3.prefix": "buffers/",
+             "warm.snapshot_s3.max_age_seconds": 3600}
+NOW_ISO = "2026-11-18T11:06:40.250Z"  # NOW
+
+
+def snap_plan(stepdir, s, snapshot, now=NOW_ISO, eps=None):
+    instances = [inst("w"), inst("new")]
+    data = {"DBInstanceIdentifier": "new", "config": s["Clusters"]["app-prod"],
+            "cluster": cluster("w", ["new"]), "instances": {"DBInstances": instances},
+            "endpoints": eps or endpoints(["w"])}
+    if snapshot is not None:
+        data["snapshot"] = snapshot
+        data["now"] = now
+    return step(stepdir, "plan_warm.lua", data)
+
+
+def test_settings_give_each_cluster_its_own_snapshot_prefix(stepdir):
+    s = settings(stepdir, {"warm.snapshot_s3.bucket": "snaps", "warm.snapshot_s3.prefix": "buffers/"})
+    assert s["Clusters"]["app-prod"]["Warm"]["SnapshotS3"] == {
+        "Bucket": "snaps", "Prefix": "buffers/", "MaxAgeSeconds": 86400, "KeyPrefix": "buffers/app-prod/"}
+
+
+@pytest.mark.parametrize("extra,says", [
+    ({"warm.snapshot_s3.max_age_seconds": 0}, "vars.warm.snapshot_s3.max_age_seconds: 0 is out of range"),
+    ({"warm.snapshot_s3.max_age_seconds": "soon"}, "vars.warm.snapshot_s3.max_age_seconds: expected a number"),
+    ({"warm.snapshot_s3.max_age_seconds": 1.5}, "expected a whole number"),
+    ({"warm.snapshot_s3.prefix": "x/"}, "vars.warm.snapshot_s3.bucket: is required"),
+    ({"warm.snapshot_s3.bucket": "b", "warm.snapshot_s3.max_age_secnds": 5},
+     "did you mean warm.snapshot_s3.max_age_seconds?"),
+])
+def test_settings_refuse_a_bad_snapshot_setting(stepdir, extra, says):
+    v = dict(BASE_VARS)
+    v.update(extra)
+    cause = failed(step(stepdir, "vars-check.lua", {}, v), "Config.Invalid")
+    assert says in cause, cause
+
+
+def test_plan_without_a_live_source_asks_for_the_snapshot_first(stepdir):
+    s = settings(stepdir, SNAP_VARS)
+    out = ok(snap_plan(stepdir, s, None))
+    assert out["NeedsSnapshot"] is True and "Source" not in out and out["Ignore"] is False
+    assert "buffers/" in out["Reason"]
+
+
+def test_plan_mirrors_a_fresh_snapshot(stepdir):
+    s = settings(stepdir, SNAP_VARS)
+    obj = {"Bucket": "snaps", "Key": "buffers/app-prod/20261118T104640Z-r1.csv",
+           "LastModified": "2026-11-18T10:46:40.000Z"}
+    out = ok(snap_plan(stepdir, s, obj))
+    assert out["Strategy"] == ["mirror"] and out["NeedsSnapshot"] is False and "Source" not in out
+    assert out["Snapshot"] == {"Bucket": "snaps", "Key": obj["Key"], "LastModified": obj["LastModified"],
+                               "AgeSeconds": 1200}
+    assert "from the buffer snapshot s3://snaps/buffers/app-prod/20261118T104640Z-r1.csv (20m 00s old)" \
+        in out["Reason"]
+    params = ok(step(stepdir, "warm_params.lua", {"plan": out, "config": s["Clusters"]["app-prod"],
+                                                  "credentials": {"secret": {"SecretString": json.dumps(
+                                                      {"username": "u", "password": "p"})}}}))
+    assert params["snapshot_s3"] == {"Bucket": "snaps", "Key": obj["Key"]}
+    assert params["strategy"] == "mirror" and "source" not in params
+
+
+def test_plan_falls_back_from_a_stale_snapshot_and_says_by_how_much(stepdir):
+    s = settings(stepdir, dict(SNAP_VARS, **{"warm.relations": "public.orders"}))
+    obj = {"Bucket": "snaps", "Key": "buffers/app-prod/old.csv", "LastModified": "2026-11-18T08:36:40Z"}
+    out = ok(snap_plan(stepdir, s, obj))
+    assert out["Strategy"] == ["relations"] and "Snapshot" not in out
+    (w,) = out["Warnings"]
+    assert "s3://snaps/buffers/app-prod/old.csv is too old" in w
+    assert "2h 30m ago" in w and "1h 30m over warm.snapshot_s3.max_age_seconds (1h 00m)" in w, w
+    # Missing, or the lookup failed: a warning each, the same fallback.
+    out = ok(snap_plan(stepdir, s, {"Error": "S3.NoSuchKey", "Cause": "none"}))
+    assert out["Strategy"] == ["relations"]
+    assert out["Warnings"] == ["no buffer snapshot under s3://snaps/buffers/app-prod/: not used"]
+    out = ok(snap_plan(stepdir, s, {"Error": "S3.AccessDenied", "Cause": "denied"}))
+    assert "lookup under s3://snaps/buffers/app-prod/ failed (S3.AccessDenied)" in out["Warnings"][0]
+    # A time zone offset is honoured (10:46:40Z): fresh.
+    obj["LastModified"] = "2026-11-18T12:46:40+02:00"
+    assert ok(snap_plan(stepdir, s, obj))["Strategy"] == ["mirror"]
+
+
+def test_plan_without_snapshot_and_fallback_names_the_stale_snapshot(stepdir):
+    s = settings(stepdir, SNAP_VARS)
+    obj = {"Bucket": "snaps", "Key": "buffers/app-prod/old.csv", "LastModified": "2026-11-16T11:06:40Z"}
+    cause = failed(snap_plan(stepdir, s, obj), "Prewarm.NoWarmSource")
+    assert "no fresh buffer snapshot" in cause and "2d 00h 00m ago" in cause, cause
+
+
+def test_a_live_reader_wins_over_a_snapshot(stepdir):
+    s = settings(stepdir, SNAP_VARS)
+    out = ok(plan(stepdir, s))
+    assert out["Source"]["DBInstanceIdentifier"] == "r1" and out.get("NeedsSnapshot") is False
+    assert "Snapshot" not in out
+    # The writer too, when allowed; and an explicit strategy without mirror
+    # never looks for a snapshot.
+    s = settings(stepdir, dict(SNAP_VARS, **{"warm.writer_as_source": True}))
+    out = ok(snap_plan(stepdir, s, None))
+    assert out["Source"]["DBInstanceIdentifier"] == "w" and out["NeedsSnapshot"] is False
+    s = settings(stepdir, dict(SNAP_VARS, **{"warm.strategy": "relations", "warm.relations": "public.t"}))
+    out = ok(snap_plan(stepdir, s, None))
+    assert out["NeedsSnapshot"] is False and out["Strategy"] == ["relations"]
+
+
+def test_plan_source_only_picks_the_reader_to_snapshot(stepdir):
+    s = settings(stepdir, SNAP_VARS)
+    base = {"source_only": True, "config": s["Clusters"]["app-prod"],
+            "cluster": cluster("w", ["r1", "r2"]),
+            "instances": {"DBInstances": [inst("w"), inst("r1"), inst("r2")]}}
+    out = ok(step(stepdir, "plan_warm.lua", dict(base, endpoints=endpoints(["r2", "r1"]))))
+    assert out["Source"]["DBInstanceIdentifier"] == "r1" and "Target" not in out
+    out = ok(step(stepdir, "plan_warm.lua", dict(base, endpoints=endpoints(["w"]))))
+    assert "Source" not in out and "no reader of app-prod is in service" in out["Reason"]
+    params = ok(step(stepdir, "warm_params.lua", {"plan": ok(step(stepdir, "plan_warm.lua", dict(
+        base, endpoints=endpoints(["r1"])))), "config": s["Clusters"]["app-prod"],
+        "credentials": {"secret": {"SecretString": json.dumps({"username": "u", "password": "p"})}}}))
+    assert params["source"]["host"].startswith("r1.") and "target" not in params
+
+
+def test_snapshot_plan_names_a_key_that_sorts_by_time(stepdir):
+    s = settings(stepdir, SNAP_VARS)
+    out = ok(step(stepdir, "snapshot_plan.lua", {"DBClusterIdentifier": "app-prod", "settings": s,
+                                                 "now": NOW_ISO}))
+    assert out["Skip"] is False and out["Bucket"] == "snaps"
+    assert out["KeyPrefix"] == "buffers/app-prod/" and out["Stamp"] == "20261118T110640Z"
+    out = ok(step(stepdir, "snapshot_plan.lua", {"DBClusterIdentifier": "app-prod",
+                                                 "settings": settings(stepdir)}))
+    assert out["Skip"] is True and "no warm.snapshot_s3" in out["Reason"]
+
+
 def test_plan_ignores_an_instance_that_became_the_writer(stepdir):
     out = ok(plan(stepdir, settings(stepdir), target="new", writer="new"))
     assert out["Ignore"] is True and "now the writer" in out["Reason"]
@@ -542,6 +672,11 @@ def test_success_notice_and_quiet_ignores(stepdir):
     assert "new (cluster app-prod) was warmed and added to app-prod-readers" in out["Message"]
     assert "strategy mirror, 12.5 s, 2048 blocks" in out["Message"]
     assert "PutMetrics failed (not fatal)" in out["Message"]
+    assert "Source:" not in out["Message"]
+    # Mirrored from a buffer snapshot: the notification names it.
+    data["warm"]["report"]["steps"] = [{"strategy": "mirror", "snapshot": "s3://b/buffers/app-prod/x.csv"}]
+    out = ok(step(stepdir, "notification.lua", {"kind": "warmed", "workflow": "w", "execution": "e", "data": data}))
+    assert "Source: the buffer snapshot s3://b/buffers/app-prod/x.csv (no reader was in service)." in out["Message"]
     out = ok(step(stepdir, "notification.lua", {"kind": "ignored", "workflow": "w", "execution": "e",
                                                 "data": {"settings": s, "ignored": {"Reason": "x"}}}))
     assert out["Send"] is False
@@ -565,6 +700,13 @@ def test_urgent_and_adjusted_notices(stepdir):
     assert out["ChangeCount"] == 2
     assert "removed r1 from e (is now the writer)" in out["Message"]
     assert "added w to e (warmed)" in out["Message"]
+    assert "Warning (" not in out["Message"]
+    # A warmed reader's plan warnings (a buffer snapshot too old) are said.
+    data["warmed"][0]["Warnings"] = ["buffer snapshot s3://b/k is too old: not used"]
+    out = ok(step(stepdir, "notification.lua", {"kind": "adjusted", "workflow": "reconcile",
+                                                "execution": "e1", "DBClusterIdentifier": "app-prod",
+                                                "data": data}))
+    assert "Warning (w): buffer snapshot s3://b/k is too old: not used" in out["Message"]
 
 
 def test_report_metrics(stepdir):
@@ -608,7 +750,8 @@ def test_every_shipped_workflow_graphs(fmt):
         p = subprocess.run([PREWARM, "graph", os.path.join(WORKFLOWS, w), "--format", fmt],
                            capture_output=True, text=True, env=env(), timeout=60)
         assert p.returncode == 0, p.stderr
-        assert "LoadSettings" in p.stdout and "ReportFailure" in p.stdout or w == "check-config.yaml"
+        assert "LoadSettings" in p.stdout and "ReportFailure" in p.stdout \
+            or w in ("check-config.yaml", "snapshot-buffers.yaml")
 
 
 def test_every_task_has_a_timeout_and_the_replica_workflow_catches_everything():

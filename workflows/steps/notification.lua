@@ -162,6 +162,12 @@ elseif kind == "adjusted" then
   for _, text in ipairs(skipped) do
     say("Skipped: %s", tostring(text))
   end
+  -- How each reader was warmed may need a look (a buffer snapshot too old).
+  for _, w in ipairs(from_data("warmed") or {}) do
+    for _, text in ipairs(type(w) == "table" and type(w.Warnings) == "table" and w.Warnings or {}) do
+      say("Warning (%s): %s", tostring(w.DBInstanceIdentifier), tostring(text))
+    end
+  end
   out.Send = notify.OnSuccess ~= false and #c > 0
   out.Changes = c
   out.ChangeCount = #c
@@ -186,6 +192,12 @@ else -- warmed
   part(num(type(r.source_hot_resident) == "number" and r.source_hot_resident * 100, "%.0f%% of the source's hot blocks resident"))
   if #parts > 0 then
     say("Warm: %s.", table.concat(parts, ", "))
+  end
+  -- No live source: say which buffer snapshot was mirrored (and so how old
+  -- the picture of the cache was).
+  local step1 = type(r.steps) == "table" and r.steps[1] or nil
+  if type(step1) == "table" and type(step1.snapshot) == "string" then
+    say("Source: the buffer snapshot %s (no reader was in service).", step1.snapshot)
   end
   for _, w in ipairs(type(input.warnings) == "table" and input.warnings or {}) do
     say("Warning: %s", tostring(w))

@@ -6,6 +6,19 @@
 -- exported to S3 by the pg_cron job (contrib/pg_cron/), or prewarm the
 -- configured relations. The writer is a source only when allowed
 -- (warm.writer_as_source): its workload differs from the readers'.
+-- Without a live source, a buffer snapshot that workflows/snapshot-buffers.yaml
+-- took of a reader (warm.snapshot_s3) is mirrored instead, if it is younger
+-- than warm.snapshot_s3.max_age_seconds. Order of preference: a reader in
+-- service, the writer (writer_as_source), a fresh snapshot, the top
+-- queries, the relations.
+--
+-- Two passes when a snapshot may be needed: the first returns
+-- NeedsSnapshot (no live source, warm.snapshot_s3 set, mirror wanted); the
+-- workflow then looks up the newest object (s3:GetLatestObject) and runs
+-- this step again with "snapshot" (that result, or the lookup's
+-- {Error, Cause}) and "now" ($$.State.EnteredTime).
+-- With "source_only": true (snapshot-buffers.yaml) there is no target:
+-- only the in-service reader to snapshot is picked (Source, or none).
 --
 -- Input:  {"DBInstanceIdentifier", "config": the cluster's settings,
 --          "cluster": rds:DescribeDBClusters result (or its DBClusters item),
@@ -13,9 +26,13 @@
 --          the DBInstances list), "endpoints": rds:DescribeDBClusterEndpoints
 --          result (or the DBClusterEndpoints list), "rewarm": optional
 --          true to plan even when the instance is already in every managed
---          endpoint (else that is ignored as a repeated event)}
+--          endpoint (else that is ignored as a repeated event),
+--          "snapshot": second pass, see above, "now": RFC 3339 time (absent:
+--          os.time()), "source_only": see above}
 -- Output: {"Ignore", "Reason", "Target": {"DBInstanceIdentifier", "Host",
 --          "Port"}, "Source": same or absent, "Strategy": [...],
+--          "NeedsSnapshot": bool (first pass only), "Snapshot": {"Bucket",
+--          "Key", "LastModified", "AgeSeconds"} when mirrored from it,
 --          "NeedsQueries": bool, "Endpoints": the managed endpoints,
 --          "Static": those with a static member list, "StaticCount",
 --          "AddTo": those with a static list not listing the instance yet
@@ -51,7 +68,8 @@ end
 if type(input) ~= "table" or type(input.config) ~= "table" or type(input.cluster) ~= "table" then
   fail("States.Runtime", "plan_warm: needs config and cluster")
 end
-local id = input.DBInstanceIdentifier
+local source_only = input.source_only == true
+local id = not source_only and input.DBInstanceIdentifier or nil
 local cfg = input.config
 local warm = cfg.Warm or {}
 
@@ -64,7 +82,7 @@ for _, m in ipairs(input.cluster.DBClusterMembers or {}) do
     writer = m.DBInstanceIdentifier
   end
 end
-if writer == id then
+if writer == id and not source_only then
   out.Ignore = true
   out.Reason = string.format("%s is now the writer of %s: only readers are warmed", id, tostring(input.cluster.DBClusterIdentifier))
   return out
@@ -90,13 +108,15 @@ local function address(inst)
   }
 end
 
-local target = by_id[id]
-if target == nil then
-  fail("Prewarm.InstanceNotFound", "%s is not among the instances of cluster %s", tostring(id), tostring(input.cluster.DBClusterIdentifier))
-end
-out.Target = address(target)
-if type(out.Target.Host) ~= "string" then
-  fail("Prewarm.InstanceNotFound", "%s has no endpoint address yet", id)
+if not source_only then
+  local target = by_id[id]
+  if target == nil then
+    fail("Prewarm.InstanceNotFound", "%s is not among the instances of cluster %s", tostring(id), tostring(input.cluster.DBClusterIdentifier))
+  end
+  out.Target = address(target)
+  if type(out.Target.Host) ~= "string" then
+    fail("Prewarm.InstanceNotFound", "%s has no endpoint address yet", id)
+  end
 end
 
 -- The managed endpoints, and how many of them each instance serves.
@@ -151,7 +171,7 @@ out.StaticCount = #out.Static
 -- routed) finds the reader already in service: nothing to do.
 -- (In an exclusion-list endpoint it is in service unless excluded: the
 -- workflow excludes a new reader first, and leaves one it let in before.)
-if out.AddCount == 0 and (out.Excluded or 0) == 0 and not input.rewarm then
+if out.AddCount == 0 and (out.Excluded or 0) == 0 and not input.rewarm and not source_only then
   out.Ignore = true
   out.Reason = string.format("%s is already a member of every managed endpoint (%s)", id, table.concat(out.Endpoints, ", "))
   return out
@@ -168,6 +188,19 @@ for _, inst in ipairs(input.instances or {}) do
     end
   end
 end
+if source_only then
+  -- A snapshot is of a reader in service only: the writer's cache holds
+  -- the write workload, which is what writer_as_source is for.
+  if best ~= nil then
+    out.Source = address(best)
+    if type(out.Source.Host) ~= "string" then
+      out.Source = nil
+    end
+  end
+  out.Reason = out.Source and string.format("snapshot %s", out.Source.DBInstanceIdentifier)
+    or string.format("no reader of %s is in service: no snapshot taken", tostring(input.cluster.DBClusterIdentifier))
+  return out
+end
 if best == nil and warm.WriterAsSource and writer and by_id[writer] then
   best = by_id[writer]
   out.Warnings[#out.Warnings + 1] = "no reader in service: mirroring the writer (warm.writer_as_source)"
@@ -182,10 +215,104 @@ end
 local has_queries = type(warm.QueriesS3) == "table"
 local has_relations = type(warm.Relations) == "table" and #warm.Relations > 0
 
+-- ---- A buffer snapshot, when no live source: is mirror wanted at all? ----
+local snap_cfg = type(warm.SnapshotS3) == "table" and warm.SnapshotS3 or nil
+local mirror_wanted = warm.Strategy == nil or warm.Strategy == "auto"
+for _, s in ipairs(type(warm.Strategy) == "table" and warm.Strategy or {}) do
+  mirror_wanted = mirror_wanted or s == "mirror"
+end
+
+-- Seconds since the epoch of an RFC 3339 / ISO 8601 UTC time (S3's
+-- LastModified "2026-12-03T17:00:00.000Z", the engine's EnteredTime), or
+-- nil. A "+HH:MM" or "-HH:MM" offset is honoured.
+local function epoch(t)
+  if type(t) ~= "string" then
+    return nil
+  end
+  local y, mo, d, h, mi, sec, rest = t:match("^(%d%d%d%d)-(%d%d)-(%d%d)[T ](%d%d):(%d%d):(%d%d)(.*)$")
+  if y == nil then
+    return nil
+  end
+  y, mo, d = tonumber(y), tonumber(mo), tonumber(d)
+  -- Days from 1970-01-01 of a proleptic Gregorian date (H. Hinnant).
+  y = mo <= 2 and y - 1 or y
+  local era = (y >= 0 and y or y - 399) // 400
+  local yoe = y - era * 400
+  local doy = (153 * (mo + (mo > 2 and -3 or 9)) + 2) // 5 + d - 1
+  local doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+  local days = era * 146097 + doe - 719468
+  local s = days * 86400 + tonumber(h) * 3600 + tonumber(mi) * 60 + tonumber(sec)
+  rest = rest:gsub("^%.%d+", "")
+  local sign, oh, om = rest:match("^([+-])(%d%d):?(%d%d)$")
+  if sign then
+    local off = tonumber(oh) * 3600 + tonumber(om) * 60
+    s = sign == "+" and s - off or s + off
+  elseif rest ~= "Z" and rest ~= "z" and rest ~= "" then
+    return nil
+  end
+  return s
+end
+
+local function duration(secs)
+  secs = math.floor(secs + 0.5)
+  if secs >= 86400 then
+    return string.format("%dd %02dh %02dm", secs // 86400, secs % 86400 // 3600, secs % 3600 // 60)
+  elseif secs >= 3600 then
+    return string.format("%dh %02dm", secs // 3600, secs % 3600 // 60)
+  elseif secs >= 60 then
+    return string.format("%dm %02ds", secs // 60, secs % 60)
+  end
+  return string.format("%ds", secs)
+end
+
+if out.Source == nil and snap_cfg ~= nil and mirror_wanted then
+  local where = string.format("s3://%s/%s", tostring(snap_cfg.Bucket), tostring(snap_cfg.KeyPrefix or snap_cfg.Prefix or ""))
+  local snap = input.snapshot
+  if snap == nil or type(snap) == "userdata" then
+    -- First pass: the workflow looks the newest snapshot up, then asks again.
+    out.NeedsSnapshot = true
+    out.Strategy = {}
+    out.NeedsQueries = false
+    out.Reason = string.format("no live source for %s: looking for a buffer snapshot under %s", tostring(id), where)
+    return out
+  end
+  local max_age = tonumber(snap_cfg.MaxAgeSeconds) or 86400
+  if type(snap) ~= "table" then
+    out.Warnings[#out.Warnings + 1] = string.format("buffer snapshot lookup under %s returned nothing usable: not used", where)
+  elseif snap.Error ~= nil then
+    if snap.Error == "S3.NoSuchKey" then
+      out.Warnings[#out.Warnings + 1] = string.format("no buffer snapshot under %s: not used", where)
+    else
+      out.Warnings[#out.Warnings + 1] = string.format("buffer snapshot lookup under %s failed (%s): not used",
+        where, tostring(snap.Error))
+    end
+  elseif type(snap.Key) ~= "string" then
+    out.Warnings[#out.Warnings + 1] = string.format("no buffer snapshot under %s: not used", where)
+  else
+    local url = string.format("s3://%s/%s", tostring(snap.Bucket or snap_cfg.Bucket), snap.Key)
+    local taken = epoch(snap.LastModified)
+    local now = epoch(input.now) or os.time()
+    if taken == nil then
+      out.Warnings[#out.Warnings + 1] = string.format("buffer snapshot %s has no readable LastModified (%s): not used",
+        url, tostring(snap.LastModified))
+    else
+      local age = now - taken
+      if age > max_age then
+        out.Warnings[#out.Warnings + 1] = string.format(
+          "buffer snapshot %s is too old: taken %s, %s ago, %s over warm.snapshot_s3.max_age_seconds (%s): not used",
+          url, tostring(snap.LastModified), duration(age), duration(age - max_age), duration(max_age))
+      else
+        out.Snapshot = { Bucket = snap.Bucket or snap_cfg.Bucket, Key = snap.Key,
+          LastModified = snap.LastModified, AgeSeconds = math.max(0, math.floor(age)) }
+      end
+    end
+  end
+end
+
 -- Which strategies can run with what we have.
 local function usable(s)
   if s == "mirror" then
-    return out.Source ~= nil
+    return out.Source ~= nil or out.Snapshot ~= nil
   elseif s == "queries" then
     return has_queries or out.Source ~= nil
   elseif s == "relations" then
@@ -196,7 +323,7 @@ end
 
 local wanted = warm.Strategy
 if wanted == nil or wanted == "auto" then
-  if out.Source then
+  if out.Source or out.Snapshot then
     wanted = { "mirror" }
   elseif has_queries then
     wanted = { "queries" }
@@ -212,11 +339,13 @@ for _, s in ipairs(wanted) do
     out.Strategy[#out.Strategy + 1] = s
   else
     out.Warnings[#out.Warnings + 1] = string.format("strategy %s skipped: no source instance%s", s,
-      s == "queries" and " and no warm.queries_s3" or s == "relations" and " and no warm.relations" or "")
+      s == "queries" and " and no warm.queries_s3" or s == "relations" and " and no warm.relations"
+      or " and no fresh buffer snapshot")
   end
 end
 if #out.Strategy == 0 then
-  fail("Prewarm.NoWarmSource", "nothing to warm %s from: no reader in service to mirror, no warm.queries_s3, no warm.relations", id)
+  fail("Prewarm.NoWarmSource", "nothing to warm %s from: no reader in service to mirror, no fresh buffer snapshot (warm.snapshot_s3), no warm.queries_s3, no warm.relations%s",
+    id, #out.Warnings > 0 and " (" .. table.concat(out.Warnings, "; ") .. ")" or "")
 end
 -- The S3 export is fetched only when queries run without a live source.
 out.NeedsQueries = false
@@ -225,7 +354,13 @@ for _, s in ipairs(out.Strategy) do
     out.NeedsQueries = true
   end
 end
-out.Reason = out.Source
-  and string.format("warm %s with %s from %s", id, table.concat(out.Strategy, "+"), out.Source.DBInstanceIdentifier)
-  or string.format("warm %s with %s", id, table.concat(out.Strategy, "+"))
+out.NeedsSnapshot = false
+if out.Source then
+  out.Reason = string.format("warm %s with %s from %s", id, table.concat(out.Strategy, "+"), out.Source.DBInstanceIdentifier)
+elseif out.Snapshot then
+  out.Reason = string.format("warm %s with %s from the buffer snapshot s3://%s/%s (%s old)", id,
+    table.concat(out.Strategy, "+"), tostring(out.Snapshot.Bucket), out.Snapshot.Key, duration(out.Snapshot.AgeSeconds))
+else
+  out.Reason = string.format("warm %s with %s", id, table.concat(out.Strategy, "+"))
+end
 return out

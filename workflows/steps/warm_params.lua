@@ -11,7 +11,11 @@
 --          secret), "tokens": {"Target": rds:GenerateAuthToken result,
 --          "Source": ...} (auth iam)}, "queries": s3:GetLatestObject result
 --          (when plan.NeedsQueries)}
--- Output: {"target", "source"?, "strategy", "queries"?, "relations"?,
+-- A plan with a Snapshot (plan_warm.lua: no live source, a fresh buffer
+-- snapshot) adds "snapshot_s3": {Bucket, Key}: mirror loads it. A plan
+-- without a Target (plan_warm's source_only, snapshot-buffers.yaml) gives
+-- only "source".
+-- Output: {"target"?, "source"?, "snapshot_s3"?, "strategy", "queries"?, "relations"?,
 --          "top_n", "parallel", "budget": {"seconds",
 --          "statement_timeout_ms", "max_shared_buffers_fraction"}}
 -- The password only ever lives in this output and the Warm step's input;
@@ -96,7 +100,7 @@ local function conn(host, which)
 end
 
 local p = {
-  target = conn(plan.Target, "Target"),
+  target = plan.Target and conn(plan.Target, "Target") or nil,
   top_n = warm.TopN,
   parallel = warm.Parallel,
   budget = {
@@ -108,7 +112,13 @@ local p = {
 if plan.Source then
   p.source = conn(plan.Source, "Source")
 end
-p.strategy = #plan.Strategy == 1 and plan.Strategy[1] or plan.Strategy
+if type(plan.Snapshot) == "table" and not plan.Source then
+  p.snapshot_s3 = { Bucket = plan.Snapshot.Bucket, Key = plan.Snapshot.Key }
+end
+local strategy = type(plan.Strategy) == "table" and plan.Strategy or {}
+if #strategy > 0 then
+  p.strategy = #strategy == 1 and strategy[1] or strategy
+end
 if plan.NeedsQueries then
   local q = input.queries
   local bucket = warm.QueriesS3 and warm.QueriesS3.Bucket
