@@ -82,32 +82,11 @@ if grace_minutes == nil and type(settings.Reconcile) == "table" then
 end
 local grace = (grace_minutes or 0) * 60
 
--- Seconds since the epoch of an RFC 3339 UTC timestamp (civil-from-days).
-local function epoch(ts)
-  if type(ts) ~= "string" then
-    return nil
-  end
-  local y, mo, d, h, mi, s = ts:match("^(%d%d%d%d)-(%d%d)-(%d%d)[T ](%d%d):(%d%d):(%d%d)")
-  if not y then
-    return nil
-  end
-  y, mo, d = tonumber(y), tonumber(mo), tonumber(d)
-  if mo <= 2 then
-    y = y - 1
-  end
-  local era = y // 400
-  local yoe = y - era * 400
-  local doy = (153 * (mo + (mo > 2 and -3 or 9)) + 2) // 5 + d - 1
-  local doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
-  local days = era * 146097 + doe - 719468
-  local t = days * 86400 + tonumber(h) * 3600 + tonumber(mi) * 60 + tonumber(s)
-  -- A numeric offset (+02:00) moves the instant back to UTC.
-  local sign, oh, om = ts:match("([%+%-])(%d%d):?(%d%d)$")
-  if sign then
-    local off = tonumber(oh) * 3600 + tonumber(om) * 60
-    t = sign == "+" and t - off or t + off
-  end
-  return t
+-- Whole seconds since the epoch of an RFC 3339 time, or nil (the
+-- engine's parser; whole, as the messages print them with %d).
+local function epoch(t)
+  local s = prewarm.time(t)
+  return s and math.floor(s)
 end
 
 local GONE = {

@@ -222,35 +222,11 @@ for _, s in ipairs(type(warm.Strategy) == "table" and warm.Strategy or {}) do
   mirror_wanted = mirror_wanted or s == "mirror"
 end
 
--- Seconds since the epoch of an RFC 3339 / ISO 8601 UTC time (S3's
--- LastModified "2026-12-03T17:00:00.000Z", the engine's EnteredTime), or
--- nil. A "+HH:MM" or "-HH:MM" offset is honoured.
+-- Whole seconds since the epoch of an RFC 3339 time, or nil (the
+-- engine's parser; whole, as the messages print them with %d).
 local function epoch(t)
-  if type(t) ~= "string" then
-    return nil
-  end
-  local y, mo, d, h, mi, sec, rest = t:match("^(%d%d%d%d)-(%d%d)-(%d%d)[T ](%d%d):(%d%d):(%d%d)(.*)$")
-  if y == nil then
-    return nil
-  end
-  y, mo, d = tonumber(y), tonumber(mo), tonumber(d)
-  -- Days from 1970-01-01 of a proleptic Gregorian date (H. Hinnant).
-  y = mo <= 2 and y - 1 or y
-  local era = (y >= 0 and y or y - 399) // 400
-  local yoe = y - era * 400
-  local doy = (153 * (mo + (mo > 2 and -3 or 9)) + 2) // 5 + d - 1
-  local doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
-  local days = era * 146097 + doe - 719468
-  local s = days * 86400 + tonumber(h) * 3600 + tonumber(mi) * 60 + tonumber(sec)
-  rest = rest:gsub("^%.%d+", "")
-  local sign, oh, om = rest:match("^([+-])(%d%d):?(%d%d)$")
-  if sign then
-    local off = tonumber(oh) * 3600 + tonumber(om) * 60
-    s = sign == "+" and s - off or s + off
-  elseif rest ~= "Z" and rest ~= "z" and rest ~= "" then
-    return nil
-  end
-  return s
+  local s = prewarm.time(t)
+  return s and math.floor(s)
 end
 
 local function duration(secs)
