@@ -250,11 +250,15 @@ int pgw_strategy_relations(pgw_warm *w, pw_error *err)
 						.first = 0,
 						.last = info[i].blocks - 1};
 	}
-	/* The last relation that fits is loaded in part: a prefix. */
+	/* The loader stops at budget_left, here the free buffers too: the
+	 * last relation that fits is loaded in part, a prefix. */
+	int64_t left = w->budget_left;
+	w->budget_left = pgw_budget_free(w);
 	json_object_object_add(step, "budget_blocks",
-			       json_object_new_int64(pgw_budget_free(w)));
-	nranges = pgw_ranges_truncate(ranges, nranges, pgw_budget_free(w));
+			       json_object_new_int64(w->budget_left));
+	int64_t cap = w->budget_left;
 	rc = pgw_load_ranges(w, &interned, ranges, nranges, step, err);
+	w->budget_left = left - (cap - w->budget_left);
 out:
 	json_object_object_add(
 		step, "seconds",
