@@ -9,8 +9,8 @@
  * what is left of the budget then runs under EXPLAIN (ANALYZE, BUFFERS):
  * exactly its pages, no rows to the client, and it cannot overrun the
  * budget. The relations the other plans touch are loaded with pg_prewarm,
- * indexes first, each group ordered by the summed share of total time of
- * the queries touching them.
+ * densest first (the summed share of total time of the queries touching
+ * a relation, per block), within the target's free buffers.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -247,27 +247,28 @@ static int by_total_time(const void *pa, const void *pb)
 	return a->row->line < b->row->line ? -1 : a->row->line > b->row->line;
 }
 
-static int is_index(char kind)
-{
-	return kind == 'i' || kind == 'I';
-}
-
 static int is_table(char kind)
 {
 	return kind == 'r' || kind == 'm' || kind == 't' || kind == 'p';
 }
 
-/* Relations to load: indexes first, then by weight, heaviest first.
+/* Relations to load: densest first, the summed share of the queries
+ * touching a relation per block of it on the target (a hot index is far
+ * denser than its heap, and a huge table is loaded last, in part).
  * qsort_r, not a global: warms may run in parallel threads of one host. */
-static int by_index_then_weight(const void *pa, const void *pb, void *arg)
+static double density(const struct rels *rels, int i)
+{
+	int64_t b = rels->info[i].blocks;
+	return rels->weight[i] / (double)(b > 0 ? b : 1);
+}
+
+static int by_density(const void *pa, const void *pb, void *arg)
 {
 	const struct rels *rels = arg;
 	int a = *(const int *)pa, b = *(const int *)pb;
-	int ia = is_index(rels->info[a].kind), ib = is_index(rels->info[b].kind);
-	if (ia != ib)
-		return ib - ia;
-	if (rels->weight[a] != rels->weight[b])
-		return rels->weight[a] > rels->weight[b] ? -1 : 1;
+	double da = density(rels, a), db = density(rels, b);
+	if (da != db)
+		return da > db ? -1 : 1;
 	return a - b;
 }
 
@@ -319,7 +320,7 @@ static int64_t shared_read(const char *explain_json)
 static int run_queries(pgw_warm *w, struct qitem *q, size_t n,
 		       struct rels *rels, pw_error *err)
 {
-	int64_t avail = w->budget_left;
+	int64_t avail = pgw_budget_free(w);
 	size_t njobs = 0;
 	pgw_job *jobs = calloc(n + 1, sizeof(*jobs));
 	if (jobs == NULL)
@@ -418,7 +419,7 @@ static int load_relations(pgw_warm *w, struct qitem *q, size_t n,
 		if (rels->weight[r] > 0 && rels->info[r].name != NULL &&
 		    rels->info[r].blocks > 0)
 			order[k++] = (int)r;
-	qsort_r(order, k, sizeof(*order), by_index_then_weight, rels);
+	qsort_r(order, k, sizeof(*order), by_density, rels);
 	json_object *list = json_object_new_array();
 	json_object_object_add(step, "relations", list);
 	for (size_t i = 0; i < k; i++) {
@@ -439,7 +440,15 @@ static int load_relations(pgw_warm *w, struct qitem *q, size_t n,
 						.first = 0,
 						.last = ri->blocks - 1};
 	}
+	/* The loader stops at budget_left, here the free buffers too: the
+	 * last relation that fits is loaded in part, a prefix. */
+	int64_t left = w->budget_left;
+	w->budget_left = pgw_budget_free(w);
+	json_object_object_add(step, "budget_blocks",
+			       json_object_new_int64(w->budget_left));
+	int64_t cap = w->budget_left;
 	rc = pgw_load_ranges(w, &canon, ranges, nranges, step, err);
+	w->budget_left = left - (cap - w->budget_left);
 out:
 	free(order);
 	free(ranges);

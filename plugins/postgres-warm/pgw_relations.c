@@ -1,5 +1,6 @@
 /* pgw_relations.c - the relations strategy: named relations, or the
- * source's top-N by pg_statio counters, indexes first. */
+ * source's top-N by pg_statio counters, densest (touches per block)
+ * first, within the target's free buffers. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -63,38 +64,68 @@ void pgw_relinfo_free(pgw_relinfo *info, size_t n)
 	free(info);
 }
 
-/* The source's hottest relations by pg_statio, indexes first. */
-static int top_from_source(pgw_warm *w, char ***names, size_t *n,
-			   pw_error *err)
+/* The source's hottest relations by pg_statio (heap or index blocks
+ * touched), with those touches in *touches for the density order. */
+static int top_from_source(pgw_warm *w, char ***names, double **touches,
+			   size_t *n, pw_error *err)
 {
 	char lim[24];
 	snprintf(lim, sizeof(lim), "%d", w->top_n);
 	const char *p[] = {lim};
 	PGresult *r;
 	if (pgw_query(w->sconn, w->source,
-		      "SELECT name FROM (SELECT name, kind, touches FROM ("
+		      "SELECT name, touches FROM ("
 		      "SELECT format('%I.%I', schemaname, indexrelname) AS name, "
-		      "0 AS kind, coalesce(idx_blks_hit, 0) + "
+		      "coalesce(idx_blks_hit, 0) + "
 		      "coalesce(idx_blks_read, 0) AS touches "
 		      "FROM pg_statio_user_indexes UNION ALL "
-		      "SELECT format('%I.%I', schemaname, relname), 1, "
+		      "SELECT format('%I.%I', schemaname, relname), "
 		      "coalesce(heap_blks_hit, 0) + coalesce(heap_blks_read, 0) "
 		      "FROM pg_statio_user_tables) s WHERE touches > 0 "
-		      "ORDER BY touches DESC LIMIT $1::int) t "
-		      "ORDER BY kind, touches DESC",
+		      "ORDER BY touches DESC LIMIT $1::int",
 		      1, p, &r, err) != PW_OK)
 		return PW_ERR;
 	int rows = PQntuples(r);
 	char **v = calloc((size_t)rows + 1, sizeof(*v));
-	for (int i = 0; v != NULL && i < rows; i++)
+	double *t = calloc((size_t)rows + 1, sizeof(*t));
+	for (int i = 0; v != NULL && t != NULL && i < rows; i++) {
 		v[i] = strdup(PQgetvalue(r, i, 0));
+		t[i] = strtod(PQgetvalue(r, i, 1), NULL);
+	}
 	PQclear(r);
-	if (v == NULL)
+	if (v == NULL || t == NULL) {
+		free(v);
+		free(t);
 		return pw_error_set(err, "Postgres.QueryFailed",
 				    "out of memory");
+	}
 	*names = v;
+	*touches = t;
 	*n = (size_t)rows;
 	return PW_OK;
+}
+
+struct density {
+	const pgw_relinfo *info;
+	const double *touches;
+};
+
+/* Touches per block on the target, densest first: the budget buys the
+ * most of the source's reads that way (a hot index is far denser than
+ * its heap). qsort_r, not a global: warms may run in parallel threads. */
+static int by_density(const void *pa, const void *pb, void *arg)
+{
+	const struct density *d = arg;
+	int a = *(const int *)pa, b = *(const int *)pb;
+	double da = d->touches[a] / (double)(d->info[a].blocks > 0
+						      ? d->info[a].blocks
+						      : 1);
+	double db = d->touches[b] / (double)(d->info[b].blocks > 0
+						      ? d->info[b].blocks
+						      : 1);
+	if (da != db)
+		return da > db ? -1 : 1;
+	return a - b;
 }
 
 /* The 'relations' parameter: an array of names or "a,b,c". */
@@ -146,6 +177,8 @@ int pgw_strategy_relations(pgw_warm *w, pw_error *err)
 {
 	int64_t t0 = pgw_now_ms();
 	char **names = NULL;
+	double *touches = NULL; /* from the source's pg_statio, or NULL */
+	int *order = NULL;
 	size_t n = 0;
 	pgw_relinfo *info = NULL;
 	pgw_names interned = {0};
@@ -163,7 +196,7 @@ int pgw_strategy_relations(pgw_warm *w, pw_error *err)
 		if (named(w, rel, &names, &n, err) != PW_OK)
 			goto out;
 	} else if (w->sconn != NULL) {
-		if (top_from_source(w, &names, &n, err) != PW_OK)
+		if (top_from_source(w, &names, &touches, &n, err) != PW_OK)
 			goto out;
 	} else {
 		pw_error_set(err, "Postgres.InvalidParameter",
@@ -174,13 +207,22 @@ int pgw_strategy_relations(pgw_warm *w, pw_error *err)
 	if (pgw_resolve_relinfo(w, names, n, &info, err) != PW_OK)
 		goto out;
 	ranges = calloc(n + 1, sizeof(*ranges));
-	if (ranges == NULL) {
+	order = calloc(n + 1, sizeof(*order));
+	if (ranges == NULL || order == NULL) {
 		pw_error_set(err, "Postgres.QueryFailed", "out of memory");
 		goto out;
 	}
+	/* Named relations load in the order given; ranked ones densest
+	 * first. */
+	for (size_t i = 0; i < n; i++)
+		order[i] = (int)i;
+	if (touches != NULL)
+		qsort_r(order, n, sizeof(*order), by_density,
+			&(struct density){.info = info, .touches = touches});
 	json_object *list = json_object_new_array();
 	json_object_object_add(step, "relations", list);
-	for (size_t i = 0; i < n; i++) {
+	for (size_t k = 0; k < n; k++) {
+		size_t i = (size_t)order[k];
 		if (info[i].name == NULL) {
 			char msg[400];
 			snprintf(msg, sizeof(msg),
@@ -208,7 +250,15 @@ int pgw_strategy_relations(pgw_warm *w, pw_error *err)
 						.first = 0,
 						.last = info[i].blocks - 1};
 	}
+	/* The loader stops at budget_left, here the free buffers too: the
+	 * last relation that fits is loaded in part, a prefix. */
+	int64_t left = w->budget_left;
+	w->budget_left = pgw_budget_free(w);
+	json_object_object_add(step, "budget_blocks",
+			       json_object_new_int64(w->budget_left));
+	int64_t cap = w->budget_left;
 	rc = pgw_load_ranges(w, &interned, ranges, nranges, step, err);
+	w->budget_left = left - (cap - w->budget_left);
 out:
 	json_object_object_add(
 		step, "seconds",
@@ -217,6 +267,8 @@ out:
 	for (size_t i = 0; i < n; i++)
 		free(names[i]);
 	free(names);
+	free(touches);
+	free(order);
 	free(ranges);
 	pgw_names_clear(&interned);
 	return rc;

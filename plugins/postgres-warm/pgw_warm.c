@@ -258,6 +258,15 @@ static int free_buffers(pgw_warm *w, int64_t *out)
 	return PW_OK;
 }
 
+int64_t pgw_budget_free(const pgw_warm *w)
+{
+	int64_t b = w->budget_left;
+	if (!w->fraction_given && w->free_buffers >= 0 &&
+	    w->free_buffers - w->blocks_loaded < b)
+		b = w->free_buffers - w->blocks_loaded;
+	return b > 0 ? b : 0;
+}
+
 /* pgw_warm_open; with_strategies also checks what the strategies need
  * (Warm does; RestoreBuffers runs none). Every parameter is checked
  * before the first connection. */

@@ -55,6 +55,12 @@ typedef struct pgw_warm {
 int pgw_load_ranges(pgw_warm *w, const pgw_names *names, pgw_range *ranges,
 		    size_t nranges, json_object *step, pw_error *err);
 
+/* The blocks a warm may still load: what is left of the budget and,
+ * unless budget.max_shared_buffers_fraction was given, of the target's
+ * free buffers at the start (loading more makes the clock sweep evict
+ * what this warm loaded first, its hottest choice). */
+int64_t pgw_budget_free(const pgw_warm *w);
+
 /* Appends blk to a growable array; -1 when out of memory. */
 int pgw_blocks_push(pgw_block **b, size_t *n, size_t *cap, pgw_block blk);
 

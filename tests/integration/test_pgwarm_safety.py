@@ -67,7 +67,9 @@ def test_writer_is_refused_unless_forced(pg):
     assert "force" in out["Cause"]
     rep = warm_ok({"target": pg.primary.dsn(), "strategy": "relations",
                    "relations": ["pgbench_branches"], "force": True})
-    assert rep["blocks_loaded"] >= 1
+    assert rep["steps"][0]["relations"] == ["public.pgbench_branches"]
+    # Within the writer's free buffers (none when its cache is full).
+    assert rep["blocks_loaded"] <= rep["target_free_buffers_before"]
 
 
 def test_non_select_statements_are_never_executed(pg, tmp_path):
@@ -94,9 +96,12 @@ def test_non_select_statements_are_never_executed(pg, tmp_path):
             "SELECT g.guard_attr FROM guard g",
             "SELECT count(*) FROM guard",
         ])))
-    # Even on the writer (forced), where writes would be possible.
+    # Even on the writer (forced), where writes would be possible. Its
+    # cache is full (no free buffers to stay within): an explicit fraction
+    # is taken as given, so the queries that pass the gate run.
     rep = warm_ok({"target": pg.primary.dsn(), "strategy": "queries",
-                   "queries": {"file": csv}, "force": True})
+                   "queries": {"file": csv}, "force": True,
+                   "budget": {"max_shared_buffers_fraction": 1.0}})
     assert guard_state(pg) == before
     assert not pg.primary.scalar("SELECT to_regclass('guard_copy') IS NOT NULL")
     details = {d["query"]: d for d in rep["queries"]["details"]}
@@ -127,6 +132,7 @@ def test_one_failing_query_never_stops_the_others(pg, tmp_path):
                     "3,SELECT count(*) FROM pgbench_tellers,1,70\n"
                     "4,SELECT abalance FROM pgbench_accounts "
                     "WHERE aid = $1,1,60\n")
+    standby(pg).restart()  # free buffers for the queries that run
     rep = warm_ok({"target": standby(pg).dsn(), "strategy": "queries",
                    "queries": {"file": csv}, "parallel": 1})
     st = {d["queryid"]: d for d in rep["queries"]["details"]}
@@ -144,6 +150,7 @@ def test_statement_timeout_cancels_one_query_only(pg, tmp_path):
     csv = write_csv(str(tmp_path / "slow.csv"), HEADER +
                     "1,\"%s\",1,90\n" % SLOW +
                     "2,SELECT count(*) FROM pgbench_branches,1,10\n")
+    standby(pg).restart()  # free buffers for the queries that run
     t0 = time.time()
     rep = warm_ok({"target": standby(pg).dsn(), "strategy": "queries",
                    "queries": {"file": csv}, "parallel": 1,
@@ -374,6 +381,7 @@ def test_csv_edge_cases_end_to_end(pg, tmp_path):
                     "WHERE filler IS NULL OR filler <> 'a,b'\",3,40\n"
                     "3,SELECT broken,row\n"
                     "4,SELECT count(*) FROM pgbench_tellers,1,30\n")
+    s.restart()  # free buffers for the queries that run
     rep = warm_ok({"target": s.dsn(), "strategy": "queries",
                    "queries": {"file": csv}})
     st = {d["queryid"]: d for d in rep["queries"]["details"]}
@@ -490,6 +498,7 @@ def test_queries_from_s3_through_the_prewarm_binary(pg, moto_server,
     s3.put_object(Bucket="prewarm-queries", Key="top-queries/postgres/h.csv",
                   Body=(HEADER + '1,"SELECT abalance FROM pgbench_accounts '
                         'WHERE aid = $1",10,50\n').encode())
+    standby(pg).restart()  # free buffers to load into
     p = subprocess.run([binary, "warm", "--target", standby(pg).dsn(),
                         "--strategy", "queries", "--queries-s3",
                         "s3://prewarm-queries/top-queries/postgres/h.csv"],
