@@ -165,6 +165,52 @@ static char *base64(const char *s, int url_safe, int pad_before, int core, int p
 	return out;
 }
 
+/* `prewarm graph` labels (pw_graph.c put_label), each character's
+ * spelling in one format; NULL: the character itself. */
+enum label_style {
+	LABEL_MERMAID,  /* #quot; #lt; #gt; <br/>, a control character \xNN */
+	LABEL_DOT,      /* \" \\ \n, a control character \\xNN */
+	LABEL_SVG,      /* Graphviz's SVG text of a DOT label */
+	LABEL_SVG_AMP,  /* the same where Graphviz kept an & that starts an entity */
+	LABEL_STYLES
+};
+
+static const char *label_char(enum label_style st, unsigned char c, int after_space)
+{
+	switch (st) {
+	case LABEL_MERMAID:
+		return c == '"' ? "#quot;" : c == '<' ? "#lt;" : c == '>' ? "#gt;"
+		     : c == '\n' ? "<br/>" : NULL;
+	case LABEL_DOT:
+		return c == '"' ? "\\\"" : c == '\\' ? "\\\\" : c == '\n' ? "\\n" : NULL;
+	default:
+		return c == '&' ? (st == LABEL_SVG ? "&amp;" : NULL) : c == '<' ? "&lt;"
+		     : c == '>' ? "&gt;" : c == '"' ? "&quot;" : c == '\'' ? "&#39;"
+		     : c == '-' ? "&#45;" : c == ' ' && after_space ? "&#160;" : NULL;
+	}
+}
+
+static char *label_escaped(const char *s, enum label_style st)
+{
+	char *out = malloc(8 * strlen(s) + 1), *w = out;
+	if (out == NULL)
+		return NULL;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		const char *e = label_char(st, *p, p > (const unsigned char *)s && p[-1] == ' ');
+		if (e != NULL) {
+			w += sprintf(w, "%s", e);
+		} else if ((*p < 0x20 && *p != '\n') || *p == 0x7f) {
+			/* put_label shows a control character as \xNN (its \
+			 * escaped again in DOT; Graphviz's SVG shows one). */
+			w += sprintf(w, "%s%02x", st == LABEL_DOT ? "\\\\x" : "\\x", *p);
+		} else {
+			*w++ = (char)*p;
+		}
+	}
+	*w = '\0';
+	return out;
+}
+
 enum ctrl_style { CTRL_JSONC, CTRL_UPPER_U };
 
 static char *json_escaped(const char *s, int slash, enum ctrl_style ctrl)
@@ -241,6 +287,9 @@ char **pw_secret_spellings(const char *secret)
 	rc = rc ? rc : add_json_escapes(&l, 0, bases, 1);
 	size_t once = l.n;
 	rc = rc ? rc : add_json_escapes(&l, bases, once, 0);
+	/* Graph labels are written as they are, never inside JSON. */
+	for (int st = 0; rc == 0 && st < LABEL_STYLES; st++)
+		rc = list_take(&l, label_escaped(secret, (enum label_style)st));
 	if (rc != 0) {
 		list_free(&l);
 		return NULL;
