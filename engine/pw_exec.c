@@ -22,6 +22,7 @@
 #include "pw_log.h"
 #include "pw_path.h"
 #include "pw_retry.h"
+#include "pw_secret_scan.h"
 #include "pw_vars.h"
 #include "pw_wait.h"
 
@@ -1022,6 +1023,9 @@ static int exec_init(struct exec *x, const pw_doc *doc, const struct pw_exec_opt
 		snprintf(abs, sizeof(abs), "%s", file);
 	machine_name(abs, name, sizeof(name));
 	json_object *root = pw_doc_root(doc);
+	/* Before ExecutionStarted journals the input: what a secret-named
+	 * variable will take from it is a secret already. */
+	pw_secret_scan_assigns(root, input);
 	json_object *t = field(root, "TimeoutSeconds");
 	if (t != NULL && json_object_get_double(t) > 0)
 		x->deadline = now_ms(x) + (int64_t)(json_object_get_double(t) * 1000.0);
