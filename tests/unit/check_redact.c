@@ -371,6 +371,33 @@ START_TEST(what_a_secret_variable_takes_from_the_input_is_registered)
 }
 END_TEST
 
+/* Thousands of secrets (one per Map item's conninfo): each is redacted
+ * where it appears, and a spelling that only appears once a longer one
+ * was replaced by "***" is still found (the index of what a text holds
+ * is asked first). */
+START_TEST(many_secrets_and_one_made_by_a_replacement)
+{
+	pw_secret_clear();
+	char secret[64];
+	for (int i = 0; i < 3000; i++) {
+		snprintf(secret, sizeof(secret), "pw-%05d-x", i);
+		pw_secret_add(secret);
+	}
+	char *got = pw_redact("a pw-00007-x b pw-02999-x c pw-03000-x d cHctMDAwMDcteA==");
+	ck_assert_str_eq(got, "a *** b *** c pw-03000-x d ***");
+	free(got);
+	pw_secret_add("Q***R0");
+	pw_secret_add("SECRETB");
+	got = pw_redact("<QSECRETBR0>");
+	ck_assert_str_eq(got, "<***>");
+	free(got);
+	pw_secret_clear();
+	got = pw_redact("pw-00007-x");
+	ck_assert_str_eq(got, "pw-00007-x");
+	free(got);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("redact");
@@ -385,6 +412,7 @@ int main(void)
 	tcase_add_test(tc, secrets_known_by_their_shape_are_redacted);
 	tcase_add_test(tc, member_names_that_say_secret);
 	tcase_add_test(tc, what_a_secret_variable_takes_from_the_input_is_registered);
+	tcase_add_test(tc, many_secrets_and_one_made_by_a_replacement);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
