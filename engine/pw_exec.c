@@ -1007,6 +1007,7 @@ static int exec_init(struct exec *x, const pw_doc *doc, const struct pw_exec_opt
 	if (x->sh == NULL)
 		abort(); /* a few bytes at start: no sane way on */
 	pthread_mutex_init(&x->sh->lock, NULL);
+	x->sh->threads.limit = (size_t)pw_exec_max_threads();
 	x->o = o;
 	x->doc = doc;
 	x->clk = o->clock ? o->clock : pw_clock_system();
