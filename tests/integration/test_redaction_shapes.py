@@ -194,3 +194,26 @@ def test_the_graph_grep_finds_each_format_spelling(tmp_path):
         assert r.returncode == 0, r.stderr
         assert spelling in r.stdout, (fmt, r.stdout)
         assert (spelling, "out") in leaks(GRAPH_SECRET, {"out": r.stdout.encode()})
+
+
+CAUSE_SECRET = "Ca\"use-pw3"
+
+
+def test_an_error_cause_holding_a_conninfo_never_leaks(tmp_path):
+    """A step that fails saying its conninfo: TaskFailed, ExecutionFailed,
+    the error JSON on stdout and the log hide the password."""
+    cli = Cli(tmp_path)
+    cli.write("fail.lua", "error('cannot connect: host=db password=' .. %s .. ' dbname=x')"
+              % json.dumps(CAUSE_SECRET))
+    wf = cli.workflow({"StartAt": "F", "States": {
+        "F": {"Type": "Task", "Resource": "lua:fail.lua", "End": True}}})
+    texts = {}
+    for fmt in ("json", "text"):
+        r = cli.run("run", wf, "--log-format", fmt)
+        assert r.returncode == 1, r.stderr
+        assert "password=*** dbname=x" in json.loads(r.stdout)["Cause"]
+        texts[f"run {fmt}"] = (r.stdout + r.stderr).encode()
+    for ex in cli.executions():
+        texts[f"history {ex}"] = cli.run("history", ex).stdout.encode()
+    texts.update(state_files(cli))
+    no_leaks([CAUSE_SECRET], texts)
