@@ -85,11 +85,13 @@ void pw_logv(enum pw_log_level level, const char *component, const char *fmt,
 	char *raw = NULL;
 	if (vasprintf(&raw, fmt, ap) < 0)
 		return;
-	/* A conninfo or URI a message shows (a Lua step's print) is a
-	 * secret in both formats (pw_out scans only JSON). Redacted here and
+	/* A conninfo or URI a message shows (a Lua step's print), or a
+	 * secret-named member of a JSON object it quotes (a dry run's
+	 * parameters), is a secret in both formats (pw_out scans only JSON
+	 * values, not text). Redacted here and
 	 * again as a whole line by pw_out, which also makes the line valid
 	 * UTF-8 (json-c would copy a bad byte into the JSON line unchanged). */
-	pw_secret_scan_text(raw);
+	pw_secret_scan_message(raw);
 	char *msg = pw_redact(raw);
 	free(raw);
 	if (msg == NULL)

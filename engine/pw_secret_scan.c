@@ -164,6 +164,40 @@ void pw_secret_scan_text(const char *text)
 	scan_uri_userinfo(text);
 }
 
+static void scan(json_object *v, int depth);
+
+/* Each JSON object a message quotes ("would call x:Y with {...}"): read
+ * from its brace to where the object ends, the text after ignored. */
+static void scan_quoted_objects(const char *text)
+{
+	if (strcasestr(text, "pass") == NULL && strcasestr(text, "secret") == NULL &&
+	    strcasestr(text, "token") == NULL && strcasestr(text, "key") == NULL &&
+	    strcasestr(text, "authorization") == NULL)
+		return;
+	for (const char *p = strchr(text, '{'); p != NULL; p = strchr(p + 1, '{')) {
+		json_tokener *tok = json_tokener_new();
+		if (tok == NULL)
+			return;
+		json_object *doc = json_tokener_parse_ex(tok, p, (int)strnlen(p, MAX_NESTED_JSON));
+		size_t used = json_tokener_get_error(tok) == json_tokener_success
+				      ? (size_t)json_tokener_get_parse_end(tok) : 0;
+		json_tokener_free(tok);
+		if (doc != NULL)
+			scan(doc, 1);
+		json_object_put(doc);
+		if (used > 1)
+			p += used - 1; /* its inner braces are scanned already */
+	}
+}
+
+void pw_secret_scan_message(const char *text)
+{
+	if (text == NULL)
+		return;
+	pw_secret_scan_text(text);
+	scan_quoted_objects(text);
+}
+
 /* Every string and number under v: the value of a secret-named member. */
 static void add_leaves(json_object *v, int depth)
 {
@@ -193,8 +227,6 @@ static void add_leaves(json_object *v, int depth)
 		break;
 	}
 }
-
-static void scan(json_object *v, int depth);
 
 /* A string that is a JSON document: scanned as one. Only when it could
  * hold a secret (a cheap test before parsing). */

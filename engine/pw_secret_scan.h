@@ -33,6 +33,10 @@ int pw_secret_scan_name_is_secret(const char *name);
 /* Registers the conninfo and URI passwords in text. */
 void pw_secret_scan_text(const char *text);
 
+/* A log message: pw_secret_scan_text, and pw_secret_scan_json of each
+ * JSON object it quotes (a dry run's "would call x:Y with {...}"). */
+void pw_secret_scan_message(const char *text);
+
 /* Registers every secret v (borrowed, may be NULL) shows by its shape. */
 void pw_secret_scan_json(json_object *v);
 

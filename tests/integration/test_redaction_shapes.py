@@ -73,6 +73,8 @@ def flow(nap_ms, with_input):
                  "End": True, "Parameters": {"Name": "plan", "Dsn.$": "$.literal.dsn",
                                              "Conninfo.$": "$.lua.conninfo"}},
     }
+    if with_input:
+        states["Plan"]["Parameters"]["Aws.$"] = "$$.Execution.Input.aws"
     return {"StartAt": "Take", "States": states}
 
 
@@ -107,6 +109,12 @@ def test_shaped_secrets_in_input_and_steps_never_leak(tmp_path):
         assert r.returncode == 0, r.stderr
         texts[f"run {fmt} stdout"], texts[f"run {fmt} stderr"] = r.stdout.encode(), r.stderr.encode()
     result = json.loads(r.stdout)
+    # A dry run journals nothing: its "would call ... with {...}" log line
+    # is where the parameters show.
+    d = cli.run("run", wf, "--input", inp, "--dry-run", "--log-format", "text")
+    assert d.returncode == 0 and "would call counter:Bump" in d.stderr, d.stderr
+    assert '"SessionToken":"***"' in d.stderr, d.stderr
+    texts["dry-run"] = (d.stdout + d.stderr).encode()
     assert result["creds"]["password"] == "***" and result["aws"]["SessionToken"] == "***"
     assert result["plain"] == "***"
     assert result["url"] == "postgresql://app:***@db:5432/shop?sslmode=require"

@@ -320,12 +320,20 @@ START_TEST(secrets_known_by_their_shape_are_redacted)
 		free(got);
 		json_object_put(doc);
 	}
-	/* Registered: later text outputs hide them too. */
+	/* A log message quoting a JSON object, then text after it. */
+	char *got;
+	pw_secret_clear();
+	pw_secret_scan_message("would call x:Y with {\"Name\":\"a\",\"Auth\":{\"api_key\":\"k3y-quoted\"}}"
+			       " (dry run) and {\"token\": \"sec0nd-obj\"} then {broken");
+	got = pw_redact("k3y-quoted sec0nd-obj");
+	ck_assert_str_eq(got, "*** ***");
+	free(got);
+		/* Registered: later text outputs hide them too. */
 	pw_secret_clear();
 	json_object *doc = json_tokener_parse("{\"c\":\"host=h password=l4ter-on\"}");
 	free(pw_out_json_text(doc, NULL));
 	json_object_put(doc);
-	char *got = pw_redact("log: l4ter-on, url l4ter-on");
+	got = pw_redact("log: l4ter-on, url l4ter-on");
 	ck_assert_str_eq(got, "log: ***, url ***");
 	free(got);
 	pw_secret_clear();
