@@ -198,11 +198,12 @@ void pw_secret_scan_message(const char *text)
 	scan_quoted_objects(text);
 }
 
-/* Every string and number under v: the value of a secret-named member. */
-static void add_leaves(json_object *v, int depth)
+/* The value of a secret-named member, when it is a string or a number:
+ * an object or array under such a name is a structure (a state named
+ * TargetToken, a GetSecretValue result under "secret"), scanned like any
+ * other, not a secret whole. */
+static void add_value(json_object *v)
 {
-	if (v == NULL || depth > PW_SCAN_MAX_DEPTH)
-		return;
 	switch (json_object_get_type(v)) {
 	case json_type_string:
 		pw_secret_add(json_object_get_string(v));
@@ -212,17 +213,6 @@ static void add_leaves(json_object *v, int depth)
 		if (strlen(json_object_get_string(v)) >= MIN_SECRET_NUMBER)
 			pw_secret_add(json_object_get_string(v));
 		break;
-	case json_type_array:
-		for (size_t i = 0; i < json_object_array_length(v); i++)
-			add_leaves(json_object_array_get_idx(v, i), depth + 1);
-		break;
-	case json_type_object: {
-		json_object_object_foreach(v, k, m) {
-			(void)k;
-			add_leaves(m, depth + 1);
-		}
-		break;
-	}
 	default:
 		break;
 	}
@@ -265,7 +255,7 @@ static void scan(json_object *v, int depth)
 	case json_type_object: {
 		json_object_object_foreach(v, k, m) {
 			if (pw_secret_scan_name_is_secret(k))
-				add_leaves(m, depth + 1);
+				add_value(m);
 			scan(m, depth + 1);
 		}
 		break;
@@ -278,6 +268,25 @@ static void scan(json_object *v, int depth)
 void pw_secret_scan_json(json_object *v)
 {
 	scan(v, 0);
+}
+
+/* Every string and number under v, as pw_vars registers a secret-named
+ * variable's value. */
+static void add_value_leaves(json_object *v, int depth)
+{
+	if (v == NULL || depth > PW_SCAN_MAX_DEPTH)
+		return;
+	if (json_object_is_type(v, json_type_array)) {
+		for (size_t i = 0; i < json_object_array_length(v); i++)
+			add_value_leaves(json_object_array_get_idx(v, i), depth + 1);
+	} else if (json_object_is_type(v, json_type_object)) {
+		json_object_object_foreach(v, k, m) {
+			(void)k;
+			add_value_leaves(m, depth + 1);
+		}
+	} else {
+		add_value(v);
+	}
 }
 
 /* A JSONata Assign value that only reads the input, "{% $states.input.a.b %}",
@@ -329,10 +338,10 @@ static void scan_assign(json_object *assign, json_object *input)
 			json_object *got = NULL;
 			pw_error err;
 			if (input != NULL && pw_path_get(path, input, NULL, &got, NULL, &err) == 0)
-				add_leaves(got, 0);
+				add_value_leaves(got, 0);
 			json_object_put(got);
 		} else if (!is_path && (v == NULL || strncmp(v, "{%", 2) != 0)) {
-			add_leaves(val, 0);
+			add_value_leaves(val, 0);
 		}
 	}
 }

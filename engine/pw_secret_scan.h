@@ -7,7 +7,9 @@
  *
  * A secret's shape:
  *  - the value of a member whose name says it holds one
- *    (pw_secret_scan_name_is_secret): every string and number under it;
+ *    (pw_secret_scan_name_is_secret), a string or a number (an object or
+ *    array under such a name is a structure, scanned like any other: a
+ *    state named TargetToken, a GetSecretValue result under "secret");
  *  - a password in a libpq conninfo (`password=s3cret`, `password = 'a b'`),
  *    in a URI's userinfo (`postgresql://user:s3cret@host/db`, any scheme)
  *    or query (`?password=s3cret`): raw and percent-decoded;

@@ -300,8 +300,14 @@ START_TEST(secrets_known_by_their_shape_are_redacted)
 		 "{\"u\":\"postgres://h/db?user=a&password=***&ssl=1\"}"},
 		{"{\"a\":{\"db_password\":\"m3mber\",\"n\":[{\"Password\":12345678}]}}",
 		 "{\"a\":{\"db_password\":\"***\",\"n\":[{\"Password\":***}]}}"},
-		{"{\"SessionToken\":\"camelT0k\",\"clientSecret\":[\"l1st-item\"]}",
-		 "{\"SessionToken\":\"***\",\"clientSecret\":[\"***\"]}"},
+		{"{\"SessionToken\":\"camelT0k\",\"clientSecret\":\"cl1ent-s\"}",
+		 "{\"SessionToken\":\"***\",\"clientSecret\":\"***\"}"},
+		/* A structure under such a name is scanned, not a secret whole
+		 * (a state named TargetToken). */
+		{"{\"TargetToken\":{\"Type\":\"Task\",\"Resource\":\"rds:GenerateAuthToken\"},"
+		 "\"secret\":{\"Name\":\"red/db\",\"SecretString\":\"{\\\"password\\\":\\\"d33per\\\"}\"}}",
+		 "{\"TargetToken\":{\"Type\":\"Task\",\"Resource\":\"rds:GenerateAuthToken\"},"
+		 "\"secret\":{\"Name\":\"red/db\",\"SecretString\":\"{\\\"password\\\":\\\"***\\\"}\"}}"},
 		{"{\"SecretString\":\"{\\\"password\\\":\\\"inn3r\\\\\\\"x\\\"}\"}",
 		 "{\"SecretString\":\"{\\\"password\\\":\\\"***\\\"}\"}"},
 		/* Left alone: no secret shape, short counts, booleans. */
