@@ -413,7 +413,9 @@ static void registry_insert(char *s)
 		registry.v = v;
 		registry.cap = cap;
 	}
-	if (strset_add(&seen, s) != 0) { /* a duplicate, or out of memory */
+	/* A duplicate is dropped; out of memory, the set just misses it
+	 * (a spelling listed twice costs a little, one missing leaks). */
+	if (strset_add(&seen, s) == 1) {
 		free(s);
 		return;
 	}
