@@ -156,12 +156,45 @@ static void scan_uri_userinfo(const char *text)
 	}
 }
 
+/* s percent-decoded (malloc'd), or NULL. */
+static char *pct_decoded(const char *s)
+{
+	size_t len = strlen(s), w = 0;
+	char *dec = malloc(len + 1);
+	if (dec == NULL)
+		return NULL;
+	for (size_t i = 0; i < len; i++) {
+		int hi, lo;
+		if (s[i] == '%' && i + 2 < len && (hi = hexval(s[i + 1])) >= 0 &&
+		    (lo = hexval(s[i + 2])) >= 0) {
+			dec[w++] = (char)(hi << 4 | lo);
+			i += 2;
+		} else {
+			dec[w++] = s[i];
+		}
+	}
+	dec[w] = '\0';
+	return dec;
+}
+
 void pw_secret_scan_text(const char *text)
 {
 	if (text == NULL)
 		return;
 	scan_password_keywords(text);
 	scan_uri_userinfo(text);
+	/* A conninfo or URI passed percent-encoded (a query parameter's
+	 * value): scanned decoded too; its encoded spellings are the
+	 * redactor's. */
+	if (strcasestr(text, "password%3D") != NULL || strstr(text, "%3A%2F%2F") != NULL ||
+	    strstr(text, "%3a%2f%2f") != NULL) {
+		char *dec = pct_decoded(text);
+		if (dec != NULL) {
+			scan_password_keywords(dec);
+			scan_uri_userinfo(dec);
+		}
+		free(dec);
+	}
 }
 
 static void scan(json_object *v, int depth);

@@ -310,6 +310,9 @@ START_TEST(secrets_known_by_their_shape_are_redacted)
 		 "\"secret\":{\"Name\":\"red/db\",\"SecretString\":\"{\\\"password\\\":\\\"***\\\"}\"}}"},
 		{"{\"SecretString\":\"{\\\"password\\\":\\\"inn3r\\\\\\\"x\\\"}\"}",
 		 "{\"SecretString\":\"{\\\"password\\\":\\\"***\\\"}\"}"},
+		/* A conninfo and a URI passed percent-encoded. */
+		{"{\"next\":\"/cb?dsn=host%3Ddb%20password%3Dp%25ct-pw%20x%3D1&u=pg%3A%2F%2Fa%3Au-pct-pw%40h\"}",
+		 "{\"next\":\"/cb?dsn=host%3Ddb%20password%3D***%20x%3D1&u=pg%3A%2F%2Fa%3A***%40h\"}"},
 		/* Left alone: no secret shape, short counts, booleans. */
 		{"{\"tokens_used\":12,\"password_set\":true,\"host\":\"db\",\"Token\":42}",
 		 "{\"tokens_used\":12,\"password_set\":true,\"host\":\"db\",\"Token\":42}"},
