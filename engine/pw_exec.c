@@ -22,6 +22,7 @@
 #include "pw_log.h"
 #include "pw_path.h"
 #include "pw_retry.h"
+#include "pw_secret_scan.h"
 #include "pw_vars.h"
 #include "pw_wait.h"
 
@@ -1006,6 +1007,7 @@ static int exec_init(struct exec *x, const pw_doc *doc, const struct pw_exec_opt
 	if (x->sh == NULL)
 		abort(); /* a few bytes at start: no sane way on */
 	pthread_mutex_init(&x->sh->lock, NULL);
+	x->sh->threads.limit = (size_t)pw_exec_max_threads();
 	x->o = o;
 	x->doc = doc;
 	x->clk = o->clock ? o->clock : pw_clock_system();
@@ -1022,6 +1024,9 @@ static int exec_init(struct exec *x, const pw_doc *doc, const struct pw_exec_opt
 		snprintf(abs, sizeof(abs), "%s", file);
 	machine_name(abs, name, sizeof(name));
 	json_object *root = pw_doc_root(doc);
+	/* Before ExecutionStarted journals the input: what a secret-named
+	 * variable will take from it is a secret already. */
+	pw_secret_scan_assigns(root, input);
 	json_object *t = field(root, "TimeoutSeconds");
 	if (t != NULL && json_object_get_double(t) > 0)
 		x->deadline = now_ms(x) + (int64_t)(json_object_get_double(t) * 1000.0);

@@ -96,4 +96,12 @@ int pw_exec_resume(const pw_doc *doc, const char *id,
 void pw_exec_set_default_concurrency(int n);
 int pw_exec_default_concurrency(void);
 
+/* The worker threads one execution's Map and Parallel states may hold at
+ * once, nested ones together (process-wide; tests lower it). A fan-out
+ * takes what is free up to its width and runs the rest of its items in
+ * its own thread. n <= 0 restores PW_EXEC_MAX_THREADS. */
+#define PW_EXEC_MAX_THREADS 1024
+void pw_exec_set_max_threads(int n);
+int pw_exec_max_threads(void);
+
 #endif

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "pw_exec.h"
+#include "pw_pool.h"
 #include "pw_journal.h"
 #include "pw_jsonata.h"
 #include "pw_vars.h"
@@ -28,6 +29,9 @@ struct exec_shared {
 	pthread_mutex_t lock; /* journal appends, events, replay_used, visits, loop_cut */
 	int64_t events;       /* history events so far */
 	int loop_cut;         /* dry run: the plan ended at a loop */
+	/* Worker threads of all its Map/Parallel states together
+	 * (pw_exec_max_threads), nested ones included. */
+	struct pw_pool_budget threads;
 };
 
 struct exec {

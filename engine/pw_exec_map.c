@@ -39,6 +39,18 @@ int pw_exec_default_concurrency(void)
 	return default_width;
 }
 
+static int max_threads = PW_EXEC_MAX_THREADS;
+
+void pw_exec_set_max_threads(int n)
+{
+	__atomic_store_n(&max_threads, n > 0 ? n : PW_EXEC_MAX_THREADS, __ATOMIC_RELAXED);
+}
+
+int pw_exec_max_threads(void)
+{
+	return __atomic_load_n(&max_threads, __ATOMIC_RELAXED);
+}
+
 /* One iteration or branch: its own context and what it produced. */
 struct iter {
 	struct exec x;
@@ -337,7 +349,7 @@ static int fan_run(struct fan *f, size_t width, json_object **result, pw_error *
 		return pw_error_set(err, "States.Runtime", "out of memory");
 	pw_cancel_init(&f->cancel, pw_cancel_current());
 	pthread_mutex_init(&f->lock, NULL);
-	size_t ran = pw_pool_run(f->n, width, prepare, run, f);
+	size_t ran = pw_pool_run(f->n, width, &f->parent->sh->threads, prepare, run, f);
 	pthread_mutex_destroy(&f->lock);
 	int64_t slowest = 0;
 	int cancelled = 0;

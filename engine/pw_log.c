@@ -11,6 +11,7 @@
 #include <json-c/json.h>
 
 #include "pw_out.h"
+#include "pw_secret_scan.h"
 
 static enum pw_log_format log_format = PW_LOG_AUTO;
 static enum pw_log_level log_min = PW_LOG_INFO;
@@ -84,9 +85,13 @@ void pw_logv(enum pw_log_level level, const char *component, const char *fmt,
 	char *raw = NULL;
 	if (vasprintf(&raw, fmt, ap) < 0)
 		return;
-	/* Redacted here and again as a whole line by pw_out, which also
-	 * makes the line valid UTF-8 (json-c would copy a bad byte into the
-	 * JSON line unchanged). */
+	/* A conninfo or URI a message shows (a Lua step's print), or a
+	 * secret-named member of a JSON object it quotes (a dry run's
+	 * parameters), is a secret in both formats (pw_out scans only JSON
+	 * values, not text). Redacted here and
+	 * again as a whole line by pw_out, which also makes the line valid
+	 * UTF-8 (json-c would copy a bad byte into the JSON line unchanged). */
+	pw_secret_scan_message(raw);
 	char *msg = pw_redact(raw);
 	free(raw);
 	if (msg == NULL)

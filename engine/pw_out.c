@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "pw_redact.h"
+#include "pw_secret_scan.h"
 #include "pw_utf8.h"
 
 char *pw_out_safe(const char *text, int *changed)
@@ -53,6 +54,10 @@ int pw_out_printf(FILE *f, const char *fmt, ...)
 
 char *pw_out_json_text(json_object *v, int *changed)
 {
+	/* Data no plugin vouched for (an input, a Pass Result, a Lua step's
+	 * output, a cause) can hold a conninfo or a secret-named member:
+	 * registered here, so this output and every later one hides it. */
+	pw_secret_scan_json(v);
 	const char *text = json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN |
 								JSON_C_TO_STRING_NOSLASHESCAPE);
 	return pw_out_safe(text, changed);

@@ -31,7 +31,8 @@ int pw_out_vprintf(FILE *f, const char *fmt, va_list ap) PW_PRINTF(2, 0);
 /* Writes text (made safe) to f; no newline added. */
 int pw_out_puts(FILE *f, const char *text);
 
-/* v as one JSON line (no "\/" escapes), redacted, then flushed. */
+/* v as one JSON line (no "\/" escapes), redacted, then flushed. The
+ * secrets v shows by its shape (pw_secret_scan.h) are registered first. */
 int pw_out_json(FILE *f, json_object *v);
 
 /* v serialized like pw_out_json (without the newline) and made safe:

@@ -50,16 +50,43 @@ static size_t run_inline(size_t n, pw_pool_prepare_fn prepare, pw_pool_run_fn ru
 	return i;
 }
 
-size_t pw_pool_run(size_t n, size_t width, pw_pool_prepare_fn prepare, pw_pool_run_fn run,
-		   void *ud)
+/* Takes up to want threads from b: as many as are free, maybe 0. */
+static size_t reserve(struct pw_pool_budget *b, size_t want)
+{
+	if (b == NULL)
+		return want;
+	size_t used = __atomic_load_n(&b->used, __ATOMIC_RELAXED);
+	for (;;) {
+		size_t take = used >= b->limit ? 0 : b->limit - used;
+		if (take > want)
+			take = want;
+		if (take == 0)
+			return 0;
+		if (__atomic_compare_exchange_n(&b->used, &used, used + take, 0, __ATOMIC_ACQ_REL,
+						__ATOMIC_RELAXED))
+			return take;
+	}
+}
+
+static void give_back(struct pw_pool_budget *b, size_t k)
+{
+	if (b != NULL && k > 0)
+		__atomic_sub_fetch(&b->used, k, __ATOMIC_ACQ_REL);
+}
+
+size_t pw_pool_run(size_t n, size_t width, struct pw_pool_budget *budget,
+		   pw_pool_prepare_fn prepare, pw_pool_run_fn run, void *ud)
 {
 	if (width > n)
 		width = n;
 	if (width <= 1)
 		return run_inline(n, prepare, run, ud);
-	pthread_t *threads = calloc(width, sizeof(*threads));
-	if (threads == NULL)
+	width = reserve(budget, width);
+	pthread_t *threads = width > 1 ? calloc(width, sizeof(*threads)) : NULL;
+	if (threads == NULL) { /* none free (or one): the caller's thread */
+		give_back(budget, width);
 		return run_inline(n, prepare, run, ud);
+	}
 	struct pool p = {.run = run, .ud = ud};
 	pthread_mutex_init(&p.lock, NULL);
 	pthread_cond_init(&p.work, NULL);
@@ -68,6 +95,7 @@ size_t pw_pool_run(size_t n, size_t width, pw_pool_prepare_fn prepare, pw_pool_r
 	for (; started < width; started++)
 		if (pthread_create(&threads[started], NULL, worker, &p) != 0)
 			break;
+	give_back(budget, width - started);
 	if (started == 0) { /* no thread at all: still run, one at a time */
 		free(threads);
 		pthread_cond_destroy(&p.slot);
@@ -94,6 +122,7 @@ size_t pw_pool_run(size_t n, size_t width, pw_pool_prepare_fn prepare, pw_pool_r
 	pthread_mutex_unlock(&p.lock);
 	for (size_t t = 0; t < started; t++)
 		pthread_join(threads[t], NULL);
+	give_back(budget, started);
 	free(threads);
 	pthread_cond_destroy(&p.slot);
 	pthread_cond_destroy(&p.work);

@@ -1,5 +1,6 @@
 /* pw_redact - secret registry, the spellings of a secret, the redactor. */
 #include "pw_redact.h"
+#include "pw_redact_index.h"
 
 #include <pthread.h>
 #include <stdint.h>
@@ -165,6 +166,52 @@ static char *base64(const char *s, int url_safe, int pad_before, int core, int p
 	return out;
 }
 
+/* `prewarm graph` labels (pw_graph.c put_label), each character's
+ * spelling in one format; NULL: the character itself. */
+enum label_style {
+	LABEL_MERMAID,  /* #quot; #lt; #gt; <br/>, a control character \xNN */
+	LABEL_DOT,      /* \" \\ \n, a control character \\xNN */
+	LABEL_SVG,      /* Graphviz's SVG text of a DOT label */
+	LABEL_SVG_AMP,  /* the same where Graphviz kept an & that starts an entity */
+	LABEL_STYLES
+};
+
+static const char *label_char(enum label_style st, unsigned char c, int after_space)
+{
+	switch (st) {
+	case LABEL_MERMAID:
+		return c == '"' ? "#quot;" : c == '<' ? "#lt;" : c == '>' ? "#gt;"
+		     : c == '\n' ? "<br/>" : NULL;
+	case LABEL_DOT:
+		return c == '"' ? "\\\"" : c == '\\' ? "\\\\" : c == '\n' ? "\\n" : NULL;
+	default:
+		return c == '&' ? (st == LABEL_SVG ? "&amp;" : NULL) : c == '<' ? "&lt;"
+		     : c == '>' ? "&gt;" : c == '"' ? "&quot;" : c == '\'' ? "&#39;"
+		     : c == '-' ? "&#45;" : c == ' ' && after_space ? "&#160;" : NULL;
+	}
+}
+
+static char *label_escaped(const char *s, enum label_style st)
+{
+	char *out = malloc(8 * strlen(s) + 1), *w = out;
+	if (out == NULL)
+		return NULL;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		const char *e = label_char(st, *p, p > (const unsigned char *)s && p[-1] == ' ');
+		if (e != NULL) {
+			w += sprintf(w, "%s", e);
+		} else if ((*p < 0x20 && *p != '\n') || *p == 0x7f) {
+			/* put_label shows a control character as \xNN (its \
+			 * escaped again in DOT; Graphviz's SVG shows one). */
+			w += sprintf(w, "%s%02x", st == LABEL_DOT ? "\\\\x" : "\\x", *p);
+		} else {
+			*w++ = (char)*p;
+		}
+	}
+	*w = '\0';
+	return out;
+}
+
 enum ctrl_style { CTRL_JSONC, CTRL_UPPER_U };
 
 static char *json_escaped(const char *s, int slash, enum ctrl_style ctrl)
@@ -241,6 +288,9 @@ char **pw_secret_spellings(const char *secret)
 	rc = rc ? rc : add_json_escapes(&l, 0, bases, 1);
 	size_t once = l.n;
 	rc = rc ? rc : add_json_escapes(&l, bases, once, 0);
+	/* Graph labels are written as they are, never inside JSON. */
+	for (int st = 0; rc == 0 && st < LABEL_STYLES; st++)
+		rc = list_take(&l, label_escaped(secret, (enum label_style)st));
 	if (rc != 0) {
 		list_free(&l);
 		return NULL;
@@ -268,15 +318,91 @@ static struct strlist registry;
  * threads: a secret one thread registers is redacted in every output
  * written after add_secret() returned, whichever thread writes it. */
 static pthread_rwlock_t registry_lock = PTHREAD_RWLOCK_INITIALIZER;
+/* The plain values added (owned), whose spellings are all in the
+ * registry. */
+static struct strset added;
+/* Which spellings a text holds (built again after the registry changed,
+ * at the next redaction): most texts hold none, and a registry can hold
+ * thousands once data shows secrets (a conninfo per Map item). */
+static struct pw_redact_index *index_;
+/* stars[i]: registry.v[i] holds "***" (built with the index). */
+static unsigned char *stars;
+/* Set by every change: the registry is sorted (longest first) and its
+ * index built at the next redaction, not at each of the many inserts
+ * one secret makes. */
+static int registry_dirty;
+
+/* An open-addressing hash set of strings (not owned): finds a duplicate
+ * in constant time however many secrets data showed. */
+struct strset {
+	char **slots;
+	size_t cap, n;
+};
+
+static uint64_t fnv1a(const char *s)
+{
+	uint64_t h = UINT64_C(14695981039346656037);
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * UINT64_C(1099511628211);
+	return h;
+}
+
+static int strset_has(const struct strset *set, const char *s)
+{
+	if (set->cap == 0)
+		return 0;
+	for (size_t at = (size_t)fnv1a(s) & (set->cap - 1); set->slots[at] != NULL;
+	     at = (at + 1) & (set->cap - 1))
+		if (strcmp(set->slots[at], s) == 0)
+			return 1;
+	return 0;
+}
+
+/* 1 when s is in the set already; else adds it (0), or -1 when out of
+ * memory. */
+static int strset_add(struct strset *set, char *s)
+{
+	if (strset_has(set, s))
+		return 1;
+	if (2 * (set->n + 1) > set->cap) {
+		size_t cap = set->cap ? set->cap * 2 : 256;
+		char **slots = calloc(cap, sizeof(*slots));
+		if (slots == NULL)
+			return -1;
+		for (size_t i = 0; i < set->cap; i++) {
+			if (set->slots[i] == NULL)
+				continue;
+			size_t at = (size_t)fnv1a(set->slots[i]) & (cap - 1);
+			while (slots[at] != NULL)
+				at = (at + 1) & (cap - 1);
+			slots[at] = set->slots[i];
+		}
+		free(set->slots);
+		set->slots = slots;
+		set->cap = cap;
+	}
+	size_t at = (size_t)fnv1a(s) & (set->cap - 1);
+	while (set->slots[at] != NULL)
+		at = (at + 1) & (set->cap - 1);
+	set->slots[at] = s;
+	set->n++;
+	return 0;
+}
+
+/* free_strings: the set owns its strings. */
+static void strset_clear(struct strset *set, int free_strings)
+{
+	for (size_t i = 0; free_strings && i < set->cap; i++)
+		free(set->slots[i]);
+	free(set->slots);
+	memset(set, 0, sizeof(*set));
+}
+
+/* The registry's strings (owned by it), to find duplicates. */
+static struct strset seen;
 
 static void registry_insert(char *s)
 {
-	for (size_t i = 0; i < registry.n; i++) {
-		if (strcmp(registry.v[i], s) == 0) {
-			free(s);
-			return;
-		}
-	}
 	if (registry.n + 1 >= registry.cap) {
 		size_t cap = registry.cap ? registry.cap * 2 : 64;
 		char **v = realloc(registry.v, cap * sizeof(*v));
@@ -287,17 +413,50 @@ static void registry_insert(char *s)
 		registry.v = v;
 		registry.cap = cap;
 	}
-	size_t at = 0, len = strlen(s);
-	while (at < registry.n && strlen(registry.v[at]) >= len)
-		at++;
-	memmove(registry.v + at + 1, registry.v + at, (registry.n - at) * sizeof(char *));
-	registry.v[at] = s;
-	registry.n++;
+	/* A duplicate is dropped; out of memory, the set just misses it
+	 * (a spelling listed twice costs a little, one missing leaks). */
+	if (strset_add(&seen, s) == 1) {
+		free(s);
+		return;
+	}
+	registry.v[registry.n++] = s;
 	registry.v[registry.n] = NULL;
+	registry_dirty = 1;
+}
+
+/* Under the write lock: the registry longest first, its index current
+ * (NULL when out of memory: every spelling is then tried). */
+static void registry_settle(void)
+{
+	if (registry.n > 0)
+		qsort(registry.v, registry.n, sizeof(*registry.v), by_length_desc);
+	pw_redact_index_free(index_);
+	index_ = pw_redact_index_build(registry.v, registry.n);
+	free(stars);
+	stars = malloc(registry.n + 1);
+	for (size_t i = 0; stars != NULL && i < registry.n; i++)
+		stars[i] = strstr(registry.v[i], "***") != NULL;
+	if (stars == NULL) {
+		pw_redact_index_free(index_);
+		index_ = NULL;
+	}
+	registry_dirty = 0;
+}
+
+/* 1 when secret was added before (pw_out registers what it finds in
+ * every line it writes: mostly the same secrets again). */
+static int already_added(const char *secret)
+{
+	pthread_rwlock_rdlock(&registry_lock);
+	int found = strset_has(&added, secret);
+	pthread_rwlock_unlock(&registry_lock);
+	return found;
 }
 
 void pw_secret_add(const char *secret)
 {
+	if (secret == NULL || strlen(secret) < MIN_SECRET || already_added(secret))
+		return;
 	char **sp = pw_secret_spellings(secret);
 	pthread_rwlock_wrlock(&registry_lock);
 	if (sp == NULL) {
@@ -312,6 +471,11 @@ void pw_secret_add(const char *secret)
 	}
 	for (size_t i = 0; sp[i] != NULL; i++)
 		registry_insert(sp[i]); /* takes it */
+	/* Out of memory: the next add of this one just computes its
+	 * spellings again. */
+	char *copy = strdup(secret);
+	if (copy != NULL && strset_add(&added, copy) != 0)
+		free(copy);
 	pthread_rwlock_unlock(&registry_lock);
 	free(sp);
 }
@@ -320,6 +484,13 @@ void pw_secret_clear(void)
 {
 	pthread_rwlock_wrlock(&registry_lock);
 	list_free(&registry);
+	strset_clear(&added, 1);
+	strset_clear(&seen, 0);
+	pw_redact_index_free(index_);
+	index_ = NULL;
+	free(stars);
+	stars = NULL;
+	registry_dirty = 0;
 	pthread_rwlock_unlock(&registry_lock);
 }
 
@@ -359,13 +530,29 @@ char *pw_redact(const char *s)
 	if (out == NULL)
 		return NULL;
 	pthread_rwlock_rdlock(&registry_lock);
+	while (registry_dirty) {
+		pthread_rwlock_unlock(&registry_lock);
+		pthread_rwlock_wrlock(&registry_lock);
+		if (registry_dirty)
+			registry_settle();
+		pthread_rwlock_unlock(&registry_lock);
+		pthread_rwlock_rdlock(&registry_lock);
+	}
+	unsigned char *found = NULL;
+	if (index_ != NULL && (found = calloc(registry.n + 1, 1)) != NULL)
+		pw_redact_index_find(index_, out, found);
 	for (size_t i = 0; i < registry.n; i++) {
+		/* A spelling the text lacks can only appear by a replacement
+		 * before it, next to a "***": one holding "***" is tried. */
+		if (found != NULL && !found[i] && !stars[i])
+			continue;
 		if (redact_one(&out, registry.v[i]) != 0) {
 			free(out);
 			out = NULL;
 			break;
 		}
 	}
+	free(found);
 	pthread_rwlock_unlock(&registry_lock);
 	return out;
 }

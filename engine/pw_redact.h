@@ -36,7 +36,10 @@ char *pw_redact(const char *s);
  *  - J(B): each base JSON-escaped with and without "\/" for "/", control
  *    characters as json-c writes them (\n, \u001f) and all as \u00XX;
  *  - J(J(B)): each of those escaped once more (JSON inside a JSON
- *    string: a serialized document in a log line's "msg"). */
+ *    string: a serialized document in a log line's "msg");
+ *  - the value as a `prewarm graph` label: Mermaid (#quot; #lt; #gt;
+ *    <br/>), DOT (\" \\ \n) and Graphviz's SVG text (&quot; &amp; &lt;
+ *    &gt; &#39; &#45; &#160;), control characters as \xNN. */
 char **pw_secret_spellings(const char *secret);
 void pw_spellings_free(char **list);
 

@@ -3,6 +3,8 @@
 engine_libpwengine_la_SOURCES += \
 	engine/pw_log.c engine/pw_log.h \
 	engine/pw_redact.c engine/pw_redact.h engine/pw_out.c engine/pw_out.h \
+	engine/pw_secret_scan.c engine/pw_secret_scan.h \
+	engine/pw_redact_index.c engine/pw_redact_index.h \
 	engine/pw_utf8.c engine/pw_utf8.h \
 	engine/pw_clock.c engine/pw_clock.h \
 	engine/pw_lua_sandbox.c engine/pw_lua_sandbox.h \
@@ -113,18 +115,20 @@ tests_unit_check_jsonata_mode_LDADD = $(RT_CHECK_LDADD)
 # prewarm_cli.py runs the built binary with the test plugins).
 TESTS += tests/integration/test_cli.py tests/integration/test_cli_resume.py \
 	tests/integration/test_redaction.py tests/integration/test_redaction_libpq.py \
+	tests/integration/test_redaction_shapes.py \
 	tests/integration/test_output_utf8.py tests/integration/test_plugin_loading.py \
 	tests/integration/test_lua_limits.py tests/integration/test_map_concurrency.py \
 	tests/integration/test_variables.py tests/integration/test_jsonata_mode.py
 EXTRA_DIST += tests/integration/test_jsonata_mode.py
 EXTRA_DIST += tests/integration/test_cli.py tests/integration/test_cli_resume.py \
 	tests/integration/test_redaction.py tests/integration/test_redaction_libpq.py \
+	tests/integration/test_redaction_shapes.py \
 	tests/integration/fixtures/secret_spellings.py \
 	tests/integration/test_output_utf8.py tests/integration/test_plugin_loading.py \
 	tests/integration/test_lua_limits.py tests/integration/test_map_concurrency.py \
 	tests/integration/test_variables.py \
 	tests/integration/fixtures/prewarm_cli.py
-EXTRA_DIST += tests/bench/engine-bench.sh
+EXTRA_DIST += tests/bench/engine-bench.sh tests/bench/redact-bench.sh
 
 # The operator views (executions, history --format text, graph --execution)
 # against golden files.

@@ -17,7 +17,8 @@ EXTRA_DIST += tests/integration/test_watch.py tests/integration/fixtures/watch.p
 # Event classification and the watch: config section (Check).
 check_PROGRAMS += tests/unit/check_watch
 TESTS += tests/unit/check_watch
-tests_unit_check_watch_SOURCES = tests/unit/check_watch.c engine/pw_watch.c
+tests_unit_check_watch_SOURCES = tests/unit/check_watch.c engine/pw_watch.c \
+	engine/watch_metrics.c
 tests_unit_check_watch_CPPFLAGS = $(RT_CHECK_CPPFLAGS) \
 	-DPW_EVENTS_DIR='"$(abs_top_srcdir)/tests/data/events"'
 tests_unit_check_watch_LDADD = $(RT_CHECK_LDADD)

@@ -149,6 +149,18 @@ static void header(FILE *f, const char *name, const char *type, const char *help
 	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
+/* A sample value as the exposition format spells it: C's printf writes
+ * an infinity as "inf", which Prometheus refuses (the whole file with it). */
+static void put_value(FILE *f, double v)
+{
+	if (isnan(v))
+		fputs("NaN", f);
+	else if (isinf(v))
+		fputs(v > 0 ? "+Inf" : "-Inf", f);
+	else
+		fprintf(f, "%.15g", v);
+}
+
 /* One gauge per cluster from field of each cluster's last warm. */
 static void warm_gauge(FILE *f, json_object *warms, const char *name, const char *field,
 		       const char *help)
@@ -162,7 +174,9 @@ static void warm_gauge(FILE *f, json_object *warms, const char *name, const char
 			header(f, name, "gauge", help);
 		fprintf(f, "%s{cluster=\"", name);
 		put_label(f, cluster);
-		fprintf(f, "\"} %.15g\n", v);
+		fputs("\"} ", f);
+		put_value(f, v);
+		fputc('\n', f);
 	}
 }
 

@@ -2,6 +2,7 @@
 through the real `prewarm` binary in a one-state workflow, with the event
 shapes of tests/data/events/ as fixtures; and `prewarm validate` / `prewarm
 graph` over every shipped workflow. No AWS and no database needed."""
+import hashlib
 import json
 import os
 import shutil
@@ -35,16 +36,25 @@ def stepdir(tmp_path_factory):
     return d
 
 
-def step(stepdir, script, data, config_vars=None, extra=()):
+def step(stepdir, script, data, config_vars=None, extra=(), probe=None):
     """Runs steps/SCRIPT (or vars-check.lua, the workflows' settings state)
     with `data` as its input (Parameters), the vars in $$.Vars; returns
-    (exit code, parsed stdout, stderr)."""
+    (exit code, parsed stdout, stderr). probe {name: path}: the output
+    gets "probe": {name: SHA-256 of the string at path}, to check a
+    password the output shows as *** (a member named password is a
+    secret by its shape)."""
     path = script if script == "vars-check.lua" else "steps/" + script
     wf = {
         "StartAt": "Step",
         "States": {"Step": {"Type": "Task", "Resource": "lua:" + path,
                             "TimeoutSeconds": 10, "End": True}},
     }
+    if probe:
+        del wf["States"]["Step"]["End"]
+        wf["States"]["Step"]["Next"] = "Probe"
+        wf["States"]["Probe"] = {"Type": "Pass", "ResultPath": "$.probe", "End": True,
+                                 "Parameters": {f"{k}.$": f"States.Hash({v}, 'SHA-256')"
+                                                for k, v in probe.items()}}
     if script == "vars-check.lua":
         wf["States"]["Step"]["Parameters"] = {"vars.$": "$$.Vars"}
     (stepdir / "wf.json").write_text(json.dumps(wf))
@@ -57,6 +67,10 @@ def step(stepdir, script, data, config_vars=None, extra=()):
     p = subprocess.run(args + list(extra), capture_output=True, text=True, env=env(), timeout=60)
     assert p.returncode in (0, 1), f"exit {p.returncode}: {p.stdout} {p.stderr}"
     return p.returncode, json.loads(p.stdout), p.stderr
+
+
+def sha256(text):
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def ok(result):
@@ -521,10 +535,12 @@ def test_warm_params_with_a_secret(stepdir):
     s = settings(stepdir)
     secret = {"SecretString": json.dumps({"username": "warmer", "password": "pa'ss word", "engine": "postgres"})}
     out = ok(step(stepdir, "warm_params.lua", {"plan": PLAN, "config": s["Clusters"]["app-prod"],
-                                               "credentials": {"secret": secret}}))
+                                               "credentials": {"secret": secret}},
+                  probe={"target": "$.target.password"}))
     assert out["strategy"] == "mirror"
     assert out["target"]["host"] == "new.x" and out["target"]["user"] == "warmer"
-    assert out["target"]["password"] == "pa'ss word" and out["source"]["host"] == "r1.x"
+    assert out["target"]["password"] == "***" and out["source"]["host"] == "r1.x"
+    assert out["probe"]["target"] == sha256("pa'ss word")
     # No max_shared_buffers_fraction: the plugin's default budget.
     assert out["budget"] == {"seconds": 900, "statement_timeout_ms": 30000}
     bad = {"SecretString": "not json"}
@@ -538,8 +554,10 @@ def test_warm_params_with_iam_tokens_and_a_pg_service(stepdir):
                            "clusters.app-prod.database.user": "prewarm"})
     tokens = {"Target": {"AuthToken": "tok-target"}, "Source": {"AuthToken": "tok-source"}}
     out = ok(step(stepdir, "warm_params.lua", {"plan": PLAN, "config": s["Clusters"]["app-prod"],
-                                               "credentials": {"tokens": tokens}}))
-    assert out["target"]["password"] == "tok-target" and out["source"]["password"] == "tok-source"
+                                               "credentials": {"tokens": tokens}},
+                  probe={"target": "$.target.password", "source": "$.source.password"}))
+    assert out["target"]["password"] == "***" and out["source"]["password"] == "***"
+    assert out["probe"] == {"target": sha256("tok-target"), "source": sha256("tok-source")}
     assert out["target"]["sslmode"] == "require" and out["target"]["user"] == "prewarm"
 
     s = settings(stepdir, {"clusters.app-prod.database.auth": "pgpass",

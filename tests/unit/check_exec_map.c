@@ -4,6 +4,8 @@
  * stop in a Wait, a Lua loop or a plugin's sleep), tolerated failures,
  * nested Map in Parallel, per-plugin serialisation of actions without
  * PW_ACTION_THREAD_SAFE, journal scopes, dry run. */
+#include <dirent.h>
+#include <pthread.h>
 #include <time.h>
 
 #include "exec_harness.h"
@@ -362,6 +364,91 @@ START_TEST(tolerated_failures_count_and_percentage)
 }
 END_TEST
 
+/* This process's threads now (/proc/self/task). */
+static int threads_now(void)
+{
+	DIR *d = opendir("/proc/self/task");
+	int n = 0;
+	ck_assert(d != NULL);
+	for (struct dirent *e; (e = readdir(d)) != NULL;)
+		n += e->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+struct sampler {
+	pthread_t t;
+	int stop; /* atomic */
+	int peak;
+};
+
+static void *sample(void *arg)
+{
+	struct sampler *s = arg;
+	while (!__atomic_load_n(&s->stop, __ATOMIC_ACQUIRE)) {
+		int n = threads_now();
+		if (n > s->peak)
+			s->peak = n;
+		struct timespec ts = {0, 2000000};
+		nanosleep(&ts, NULL);
+	}
+	return NULL;
+}
+
+/* The most worker threads a run of wf held at once (the sampler's and
+ * this thread excluded). */
+static int peak_workers(const char *wf, const char *input, json_object **out)
+{
+	int before = threads_now();
+	struct sampler s = {.peak = 0};
+	ck_assert_int_eq(pthread_create(&s.t, NULL, sample, &s), 0);
+	struct pw_exec_result res = run_timed(wf, input, 0, NULL, NULL);
+	__atomic_store_n(&s.stop, 1, __ATOMIC_RELEASE);
+	pthread_join(s.t, NULL);
+	ck_assert_int_eq(res.status, PW_EXEC_SUCCEEDED);
+	*out = json_object_get(res.output);
+	pw_exec_result_clear(&res);
+	return s.peak - before - 1;
+}
+
+/* The thread cap is per execution, not per Map: a Map in each of a Map's
+ * 4 items (4 x 4 items of a 0.4 s Wait, MaxConcurrency 4 each) holds 4 +
+ * 16 workers uncapped; with the cap lowered to 6 never more than 6, the
+ * inner Maps that find none free running their items in their own
+ * thread, and every result is still there in order. */
+START_TEST(nested_maps_share_one_thread_budget)
+{
+	const char *wf =
+		"{\"StartAt\":\"O\",\"States\":{\"O\":{\"Type\":\"Map\",\"MaxConcurrency\":4,"
+		"\"ItemProcessor\":{\"StartAt\":\"I\",\"States\":{\"I\":{\"Type\":\"Map\","
+		"\"MaxConcurrency\":4,\"ItemsPath\":\"$.items\","
+		"\"ItemSelector\":{\"i.$\":\"$$.Map.Item.Index\"},"
+		"\"ItemProcessor\":{\"StartAt\":\"W\",\"States\":{"
+		"\"W\":{\"Type\":\"Wait\",\"Seconds\":0.4,\"Next\":\"P\"},"
+		"\"P\":{\"Type\":\"Pass\",\"OutputPath\":\"$.i\",\"End\":true}}},"
+		"\"End\":true}}},\"End\":true}}}";
+	const char *input = "[{\"items\":[0,0,0,0]},{\"items\":[0,0,0,0]},"
+			    "{\"items\":[0,0,0,0]},{\"items\":[0,0,0,0]}]";
+	for (int capped = 0; capped < 2; capped++) {
+		pw_exec_set_max_threads(capped ? 6 : 0);
+		json_object *out = NULL;
+		int peak = peak_workers(wf, input, &out);
+		fprintf(stderr, "4 x 4 nested Map items, thread cap %d: peak %d workers\n",
+			pw_exec_max_threads(), peak);
+		ck_assert_int_eq(json_object_array_length(out), 4);
+		for (size_t i = 0; i < 4; i++)
+			assert_indexes(json_object_array_get_idx(out, i), 4);
+		json_object_put(out);
+		if (capped)
+			ck_assert_int_le(peak, 6);
+		else
+			ck_assert_int_ge(peak, 12); /* the sampler sees them all */
+	}
+	pw_exec_set_max_threads(0);
+	ck_assert_int_eq(pw_exec_max_threads(), PW_EXEC_MAX_THREADS);
+}
+END_TEST
+
 /* A Map inside each of two Parallel branches: 2 x 4 items of 0.5 s all
  * overlap; the nested results keep their order. */
 START_TEST(nested_map_in_parallel_runs_everything_at_once)
@@ -533,6 +620,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, eight_waits_of_one_second_overlap_with_max_concurrency_8);
 	tcase_add_test(tc, eight_waits_of_one_second_queue_with_max_concurrency_1);
 	tcase_add_test(tc, max_concurrency_path_and_the_configured_default);
+	tcase_add_test(tc, nested_maps_share_one_thread_budget);
 	tcase_add_test(tc, results_are_in_item_and_branch_order);
 	tcase_add_test(tc, first_failure_fails_fast_and_cancels_the_others);
 	tcase_add_test(tc, retry_on_the_map_sees_the_items_error);

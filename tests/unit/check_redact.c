@@ -11,6 +11,7 @@
 
 #include "pw_out.h"
 #include "pw_redact.h"
+#include "pw_secret_scan.h"
 
 struct spelling {
 	const char *secret, *how, *text;
@@ -57,6 +58,8 @@ static const struct spelling spellings[] = {
 	{S1, "encodeURI", "p/w%22d%5Cx+y%25%20z~*'q"},
 	{S1, "encodeURI lower hex", "p/w%22d%5cx+y%25%20z~*'q"},
 	{S1, "encodeURI in json \\/", "p\\/w%22d%5Cx+y%25%20z~*'q"},
+	{S1, "prewarm graph Mermaid label", "p/w#quot;d\\x+y% z~*'q"},
+	{S1, "Graphviz SVG text (dot -Tsvg)", "p/w&quot;d\\x+y% z~*&#39;q"},
 	{S1, "base64", "cC93ImRceCt5JSB6fioncQ=="},
 	{S1, "base64 unpadded", "cC93ImRceCt5JSB6fioncQ"},
 	{S2, "plain", "Aa1!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~ "},
@@ -77,6 +80,10 @@ static const struct spelling spellings[] = {
 	{S2, "quote() path", "Aa1%21%22%23%24%25%26%27%28%29%2A%2B%2C-./%3A%3B%3C%3D%3E%3F%40%5B%5C%5D%5E_%60%7B%7C%7D~%20"},
 	{S2, "quote() path lower hex", "Aa1%21%22%23%24%25%26%27%28%29%2a%2b%2c-./%3a%3b%3c%3d%3e%3f%40%5b%5c%5d%5e_%60%7b%7c%7d~%20"},
 	{S2, "quote() path in json \\/", "Aa1%21%22%23%24%25%26%27%28%29%2A%2B%2C-.\\/%3A%3B%3C%3D%3E%3F%40%5B%5C%5D%5E_%60%7B%7C%7D~%20"},
+	{S2, "prewarm graph Mermaid label", "Aa1!#quot;#$%&'()*+,-./:;#lt;=#gt;?@[\\]^_`{|}~ "},
+	{S2, "Graphviz SVG text (dot -Tsvg)", "Aa1!&quot;#$%&amp;&#39;()*+,&#45;./:;&lt;=&gt;?@[\\]^_`{|}~ "},
+	{S3, "prewarm graph Mermaid label", "ab\\x01c<br/>d/e\\x09f"},
+	{S3, "DOT label", "ab\\\\x01c\\nd/e\\\\x09f"},
 	{S2, "encodeURIComponent", "Aa1!%22%23%24%25%26'()*%2B%2C-.%2F%3A%3B%3C%3D%3E%3F%40%5B%5C%5D%5E_%60%7B%7C%7D~%20"},
 	{S2, "encodeURIComponent lower hex", "Aa1!%22%23%24%25%26'()*%2b%2c-.%2f%3a%3b%3c%3d%3e%3f%40%5b%5c%5d%5e_%60%7b%7c%7d~%20"},
 	{S2, "encodeURI", "Aa1!%22#$%25&'()*+,-./:;%3C=%3E?@%5B%5C%5D%5E_%60%7B%7C%7D~%20"},
@@ -276,6 +283,138 @@ START_TEST(every_pw_out_writer_redacts)
 }
 END_TEST
 
+/* Secrets no plugin registered, known by their shape (pw_secret_scan.h):
+ * pw_out_json_text finds and hides them in the document it writes. */
+START_TEST(secrets_known_by_their_shape_are_redacted)
+{
+	static const struct {
+		const char *doc, *want;
+	} cases[] = {
+		{"{\"dsn\":\"host=db password=s3cr\\\"et dbname=x\"}",
+		 "{\"dsn\":\"host=db password=*** dbname=x\"}"},
+		{"{\"dsn\":\"password = 'a \\\\'b\\\\\\\\c' host=h\"}",
+		 "{\"dsn\":\"password = '***' host=h\"}"},
+		{"{\"u\":\"postgresql://app:p%40ss%2Fw@h:5432/db\",\"also\":\"p@ss/w\"}",
+		 "{\"u\":\"postgresql://app:***@h:5432/db\",\"also\":\"***\"}"},
+		{"{\"u\":\"postgres://h/db?user=a&password=qu%3Dery&ssl=1\"}",
+		 "{\"u\":\"postgres://h/db?user=a&password=***&ssl=1\"}"},
+		{"{\"a\":{\"db_password\":\"m3mber\",\"n\":[{\"Password\":12345678}]}}",
+		 "{\"a\":{\"db_password\":\"***\",\"n\":[{\"Password\":***}]}}"},
+		{"{\"SessionToken\":\"camelT0k\",\"clientSecret\":\"cl1ent-s\"}",
+		 "{\"SessionToken\":\"***\",\"clientSecret\":\"***\"}"},
+		/* A structure under such a name is scanned, not a secret whole
+		 * (a state named TargetToken). */
+		{"{\"TargetToken\":{\"Type\":\"Task\",\"Resource\":\"rds:GenerateAuthToken\"},"
+		 "\"secret\":{\"Name\":\"red/db\",\"SecretString\":\"{\\\"password\\\":\\\"d33per\\\"}\"}}",
+		 "{\"TargetToken\":{\"Type\":\"Task\",\"Resource\":\"rds:GenerateAuthToken\"},"
+		 "\"secret\":{\"Name\":\"red/db\",\"SecretString\":\"{\\\"password\\\":\\\"***\\\"}\"}}"},
+		{"{\"SecretString\":\"{\\\"password\\\":\\\"inn3r\\\\\\\"x\\\"}\"}",
+		 "{\"SecretString\":\"{\\\"password\\\":\\\"***\\\"}\"}"},
+		/* A conninfo and a URI passed percent-encoded. */
+		{"{\"next\":\"/cb?dsn=host%3Ddb%20password%3Dp%25ct-pw%20x%3D1&u=pg%3A%2F%2Fa%3Au-pct-pw%40h\"}",
+		 "{\"next\":\"/cb?dsn=host%3Ddb%20password%3D***%20x%3D1&u=pg%3A%2F%2Fa%3A***%40h\"}"},
+		/* Left alone: no secret shape, short counts, booleans. */
+		{"{\"tokens_used\":12,\"password_set\":true,\"host\":\"db\",\"Token\":42}",
+		 "{\"tokens_used\":12,\"password_set\":true,\"host\":\"db\",\"Token\":42}"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		pw_secret_clear();
+		json_object *doc = json_tokener_parse(cases[i].doc);
+		ck_assert_msg(doc != NULL, "case %zu does not parse", i);
+		int changed = -1;
+		char *got = pw_out_json_text(doc, &changed);
+		ck_assert_msg(strcmp(got, cases[i].want) == 0, "case %zu:\n%s\n-> %s", i, cases[i].doc,
+			      got);
+		ck_assert_int_eq(changed, strcmp(cases[i].doc, cases[i].want) != 0);
+		free(got);
+		json_object_put(doc);
+	}
+	/* A log message quoting a JSON object, then text after it. */
+	char *got;
+	pw_secret_clear();
+	pw_secret_scan_message("would call x:Y with {\"Name\":\"a\",\"Auth\":{\"api_key\":\"k3y-quoted\"}}"
+			       " (dry run) and {\"token\": \"sec0nd-obj\"} then {broken");
+	got = pw_redact("k3y-quoted sec0nd-obj");
+	ck_assert_str_eq(got, "*** ***");
+	free(got);
+		/* Registered: later text outputs hide them too. */
+	pw_secret_clear();
+	json_object *doc = json_tokener_parse("{\"c\":\"host=h password=l4ter-on\"}");
+	free(pw_out_json_text(doc, NULL));
+	json_object_put(doc);
+	got = pw_redact("log: l4ter-on, url l4ter-on");
+	ck_assert_str_eq(got, "log: ***, url ***");
+	free(got);
+	pw_secret_clear();
+}
+END_TEST
+
+START_TEST(member_names_that_say_secret)
+{
+	static const char *const yes[] = {"password", "PASSWORD", "db_password", "slack-token",
+					  "secret", "dbPassword", "SessionToken", "clientSecret",
+					  "passwd", "api_key", "Authorization", "SecretAccessKey"};
+	static const char *const no[] = {"passwords_rotated", "token_count", "Tokens", "SecretString",
+					 "PasswordLastUsed", "host", "xToken2", "Password1"};
+	for (size_t i = 0; i < sizeof(yes) / sizeof(*yes); i++)
+		ck_assert_msg(pw_secret_scan_name_is_secret(yes[i]), "%s", yes[i]);
+	for (size_t i = 0; i < sizeof(no) / sizeof(*no); i++)
+		ck_assert_msg(!pw_secret_scan_name_is_secret(no[i]), "%s", no[i]);
+}
+END_TEST
+
+/* A secret-named workflow variable assigned from the input: its value is
+ * a secret before ExecutionStarted journals the input. */
+START_TEST(what_a_secret_variable_takes_from_the_input_is_registered)
+{
+	pw_secret_clear();
+	json_object *def = json_tokener_parse(
+		"{\"StartAt\":\"A\",\"States\":{\"A\":{\"Type\":\"Pass\",\"End\":true,"
+		"\"Assign\":{\"db_password.$\":\"$.in.pw\",\"n.$\":\"$.in.n\",\"api_token\":\"l1teral\"},"
+		"\"Catch\":[{\"ErrorEquals\":[\"X\"],\"Next\":\"A\",\"Assign\":{"
+		"\"x_secret.$\":\"$$.Execution.Input.other\"}}]},"
+		"\"J\":{\"Type\":\"Pass\",\"End\":true,\"Assign\":{\"j_token\":\"{% $states.input.j %}\"}}}}");
+	json_object *input = json_tokener_parse(
+		"{\"in\":{\"pw\":\"fr0m-input\",\"n\":\"not-secret\"},\"other\":\"ctx-v4lue\","
+		"\"j\":\"jsonata-v\"}");
+	ck_assert(def != NULL && input != NULL);
+	pw_secret_scan_assigns(def, input);
+	char *got = pw_redact("fr0m-input not-secret l1teral ctx-v4lue jsonata-v");
+	ck_assert_str_eq(got, "*** not-secret *** *** ***");
+	free(got);
+	json_object_put(def);
+	json_object_put(input);
+	pw_secret_clear();
+}
+END_TEST
+
+/* Thousands of secrets (one per Map item's conninfo): each is redacted
+ * where it appears, and a spelling that only appears once a longer one
+ * was replaced by "***" is still found (the index of what a text holds
+ * is asked first). */
+START_TEST(many_secrets_and_one_made_by_a_replacement)
+{
+	pw_secret_clear();
+	char secret[64];
+	for (int i = 0; i < 3000; i++) {
+		snprintf(secret, sizeof(secret), "pw-%05d-x", i);
+		pw_secret_add(secret);
+	}
+	char *got = pw_redact("a pw-00007-x b pw-02999-x c pw-03000-x d cHctMDAwMDcteA==");
+	ck_assert_str_eq(got, "a *** b *** c pw-03000-x d ***");
+	free(got);
+	pw_secret_add("Q***R0");
+	pw_secret_add("SECRETB");
+	got = pw_redact("<QSECRETBR0>");
+	ck_assert_str_eq(got, "<***>");
+	free(got);
+	pw_secret_clear();
+	got = pw_redact("pw-00007-x");
+	ck_assert_str_eq(got, "pw-00007-x");
+	free(got);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("redact");
@@ -287,6 +426,10 @@ int main(void)
 	tcase_add_test(tc, a_password_in_a_conninfo_in_json_in_json_is_redacted);
 	tcase_add_test(tc, text_without_the_secret_is_left_alone);
 	tcase_add_test(tc, every_pw_out_writer_redacts);
+	tcase_add_test(tc, secrets_known_by_their_shape_are_redacted);
+	tcase_add_test(tc, member_names_that_say_secret);
+	tcase_add_test(tc, what_a_secret_variable_takes_from_the_input_is_registered);
+	tcase_add_test(tc, many_secrets_and_one_made_by_a_replacement);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

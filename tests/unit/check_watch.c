@@ -1,6 +1,8 @@
 /* check_watch - what `prewarm watch` makes of each queued event (routing,
  * idempotency key, ignored vs poison) and of the `watch:` config section. */
 #include <check.h>
+#include <math.h>
+#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -208,6 +210,65 @@ START_TEST(test_config_errors_name_line_and_field)
 }
 END_TEST
 
+/* The metrics file against the text exposition format: every sample line
+ * is `name{labels} value` with a value Go's ParseFloat reads (Prometheus
+ * spells infinities +Inf and -Inf: C's "inf" is refused). A warm report's
+ * seconds come from a workflow's output, so they can be anything JSON
+ * (and json-c) can spell, 1e999 included. */
+START_TEST(test_metrics_follow_the_exposition_format)
+{
+	char dir[] = "/tmp/check_watch_metrics_XXXXXX", path[200];
+	ck_assert(mkdtemp(dir) != NULL);
+	snprintf(path, sizeof(path), "%s/prewarm.prom", dir);
+	struct pw_watch_config wc;
+	memset(&wc, 0, sizeof(wc));
+	for (int i = 0; i < PW_WATCH_N_ROUTES; i++)
+		wc.workflows[i] = "flow.yaml";
+	struct pw_watch_metrics *m = pw_watch_metrics_new(path, &wc);
+	ck_assert(m != NULL);
+	static const struct {
+		const char *cluster, *report;
+	} warms[] = {
+		{"big", "{\"seconds\": 1e999, \"blocks_loaded\": -1e999}"},
+		{"fine", "{\"seconds\": 12.5, \"blocks_loaded\": 1000}"},
+	};
+	for (size_t i = 0; i < sizeof(warms) / sizeof(warms[0]); i++) {
+		json_object *out = json_object_new_object();
+		json_object_object_add(out, "DBClusterIdentifier", json_object_new_string(warms[i].cluster));
+		json_object_object_add(out, "Report", json_tokener_parse(warms[i].report));
+		pw_watch_metrics_execution(m, "flow", 0, "succeeded", out);
+		json_object_put(out);
+	}
+	ck_assert_int_eq(pw_watch_metrics_flush(m, 0, 0), 0);
+	pw_watch_metrics_free(m);
+	FILE *f = fopen(path, "r");
+	ck_assert(f != NULL);
+	regex_t sample;
+	ck_assert_int_eq(regcomp(&sample,
+				 "^[a-zA-Z_:][a-zA-Z0-9_:]*(\\{[^}]*\\})? "
+				 "([+-]?[0-9]+(\\.[0-9]*)?([eE][+-]?[0-9]+)?|[+-]Inf|NaN)$",
+				 REG_EXTENDED | REG_NOSUB), 0);
+	char line[1024];
+	int samples = 0, plus_inf = 0, minus_inf = 0;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		line[strcspn(line, "\n")] = '\0';
+		if (line[0] == '#')
+			continue;
+		samples++;
+		ck_assert_msg(regexec(&sample, line, 0, NULL, 0) == 0, "not an exposition sample: %s", line);
+		plus_inf += strcmp(line, "prewarm_last_warm_seconds{cluster=\"big\"} +Inf") == 0;
+		minus_inf += strcmp(line, "prewarm_last_warm_blocks_loaded{cluster=\"big\"} -Inf") == 0;
+	}
+	regfree(&sample);
+	fclose(f);
+	ck_assert_int_gt(samples, 8);
+	ck_assert_int_eq(plus_inf, 1);
+	ck_assert_int_eq(minus_inf, 1);
+	unlink(path);
+	rmdir(dir);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("watch");
@@ -220,6 +281,7 @@ int main(void)
 	tcase_add_test(tcc, test_config_defaults_and_values);
 	tcase_add_test(tcc, test_example_config_loads);
 	tcase_add_test(tcc, test_config_errors_name_line_and_field);
+	tcase_add_test(tcc, test_metrics_follow_the_exposition_format);
 	suite_add_tcase(s, tcc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
