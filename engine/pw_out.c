@@ -52,15 +52,87 @@ int pw_out_printf(FILE *f, const char *fmt, ...)
 	return rc;
 }
 
+/* A copy of v with every string, member name and number redacted one by
+ * one, so a secret that looks like JSON's own syntax (`","id`, `"type"`,
+ * which an input can now register) hides only itself and never breaks the
+ * line's structure. A number that held a secret becomes its redacted text.
+ * NULL when out of memory. */
+static json_object *redacted_copy(json_object *v, int *changed)
+{
+	int c = 0;
+	char *safe;
+	json_object *out;
+	switch (json_object_get_type(v)) {
+	case json_type_string:
+		if ((safe = pw_out_safe(json_object_get_string(v), &c)) == NULL)
+			return NULL;
+		/* sanitizing bad UTF-8 changes a string without a redaction */
+		out = strcmp(safe, json_object_get_string(v)) != 0 ? json_object_new_string(safe)
+								    : json_object_get(v);
+		free(safe);
+		break;
+	case json_type_int:
+	case json_type_double:
+		if ((safe = pw_out_safe(json_object_to_json_string(v), &c)) == NULL)
+			return NULL;
+		out = c ? json_object_new_string(safe) : json_object_get(v);
+		free(safe);
+		break;
+	case json_type_array:
+		out = json_object_new_array_ext((int)json_object_array_length(v));
+		for (size_t i = 0; out != NULL && i < json_object_array_length(v); i++) {
+			json_object *e = json_object_array_get_idx(v, i), *r = NULL;
+			if ((e != NULL && (r = redacted_copy(e, changed)) == NULL) ||
+			    json_object_array_add(out, r) != 0) {
+				json_object_put(r);
+				json_object_put(out);
+				return NULL;
+			}
+		}
+		break;
+	case json_type_object:
+		if ((out = json_object_new_object()) == NULL)
+			return NULL;
+		json_object_object_foreach(v, key, val)
+		{
+			json_object *r = NULL;
+			if ((safe = pw_out_safe(key, &c)) == NULL ||
+			    (val != NULL && (r = redacted_copy(val, changed)) == NULL) ||
+			    json_object_object_add(out, safe, r) != 0) {
+				json_object_put(r);
+				free(safe);
+				json_object_put(out);
+				return NULL;
+			}
+			*changed |= c;
+			free(safe);
+		}
+		c = 0;
+		break;
+	default: /* null is never a JSON object here; booleans hold nothing */
+		out = json_object_get(v);
+		break;
+	}
+	*changed |= c;
+	return out;
+}
+
 char *pw_out_json_text(json_object *v, int *changed)
 {
 	/* Data no plugin vouched for (an input, a Pass Result, a Lua step's
 	 * output, a cause) can hold a conninfo or a secret-named member:
 	 * registered here, so this output and every later one hides it. */
 	pw_secret_scan_json(v);
-	const char *text = json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN |
-								JSON_C_TO_STRING_NOSLASHESCAPE);
-	return pw_out_safe(text, changed);
+	int c = 0;
+	json_object *copy = v == NULL ? NULL : redacted_copy(v, &c);
+	if (v != NULL && copy == NULL)
+		return NULL;
+	char *text = strdup(json_object_to_json_string_ext(copy, JSON_C_TO_STRING_PLAIN |
+								  JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(copy);
+	if (changed != NULL)
+		*changed = c;
+	return text;
 }
 
 int pw_out_json(FILE *f, json_object *v)

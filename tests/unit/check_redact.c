@@ -299,7 +299,11 @@ START_TEST(secrets_known_by_their_shape_are_redacted)
 		{"{\"u\":\"postgres://h/db?user=a&password=qu%3Dery&ssl=1\"}",
 		 "{\"u\":\"postgres://h/db?user=a&password=***&ssl=1\"}"},
 		{"{\"a\":{\"db_password\":\"m3mber\",\"n\":[{\"Password\":12345678}]}}",
-		 "{\"a\":{\"db_password\":\"***\",\"n\":[{\"Password\":***}]}}"},
+		 "{\"a\":{\"db_password\":\"***\",\"n\":[{\"Password\":\"***\"}]}}"},
+		/* A secret that looks like JSON's syntax hides only itself: each
+		 * value is redacted apart, so the line stays one valid document. */
+		{"{\"dsn\":\"host=h password='\\\",\\\"id'\",\"id\":7,\"t\":\"a\\\",\\\"idb\"}",
+		 "{\"dsn\":\"host=h password='***'\",\"id\":7,\"t\":\"a***b\"}"},
 		{"{\"SessionToken\":\"camelT0k\",\"clientSecret\":\"cl1ent-s\"}",
 		 "{\"SessionToken\":\"***\",\"clientSecret\":\"***\"}"},
 		/* A structure under such a name is scanned, not a secret whole
