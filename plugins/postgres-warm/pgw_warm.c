@@ -313,6 +313,13 @@ static int warm_open(pgw_warm *w, const pgw_env *env, json_object *params,
 		return pw_error_set(err, "Postgres.InvalidParameter",
 				    "parameter 'force': expected true or false");
 	w->force = force != NULL && json_object_get_boolean(force);
+	json_object *prefetch = NULL;
+	if (json_object_object_get_ex(params, "prefetch", &prefetch) &&
+	    prefetch != NULL &&
+	    !json_object_is_type(prefetch, json_type_boolean))
+		return pw_error_set(err, "Postgres.InvalidParameter",
+				    "parameter 'prefetch': expected true or "
+				    "false");
 	w->top_n = (int)top_n;
 	w->statement_blocks = stmt_blocks;
 	const char *order = NULL;

@@ -6,7 +6,10 @@ Usage (from the source tree, as root, after building the test driver):
         [--builddir DIR] [--rows 6600000] [--hot 560000] [--seconds 20]
     ... setup | measure | teardown   (the three steps of `all`, to rerun
                                       `measure` on a kept cluster)
-    measure --warm-only [--parallel K] [--no-replay] [--fio-direct 0]
+    measure --warm-only [--parallel K] [--no-replay] [--no-prefetch]
+        [--fio-direct 0] [--fio-iodepth D]
+    A smaller run (minutes, not hours): setup --shared-buffers 512MB
+        --rows 825000 --hot 70000 (1.6 GB of table, the same ratios)
 
 setup: a primary with shared_buffers 4 GB (524,288 buffers) built with
 wal_level minimal, so the table costs no WAL, and one table `big` of --rows
@@ -73,7 +76,8 @@ SELECT length(filler) FROM big WHERE id = :id;
 
 def setup(args):
     tempfile.tempdir = args.dir
-    c = PgCluster(standbys=0, shared_buffers="4GB", extra_conf="""
+    c = PgCluster(standbys=0, shared_buffers=args.shared_buffers,
+                  extra_conf="""
 wal_level = minimal
 max_wal_senders = 0
 log_temp_files = 0
@@ -277,7 +281,11 @@ def fio_limit(args, blocks, workdir):
                      (blk % 131072) * 8192))
     random.Random(1).shuffle(segs)
     k = args.parallel
-    job = ["[global]", "ioengine=psync", "direct=%d" % args.fio_direct,
+    # --fio-iodepth D > 1: each job keeps D reads in flight (libaio), the
+    # limit for a load that prefetches a whole batch at once.
+    engine = (["ioengine=psync"] if args.fio_iodepth <= 1 else
+              ["ioengine=libaio", "iodepth=%d" % args.fio_iodepth])
+    job = ["[global]"] + engine + ["direct=%d" % args.fio_direct,
            "bs=8k",
            "replay_no_stall=1", "group_reporting=1", ""]
     for j in range(k):
@@ -328,13 +336,16 @@ def warm(args, c):
     rep, wall, rss = cli(args, "Warm", {
         "source": src.dsn(), "target": tgt.dsn(), "strategy": "mirror",
         "parallel": args.parallel,
-        "replay_usage_counts": not args.no_replay}, timed=True)
+        "replay_usage_counts": not args.no_replay,
+        "prefetch": not args.no_prefetch}, timed=True)
     cpu = server_cpu(tgt) - cpu0
     read = target_blocks(tgt) - before
     step = rep["steps"][0]
     fio_wall, fio_mbs, fio_s = fio_limit(args, read, c.base)
     return {"warm_seconds": rep["seconds"], "wall": wall, "max_rss_kb": rss,
             "parallel": args.parallel, "target_cpu_s": cpu,
+            "prefetch": not args.no_prefetch,
+            "fio_iodepth": max(args.fio_iodepth, 1),
             "list_seconds": step.get("list_seconds"),
             "load_seconds": step.get("load_seconds"),
             "blocks_loaded": rep["blocks_loaded"], "blocks_read": len(read),
@@ -402,13 +413,16 @@ def report(res, st):
                   100.0 * (t["with_reads_tps"] / t["alone_tps"] - 1),
                   t["list_reads"], t["read_s_each"]))
     for w in res["warm"]:
-        print("| mirror warm K=%d: list / load / total s, max RSS, target "
+        print("| mirror warm K=%d%s: list / load / total s, max RSS, target "
               "CPU | %.2f / %.2f / %.2f s, %.1f MB, %.1f s |" % (
-                  w["parallel"], w["list_seconds"], w["load_seconds"],
+                  w["parallel"], "" if w["prefetch"] else ", no prefetch",
+                  w["list_seconds"], w["load_seconds"],
                   w["warm_seconds"], w["max_rss_kb"] / 1024,
                   w["target_cpu_s"]))
-        print("| blocks read by the load / fio same blocks | %d: %.2f s "
-              "(%.0f MB/s) / %.2f s (%.0f MB/s): load = %.2fx fio |" % (
+        print("| blocks read by the load / fio same blocks (%d jobs, "
+              "iodepth %d) | %d: %.2f s (%.0f MB/s) / %.2f s (%.0f MB/s): "
+              "load = %.2fx fio |" % (
+                  w["parallel"], w["fio_iodepth"],
                   w["blocks_read"], w["load_seconds"], w["load_mb_s"],
                   w["fio_seconds"], w["fio_mb_s"],
                   w["load_seconds"] / w["fio_seconds"]))
@@ -443,6 +457,10 @@ def main():
     ap.add_argument("--rows", type=int, default=6600000)
     ap.add_argument("--hot", type=int, default=560000)
     ap.add_argument("--seconds", type=int, default=20)
+    ap.add_argument("--shared-buffers", default="4GB",
+                    help="setup: both servers' shared_buffers; a smaller "
+                    "run keeps the documented ratios, e.g. 512MB with "
+                    "--rows 825000 --hot 70000 (1.6 GB of table)")
     ap.add_argument("--parallel", type=int, default=2)
     ap.add_argument("--warm-runs", type=int, default=1)
     ap.add_argument("--warm-only", action="store_true",
@@ -450,6 +468,12 @@ def main():
     ap.add_argument("--no-replay", action="store_true",
                     help="warm with replay_usage_counts false (each block "
                     "read once: the per-statement CPU without replay)")
+    ap.add_argument("--no-prefetch", action="store_true",
+                    help="warm with prefetch false (one synchronous read "
+                    "at a time per backend, as before the prefetch pass)")
+    ap.add_argument("--fio-iodepth", type=int, default=1,
+                    help="reads in flight per fio job (1: psync, the "
+                    "queue depth of --parallel; more: libaio)")
     ap.add_argument("--fio-direct", type=int, default=1, choices=[0, 1],
                     help="fio with O_DIRECT (1) or buffered (0)")
     ap.add_argument("--slices", default="0,65536,16384",

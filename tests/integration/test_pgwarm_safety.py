@@ -480,6 +480,7 @@ def test_bad_parameters_are_named(pg):
         ({"parallel": 0}, "parallel"),
         ({"statement_blocks": 1}, "statement_blocks"),
         ({"load_order": "random"}, "load_order"),
+        ({"prefetch": "no"}, "prefetch"),
         ({"target": {"host": "x", "colour": "red"}}, "target.colour"),
     ]:
         p = dict({"target": t}, **params)

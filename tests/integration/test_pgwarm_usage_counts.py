@@ -12,6 +12,7 @@ is restarted cold before each mirror. Blocks are compared by relfilenode,
 fork and block number, which a physical standby shares with its primary.
 """
 import collections
+import time
 
 import pytest
 
@@ -32,7 +33,9 @@ def usage(inst, relname):
 
 @pytest.fixture(scope="module")
 def pg():
-    with PgCluster(standbys=1, shared_buffers="16MB") as c:
+    # track_functions counts the pg_prewarm calls (the prefetch test).
+    with PgCluster(standbys=1, shared_buffers="16MB",
+                   extra_conf="track_functions = 'all'") as c:
         p = c.primary
         for name, rows in (("hot", 30000), ("cool", 30000)):
             p.query("CREATE TABLE %s AS SELECT g AS id, md5(g::text) AS v "
@@ -48,15 +51,34 @@ def pg():
         yield c
 
 
-def mirror(pg, replay, order="hot"):
+def mirror(pg, replay, order="hot", prefetch=True, report=None):
     target = pg.standbys[0]
     target.restart()
     assert not usage(target, "hot") and not usage(target, "cool")
     rep = warm_ok({"target": target.dsn(), "source": pg.primary.dsn(),
                    "strategy": "mirror", "replay_usage_counts": replay,
-                   "load_order": order})
+                   "load_order": order, "prefetch": prefetch})
     assert rep["statements_failed"] == 0, rep
+    if report is not None:
+        report.update(rep)
     return usage(target, "hot"), usage(target, "cool")
+
+
+def prewarm_calls(inst):
+    """pg_prewarm calls so far (track_functions). A backend flushes its
+    counts as it exits, which may be just after the warm returns: read
+    until two reads a second apart agree (stats survive a clean
+    restart)."""
+    sql = ("SELECT coalesce(sum(calls), 0) FROM pg_stat_user_functions "
+           "WHERE funcname = 'pg_prewarm'")
+    last = inst.scalar(sql)
+    for _ in range(30):
+        time.sleep(1)
+        now = inst.scalar(sql)
+        if now == last:
+            return now
+        last = now
+    return last
 
 
 def distribution(counts, blocks):
@@ -94,3 +116,31 @@ def test_without_replay_the_hottest_blocks_start_at_one(pg):
     d_hot = distribution(hot, pg.hot)
     print("without replay: source's hottest %s" % d_hot)
     assert d_hot == {1: len(pg.hot)}, d_hot
+
+
+def test_prefetch_loads_the_same_blocks_with_the_same_usage_counts(pg):
+    """The prefetch pass only asks the kernel for the blocks: the target
+    ends with the same buffers at the same usage counts as without it."""
+    with_ = mirror(pg, replay=True, prefetch=True)
+    without = mirror(pg, replay=True, prefetch=False)
+    assert with_ == without
+
+
+@pytest.mark.parametrize("prefetch", [False, True])
+def test_prefetch_pass_is_one_call_per_range(pg, prefetch):
+    """Without replay the buffer pass is one pg_prewarm call per range;
+    the prefetch pass adds one per range and the probe (one per database
+    loaded), and nothing without it."""
+    target = pg.standbys[0]
+    rep = {}
+    before = prewarm_calls(target)
+    mirror(pg, replay=False, prefetch=prefetch, report=rep)
+    calls = prewarm_calls(target) - before
+    ranges = rep["steps"][0]["ranges"]
+    print("prefetch %s: %s pg_prewarm calls, %s ranges" % (
+        prefetch, calls, ranges))
+    assert ranges > 0
+    if prefetch:
+        assert 2 * ranges + 1 <= calls <= 2 * ranges + 3, (calls, ranges)
+    else:
+        assert calls == ranges, (calls, ranges)
