@@ -315,6 +315,7 @@ static int warm_open(pgw_warm *w, const pgw_env *env, json_object *params,
 				    "parameter 'load_order': expected hot or "
 				    "address");
 	w->address_order = order != NULL && strcmp(order, "address") == 0;
+	w->load_order_given = order != NULL;
 	w->run.parallel = (int)parallel;
 	/* The total deadline: the budget, bounded by the host's deadline. */
 	int64_t limit = seconds * 1000;
@@ -345,9 +346,8 @@ static int warm_open(pgw_warm *w, const pgw_env *env, json_object *params,
 	    pgw_shared_buffers(w->tconn, w->target, &w->nbuffers, err) != PW_OK)
 		return PW_ERR;
 	w->budget_total = pgw_budget_blocks(w->nbuffers, w->fraction);
-	/* Reported only: the default budget is all of shared_buffers, since
-	 * what a fresh reader holds (catalog pages, replayed WAL) is colder
-	 * than the source's cache (README: the shapes table). */
+	/* Without a fraction, mirror and restore fill what is free here
+	 * (pgw_dbs.c); reported in any case. */
 	free_buffers(w, &w->free_buffers);
 	w->budget_left = w->budget_total;
 	if (pgw_current_database(w->tconn, w->target, w->target_db,

@@ -20,6 +20,8 @@ typedef struct pgw_warm {
 	int force;
 	int64_t statement_blocks; /* blocks per pg_prewarm statement */
 	int address_order; /* load order: block address, not hottest first */
+	int load_order_given; /* load_order set; else mirror/restore use
+				* address order (pgw_dbs.c) */
 	double fraction;
 	int fraction_given; /* budget.max_shared_buffers_fraction was set */
 	int64_t started_ms;

@@ -98,6 +98,8 @@ def test_mirror_is_within_six_percent_of_warm(bench):
     assert buffercache_reads(bench.source) - reads0 == 2
     print("mirror ratio %.3f report %s" % (ratio, rep))
     assert ratio <= 1.06, ratio
+    # The default load order (README "Choosing the defaults").
+    assert rep["steps"][0]["load_order"] == "address", rep["steps"]
     assert rep["blocks_loaded"] <= rep["budget_blocks"]
     assert rep["source_hot_resident"] >= 0.85
     assert rep["statements_failed"] == 0
@@ -119,6 +121,7 @@ def test_restored_snapshot_is_within_six_percent_of_warm(bench, tmp_path):
         "target": bench.target.dsn(), "snapshot_file": snap})[1])
     print("restore ratio %.3f report %s" % (ratio, rep))
     assert rep["strategy"] == "restore"
+    assert rep["steps"][0]["load_order"] == "address", rep["steps"]
     assert ratio <= 1.06, ratio
 
 
