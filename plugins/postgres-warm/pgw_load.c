@@ -22,6 +22,12 @@ static const char *const prewarm_sql =
 	"LATERAL generate_series(1, greatest(r.u, 1)) g "
 	"WHERE r.first <= r.last_c) x";
 
+int pgw_load_prime(PGconn *conn, const pgw_conn_spec *spec, pw_error *err)
+{
+	const char *p[] = {"{}", "{}", "{}", "{}", "{}"};
+	return pgw_query(conn, spec, prewarm_sql, 5, p, NULL, err);
+}
+
 /* A growable block array filled row by row. */
 struct block_rows {
 	pgw_names *names;

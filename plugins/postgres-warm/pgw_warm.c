@@ -239,9 +239,7 @@ out:
 	return rc;
 }
 
-/* The target's unused buffers, from pg_buffercache; PW_ERR (and no cap)
- * when the extension is missing there. */
-static int free_buffers(pgw_warm *w, int64_t *out)
+int pgw_target_free_buffers(pgw_warm *w, int64_t *out)
 {
 	PGresult *r;
 	pw_error e;
@@ -348,7 +346,7 @@ static int warm_open(pgw_warm *w, const pgw_env *env, json_object *params,
 	w->budget_total = pgw_budget_blocks(w->nbuffers, w->fraction);
 	/* Without a fraction, mirror and restore fill what is free here
 	 * (pgw_dbs.c); reported in any case. */
-	free_buffers(w, &w->free_buffers);
+	pgw_target_free_buffers(w, &w->free_buffers);
 	w->budget_left = w->budget_total;
 	if (pgw_current_database(w->tconn, w->target, w->target_db,
 				 sizeof(w->target_db), err) != PW_OK)

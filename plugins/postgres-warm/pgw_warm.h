@@ -57,6 +57,15 @@ typedef struct pgw_warm {
 int pgw_load_ranges(pgw_warm *w, const pgw_names *names, pgw_range *ranges,
 		    size_t nranges, json_object *step, pw_error *err);
 
+/* Runs the load statement once with no ranges: its function and
+ * operator lookups read their catalog pages now, so a free-buffer count
+ * taken afterwards is what the load itself can fill (pgw_dbs.c). */
+int pgw_load_prime(PGconn *conn, const pgw_conn_spec *spec, pw_error *err);
+
+/* The target's unused buffers now, from pg_buffercache; PW_ERR (and *out
+ * -1) when the extension is missing there. */
+int pgw_target_free_buffers(pgw_warm *w, int64_t *out);
+
 /* Appends blk to a growable array; -1 when out of memory. */
 int pgw_blocks_push(pgw_block **b, size_t *n, size_t *cap, pgw_block blk);
 
