@@ -68,6 +68,12 @@ static int use_prefetch(pgw_warm *w)
 	return 1;
 }
 
+int pgw_load_prime(PGconn *conn, const pgw_conn_spec *spec, pw_error *err)
+{
+	const char *p[] = {"{}", "{}", "{}", "{}", "{}"};
+	return pgw_query(conn, spec, prewarm_sql, 5, p, NULL, err);
+}
+
 /* A growable block array filled row by row. */
 struct block_rows {
 	pgw_names *names;

@@ -239,9 +239,7 @@ out:
 	return rc;
 }
 
-/* The target's unused buffers, from pg_buffercache; PW_ERR (and no cap)
- * when the extension is missing there. */
-static int free_buffers(pgw_warm *w, int64_t *out)
+int pgw_target_free_buffers(pgw_warm *w, int64_t *out)
 {
 	PGresult *r;
 	pw_error e;
@@ -331,6 +329,7 @@ static int warm_open(pgw_warm *w, const pgw_env *env, json_object *params,
 				    "parameter 'load_order': expected hot or "
 				    "address");
 	w->address_order = order != NULL && strcmp(order, "address") == 0;
+	w->load_order_given = order != NULL;
 	w->run.parallel = (int)parallel;
 	/* The total deadline: the budget, bounded by the host's deadline. */
 	int64_t limit = seconds * 1000;
@@ -361,10 +360,9 @@ static int warm_open(pgw_warm *w, const pgw_env *env, json_object *params,
 	    pgw_shared_buffers(w->tconn, w->target, &w->nbuffers, err) != PW_OK)
 		return PW_ERR;
 	w->budget_total = pgw_budget_blocks(w->nbuffers, w->fraction);
-	/* Reported only: the default budget is all of shared_buffers, since
-	 * what a fresh reader holds (catalog pages, replayed WAL) is colder
-	 * than the source's cache (README: the shapes table). */
-	free_buffers(w, &w->free_buffers);
+	/* Without a fraction, mirror and restore fill what is free here
+	 * (pgw_dbs.c); reported in any case. */
+	pgw_target_free_buffers(w, &w->free_buffers);
 	w->budget_left = w->budget_total;
 	if (pgw_current_database(w->tconn, w->target, w->target_db,
 				 sizeof(w->target_db), err) != PW_OK)

@@ -20,6 +20,8 @@ typedef struct pgw_warm {
 	int force;
 	int64_t statement_blocks; /* blocks per pg_prewarm statement */
 	int address_order; /* load order: block address, not hottest first */
+	int load_order_given; /* load_order set; else mirror/restore use
+				* address order (pgw_dbs.c) */
 	double fraction;
 	int fraction_given; /* budget.max_shared_buffers_fraction was set */
 	int64_t started_ms;
@@ -60,6 +62,15 @@ int pgw_load_ranges(pgw_warm *w, const pgw_names *names, pgw_range *ranges,
  * free buffers at the start (loading more makes the clock sweep evict
  * what this warm loaded first, its hottest choice). */
 int64_t pgw_budget_free(const pgw_warm *w);
+
+/* Runs the load statement once with no ranges: its function and
+ * operator lookups read their catalog pages now, so a free-buffer count
+ * taken afterwards is what the load itself can fill (pgw_dbs.c). */
+int pgw_load_prime(PGconn *conn, const pgw_conn_spec *spec, pw_error *err);
+
+/* The target's unused buffers now, from pg_buffercache; PW_ERR (and *out
+ * -1) when the extension is missing there. */
+int pgw_target_free_buffers(pgw_warm *w, int64_t *out);
 
 /* Appends blk to a growable array; -1 when out of memory. */
 int pgw_blocks_push(pgw_block **b, size_t *n, size_t *cap, pgw_block blk);

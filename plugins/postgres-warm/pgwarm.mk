@@ -76,4 +76,5 @@ TESTS += $(PGW_PYTESTS)
 EXTRA_DIST += $(PGW_PYTESTS) tests/integration/fixtures/pg_cluster.py \
 	tests/integration/fixtures/pgwarm.py
 EXTRA_DIST += plugins/postgres-warm/README.md tests/bench/pgwarm-bench.py \
+	tests/bench/pgwarm-miss-sources.py \
 	tests/bench/pgwarm-scale.py

@@ -38,6 +38,7 @@ plus warm per window. Shapes:
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -211,6 +212,8 @@ def shape_variants(source):
             "source": src, "statement_blocks": 128}),
         ("mirror, 4096-block statements", "Warm", {
             "source": src, "statement_blocks": 4096}),
+        ("mirror, hottest-first load order (old default)", "Warm", {
+            "source": src, "load_order": "hot"}),
         ("mirror, no usage-count replay", "Warm", {
             "source": src, "replay_usage_counts": False}),
         ("relations (source pg_statio)", "Warm", {
@@ -265,11 +268,16 @@ def one_shape(args, name):
             "SELECT count(*) FROM pg_buffercache WHERE relfilenode IS NOT "
             "NULL AND reldatabase = (SELECT oid FROM pg_database WHERE "
             "datname = 'postgres')")
-        for vname, action, params in shape_variants(source):
-            if args.variants and not any(
-                    v.strip() and vname.startswith(v.strip())
-                    for v in args.variants.split(",")):
-                continue
+        variants = [v for v in shape_variants(source)
+                    if (args.only is None or re.search(args.only, v[0])) and
+                    (not args.variants or any(
+                        p.strip() and v[0].startswith(p.strip())
+                        for p in args.variants.split(",")))]
+        # The defaults row again, to show the run-to-run noise.
+        variants += [("%s (repeat %d)" % (v[0], k + 2), v[1], v[2])
+                     for k in range(args.repeat - 1)
+                     for v in variants if v[0] == "mirror, defaults"]
+        for vname, action, params in variants:
             if params is not None and params.get("strategy") == "queries":
                 params = dict(params, queries={"file": top})
             ratios, rep = [], None
@@ -323,6 +331,10 @@ def main():
     ap.add_argument("--warmup", type=int, default=20000)
     ap.add_argument("--n", type=int, default=4000)
     ap.add_argument("--throughput-scale", type=int, default=30)
+    ap.add_argument("--only", help="--shapes: run only the variants whose "
+                    "name matches this regular expression")
+    ap.add_argument("--repeat", type=int, default=1, help="--shapes: "
+                    "run the defaults row this many times (noise)")
     ap.add_argument("--shapes", help="comma list of heldout,uniform,index: "
                     "measure the defaults on these data shapes instead")
     ap.add_argument("--variants", help="with --shapes: comma list of "
