@@ -270,7 +270,7 @@ static int append(pw_journal *j, const char *type, const char *state, json_objec
 	line = grown;
 	memcpy(line + len, "\n", 2);
 	int rc = PW_OK;
-	if (pw_out_write_fd(j->fd, line) != 0)
+	if (pw_out_write_all(j->fd, line) != 0) /* already safe, value by value */
 		rc = pw_error_set(err, "Journal.Unavailable", "cannot write %s: %s", j->path,
 				  strerror(errno));
 	free(line);

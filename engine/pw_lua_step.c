@@ -213,8 +213,10 @@ static int l_decode(lua_State *L)
 static int l_time(lua_State *L)
 {
 	double t;
-	if (lua_type(L, 1) == LUA_TSTRING &&
-	    pw_timestamp_parse_flags(lua_tostring(L, 1), PW_TS_ZONE_OPTIONAL, &t) == 0)
+	size_t len = 0;
+	const char *s = lua_type(L, 1) == LUA_TSTRING ? lua_tolstring(L, 1, &len) : NULL;
+	if (s != NULL && strlen(s) == len && /* "...Z\0junk" is not a time */
+	    pw_timestamp_parse_flags(s, PW_TS_ZONE_OPTIONAL, &t) == 0)
 		lua_pushnumber(L, t);
 	else
 		lua_pushnil(L);

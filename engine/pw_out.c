@@ -52,9 +52,45 @@ int pw_out_printf(FILE *f, const char *fmt, ...)
 	return rc;
 }
 
-/* A copy of v with every string, member name and number redacted one by
- * one, so a secret that looks like JSON's own syntax (`","id`, `"type"`,
- * which an input can now register) hides only itself and never breaks the
+/* v's string redacted (and made valid UTF-8) piece by piece between the
+ * NULs it may hold, so nothing after a NUL escapes; v itself (one more
+ * reference) when nothing changed. NULL when out of memory. */
+static json_object *redacted_string(json_object *v, int *changed)
+{
+	const char *s = json_object_get_string(v);
+	size_t len = (size_t)json_object_get_string_len(v), used = 0, cap = len + 1;
+	char *buf = malloc(cap);
+	int c = 0;
+	for (size_t at = 0; buf != NULL && at <= len; at += strlen(s + at) + 1) {
+		int piece_changed = 0;
+		char *safe = pw_out_safe(s + at, &piece_changed);
+		size_t n = safe ? strlen(safe) : 0;
+		char *grown = safe && used + n + 1 > cap ? realloc(buf, cap = used + n + 1) : buf;
+		if (safe == NULL || grown == NULL) {
+			free(safe);
+			free(grown == NULL ? buf : grown);
+			return NULL;
+		}
+		buf = grown;
+		memcpy(buf + used, safe, n + 1); /* the NUL between pieces too */
+		used += n + 1;
+		c |= piece_changed;
+		free(safe);
+	}
+	if (buf == NULL)
+		return NULL;
+	used--; /* the last piece's terminator */
+	json_object *out = used == len && memcmp(buf, s, len) == 0
+				   ? json_object_get(v)
+				   : json_object_new_string_len(buf, (int)used);
+	free(buf);
+	*changed |= c;
+	return out;
+}
+
+/* A copy of v with every string and number redacted one by one, so a
+ * secret that looks like JSON's own syntax (`","id`, which an input can
+ * register) hides only itself and never breaks the
  * line's structure. A number that held a secret becomes its redacted text.
  * NULL when out of memory. */
 static json_object *redacted_copy(json_object *v, int *changed)
@@ -64,13 +100,7 @@ static json_object *redacted_copy(json_object *v, int *changed)
 	json_object *out;
 	switch (json_object_get_type(v)) {
 	case json_type_string:
-		if ((safe = pw_out_safe(json_object_get_string(v), &c)) == NULL)
-			return NULL;
-		/* sanitizing bad UTF-8 changes a string without a redaction */
-		out = strcmp(safe, json_object_get_string(v)) != 0 ? json_object_new_string(safe)
-								    : json_object_get(v);
-		free(safe);
-		break;
+		return redacted_string(v, changed);
 	case json_type_int:
 	case json_type_double:
 		if ((safe = pw_out_safe(json_object_to_json_string(v), &c)) == NULL)
@@ -93,21 +123,19 @@ static json_object *redacted_copy(json_object *v, int *changed)
 	case json_type_object:
 		if ((out = json_object_new_object()) == NULL)
 			return NULL;
+		/* Member names are the workflow's and the plugins' vocabulary,
+		 * and the journal's own structure ("type", "state"): a short
+		 * password an input registered must not rename them. */
 		json_object_object_foreach(v, key, val)
 		{
 			json_object *r = NULL;
-			if ((safe = pw_out_safe(key, &c)) == NULL ||
-			    (val != NULL && (r = redacted_copy(val, changed)) == NULL) ||
-			    json_object_object_add(out, safe, r) != 0) {
+			if ((val != NULL && (r = redacted_copy(val, changed)) == NULL) ||
+			    json_object_object_add(out, key, r) != 0) {
 				json_object_put(r);
-				free(safe);
 				json_object_put(out);
 				return NULL;
 			}
-			*changed |= c;
-			free(safe);
 		}
-		c = 0;
 		break;
 	default: /* null is never a JSON object here; booleans hold nothing */
 		out = json_object_get(v);
@@ -150,15 +178,9 @@ int pw_out_json(FILE *f, json_object *v)
 	return rc;
 }
 
-int pw_out_write_fd(int fd, const char *text)
+int pw_out_write_all(int fd, const char *safe)
 {
-	char *safe = pw_out_safe(text, NULL);
-	if (safe == NULL) {
-		errno = ENOMEM;
-		return -1;
-	}
 	size_t len = strlen(safe), done = 0;
-	int rc = 0;
 	while (done < len) {
 		ssize_t w = write(fd, safe + done, len - done);
 		if (w < 0 && errno == EINTR)
@@ -166,11 +188,21 @@ int pw_out_write_fd(int fd, const char *text)
 		if (w <= 0) {
 			if (w == 0)
 				errno = EIO;
-			rc = -1;
-			break;
+			return -1;
 		}
 		done += (size_t)w;
 	}
+	return 0;
+}
+
+int pw_out_write_fd(int fd, const char *text)
+{
+	char *safe = pw_out_safe(text, NULL);
+	if (safe == NULL) {
+		errno = ENOMEM;
+		return -1;
+	}
+	int rc = pw_out_write_all(fd, safe);
 	int saved = errno;
 	free(safe);
 	errno = saved;

@@ -44,4 +44,10 @@ char *pw_out_json_text(json_object *v, int *changed);
  * mistake), retrying on EINTR and short writes. 0 or -1 (errno set). */
 int pw_out_write_fd(int fd, const char *text);
 
+/* Writes safe, a text pw_out_json_text already made safe, to fd as it is,
+ * retrying on EINTR and short writes. Redacting such a JSON line again as
+ * one text would let a secret that spells JSON syntax break it (the
+ * journal). 0 or -1 (errno set). */
+int pw_out_write_all(int fd, const char *safe);
+
 #endif

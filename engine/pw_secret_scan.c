@@ -88,30 +88,32 @@ static void add_uri_part(const char *s, size_t len)
 
 /* A conninfo value at p (after "password ="): quoted ('...' with \x
  * escapes) or up to the next blank, as libpq reads it. Registers it
- * unescaped (its conninfo-quoted spelling is one the redactor adds). */
-static void conninfo_value(const char *p)
+ * unescaped (its conninfo-quoted spelling is one the redactor adds) and
+ * returns where it ends, so the caller's search goes on after it: every
+ * byte is read once however many "password=" a text repeats. */
+static const char *conninfo_value(const char *p)
 {
-	size_t len = strlen(p);
-	char *v = malloc(len + 1);
-	if (v == NULL)
-		return;
-	size_t w = 0;
-	if (*p == '\'') {
-		for (p++; *p && *p != '\''; p++) {
-			if (*p == '\\' && p[1])
-				p++;
-			v[w++] = *p;
+	const char *q = p;
+	int quoted = *q == '\'';
+	if (quoted)
+		q++;
+	const char *from = q;
+	for (; *q && (quoted ? *q != '\'' : !isspace((unsigned char)*q)); q++)
+		if (*q == '\\' && q[1])
+			q++;
+	char *v = malloc((size_t)(q - from) + 1);
+	if (v != NULL) {
+		size_t w = 0;
+		for (const char *r = from; r < q; r++) {
+			if (*r == '\\' && r + 1 < q)
+				r++;
+			v[w++] = *r;
 		}
-	} else {
-		for (; *p && !isspace((unsigned char)*p); p++) {
-			if (*p == '\\' && p[1])
-				p++;
-			v[w++] = *p;
-		}
+		v[w] = '\0';
+		pw_secret_add(v);
+		free(v);
 	}
-	v[w] = '\0';
-	pw_secret_add(v);
-	free(v);
+	return *q ? q : q - 1;
 }
 
 /* Every "password=" (any case, also as the end of db_password=): a URI
@@ -127,23 +129,27 @@ static void scan_password_keywords(const char *text)
 			continue;
 		q++;
 		if (p > text && (p[-1] == '?' || p[-1] == '&')) {
-			add_uri_part(q, strcspn(q, "&# \t\r\n"));
+			size_t n = strcspn(q, "&# \t\r\n");
+			add_uri_part(q, n);
+			p = q + n - 1;
 			continue;
 		}
 		while (*q == ' ' || *q == '\t')
 			q++;
-		conninfo_value(q);
+		p = conninfo_value(q);
 	}
 }
 
-/* Every scheme://user:password@host: the userinfo runs to the last @
- * before the URI's query, fragment or end (a blank), so a password with a
- * raw / or @ is still taken whole. */
+/* Every scheme://user:password@host: the userinfo is in the authority,
+ * which ends at the first / ? # or blank (as libpq reads a URI; a raw /
+ * in a password must be percent-encoded there), and runs to its last @,
+ * so a raw @ is still taken whole. Ending at the first / also keeps a
+ * path's "Page:x@2" out, and reads each byte about once. */
 static void scan_uri_userinfo(const char *text)
 {
 	for (const char *p = strstr(text, "://"); p != NULL; p = strstr(p + 3, "://")) {
 		const char *start = p + 3;
-		size_t end = strcspn(start, "?# \t\r\n");
+		size_t end = strcspn(start, "/?# \t\r\n");
 		const char *at = NULL;
 		for (size_t i = 0; i < end; i++)
 			if (start[i] == '@')
@@ -277,8 +283,11 @@ static void scan(json_object *v, int depth)
 	switch (json_object_get_type(v)) {
 	case json_type_string: {
 		const char *s = json_object_get_string(v);
-		pw_secret_scan_text(s);
-		scan_nested_json(s, (size_t)json_object_get_string_len(v), depth);
+		size_t len = (size_t)json_object_get_string_len(v);
+		scan_nested_json(s, len, depth);
+		/* A string may hold NULs (a Lua step's): each piece is a text. */
+		for (size_t at = 0; at <= len; at += strlen(s + at) + 1)
+			pw_secret_scan_text(s + at);
 		break;
 	}
 	case json_type_array:

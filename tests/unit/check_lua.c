@@ -523,7 +523,8 @@ START_TEST(step_time_parses_rfc3339)
 		"  bare = prewarm.time('2026-12-03T17:00:00'),\n"
 		"  frac = prewarm.time('1970-01-01T00:00:01.5Z'),\n"
 		"  bad = {prewarm.time('2026-02-30T00:00:00Z'), prewarm.time(42),\n"
-		"         prewarm.time('2026-12-03 17:00:00Z'), prewarm.time('2026-12-03T17:00:00Zjunk')}}\n";
+		"         prewarm.time('2026-12-03 17:00:00Z'), prewarm.time('2026-12-03T17:00:00Zjunk'),\n"
+		"         prewarm.time('2026-12-03T17:00:00Z\\0junk')}}\n";
 	ck_assert_int_eq(step(script, 0, 0, NULL, &out, &err), PW_OK);
 	ck_assert_int_eq(rt_int(out, "z"), 1796317200);
 	ck_assert_int_eq(rt_int(out, "off"), 1796317200);
