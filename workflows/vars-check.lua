@@ -505,6 +505,31 @@ for _, e in ipairs(entries) do
 end
 table.sort(settings.ClusterIds)
 
+-- One cluster's snapshot folder must not hold another's: the warm takes
+-- the newest object under PREFIX<cluster id>/, so prefix x/ for cluster a
+-- and x/a/ for cluster b would hand a b's blocks (plan_warm.lua also
+-- rejects a key that is not its own). Named: the setting of the cluster
+-- that sets its own prefix (the global one cannot nest by itself).
+local entry_of = {}
+for _, e in ipairs(entries) do
+  entry_of[identifier(e.id, e.field .. ".id")] = e
+end
+local function own_snapshot_prefix(id)
+  local w = entry_of[id].value.warm
+  return type(w) == "table" and type(w.snapshot_s3) == "table" and present(w.snapshot_s3.prefix)
+end
+for _, a in ipairs(settings.ClusterIds) do
+  for _, b in ipairs(settings.ClusterIds) do
+    local sa, sb = settings.Clusters[a].Warm.SnapshotS3, settings.Clusters[b].Warm.SnapshotS3
+    if a ~= b and sa and sb and sa.Bucket == sb.Bucket and sb.KeyPrefix:sub(1, #sa.KeyPrefix) == sa.KeyPrefix then
+      local named = own_snapshot_prefix(b) and b or own_snapshot_prefix(a) and a or nil
+      invalid(named and entry_of[named].field .. ".warm.snapshot_s3.prefix" or "warm.snapshot_s3.prefix",
+        "snapshots of cluster %s (s3://%s/%s) would be inside those of cluster %s (s3://%s/%s), which would read them: use prefixes that do not nest",
+        b, sb.Bucket, sb.KeyPrefix, a, sa.Bucket, sa.KeyPrefix)
+    end
+  end
+end
+
 settings.Available = backoff(vars.available_wait, "available_wait",
   { initial = 15, rate = 1.5, max_delay = 120, max_wait = 2700 })
 

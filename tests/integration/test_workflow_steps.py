@@ -432,11 +432,12 @@ def test_plan_mirrors_a_fresh_snapshot(stepdir):
 
 def test_plan_falls_back_from_a_stale_snapshot_and_says_by_how_much(stepdir):
     s = settings(stepdir, dict(SNAP_VARS, **{"warm.relations": "public.orders"}))
-    obj = {"Bucket": "snaps", "Key": "buffers/app-prod/old.csv", "LastModified": "2026-11-18T08:36:40Z"}
+    obj = {"Bucket": "snaps", "Key": "buffers/app-prod/20261118T083640Z-r1.csv",
+           "LastModified": "2026-11-18T08:36:40Z"}
     out = ok(snap_plan(stepdir, s, obj))
     assert out["Strategy"] == ["relations"] and "Snapshot" not in out
     (w,) = out["Warnings"]
-    assert "s3://snaps/buffers/app-prod/old.csv is too old" in w
+    assert "s3://snaps/buffers/app-prod/20261118T083640Z-r1.csv is too old" in w
     assert "2h 30m ago" in w and "1h 30m over warm.snapshot_s3.max_age_seconds (1h 00m)" in w, w
     # Missing, or the lookup failed: a warning each, the same fallback.
     out = ok(snap_plan(stepdir, s, {"Error": "S3.NoSuchKey", "Cause": "none"}))
@@ -449,9 +450,95 @@ def test_plan_falls_back_from_a_stale_snapshot_and_says_by_how_much(stepdir):
     assert ok(snap_plan(stepdir, s, obj))["Strategy"] == ["mirror"]
 
 
+def test_plan_refuses_a_snapshot_from_the_future_beyond_clock_skew(stepdir):
+    s = settings(stepdir, dict(SNAP_VARS, **{"warm.relations": "public.orders"}))
+    key = "buffers/app-prod/20261118T111241Z-r1.csv"
+    # 6m 01s ahead of NOW (11:06:40.250): more than the 300 s allowed.
+    out = ok(snap_plan(stepdir, s, {"Bucket": "snaps", "Key": key, "LastModified": "2026-11-18T11:12:41Z"}))
+    assert out["Strategy"] == ["relations"] and "Snapshot" not in out
+    (w,) = out["Warnings"]
+    assert "buffer snapshot s3://snaps/%s is from the future" % key in w, w
+    assert "6m 01s after now" in w and "5m 00s clock skew" in w and w.endswith("not used"), w
+    # Exactly 300 s ahead, or a few seconds: skew, used as brand new.
+    for ahead in ("2026-11-18T11:11:40Z", "2026-11-18T11:06:45Z"):
+        out = ok(snap_plan(stepdir, s, {"Bucket": "snaps", "Key": key, "LastModified": ahead}))
+        assert out["Strategy"] == ["mirror"] and out["Snapshot"]["AgeSeconds"] == 0, out
+        assert not out["Warnings"], out["Warnings"]  # an empty list is {} in Lua
+
+
+@pytest.mark.parametrize("bucket,key,says", [
+    # Cluster app-prod's prefix holds another cluster's folder (prefix
+    # buffers/app-prod/ configured for cluster b: refused by vars-check
+    # too), or another account's objects in a shared bucket.
+    ("snaps", "buffers/app-prod/b/20261118T104640Z-r1.csv",
+     "is not buffers/app-prod/<YYYYMMDDTHHMMSSZ>-<reader>.csv"),
+    ("snaps", "buffers/app-prod-2/20261118T104640Z-r1.csv", "is not under buffers/app-prod/"),
+    ("snaps", "buffers/other/20261118T104640Z-r1.csv", "is not under buffers/app-prod/"),
+    ("snaps", "buffers/app-prod/20261118T104640Z-r1.csv.tmp", "<reader>.csv"),
+    ("snaps", "buffers/app-prod/2026111T104640Z-r1.csv", "<reader>.csv"),
+    ("snaps", "buffers/app-prod/20261118T104640Z-.csv", "<reader>.csv"),
+    ("snaps", "buffers/app-prod/20261118T104640Z-R1.csv", "<reader>.csv"),
+    ("snaps", "buffers/app-prod/20261118T104640Z-1r.csv", "<reader>.csv"),
+    ("snaps", "buffers/app-prod/20261118T104640Z-r--1.csv", "<reader>.csv"),
+    ("snaps", "buffers/app-prod/20261118T104640Z-r1-.csv", "<reader>.csv"),
+    ("snaps", "buffers/app-prod/20261118T104640Z-%s.csv" % ("r" * 64), "<reader>.csv"),
+    ("snaps", "buffers/app-prod/20261118T104640Z-r/../x.csv", "<reader>.csv"),
+    ("other-bucket", "buffers/app-prod/20261118T104640Z-r1.csv", "is not in bucket snaps"),
+])
+def test_plan_refuses_a_snapshot_key_that_is_not_this_clusters(stepdir, bucket, key, says):
+    s = settings(stepdir, dict(SNAP_VARS, **{"warm.relations": "public.orders"}))
+    obj = {"Bucket": bucket, "Key": key, "LastModified": "2026-11-18T10:46:40.000Z"}  # fresh
+    out = ok(snap_plan(stepdir, s, obj))
+    assert out["Strategy"] == ["relations"] and "Snapshot" not in out
+    (w,) = out["Warnings"]
+    assert w.startswith("buffer snapshot s3://%s/%s " % (bucket, key)), w
+    assert says in w and w.endswith(": not a snapshot of app-prod, not used"), w
+    # The longest reader id RDS allows is this cluster's.
+    obj = dict(obj, Bucket="snaps", Key="buffers/app-prod/20261118T104640Z-a%s.csv" % ("-1" * 31))
+    assert ok(snap_plan(stepdir, s, obj))["Strategy"] == ["mirror"]
+
+
+def test_settings_refuse_snapshot_prefixes_that_nest(stepdir):
+    two = dict(BASE_VARS, **{"warm.snapshot_s3.bucket": "snaps", "warm.snapshot_s3.prefix": "x/",
+                             "clusters.b.endpoints": "b-readers"})
+    # b's folder x/app-prod/b/ is inside app-prod's x/app-prod/.
+    # (A cluster's snapshot_s3 replaces the global one: it names its bucket.)
+    cause = failed(step(stepdir, "vars-check.lua", {}, dict(two, **{
+        "clusters.b.warm.snapshot_s3.bucket": "snaps", "clusters.b.warm.snapshot_s3.prefix": "x/app-prod/"})),
+        "Config.Invalid")
+    assert cause.startswith("vars.clusters.b.warm.snapshot_s3.prefix: snapshots of cluster b "
+                            "(s3://snaps/x/app-prod/b/) would be inside those of cluster app-prod "
+                            "(s3://snaps/x/app-prod/)"), cause
+    # The other way round: app-prod's own prefix puts it inside b's folder.
+    cause = failed(step(stepdir, "vars-check.lua", {}, dict(two, **{
+        "clusters.app-prod.warm.snapshot_s3.bucket": "snaps", "clusters.app-prod.warm.snapshot_s3.prefix": "x/b/"})),
+        "Config.Invalid")
+    assert cause.startswith("vars.clusters.app-prod.warm.snapshot_s3.prefix: snapshots of cluster app-prod"), cause
+    # Another bucket, or folders that only share a leading part, are fine.
+    for extra in ({"clusters.b.warm.snapshot_s3.prefix": "x/app-prod/", "clusters.b.warm.snapshot_s3.bucket": "o"},
+                  {"clusters.b.warm.snapshot_s3.prefix": "x/app-prod-", "clusters.b.warm.snapshot_s3.bucket": "snaps"},
+                  {}):
+        s = ok(step(stepdir, "vars-check.lua", {}, dict(two, **extra)))
+        assert s["ClusterIds"] == ["app-prod", "b"], s
+
+
+def test_plan_with_a_snapshot_mirrors_only_even_with_fallbacks_configured(stepdir):
+    # postgres-warm's Warm stops at the first strategy that fails, so
+    # relations/queries after mirror would never be a fallback for a
+    # deleted or corrupt snapshot: the plan keeps mirror alone (documented
+    # in WORKFLOWS.md, "Buffer snapshots").
+    s = settings(stepdir, dict(SNAP_VARS, **{"warm.relations": "public.orders",
+                                             "warm.queries_s3.bucket": "exports"}))
+    obj = {"Bucket": "snaps", "Key": "buffers/app-prod/20261118T104640Z-r1.csv",
+           "LastModified": "2026-11-18T10:46:40.000Z"}
+    out = ok(snap_plan(stepdir, s, obj))
+    assert out["Strategy"] == ["mirror"] and out["NeedsQueries"] is False and "Snapshot" in out
+
+
 def test_plan_without_snapshot_and_fallback_names_the_stale_snapshot(stepdir):
     s = settings(stepdir, SNAP_VARS)
-    obj = {"Bucket": "snaps", "Key": "buffers/app-prod/old.csv", "LastModified": "2026-11-16T11:06:40Z"}
+    obj = {"Bucket": "snaps", "Key": "buffers/app-prod/20261116T110640Z-r1.csv",
+           "LastModified": "2026-11-16T11:06:40Z"}
     cause = failed(snap_plan(stepdir, s, obj), "Prewarm.NoWarmSource")
     assert "no fresh buffer snapshot" in cause and "2d 00h 00m ago" in cause, cause
 

@@ -16,7 +16,9 @@
 -- NeedsSnapshot (no live source, warm.snapshot_s3 set, mirror wanted); the
 -- workflow then looks up the newest object (s3:GetLatestObject) and runs
 -- this step again with "snapshot" (that result, or the lookup's
--- {Error, Cause}) and "now" ($$.State.EnteredTime).
+-- {Error, Cause}) and "now" ($$.State.EnteredTime). The object is used
+-- only if its key is this cluster's (snapshot-buffers.yaml's pattern) and
+-- its LastModified is neither too old nor beyond the clock skew ahead.
 -- With "source_only": true (snapshot-buffers.yaml) there is no target:
 -- only the in-service reader to snapshot is picked (Source, or none).
 --
@@ -241,8 +243,39 @@ local function duration(secs)
   return string.format("%ds", secs)
 end
 
+-- An RDS instance identifier: 1 to 63 letters, digits and hyphens, a
+-- letter first, no hyphen last or twice in a row (stored lower case).
+local function rds_identifier(s)
+  return #s <= 63 and s:match("^[a-z][a-z0-9%-]*$") ~= nil and not s:find("--", 1, true) and s:sub(-1) ~= "-"
+end
+
+-- Why a snapshot's key is not one snapshot-buffers.yaml wrote for this
+-- cluster (KEYPREFIX<YYYYMMDDTHHMMSSZ>-<reader>.csv), or nil. The lookup
+-- returns the newest object under the prefix, and a prefix can hold other
+-- clusters' folders (a configured prefix that is another cluster's
+-- folder, or other accounts' objects in a shared bucket): their blocks
+-- would be loaded into the wrong database.
+local function foreign_key(key, key_prefix)
+  if key:sub(1, #key_prefix) ~= key_prefix then
+    return "is not under " .. key_prefix
+  end
+  local stamp, reader = key:sub(#key_prefix + 1):match("^(%d%d%d%d%d%d%d%dT%d%d%d%d%d%dZ)%-(.+)%.csv$")
+  if stamp == nil or not rds_identifier(reader) then
+    return string.format("is not %s<YYYYMMDDTHHMMSSZ>-<reader>.csv", key_prefix)
+  end
+  return nil
+end
+
+-- A LastModified this far ahead of our clock is not trusted (clocks of
+-- S3 and this host differ by seconds, not minutes): a bad or forged time
+-- would otherwise pass as brand new.
+local SKEW_SECONDS = 300
+
 if out.Source == nil and snap_cfg ~= nil and mirror_wanted then
-  local where = string.format("s3://%s/%s", tostring(snap_cfg.Bucket), tostring(snap_cfg.KeyPrefix or snap_cfg.Prefix or ""))
+  local cluster_id = tostring(cfg.DBClusterIdentifier or input.cluster.DBClusterIdentifier)
+  local key_prefix = type(snap_cfg.KeyPrefix) == "string" and snap_cfg.KeyPrefix
+    or tostring(snap_cfg.Prefix or "") .. cluster_id .. "/"
+  local where = string.format("s3://%s/%s", tostring(snap_cfg.Bucket), key_prefix)
   local snap = input.snapshot
   if snap == nil or type(snap) == "userdata" then
     -- First pass: the workflow looks the newest snapshot up, then asks again.
@@ -268,12 +301,24 @@ if out.Source == nil and snap_cfg ~= nil and mirror_wanted then
     local url = string.format("s3://%s/%s", tostring(snap.Bucket or snap_cfg.Bucket), snap.Key)
     local taken = epoch(snap.LastModified)
     local now = epoch(input.now) or os.time()
-    if taken == nil then
+    local foreign = foreign_key(snap.Key, key_prefix)
+    if snap.Bucket ~= nil and snap.Bucket ~= snap_cfg.Bucket then
+      foreign = "is not in bucket " .. tostring(snap_cfg.Bucket)
+    end
+    if foreign ~= nil then
+      out.Warnings[#out.Warnings + 1] = string.format(
+        "buffer snapshot %s %s: not a snapshot of %s, not used", url, foreign, cluster_id)
+    elseif taken == nil then
       out.Warnings[#out.Warnings + 1] = string.format("buffer snapshot %s has no readable LastModified (%s): not used",
         url, tostring(snap.LastModified))
     else
       local age = now - taken
-      if age > max_age then
+      if age < -SKEW_SECONDS then
+        out.Warnings[#out.Warnings + 1] = string.format(
+          "buffer snapshot %s is from the future: taken %s, %s after now (%s), more than the %s clock skew allowed: not used",
+          url, tostring(snap.LastModified), duration(-age), tostring(input.now or os.date("!%Y-%m-%dT%H:%M:%SZ", now)),
+          duration(SKEW_SECONDS))
+      elseif age > max_age then
         out.Warnings[#out.Warnings + 1] = string.format(
           "buffer snapshot %s is too old: taken %s, %s ago, %s over warm.snapshot_s3.max_age_seconds (%s): not used",
           url, tostring(snap.LastModified), duration(age), duration(age - max_age), duration(max_age))
@@ -299,6 +344,11 @@ end
 
 local wanted = warm.Strategy
 if wanted == nil or wanted == "auto" then
+  -- Mirror alone, even with queries/relations configured: postgres-warm's
+  -- Warm stops at the first strategy that fails (run_warm in pgw_warm.c),
+  -- so listing them after mirror would not make them a fallback for a
+  -- deleted or corrupt snapshot. Such a warm fails to ReportFailure with
+  -- the endpoint untouched (WORKFLOWS.md, "Buffer snapshots").
   if out.Source or out.Snapshot then
     wanted = { "mirror" }
   elseif has_queries then
