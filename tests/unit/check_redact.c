@@ -34,6 +34,8 @@ struct embedded {
 #define S1 "p/w\"d\\x+y% z~*'q"
 #define S2 "Aa1!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~ "
 #define S3 "ab\001c\012d/e\011f"
+/* S4 holds a C1 control (U+0085, UTF-8 C2 85). */
+#define S4 "ab\302\205cdef"
 static const struct spelling spellings[] = {
 	{S1, "plain", "p/w\"d\\x+y% z~*'q"},
 	{S1, "json, / kept", "p/w\\\"d\\\\x+y% z~*'q"},
@@ -84,6 +86,9 @@ static const struct spelling spellings[] = {
 	{S2, "Graphviz SVG text (dot -Tsvg)", "Aa1!&quot;#$%&amp;&#39;()*+,&#45;./:;&lt;=&gt;?@[\\]^_`{|}~ "},
 	{S3, "prewarm graph Mermaid label", "ab\\x01c<br/>d/e\\x09f"},
 	{S3, "DOT label", "ab\\\\x01c\\nd/e\\\\x09f"},
+	{S4, "prewarm graph Mermaid label", "ab\\x85cdef"},
+	{S4, "DOT label", "ab\\\\x85cdef"},
+	{S4, "Graphviz SVG text (dot -Tsvg)", "ab\\x85cdef"},
 	{S2, "encodeURIComponent", "Aa1!%22%23%24%25%26'()*%2B%2C-.%2F%3A%3B%3C%3D%3E%3F%40%5B%5C%5D%5E_%60%7B%7C%7D~%20"},
 	{S2, "encodeURIComponent lower hex", "Aa1!%22%23%24%25%26'()*%2b%2c-.%2f%3a%3b%3c%3d%3e%3f%40%5b%5c%5d%5e_%60%7b%7c%7d~%20"},
 	{S2, "encodeURI", "Aa1!%22#$%25&'()*+,-./:;%3C=%3E?@%5B%5C%5D%5E_%60%7B%7C%7D~%20"},
