@@ -322,6 +322,25 @@ START_TEST(secrets_known_by_their_shape_are_redacted)
 		/* A conninfo and a URI passed percent-encoded. */
 		{"{\"next\":\"/cb?dsn=host%3Ddb%20password%3Dp%25ct-pw%20x%3D1&u=pg%3A%2F%2Fa%3Au-pct-pw%40h\"}",
 		 "{\"next\":\"/cb?dsn=host%3Ddb%20password%3D***%20x%3D1&u=pg%3A%2F%2Fa%3A***%40h\"}"},
+		/* Names the shape rule reads ignoring case and separators. */
+		{"{\"PGPASSWORD\":\"pg-env-pw\",\"dbpassword\":\"db-lc-pw\",\"pwd\":\"sh0rt-pw\","
+		 "\"passphrase\":\"pass-phr\",\"private_key\":\"pk-under\",\"privateKey\":\"pk-camel\","
+		 "\"password \":\"trail-sp\",\"CLIENT-SECRET\":\"cl-dash\",\"client.secret\":\"cl-dot\"}",
+		 "{\"PGPASSWORD\":\"***\",\"dbpassword\":\"***\",\"pwd\":\"***\","
+		 "\"passphrase\":\"***\",\"private_key\":\"***\",\"privateKey\":\"***\","
+		 "\"password \":\"***\",\"CLIENT-SECRET\":\"***\",\"client.secret\":\"***\"}"},
+		/* A name/value pair (ECS environment, SSM parameters, tags) whose
+		 * name says secret; an array of strings under a secret name. */
+		{"{\"environment\":[{\"name\":\"PGPASSWORD\",\"value\":\"ecs-env-pw\"},"
+		 "{\"name\":\"PGHOST\",\"value\":\"dbhost\"}],"
+		 "\"Parameter\":{\"Name\":\"/prod/app/db_password\",\"Value\":\"ssm-v4lue\"},"
+		 "\"Tags\":[{\"Key\":\"api_token\",\"Value\":\"t4g-tok\"}],"
+		 "\"password\":[\"arr-one\",\"arr-two\"]}",
+		 "{\"environment\":[{\"name\":\"PGPASSWORD\",\"value\":\"***\"},"
+		 "{\"name\":\"PGHOST\",\"value\":\"dbhost\"}],"
+		 "\"Parameter\":{\"Name\":\"/prod/app/db_password\",\"Value\":\"***\"},"
+		 "\"Tags\":[{\"Key\":\"api_token\",\"Value\":\"***\"}],"
+		 "\"password\":[\"***\",\"***\"]}"},
 		/* Left alone: no secret shape, short counts, booleans. */
 		{"{\"tokens_used\":12,\"password_set\":true,\"host\":\"db\",\"Token\":42}",
 		 "{\"tokens_used\":12,\"password_set\":true,\"host\":\"db\",\"Token\":42}"},
@@ -362,9 +381,17 @@ START_TEST(member_names_that_say_secret)
 {
 	static const char *const yes[] = {"password", "PASSWORD", "db_password", "slack-token",
 					  "secret", "dbPassword", "SessionToken", "clientSecret",
-					  "passwd", "api_key", "Authorization", "SecretAccessKey"};
+					  "passwd", "api_key", "Authorization", "SecretAccessKey",
+					  "PGPASSWORD", "dbpassword", "pwd", "PWD", "db_pwd", "userPwd",
+					  "passphrase", "KeyPassphrase", "private_key", "privateKey",
+					  "PRIVATE-KEY", "password ", " Password\t", "client_secret",
+					  "CLIENT_SECRET", "client-secret", "client.secret",
+					  "Client Secret", "clientsecret", "openai_api_key",
+					  "proxy-authorization", "/prod/app/db_password"};
 	static const char *const no[] = {"passwords_rotated", "token_count", "Tokens", "SecretString",
-					 "PasswordLastUsed", "host", "xToken2", "Password1"};
+					 "PasswordLastUsed", "host", "xToken2", "Password1",
+					 "pwd_changed", "cwd", "pwdx", "private_key_id", "secret_arn",
+					 "", "_ -."};
 	for (size_t i = 0; i < sizeof(yes) / sizeof(*yes); i++)
 		ck_assert_msg(pw_secret_scan_name_is_secret(yes[i]), "%s", yes[i]);
 	for (size_t i = 0; i < sizeof(no) / sizeof(*no); i++)
