@@ -200,9 +200,13 @@ static char *label_escaped(const char *s, enum label_style st)
 		const char *e = label_char(st, *p, p > (const unsigned char *)s && p[-1] == ' ');
 		if (e != NULL) {
 			w += sprintf(w, "%s", e);
-		} else if ((*p < 0x20 && *p != '\n') || *p == 0x7f) {
-			/* put_label shows a control character as \xNN (its \
-			 * escaped again in DOT; Graphviz's SVG shows one). */
+		} else if ((*p < 0x20 && *p != '\n') || *p == 0x7f ||
+			   (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)) {
+			/* put_label shows a control character (C0, DEL, and C1
+			 * as its UTF-8 second byte) as \xNN (its \ escaped again
+			 * in DOT; Graphviz's SVG shows one). */
+			if (*p == 0xc2)
+				p++;
 			w += sprintf(w, "%s%02x", st == LABEL_DOT ? "\\\\x" : "\\x", *p);
 		} else {
 			*w++ = (char)*p;

@@ -17,31 +17,64 @@
  * not a credential document). */
 #define MAX_NESTED_JSON (1u << 20)
 
-static int ends_with_word(const char *name, size_t n, const char *word)
+/* The name's last word, lower-case, in buf: the letters and digits after
+ * its last separator (any other character) or camelCase boundary
+ * ("userPwd", "DBPwd": "pwd"). */
+static const char *last_word(const char *name, char *buf, size_t len)
 {
-	size_t w = strlen(word);
-	return n > w && strcmp(name + n - w, word) == 0 &&
-	       (islower((unsigned char)name[n - w - 1]) || isdigit((unsigned char)name[n - w - 1]));
+	size_t n = strlen(name);
+	while (n > 0 && !isalnum((unsigned char)name[n - 1]))
+		n--;
+	size_t b = n;
+	while (b > 0 && isalnum((unsigned char)name[b - 1])) {
+		unsigned char c = (unsigned char)name[b - 1], prev = b > 1 ? (unsigned char)name[b - 2] : 0;
+		int next_lower = b < n && islower((unsigned char)name[b]);
+		b--;
+		if (isupper(c) && (islower(prev) || isdigit(prev) || (isupper(prev) && next_lower)))
+			break;
+	}
+	snprintf(buf, len, "%.*s", (int)(n - b), name + b);
+	for (char *p = buf; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	return buf;
+}
+
+/* Nonzero when name, read lower-case with everything but letters and
+ * digits dropped ("PG_PASSWORD ", "client.secret"), ends with a word
+ * that names a secret. Only the end: "password_set", "PasswordLastUsed"
+ * and "secret_arn" describe one. */
+static int ends_with_secret_word(const char *name)
+{
+	static const char *const words[] = {"password", "passwd", "passphrase", "secret",
+					    "token", "privatekey", "apikey", "authorization",
+					    "secretaccesskey"};
+	char norm[128];
+	size_t w = 0;
+	for (const char *p = name; *p; p++) {
+		if (!isalnum((unsigned char)*p))
+			continue;
+		if (w + 1 >= sizeof(norm))
+			memmove(norm, norm + 1, --w); /* keep the end */
+		norm[w++] = (char)tolower((unsigned char)*p);
+	}
+	norm[w] = '\0';
+	for (size_t i = 0; i < sizeof(words) / sizeof(*words); i++) {
+		size_t k = strlen(words[i]);
+		if (w >= k && strcmp(norm + w - k, words[i]) == 0)
+			return 1;
+	}
+	return 0;
 }
 
 int pw_secret_scan_name_is_secret(const char *name)
 {
-	static const char *const exact[] = {"passwd", "api_key", "apikey", "api-key", "x-api-key",
-					    "authorization", "secret_access_key",
-					    "aws_secret_access_key", "secretaccesskey"};
-	static const char *const camel[] = {"Password", "Secret", "Token", "Passwd"};
+	char word[16];
 	if (name == NULL)
 		return 0;
-	if (pw_config_var_name_is_secret(name))
+	if (pw_config_var_name_is_secret(name) || ends_with_secret_word(name))
 		return 1;
-	for (size_t i = 0; i < sizeof(exact) / sizeof(*exact); i++)
-		if (strcasecmp(name, exact[i]) == 0)
-			return 1;
-	size_t n = strlen(name);
-	for (size_t i = 0; i < sizeof(camel) / sizeof(*camel); i++)
-		if (ends_with_word(name, n, camel[i]))
-			return 1;
-	return 0;
+	/* "pwd" only as a whole word: "cwd", "pwdx" are not passwords. */
+	return strcmp(last_word(name, word, sizeof(word)), "pwd") == 0;
 }
 
 /* Registers s[0..len) (copied). */
@@ -211,7 +244,7 @@ static void scan_quoted_objects(const char *text)
 {
 	if (strcasestr(text, "pass") == NULL && strcasestr(text, "secret") == NULL &&
 	    strcasestr(text, "token") == NULL && strcasestr(text, "key") == NULL &&
-	    strcasestr(text, "authorization") == NULL)
+	    strcasestr(text, "authorization") == NULL && strcasestr(text, "pwd") == NULL)
 		return;
 	for (const char *p = strchr(text, '{'); p != NULL; p = strchr(p + 1, '{')) {
 		json_tokener *tok = json_tokener_new();
@@ -244,6 +277,13 @@ void pw_secret_scan_message(const char *text)
 static void add_value(json_object *v)
 {
 	switch (json_object_get_type(v)) {
+	case json_type_array: /* {"password": ["a", "b"]}: each string or number */
+		for (size_t i = 0; i < json_object_array_length(v); i++) {
+			json_object *e = json_object_array_get_idx(v, i);
+			if (!json_object_is_type(e, json_type_array))
+				add_value(e);
+		}
+		break;
 	case json_type_string:
 		pw_secret_add(json_object_get_string(v));
 		break;
@@ -268,12 +308,31 @@ static void scan_nested_json(const char *s, size_t len, int depth)
 		return;
 	if (strcasestr(p, "pass") == NULL && strcasestr(p, "secret") == NULL &&
 	    strcasestr(p, "token") == NULL && strcasestr(p, "key") == NULL &&
-	    strcasestr(p, "authorization") == NULL)
+	    strcasestr(p, "authorization") == NULL && strcasestr(p, "pwd") == NULL)
 		return;
 	json_object *doc = json_tokener_parse(p);
 	if (doc != NULL)
 		scan(doc, depth + 1);
 	json_object_put(doc);
+}
+
+/* A name/value pair whose name says secret (an ECS container's
+ * environment {"name": "PGPASSWORD", "value": ...}, an SSM parameter
+ * {"Name": "/app/db_password", "Value": ...}, a tag): its value. */
+static void add_pair_value(json_object *o)
+{
+	static const char *const names[] = {"name", "Name", "key", "Key", "ParameterKey"};
+	static const char *const values[] = {"value", "Value", "ParameterValue"};
+	for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++) {
+		json_object *n = NULL, *v = NULL;
+		if (!json_object_object_get_ex(o, names[i], &n) ||
+		    !json_object_is_type(n, json_type_string) ||
+		    !pw_secret_scan_name_is_secret(json_object_get_string(n)))
+			continue;
+		for (size_t k = 0; k < sizeof(values) / sizeof(*values); k++)
+			if (json_object_object_get_ex(o, values[k], &v))
+				add_value(v);
+	}
 }
 
 static void scan(json_object *v, int depth)
@@ -295,6 +354,7 @@ static void scan(json_object *v, int depth)
 			scan(json_object_array_get_idx(v, i), depth + 1);
 		break;
 	case json_type_object: {
+		add_pair_value(v);
 		json_object_object_foreach(v, k, m) {
 			if (pw_secret_scan_name_is_secret(k))
 				add_value(m);

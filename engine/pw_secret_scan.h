@@ -7,9 +7,11 @@
  *
  * A secret's shape:
  *  - the value of a member whose name says it holds one
- *    (pw_secret_scan_name_is_secret), a string or a number (an object or
- *    array under such a name is a structure, scanned like any other: a
- *    state named TargetToken, a GetSecretValue result under "secret");
+ *    (pw_secret_scan_name_is_secret), a string, a number or an array of
+ *    those (an object under such a name is a structure, scanned like any
+ *    other: a state named TargetToken, a GetSecretValue result under
+ *    "secret"); the value/Value beside a name/Name/key/Key that says so
+ *    ({"name": "PGPASSWORD", "value": ...}, an ECS environment entry);
  *  - a password in a libpq conninfo (`password=s3cret`, `password = 'a b'`),
  *    in a URI's userinfo (`postgresql://user:s3cret@host/db`, any scheme)
  *    or query (`?password=s3cret`): raw and percent-decoded;
@@ -25,11 +27,12 @@
 /* Deeper than json-c parses (32), with room for JSON inside strings. */
 #define PW_SCAN_MAX_DEPTH 128
 
-/* Nonzero for a member name that says its value is a secret: the config's
- * var rule (pw_config_var_name_is_secret: password, secret, token, alone
- * or after _ . -), the same words as a camelCase suffix (dbPassword,
- * SessionToken), and passwd, api_key/apikey/x-api-key, authorization,
- * secret_access_key/SecretAccessKey. */
+/* Nonzero for a member name that says its value is a secret: read
+ * ignoring case and all but letters and digits, it ends with password,
+ * passwd, passphrase, secret, token, privatekey, apikey, authorization or
+ * secretaccesskey (PGPASSWORD, "password ", client.secret, privateKey),
+ * or its last word is pwd (db_pwd, userPwd); also the config's var rule
+ * (pw_config_var_name_is_secret). Only the end: password_set is not. */
 int pw_secret_scan_name_is_secret(const char *name);
 
 /* Registers the conninfo and URI passwords in text. */

@@ -1,6 +1,8 @@
 """No secret in any output when no plugin registered it: secrets known by
 their shape (engine/pw_secret_scan.c). A password in a conninfo or a URI,
-a secret-named member (also inside a string that is JSON), written into
+a secret-named member (also inside a string that is JSON; PGPASSWORD with
+no separator; an array of strings; the value of an ECS or SSM name/value
+pair whose name says secret), written into
 the workflow's input, a Pass state's Result or a Lua step's output (and
 print), and a secret-named workflow variable assigned from an input field
 whose name says nothing: none may reach stdout, stderr, the journal,
@@ -24,10 +26,15 @@ IN_MEMBER = "Obj\"pw-1\\x"              # {"creds": {"password": ...}}
 IN_JSON_TEXT = "J\"son-pw/2"            # {"password": ...} inside a JSON string
 IN_CAMEL = "Camel\"Tok3n"               # {"SessionToken": ...}
 ASSIGNED = "As\"sign-pw9"               # $.plain -> Assign db_password
+IN_ENV_NAME = "Pg\"env-pw3"             # {"PGPASSWORD": ...}: no separator
+IN_PAIR = "Ecs\"pair-pw4"               # {"name": "PGPASSWORD", "value": ...}
+IN_SSM = "Ssm\"param-pw5"               # {"Name": "/prod/db_password", "Value": ...}
+IN_ARRAY = "Arr\"ay-pw6"                # {"password": [...]}
 PASS_RESULT = "Pa\"ss-Result"           # a Pass state's literal Result conninfo
 LUA_CONNINFO = "Lua\"cinfo8"            # returned and print()ed by a Lua step
 LUA_URI = "Lu'a-ur\"i5"                 # in a URI the Lua step returns
-INPUT_SECRETS = (IN_CONNINFO, IN_URI, IN_QUERY, IN_MEMBER, IN_JSON_TEXT, IN_CAMEL, ASSIGNED)
+INPUT_SECRETS = (IN_CONNINFO, IN_URI, IN_QUERY, IN_MEMBER, IN_JSON_TEXT, IN_CAMEL, ASSIGNED,
+                 IN_ENV_NAME, IN_PAIR, IN_SSM, IN_ARRAY)
 STEP_SECRETS = (PASS_RESULT, LUA_CONNINFO, LUA_URI)
 
 
@@ -47,6 +54,10 @@ INPUT = {
     "doc": json.dumps({"db": {"password": IN_JSON_TEXT}}),
     "aws": {"SessionToken": IN_CAMEL},
     "plain": ASSIGNED,
+    "env": {"PGPASSWORD": IN_ENV_NAME, "PGHOST": "db"},
+    "environment": [{"name": "PGUSER", "value": "app"}, {"name": "PGPASSWORD", "value": IN_PAIR}],
+    "Parameter": {"Name": "/prod/shop/db_password", "Value": IN_SSM, "Version": 3},
+    "old": {"password": ["x", IN_ARRAY]},
 }
 
 # The step makes its secrets (they are in no journaled input).

@@ -5,6 +5,7 @@
 #include "lang_test.h"
 #include "pw_doc.h"
 #include "pw_graph.h"
+#include "pw_redact.h"
 
 /* Draws the fixture (or inline JSON) and returns the text (caller frees). */
 static char *draw(const char *fixture, const char *json,
@@ -130,6 +131,27 @@ START_TEST(test_bad_input_does_not_crash)
 }
 END_TEST
 
+/* A secret in a state name with a C1 control (U+0085): put_label shows it
+ * as \\x85, and the redactor knows that spelling, in both formats. */
+START_TEST(test_c1_control_in_a_secret_is_redacted)
+{
+	const char *wf = "{\"StartAt\":\"ab\\u0085cdef\",\"States\":{"
+			 "\"ab\\u0085cdef\":{\"Type\":\"Pass\",\"End\":true}}}";
+	pw_secret_clear();
+	pw_secret_add("ab\xc2\x85" "cdef");
+	for (int fmt = PW_GRAPH_DOT; fmt <= PW_GRAPH_MERMAID; fmt++) {
+		char *t = draw(NULL, wf, (enum pw_graph_format)fmt);
+		assert_has(t, fmt == PW_GRAPH_DOT ? "ab\\\\x85cdef" : "ab\\x85cdef");
+		char *r = pw_redact(t);
+		ck_assert_msg(strstr(r, "cdef") == NULL, "secret left in:\n%s", r);
+		assert_has(r, "***");
+		free(r);
+		free(t);
+	}
+	pw_secret_clear();
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("graph");
@@ -138,6 +160,7 @@ static Suite *suite(void)
 	tcase_add_test(t, test_mermaid);
 	tcase_add_test(t, test_escaping);
 	tcase_add_test(t, test_bad_input_does_not_crash);
+	tcase_add_test(t, test_c1_control_in_a_secret_is_redacted);
 	suite_add_tcase(s, t);
 	return s;
 }

@@ -35,6 +35,8 @@ struct embedded {
 #define S1 "p/w\"d\\x+y% z~*'q"
 #define S2 "Aa1!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~ "
 #define S3 "ab\001c\012d/e\011f"
+/* S4 holds a C1 control (U+0085, UTF-8 C2 85). */
+#define S4 "ab\302\205cdef"
 static const struct spelling spellings[] = {
 	{S1, "plain", "p/w\"d\\x+y% z~*'q"},
 	{S1, "json, / kept", "p/w\\\"d\\\\x+y% z~*'q"},
@@ -85,6 +87,9 @@ static const struct spelling spellings[] = {
 	{S2, "Graphviz SVG text (dot -Tsvg)", "Aa1!&quot;#$%&amp;&#39;()*+,&#45;./:;&lt;=&gt;?@[\\]^_`{|}~ "},
 	{S3, "prewarm graph Mermaid label", "ab\\x01c<br/>d/e\\x09f"},
 	{S3, "DOT label", "ab\\\\x01c\\nd/e\\\\x09f"},
+	{S4, "prewarm graph Mermaid label", "ab\\x85cdef"},
+	{S4, "DOT label", "ab\\\\x85cdef"},
+	{S4, "Graphviz SVG text (dot -Tsvg)", "ab\\x85cdef"},
 	{S2, "encodeURIComponent", "Aa1!%22%23%24%25%26'()*%2B%2C-.%2F%3A%3B%3C%3D%3E%3F%40%5B%5C%5D%5E_%60%7B%7C%7D~%20"},
 	{S2, "encodeURIComponent lower hex", "Aa1!%22%23%24%25%26'()*%2b%2c-.%2f%3a%3b%3c%3d%3e%3f%40%5b%5c%5d%5e_%60%7b%7c%7d~%20"},
 	{S2, "encodeURI", "Aa1!%22#$%25&'()*+,-./:;%3C=%3E?@%5B%5C%5D%5E_%60%7B%7C%7D~%20"},
@@ -327,6 +332,25 @@ START_TEST(secrets_known_by_their_shape_are_redacted)
 		 "{\"s\":\"a\\u0000password=***\",\"t\":\"x ***\"}"},
 		{"{\"note\":\"see http://wiki/Page:state@2\",\"state\":\"P\"}",
 		 "{\"note\":\"see http://wiki/Page:state@2\",\"state\":\"P\"}"},
+		/* Names the shape rule reads ignoring case and separators. */
+		{"{\"PGPASSWORD\":\"pg-env-pw\",\"dbpassword\":\"db-lc-pw\",\"pwd\":\"sh0rt-pw\","
+		 "\"passphrase\":\"pass-phr\",\"private_key\":\"pk-under\",\"privateKey\":\"pk-camel\","
+		 "\"password \":\"trail-sp\",\"CLIENT-SECRET\":\"cl-dash\",\"client.secret\":\"cl-dot\"}",
+		 "{\"PGPASSWORD\":\"***\",\"dbpassword\":\"***\",\"pwd\":\"***\","
+		 "\"passphrase\":\"***\",\"private_key\":\"***\",\"privateKey\":\"***\","
+		 "\"password \":\"***\",\"CLIENT-SECRET\":\"***\",\"client.secret\":\"***\"}"},
+		/* A name/value pair (ECS environment, SSM parameters, tags) whose
+		 * name says secret; an array of strings under a secret name. */
+		{"{\"environment\":[{\"name\":\"PGPASSWORD\",\"value\":\"ecs-env-pw\"},"
+		 "{\"name\":\"PGHOST\",\"value\":\"dbhost\"}],"
+		 "\"Parameter\":{\"Name\":\"/prod/app/db_password\",\"Value\":\"ssm-v4lue\"},"
+		 "\"Tags\":[{\"Key\":\"api_token\",\"Value\":\"t4g-tok\"}],"
+		 "\"password\":[\"arr-one\",\"arr-two\"]}",
+		 "{\"environment\":[{\"name\":\"PGPASSWORD\",\"value\":\"***\"},"
+		 "{\"name\":\"PGHOST\",\"value\":\"dbhost\"}],"
+		 "\"Parameter\":{\"Name\":\"/prod/app/db_password\",\"Value\":\"***\"},"
+		 "\"Tags\":[{\"Key\":\"api_token\",\"Value\":\"***\"}],"
+		 "\"password\":[\"***\",\"***\"]}"},
 		/* Left alone: no secret shape, short counts, booleans. */
 		{"{\"tokens_used\":12,\"password_set\":true,\"host\":\"db\",\"Token\":42}",
 		 "{\"tokens_used\":12,\"password_set\":true,\"host\":\"db\",\"Token\":42}"},
@@ -367,9 +391,17 @@ START_TEST(member_names_that_say_secret)
 {
 	static const char *const yes[] = {"password", "PASSWORD", "db_password", "slack-token",
 					  "secret", "dbPassword", "SessionToken", "clientSecret",
-					  "passwd", "api_key", "Authorization", "SecretAccessKey"};
+					  "passwd", "api_key", "Authorization", "SecretAccessKey",
+					  "PGPASSWORD", "dbpassword", "pwd", "PWD", "db_pwd", "userPwd",
+					  "passphrase", "KeyPassphrase", "private_key", "privateKey",
+					  "PRIVATE-KEY", "password ", " Password\t", "client_secret",
+					  "CLIENT_SECRET", "client-secret", "client.secret",
+					  "Client Secret", "clientsecret", "openai_api_key",
+					  "proxy-authorization", "/prod/app/db_password"};
 	static const char *const no[] = {"passwords_rotated", "token_count", "Tokens", "SecretString",
-					 "PasswordLastUsed", "host", "xToken2", "Password1"};
+					 "PasswordLastUsed", "host", "xToken2", "Password1",
+					 "pwd_changed", "cwd", "pwdx", "private_key_id", "secret_arn",
+					 "", "_ -."};
 	for (size_t i = 0; i < sizeof(yes) / sizeof(*yes); i++)
 		ck_assert_msg(pw_secret_scan_name_is_secret(yes[i]), "%s", yes[i]);
 	for (size_t i = 0; i < sizeof(no) / sizeof(*no); i++)
