@@ -23,7 +23,8 @@ import time
 import pytest
 
 from fixtures import moto_server as ms
-from fixtures.aurora_sim import CLUSTER, ENDPOINT, READER, WORKFLOWS, WRITER, seed_hot_table
+from fixtures.aurora_sim import (CLUSTER, ENDPOINT, READER, WORKFLOWS, WRITER, quick_vars, seed_hot_table,
+                                 write_config)
 from fixtures.fault_proxy import FaultProxy
 from fixtures.http_stub import Reply, http_stub  # noqa: F401
 from fixtures.moto_server import endpoint_of, plugin_call, wait_endpoint_available
@@ -106,23 +107,9 @@ def wait_available(rds):
 def config(tmp_path, pg, aws, **extra):
     hosts = {READER: pg.primary, NEW: pg.standbys[0], WRITER: pg.standbys[1],
              OPERATOR: pg.standbys[0]}
-    v = {
-        "clusters.%s.endpoints" % CLUSTER: ENDPOINT,
-        "clusters.%s.database.auth" % CLUSTER: "secret",
-        "clusters.%s.database.secret_id" % CLUSTER: aws["secret_arn"],
-        "clusters.%s.database.sslmode" % CLUSTER: "disable",
-        "available_wait.initial_seconds": 1,
-        "lag.window_seconds": 120, "lag.period_seconds": 60, "lag.min_datapoints": 2,
-        "lag.initial_seconds": 1, "lag.max_delay_seconds": 2, "lag.max_wait_seconds": 6,
-        "warm.budget_seconds": 60, "warm.parallel": 2,
-        "reconcile.grace_minutes": 0,
-    }
-    for name, inst in hosts.items():
-        v["clusters.%s.database.hosts.%s" % (CLUSTER, name)] = "127.0.0.1:%d" % inst.port
+    v = quick_vars(aws["secret_arn"], hosts, **{"reconcile.grace_minutes": 0})
     v.update(extra)
-    path = tmp_path / "prewarm.json"
-    path.write_text(json.dumps({"vars": v}))
-    return str(path)
+    return write_config(tmp_path / "prewarm.json", v)
 
 
 def run(tmp_path, workflow, event, cfg):

@@ -22,7 +22,8 @@ import time
 import pytest
 
 from fixtures.moto_server import SECRET_KEY, SESSION_TOKEN, moto_server  # noqa: F401
-from fixtures.aurora_sim import CLUSTER, ENDPOINT, READER, WORKFLOWS, WRITER, hot_buffers, seed_hot_table
+from fixtures.aurora_sim import (CLUSTER, ENDPOINT, READER, WORKFLOWS, WRITER, hot_buffers, quick_vars,
+                                 seed_hot_table, write_config)
 from fixtures.pg_cluster import PgCluster
 
 PREWARM = os.environ.get("PREWARM", os.path.join(os.getcwd(), "prewarm"))
@@ -60,23 +61,9 @@ def config(tmp_path, pg, aws, **extra):
     # The writer is the primary; the reader in service (and later LATER)
     # standby 1, whose cache is the snapshot's; NEW standby 0.
     hosts = {WRITER: pg.primary, READER: pg.standbys[1], NEW: pg.standbys[0], LATER: pg.standbys[1]}
-    v = {
-        "clusters.%s.endpoints" % CLUSTER: ENDPOINT,
-        "clusters.%s.database.auth" % CLUSTER: "secret",
-        "clusters.%s.database.secret_id" % CLUSTER: aws["secret_arn"],
-        "clusters.%s.database.sslmode" % CLUSTER: "disable",
-        "available_wait.initial_seconds": 1,
-        "lag.window_seconds": 120, "lag.period_seconds": 60, "lag.min_datapoints": 2,
-        "lag.initial_seconds": 1, "lag.max_delay_seconds": 2, "lag.max_wait_seconds": 6,
-        "warm.budget_seconds": 60, "warm.parallel": 2,
-        "warm.snapshot_s3.bucket": BUCKET, "warm.snapshot_s3.prefix": "buffers/",
-    }
-    for name, inst in hosts.items():
-        v["clusters.%s.database.hosts.%s" % (CLUSTER, name)] = "127.0.0.1:%d" % inst.port
+    v = quick_vars(aws["secret_arn"], hosts, **{"warm.snapshot_s3.bucket": BUCKET, "warm.snapshot_s3.prefix": "buffers/"})
     v.update(extra)
-    path = tmp_path / "prewarm.json"
-    path.write_text(json.dumps({"vars": v}))
-    return str(path)
+    return write_config(tmp_path / "prewarm.json", v)
 
 
 def run(tmp_path, workflow, event, cfg, *args):

@@ -21,7 +21,7 @@ import time
 
 import pytest
 
-from fixtures.aurora_sim import hot_buffers, seed_hot_table
+from fixtures.aurora_sim import hot_buffers, quick_vars, seed_hot_table
 from fixtures.moto_server import SECRET_KEY, SESSION_TOKEN, moto_server  # noqa: F401
 from fixtures.pg_cluster import PgCluster
 from fixtures.watch import Watcher, wait_queue_empty
@@ -66,18 +66,7 @@ def test_two_replicas_at_once_are_both_warmed_and_in_the_endpoint(tmp_path, pg, 
              "Unit": "Milliseconds"} for i, v in enumerate([4.0, 6.5])])
     url = sqs.create_queue(QueueName="rds-events")["QueueUrl"]
     hosts = {READER: pg.primary, NEW[0]: pg.standbys[0], NEW[1]: pg.standbys[1]}
-    v = {
-        "clusters.%s.endpoints" % CLUSTER: ENDPOINT,
-        "clusters.%s.database.auth" % CLUSTER: "secret",
-        "clusters.%s.database.secret_id" % CLUSTER: arn,
-        "clusters.%s.database.sslmode" % CLUSTER: "disable",
-        "available_wait.initial_seconds": 1,
-        "lag.window_seconds": 120, "lag.period_seconds": 60, "lag.min_datapoints": 2,
-        "lag.initial_seconds": 1, "lag.max_delay_seconds": 2, "lag.max_wait_seconds": 6,
-        "warm.budget_seconds": 60, "warm.parallel": 2,
-    }
-    for name, inst in hosts.items():
-        v["clusters.%s.database.hosts.%s" % (CLUSTER, name)] = "127.0.0.1:%d" % inst.port
+    v = quick_vars(arn, hosts)
     # Replaying the table's writes put it in the standbys' caches already:
     # empty them as a new replica's, and measure that cold figure.
     pages = pg.primary.scalar("SELECT pg_relation_size('hot') / current_setting('block_size')::int")
