@@ -498,8 +498,9 @@ void pw_secret_clear(void)
 	pthread_rwlock_unlock(&registry_lock);
 }
 
-/* Replaces every occurrence of one spelling in *s (malloc'd) by "***". */
-static int redact_one(char **s, const char *secret)
+/* Replaces every occurrence of one spelling in *s (malloc'd) by "***";
+ * *replaced set to 1 when there was one. */
+static int redact_one(char **s, const char *secret, int *replaced)
 {
 	size_t slen = strlen(secret);
 	size_t count = 0;
@@ -507,6 +508,7 @@ static int redact_one(char **s, const char *secret)
 		count++;
 	if (count == 0)
 		return 0;
+	*replaced = 1;
 	size_t len = strlen(*s);
 	char *out = malloc(len - count * slen + count * 3 + 1);
 	if (out == NULL)
@@ -526,6 +528,29 @@ static int redact_one(char **s, const char *secret)
 	return 0;
 }
 
+/* 1 when spelling i must be tried on out. found: the index's answer for
+ * the text as given. A spelling it lacks can only appear by a replacement
+ * before it, next to a "***": only one holding "***" can, and only after
+ * a replacement; the index is then asked again (into now) for the text as
+ * it is, at most once per replacement, so a text without "***" or without
+ * secrets never tries the "***" spellings one strstr each. */
+static int worth_trying(size_t i, const char *out, const unsigned char *found,
+			unsigned char *now, int *rescan)
+{
+	if (found == NULL || found[i])
+		return 1;
+	if (!stars[i])
+		return 0;
+	if (now == NULL) /* out of memory: strstr after any replacement */
+		return *rescan;
+	if (*rescan) {
+		memset(now, 0, registry.n + 1);
+		pw_redact_index_find(index_, out, now);
+		*rescan = 0;
+	}
+	return now[i];
+}
+
 char *pw_redact(const char *s)
 {
 	if (s == NULL)
@@ -542,21 +567,23 @@ char *pw_redact(const char *s)
 		pthread_rwlock_unlock(&registry_lock);
 		pthread_rwlock_rdlock(&registry_lock);
 	}
-	unsigned char *found = NULL;
-	if (index_ != NULL && (found = calloc(registry.n + 1, 1)) != NULL)
+	unsigned char *found = NULL, *now = NULL;
+	if (index_ != NULL && (found = calloc(registry.n + 1, 1)) != NULL) {
 		pw_redact_index_find(index_, out, found);
+		now = calloc(registry.n + 1, 1); /* none: out is still s */
+	}
+	int rescan = 0; /* a replacement since the index last read out */
 	for (size_t i = 0; i < registry.n; i++) {
-		/* A spelling the text lacks can only appear by a replacement
-		 * before it, next to a "***": one holding "***" is tried. */
-		if (found != NULL && !found[i] && !stars[i])
+		if (!worth_trying(i, out, found, now, &rescan))
 			continue;
-		if (redact_one(&out, registry.v[i]) != 0) {
+		if (redact_one(&out, registry.v[i], &rescan) != 0) {
 			free(out);
 			out = NULL;
 			break;
 		}
 	}
 	free(found);
+	free(now);
 	pthread_rwlock_unlock(&registry_lock);
 	return out;
 }

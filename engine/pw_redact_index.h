@@ -1,7 +1,9 @@
 /*
- * pw_redact_index - which of many strings occur in a text, in time
- * linear in the text for each distinct string length (a Rabin-Karp hash
- * per length), not in the number of strings: the redactor asks it first,
+ * pw_redact_index - which of many strings occur in a text, in one pass
+ * over the text whatever their lengths (strings bucketed by their first
+ * 8 bytes, or 4 when shorter; each position probes one bucket of each
+ * and memcmps its few candidates), not one pass per string nor per
+ * length: the redactor asks it first,
  * so a registry of thousands of spellings (secrets found in data, one
  * per Map item) costs little on each output.
  * Owner: engine-runtime.

@@ -4,11 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pw_config.h"
 #include "pw_dataflow.h"
 #include "pw_journal.h"
 #include "pw_out.h"
 #include "pw_redact.h"
+#include "pw_secret_scan.h"
 #include "pw_vars.h"
 
 /* What every scope of one execution shares: the bytes all of them hold
@@ -243,7 +243,7 @@ int pw_vars_commit(pw_vars *v, json_object *pending, json_object **lost, pw_erro
 		json_object *c = NULL;
 		if (val2 != NULL)
 			json_object_deep_copy(val2, &c, NULL);
-		if (pw_config_var_name_is_secret(name2))
+		if (pw_secret_scan_name_is_secret(name2))
 			register_secrets(c);
 		json_object_object_add(v->sizes, name2, json_object_new_int64((int64_t)json_size(c)));
 		json_object_object_add(v->vals, name2, c);

@@ -57,8 +57,9 @@ int pw_vars_eval(const pw_vars *v, json_object *assign, json_object *input,
  * Assigns every member of pending (borrowed) in v at once. A name that
  * belongs to an outer scope is refused (States.Runtime), as is a total
  * over PW_VARS_MAX_TOTAL (States.DataLimitExceeded); then nothing is
- * assigned. A name that says it holds a secret (pw_config_var_name_is_secret:
- * *_password, *_token...) gets its string values registered as secrets.
+ * assigned. A name that says it holds a secret (pw_secret_scan_name_is_secret,
+ * the rule of the shape scan's member names: *_password, PGPASSWORD,
+ * db_pwd, privateKey...) gets its string values registered as secrets.
  * *lost (may be NULL) gets a NEW array of the names whose value would be
  * redacted from an output (they held a registered secret), or NULL.
  */

@@ -472,6 +472,28 @@ START_TEST(secret_variable_booleans_are_not_secrets)
 }
 END_TEST
 
+/* Workflow variables follow the member-name rule of the shape scan
+ * (pw_secret_scan_name_is_secret): PGPASSWORD and db_pwd are secrets
+ * however their value was made (here by an expression the input pre-scan
+ * cannot read); PasswordLastUsed describes one and is kept. */
+START_TEST(secret_variable_names_follow_the_member_name_rule)
+{
+	struct pw_exec_result r = run_wf(
+		"{\"StartAt\":\"A\",\"States\":{\"A\":{\"Type\":\"Pass\",\"Assign\":{"
+		"\"PGPASSWORD.$\":\"States.Format('{}-{}', 'hunter3', 'pg')\","
+		"\"db_pwd.$\":\"States.Format('{}-{}', 'hunter4', 'db')\","
+		"\"PasswordLastUsed.$\":\"States.Format('{}-{}', '2026', 'when')\"},\"Next\":\"B\"},"
+		"\"B\":{\"Type\":\"Pass\",\"Parameters\":{\"p.$\":\"$PGPASSWORD\",\"d.$\":\"$db_pwd\","
+		"\"w.$\":\"$PasswordLastUsed\"},\"End\":true}}}",
+		"{}", PW_EXEC_SUCCEEDED);
+	int changed = 0;
+	char *text = pw_out_json_text(r.output, &changed);
+	ck_assert_str_eq(text, "{\"p\":\"***\",\"d\":\"***\",\"w\":\"2026-when\"}");
+	free(text);
+	pw_exec_result_clear(&r);
+}
+END_TEST
+
 /* Names follow UAX #31: ID_Start then ID_Continue, at most 80. */
 START_TEST(variable_names)
 {
@@ -594,6 +616,7 @@ int main(void)
 	tcase_add_test(tc, resume_restores_variables);
 	tcase_add_test(tc, secret_variable_is_redacted_and_fetched_again_on_resume);
 	tcase_add_test(tc, secret_variable_booleans_are_not_secrets);
+	tcase_add_test(tc, secret_variable_names_follow_the_member_name_rule);
 	tcase_add_test(tc, variable_names);
 	tcase_add_test(tc, dry_run_assigns);
 	tcase_add_test(tc, scopes_on_threads);
