@@ -20,6 +20,7 @@ void pgw_dbset_free(pgw_dbset *set)
 		pgw_names_clear(&d->nodes);
 		pgw_names_clear(&d->names);
 		free(d->blocks);
+		free(d->hot);
 		free(d->ranges);
 	}
 	free(set->v);
@@ -182,8 +183,17 @@ static int name_blocks(pgw_db *d, PGconn *conn, const pgw_conn_spec *spec,
 
 /* Hottest first, coalesced: usage count 0 (resident, next to go) is
  * loaded last, once; without replay every block is read once. */
-static int to_ranges(pgw_db *d, int replay, pw_error *err)
+static int to_ranges(pgw_db *d, int replay, int keep_hot, pw_error *err)
 {
+	if (keep_hot) {
+		d->hot = malloc((d->nblocks + 1) * sizeof(*d->hot));
+		if (d->hot == NULL)
+			return pw_error_set(err, "Postgres.QueryFailed",
+					    "out of memory");
+		for (size_t i = 0; i < d->nblocks; i++)
+			if (d->blocks[i].usage >= 1)
+				d->hot[d->nhot++] = d->blocks[i];
+	}
 	for (size_t i = 0; i < d->nblocks; i++)
 		if (d->blocks[i].usage < 1 || !replay)
 			d->blocks[i].usage = 1;
@@ -230,7 +240,9 @@ int pgw_dbset_read(const pgw_env *env, PGconn *conn,
 		}
 		pgw_db_close(conn, dspec, dconn);
 		d->source_blocks = (int64_t)d->nblocks;
-		if (to_ranges(d, replay, err) != PW_OK)
+		int keep = set->keep_hot_db != NULL &&
+			   strcmp(set->keep_hot_db, d->datname) == 0;
+		if (to_ranges(d, replay, keep, err) != PW_OK)
 			return PW_ERR;
 	}
 	return PW_OK;

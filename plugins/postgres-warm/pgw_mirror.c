@@ -20,6 +20,32 @@ static void add_seconds(json_object *step, int64_t t0)
 		json_object_new_double((double)(pgw_now_ms() - t0) / 1000.0));
 }
 
+/* Moves the connected database's hot blocks of the plan's read into w,
+ * named in w's own table: the report compares them with the target. */
+static int keep_source_hot(pgw_warm *w, pgw_dbset *set, pw_error *err)
+{
+	for (size_t i = 0; i < set->n; i++) {
+		pgw_db *d = &set->v[i];
+		if (strcmp(d->datname, w->source_db) != 0)
+			continue;
+		for (size_t k = 0; k < d->nhot; k++) {
+			int rel = pgw_names_intern(&w->source_hot_names,
+						   d->names.v[d->hot[k].rel]);
+			if (rel < 0)
+				return pw_error_set(err, "Postgres.QueryFailed",
+						    "out of memory");
+			d->hot[k].rel = rel;
+		}
+		free(w->source_hot);
+		w->source_hot = d->hot;
+		w->nsource_hot = d->nhot;
+		d->hot = NULL;
+		d->nhot = 0;
+	}
+	w->source_hot_kept = 1;
+	return PW_OK;
+}
+
 int pgw_strategy_mirror(pgw_warm *w, pw_error *err)
 {
 	pgw_snap_loc loc;
@@ -40,10 +66,12 @@ int pgw_strategy_mirror(pgw_warm *w, pw_error *err)
 	int replay = !json_object_object_get_ex(w->params, "replay_usage_counts",
 						&rp) ||
 		     rp == NULL || json_object_get_boolean(rp);
-	pgw_dbset set = {0};
+	pgw_dbset set = {.keep_hot_db = w->source_db};
 	int rc = pgw_dbset_read(w->env, w->sconn, w->source, w->source_db,
 				&w->run.session, 0, replay, &set,
 				w->dbs_skipped, err);
+	if (rc == PW_OK)
+		rc = keep_source_hot(w, &set, err);
 	/* The two phases apart: the list read is the source's cost, the
 	 * load is what the target's disk allows. */
 	int64_t t1 = pgw_now_ms();

@@ -393,20 +393,30 @@ void pgw_warm_close(pgw_warm *w)
 	json_object_put(w->problems);
 	json_object_put(w->dbs);
 	json_object_put(w->dbs_skipped);
+	free(w->source_hot);
+	pgw_names_clear(&w->source_hot_names);
 	memset(w, 0, sizeof(*w));
 }
 
-/* Share of the source's hot blocks now resident on the target. */
+/* Share of the source's hot blocks now resident on the target. A mirror
+ * kept them from its plan's read; otherwise the source is read here. */
 static void add_resident_share(pgw_warm *w, json_object *rep)
 {
-	pgw_names names = {0};
+	pgw_names fetched = {0};
+	pgw_names *names = w->source_hot_kept ? &w->source_hot_names : &fetched;
 	pgw_block *src = NULL, *tgt = NULL;
 	size_t ns = 0, nt = 0;
 	pw_error e;
-	if (pgw_fetch_buffers(w->sconn, w->source, &names, 1, &src, &ns, &e) ==
-		    PW_OK &&
-	    pgw_fetch_buffers(w->tconn, w->target, &names, 0, &tgt, &nt, &e) ==
-		    PW_OK) {
+	int ok = w->source_hot_kept
+			 ? PW_OK
+			 : pgw_fetch_buffers(w->sconn, w->source, names, 1,
+					     &src, &ns, &e);
+	if (w->source_hot_kept) {
+		src = w->source_hot;
+		ns = w->nsource_hot;
+	}
+	if (ok == PW_OK && pgw_fetch_buffers(w->tconn, w->target, names, 0,
+					     &tgt, &nt, &e) == PW_OK) {
 		pgw_blocks_sort_addr(src, ns);
 		pgw_blocks_sort_addr(tgt, nt);
 		size_t hit = pgw_blocks_intersect(src, ns, tgt, nt);
@@ -420,9 +430,10 @@ static void add_resident_share(pgw_warm *w, json_object *rep)
 		pgw_log(w->env, PW_LOG_WARN,
 			"cannot compare source and target caches: %s", e.cause);
 	}
-	free(src);
+	if (!w->source_hot_kept)
+		free(src);
 	free(tgt);
-	pgw_names_clear(&names);
+	pgw_names_clear(&fetched);
 }
 
 static void add_buffers_used(pgw_warm *w, json_object *rep)

@@ -40,6 +40,13 @@ typedef struct pgw_warm {
 	json_object *dbs_skipped; /* array of {database, reason} */
 	char target_db[128], source_db[128]; /* current_database() */
 	const char *current_db;   /* being loaded (progress), or NULL */
+	/* The source's blocks with usage count >= 1 in source_db, kept from
+	 * the plan's read for the report (mirror): the source's buffer list
+	 * is then read once per warm, not twice. */
+	int source_hot_kept;
+	pgw_block *source_hot;
+	size_t nsource_hot;
+	pgw_names source_hot_names;
 } pgw_warm;
 
 /* Blocks per pg_prewarm statement by default (8 MB): small enough that a
@@ -87,11 +94,15 @@ typedef struct pgw_db {
 	int64_t source_blocks;
 	int64_t allowance; /* this database's share of the budget */
 	int64_t target_resident; /* blocks left out: the target holds them */
+	pgw_block *hot; /* when the set keeps them: usage count >= 1 */
+	size_t nhot;
 } pgw_db;
 
 typedef struct pgw_dbset {
 	pgw_db *v;
 	size_t n, cap, last;
+	const char *keep_hot_db; /* set before reading: that database keeps
+				    its hot blocks (pgw_db.hot) */
 } pgw_dbset;
 
 /* The database named datname in set, added when new; NULL when out of

@@ -93,9 +93,9 @@ def test_mirror_is_within_six_percent_of_warm(bench):
         "target": bench.target.dsn(), "source": bench.source.dsn(),
         "strategy": "mirror", "parallel": 2}))
     # Every pg_buffercache read materialises all the source's buffer
-    # headers (README "Scale"): a mirror warm pays two, the list for the
-    # plan and the report's source_hot_resident at the end, never more.
-    assert buffercache_reads(bench.source) - reads0 == 2
+    # headers (README "Scale"): a mirror warm pays one, the list for the
+    # plan; the report's source_hot_resident reuses it.
+    assert buffercache_reads(bench.source) - reads0 == 1
     print("mirror ratio %.3f report %s" % (ratio, rep))
     assert ratio <= 1.06, ratio
     # The default load order (README "Choosing the defaults").
