@@ -190,15 +190,15 @@ for _, inst in ipairs(input.instances or {}) do
     end
   end
 end
+-- The source's connection, or nil when it has no address to connect to.
+local function source_of(inst)
+  local src = inst and address(inst)
+  return src and type(src.Host) == "string" and src or nil
+end
 if source_only then
   -- A snapshot is of a reader in service only: the writer's cache holds
   -- the write workload, which is what writer_as_source is for.
-  if best ~= nil then
-    out.Source = address(best)
-    if type(out.Source.Host) ~= "string" then
-      out.Source = nil
-    end
-  end
+  out.Source = source_of(best)
   out.Reason = out.Source and string.format("snapshot %s", out.Source.DBInstanceIdentifier)
     or string.format("no reader of %s is in service: no snapshot taken", tostring(input.cluster.DBClusterIdentifier))
   return out
@@ -207,12 +207,7 @@ if best == nil and warm.WriterAsSource and writer and by_id[writer] then
   best = by_id[writer]
   out.Warnings[#out.Warnings + 1] = "no reader in service: mirroring the writer (warm.writer_as_source)"
 end
-if best ~= nil then
-  out.Source = address(best)
-  if type(out.Source.Host) ~= "string" then
-    out.Source = nil
-  end
-end
+out.Source = source_of(best)
 
 local has_queries = type(warm.QueriesS3) == "table"
 local has_relations = type(warm.Relations) == "table" and #warm.Relations > 0
