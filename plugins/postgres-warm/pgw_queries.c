@@ -436,7 +436,7 @@ static int load_relations(pgw_warm *w, struct qitem *q, size_t n,
 		json_object_array_add(list, json_object_new_string(ri->name));
 		ranges[nranges++] = (pgw_range){.rel = id,
 						.fork = 0,
-						.usage = 1,
+						.usage = w->plan_usage,
 						.first = 0,
 						.last = ri->blocks - 1};
 	}

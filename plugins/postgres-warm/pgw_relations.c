@@ -246,7 +246,7 @@ int pgw_strategy_relations(pgw_warm *w, pw_error *err)
 		}
 		ranges[nranges++] = (pgw_range){.rel = id,
 						.fork = 0,
-						.usage = 1,
+						.usage = w->plan_usage,
 						.first = 0,
 						.last = info[i].blocks - 1};
 	}

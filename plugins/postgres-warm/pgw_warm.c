@@ -287,7 +287,7 @@ static int warm_open(pgw_warm *w, const pgw_env *env, json_object *params,
 	json_object_object_add(w->queries, "details", json_object_new_array());
 
 	json_object *t = NULL, *s = NULL, *force = NULL;
-	int64_t top_n, parallel, seconds, stmt_blocks;
+	int64_t top_n, parallel, seconds, stmt_blocks, plan_usage;
 	if (!json_object_object_get_ex(params, "target", &t) || t == NULL)
 		return pw_error_set(err, "Postgres.InvalidParameter",
 				    "parameter 'target' is required (a "
@@ -304,6 +304,8 @@ static int warm_open(pgw_warm *w, const pgw_env *env, json_object *params,
 		    PW_OK ||
 	    pgw_param_int(params, "statement_blocks", PGW_STATEMENT_BLOCKS, 8,
 			  131072, &stmt_blocks, err) != PW_OK ||
+	    pgw_param_int(params, "usage_count", PGW_PLAN_USAGE, 1, 5,
+			  &plan_usage, err) != PW_OK ||
 	    read_budget(w, &seconds, err) != PW_OK)
 		return PW_ERR;
 	if (json_object_object_get_ex(params, "force", &force) &&
@@ -320,6 +322,7 @@ static int warm_open(pgw_warm *w, const pgw_env *env, json_object *params,
 				    "false");
 	w->top_n = (int)top_n;
 	w->statement_blocks = stmt_blocks;
+	w->plan_usage = (int)plan_usage;
 	const char *order = NULL;
 	if (pgw_param_string(params, "load_order", &order, err) != PW_OK)
 		return PW_ERR;

@@ -19,6 +19,7 @@ typedef struct pgw_warm {
 	int top_n;
 	int force;
 	int64_t statement_blocks; /* blocks per pg_prewarm statement */
+	int plan_usage; /* relations, queries: times each block is read */
 	int address_order; /* load order: block address, not hottest first */
 	int load_order_given; /* load_order set; else mirror/restore use
 				* address order (pgw_dbs.c) */
@@ -53,6 +54,10 @@ typedef struct pgw_warm {
  * cancel at the deadline loses little, large enough that round trips do
  * not dominate (README: the shapes table). */
 #define PGW_STATEMENT_BLOCKS 1024
+
+/* The usage count relations and queries give what they load (README
+ * "relations and queries"). */
+#define PGW_PLAN_USAGE 2
 
 /*
  * Loads ranges (interned in names) on the target: resolves names to oids,

@@ -228,7 +228,14 @@ def shape_variants(source):
         ("relations, fraction 0.7", "Warm", {
             "source": src, "strategy": "relations",
             "budget": {"max_shared_buffers_fraction": 0.7}}),
-    ]
+        # Usage count: each loaded block read u times, so the clock sweep
+        # that the first misses start passes over the loaded pages u times
+        # before it evicts one that was not hit yet.
+    ] + [("relations, usage count %d" % u, "Warm", {
+            "source": src, "strategy": "relations", "usage_count": u})
+         for u in (1, 3, 5)] + [
+        ("queries, usage count %d" % u, "Warm", {
+            "strategy": "queries", "usage_count": u}) for u in (1, 3, 5)]
 
 
 def one_shape(args, name):

@@ -17,7 +17,7 @@ import time
 import pytest
 
 from fixtures.pg_cluster import PgCluster
-from fixtures.pgwarm import warm_ok
+from fixtures.pgwarm import run_core, warm_ok
 
 HOT_READS = 5
 BLOCKS = ("SELECT relfilenode, relforknumber, relblocknumber, usagecount "
@@ -152,3 +152,38 @@ def test_prefetch_pass_is_one_call_per_range(pg, prefetch):
         assert 2 * ranges + 1 <= calls <= 2 * ranges + 3, (calls, ranges)
     else:
         assert calls == ranges, (calls, ranges)
+
+
+def relations_warm(pg, usage_count=None):
+    """relations on a cold target: {block: usage count} of `hot`."""
+    target = pg.standbys[0]
+    target.restart()
+    params = {"target": target.dsn(), "strategy": "relations",
+              "relations": ["hot"]}
+    if usage_count is not None:
+        params["usage_count"] = usage_count
+    rep = warm_ok(params)
+    assert rep["statements_failed"] == 0, rep
+    assert rep["blocks_loaded"] > 0, rep
+    return usage(target, "hot")
+
+
+@pytest.mark.parametrize("given,expected", [(None, 2), (1, 1), (4, 4)])
+def test_relations_load_at_their_usage_count(pg, given, expected):
+    """relations and queries cannot tell hot pages from cold ones; each
+    loaded page is read usage_count times (default 2, README "relations
+    and queries") so the first clock sweeps pass over it that many times
+    before evicting it unhit."""
+    counts = relations_warm(pg, given)
+    pages = pg.primary.scalar("SELECT pg_relation_size('hot') / 8192")
+    assert len(counts) >= pages, counts
+    assert set(counts.values()) == {expected}, distribution(counts, counts)
+
+
+@pytest.mark.parametrize("bad", [0, 6, "2", 2.5])
+def test_usage_count_outside_1_to_5_is_refused(pg, bad):
+    rc, out, stdout, stderr = run_core("Warm", {
+        "target": pg.standbys[0].dsn(), "strategy": "relations",
+        "relations": ["hot"], "usage_count": bad})
+    assert rc != 0
+    assert "usage_count" in stdout + stderr, (stdout, stderr)
