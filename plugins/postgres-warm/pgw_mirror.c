@@ -21,28 +21,36 @@ static void add_seconds(json_object *step, int64_t t0)
 }
 
 /* Moves the connected database's hot blocks of the plan's read into w,
- * named in w's own table: the report compares them with the target. */
+ * renamed into w's own table (each name interned once, not per block):
+ * the report compares them with the target. */
 static int keep_source_hot(pgw_warm *w, pgw_dbset *set, pw_error *err)
 {
-	for (size_t i = 0; i < set->n; i++) {
-		pgw_db *d = &set->v[i];
-		if (strcmp(d->datname, w->source_db) != 0)
-			continue;
-		for (size_t k = 0; k < d->nhot; k++) {
-			int rel = pgw_names_intern(&w->source_hot_names,
-						   d->names.v[d->hot[k].rel]);
-			if (rel < 0)
-				return pw_error_set(err, "Postgres.QueryFailed",
-						    "out of memory");
-			d->hot[k].rel = rel;
-		}
-		free(w->source_hot);
-		w->source_hot = d->hot;
-		w->nsource_hot = d->nhot;
-		d->hot = NULL;
-		d->nhot = 0;
-	}
 	w->source_hot_kept = 1;
+	pgw_db *d = NULL;
+	for (size_t i = 0; i < set->n && d == NULL; i++)
+		if (strcmp(set->v[i].datname, w->source_db) == 0)
+			d = &set->v[i];
+	if (d == NULL)
+		return PW_OK;
+	int *map = malloc((d->names.n + 1) * sizeof(*map));
+	int rc = map != NULL ? PW_OK : -1;
+	for (size_t k = 0; rc == PW_OK && k < d->names.n; k++)
+		if ((map[k] = pgw_names_intern(&w->source_hot_names,
+					       d->names.v[k])) < 0)
+			rc = -1;
+	if (rc != PW_OK) {
+		free(map);
+		return pw_error_set(err, "Postgres.QueryFailed",
+				    "out of memory");
+	}
+	for (size_t k = 0; k < d->nhot; k++)
+		d->hot[k].rel = map[d->hot[k].rel];
+	free(map);
+	free(w->source_hot);
+	w->source_hot = d->hot;
+	w->nsource_hot = d->nhot;
+	d->hot = NULL;
+	d->nhot = 0;
 	return PW_OK;
 }
 

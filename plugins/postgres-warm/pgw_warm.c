@@ -407,19 +407,14 @@ static void add_resident_share(pgw_warm *w, json_object *rep)
 {
 	pgw_names fetched = {0};
 	pgw_names *names = w->source_hot_kept ? &w->source_hot_names : &fetched;
-	pgw_block *src = NULL, *tgt = NULL;
-	size_t ns = 0, nt = 0;
+	pgw_block *src = w->source_hot, *tgt = NULL;
+	size_t ns = w->nsource_hot, nt = 0;
 	pw_error e;
-	int ok = w->source_hot_kept
-			 ? PW_OK
-			 : pgw_fetch_buffers(w->sconn, w->source, names, 1,
-					     &src, &ns, &e);
-	if (w->source_hot_kept) {
-		src = w->source_hot;
-		ns = w->nsource_hot;
-	}
-	if (ok == PW_OK && pgw_fetch_buffers(w->tconn, w->target, names, 0,
-					     &tgt, &nt, &e) == PW_OK) {
+	if ((w->source_hot_kept ||
+	     pgw_fetch_buffers(w->sconn, w->source, names, 1, &src, &ns, &e) ==
+		     PW_OK) &&
+	    pgw_fetch_buffers(w->tconn, w->target, names, 0, &tgt, &nt, &e) ==
+		    PW_OK) {
 		pgw_blocks_sort_addr(src, ns);
 		pgw_blocks_sort_addr(tgt, nt);
 		size_t hit = pgw_blocks_intersect(src, ns, tgt, nt);

@@ -434,18 +434,24 @@ START_TEST(what_a_secret_variable_takes_from_the_input_is_registered)
 }
 END_TEST
 
+/* Registers n secrets PREFIX%05dSUFFIX, i = 0..n-1, after clearing. */
+static void add_numbered_secrets(const char *prefix, const char *suffix, int n)
+{
+	pw_secret_clear();
+	char secret[64];
+	for (int i = 0; i < n; i++) {
+		snprintf(secret, sizeof(secret), "%s%05d%s", prefix, i, suffix);
+		pw_secret_add(secret);
+	}
+}
+
 /* Thousands of secrets (one per Map item's conninfo): each is redacted
  * where it appears, and a spelling that only appears once a longer one
  * was replaced by "***" is still found (the index of what a text holds
  * is asked first). */
 START_TEST(many_secrets_and_one_made_by_a_replacement)
 {
-	pw_secret_clear();
-	char secret[64];
-	for (int i = 0; i < 3000; i++) {
-		snprintf(secret, sizeof(secret), "pw-%05d-x", i);
-		pw_secret_add(secret);
-	}
+	add_numbered_secrets("pw-", "-x", 3000);
 	char *got = pw_redact("a pw-00007-x b pw-02999-x c pw-03000-x d cHctMDAwMDcteA==");
 	ck_assert_str_eq(got, "a *** b *** c pw-03000-x d ***");
 	free(got);
@@ -527,12 +533,7 @@ END_TEST
  * here (2.5 s when each was tried by strstr on every output). */
 START_TEST(star_secrets_cost_little_on_a_text_without_stars)
 {
-	pw_secret_clear();
-	char secret[64];
-	for (int i = 0; i < 1500; i++) {
-		snprintf(secret, sizeof(secret), "p***%05d", i);
-		pw_secret_add(secret);
-	}
+	add_numbered_secrets("p***", "", 1500);
 	size_t cap = 200000;
 	char *text = malloc(cap);
 	size_t tn = 0;

@@ -453,22 +453,29 @@ START_TEST(secret_variable_is_redacted_and_fetched_again_on_resume)
 }
 END_TEST
 
+/* Runs a workflow that succeeds; its output, as the journal and the CLI
+ * write it (redacted), is want. */
+static void expect_written_output(const char *wf, const char *want)
+{
+	struct pw_exec_result r = run_wf(wf, "{}", PW_EXEC_SUCCEEDED);
+	int changed = 0;
+	char *text = pw_out_json_text(r.output, &changed);
+	ck_assert_str_eq(text, want);
+	free(text);
+	pw_exec_result_clear(&r);
+}
+
 /* A secret-named variable holding a boolean (or null) registers no
  * secret: "true" and "false" are no one's password, and redacting them
  * broke every later output (`{"ok":***}` is not JSON). Its strings (and
  * numbers) still are secrets. */
 START_TEST(secret_variable_booleans_are_not_secrets)
 {
-	struct pw_exec_result r = run_wf(
+	expect_written_output(
 		"{\"StartAt\":\"A\",\"States\":{\"A\":{\"Type\":\"Pass\",\"Assign\":{"
 		"\"use_token\":true,\"no_password\":false,\"api_token\":[null,\"tok-hunter2\"]},"
 		"\"Result\":{\"ok\":true,\"bad\":false,\"t\":\"tok-hunter2\"},\"End\":true}}}",
-		"{}", PW_EXEC_SUCCEEDED);
-	int changed = 0;
-	char *text = pw_out_json_text(r.output, &changed);
-	ck_assert_str_eq(text, "{\"ok\":true,\"bad\":false,\"t\":\"***\"}");
-	free(text);
-	pw_exec_result_clear(&r);
+		"{\"ok\":true,\"bad\":false,\"t\":\"***\"}");
 }
 END_TEST
 
@@ -478,19 +485,14 @@ END_TEST
  * cannot read); PasswordLastUsed describes one and is kept. */
 START_TEST(secret_variable_names_follow_the_member_name_rule)
 {
-	struct pw_exec_result r = run_wf(
+	expect_written_output(
 		"{\"StartAt\":\"A\",\"States\":{\"A\":{\"Type\":\"Pass\",\"Assign\":{"
 		"\"PGPASSWORD.$\":\"States.Format('{}-{}', 'hunter3', 'pg')\","
 		"\"db_pwd.$\":\"States.Format('{}-{}', 'hunter4', 'db')\","
 		"\"PasswordLastUsed.$\":\"States.Format('{}-{}', '2026', 'when')\"},\"Next\":\"B\"},"
 		"\"B\":{\"Type\":\"Pass\",\"Parameters\":{\"p.$\":\"$PGPASSWORD\",\"d.$\":\"$db_pwd\","
 		"\"w.$\":\"$PasswordLastUsed\"},\"End\":true}}}",
-		"{}", PW_EXEC_SUCCEEDED);
-	int changed = 0;
-	char *text = pw_out_json_text(r.output, &changed);
-	ck_assert_str_eq(text, "{\"p\":\"***\",\"d\":\"***\",\"w\":\"2026-when\"}");
-	free(text);
-	pw_exec_result_clear(&r);
+		"{\"p\":\"***\",\"d\":\"***\",\"w\":\"2026-when\"}");
 }
 END_TEST
 
